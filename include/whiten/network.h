@@ -1,0 +1,179 @@
+/*
+ * whiten/network.h: the two whitening networks of Lipshutz, Pehlevan and
+ * Chklovskii (ICLR 2023), learning online one sample at a time.
+ *
+ * Both networks whiten centred inputs x in R^n: their output y = M^{-1} x has
+ * identity covariance once the lateral weights M reach C^{1/2}, where
+ * C = E[x x^T].
+ *
+ *   Algorithm 1, direct recurrent connections (WH_NET_DIRECT):
+ *     neural dynamics   dy/dgamma = x - M y,        equilibrium y = M^{-1} x
+ *     synaptic update   M <- M + eta (y y^T - I)
+ *
+ *   Algorithm 2, interneurons (WH_NET_INTERNEURON), k >= n of them:
+ *     neural dynamics   dy/dgamma = x - W z,  z = W^T y  (or dz/dgamma = W^T y - z)
+ *                       equilibrium y = (W W^T)^{-1} x,  z = W^T y
+ *     synaptic update   W <- W + eta (y z^T - W)
+ *     so that M = W W^T plays the part of the direct lateral weights.
+ *
+ * Plan, execute, free: wh_net_new() validates the options and allocates every
+ * buffer; wh_net_step() and wh_net_step_expected() allocate nothing and print
+ * nothing; wh_net_free(NULL) is a no-op. Matrices are row-major with an
+ * explicit leading dimension (the distance between rows, in elements).
+ */
+#ifndef WHITEN_NETWORK_H
+#define WHITEN_NETWORK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whiten/status.h"
+#include "whiten/visibility.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which of the paper's two circuits. */
+typedef enum wh_net_kind {
+    WH_NET_DIRECT = 0,      /* Algorithm 1: direct recurrent connections M */
+    WH_NET_INTERNEURON = 1  /* Algorithm 2: recurrence through k interneurons, M = W W^T */
+} wh_net_kind;
+
+/* How the initial synapses are chosen. */
+typedef enum wh_init_kind {
+    WH_INIT_IDENTITY = 0, /* M0 = alpha I: commutes with every C */
+    WH_INIT_ROTATED = 1,  /* M0 = alpha R diag(spread) R^T, R Haar-random from seed */
+    WH_INIT_MATRIX = 2,   /* M0 given by the caller (symmetric positive definite) */
+    WH_INIT_WEIGHTS = 3   /* W0 given by the caller (n x k, rank n); interneurons only */
+} wh_init_kind;
+
+/*
+ * Initial synapses. For the interneuron network the chosen M0 is realised as
+ * W0 = [M0^{1/2} 0] Q with Q a k x k Haar-random orthogonal matrix drawn from
+ * `seed`, so that W0 W0^T = M0 whatever k is (science.md §5.2).
+ */
+typedef struct wh_init {
+    wh_init_kind kind;
+    double alpha;          /* scale of IDENTITY and ROTATED starts; > 0 (default 1) */
+    const double *spread;  /* ROTATED: the n eigenvalues d (> 0) before scaling; not owned */
+    const double *matrix;  /* MATRIX: M0, n x n; WEIGHTS: W0, n x k; not owned, copied */
+    size_t ld;             /* leading dimension of `matrix`; 0 means its column count */
+    uint64_t seed;         /* seeds R (ROTATED) and the interneuron mixing Q */
+} wh_init;
+
+/* How the fast neural dynamics are resolved for each sample. */
+typedef enum wh_neural_mode {
+    WH_NEURAL_EXACT = 0,    /* the equilibrium, solved by a Cholesky factorisation of M */
+    WH_NEURAL_SIMULATED = 1 /* Euler steps of the neural ODE until it settles */
+} wh_neural_mode;
+
+/*
+ * The simulated neural dynamics start from y = 0 (and z = 0) and take Euler
+ * steps of size gamma,
+ *   direct, or interneurons with instantaneous z = W^T y:  y <- y + gamma (x - M y)
+ *   interneurons with their own dynamics:                 y <- y + gamma (x - W z),
+ *                                                         z <- z + gamma (W^T y - z)
+ * until the residual of the equilibrium equations falls below
+ * tol * (|x| + tiny), or max_iter steps have been taken (then WH_ENOCONV).
+ * gamma = 0 picks a stable step automatically from a Gershgorin bound on the
+ * spectrum of M: 1 / bound for the first form, 0.5 / (bound + 1/4) for the
+ * second (the Euler stability limits are 2 / lambda_max and 1 / (sigma_max^2 + 1/4)).
+ */
+typedef struct wh_neural {
+    wh_neural_mode mode;
+    bool interneuron_dynamics; /* interneurons only: z has its own dynamics */
+    double gamma;              /* Euler step; 0 = automatic (default) */
+    double tol;                /* relative residual tolerance (default 1e-13) */
+    size_t max_iter;           /* iteration cap (default 100000) */
+} wh_neural;
+
+/* Everything needed to build a network. Fill with wh_net_options_default(). */
+typedef struct wh_net_options {
+    wh_net_kind kind;
+    size_t n;          /* primary neurons = input dimension; >= 1 */
+    size_t k;          /* interneurons (interneuron network); 0 means k = n */
+    double eta;        /* learning rate, 0 < eta < 1 (default 1e-3) */
+    wh_init init;
+    wh_neural neural;
+} wh_net_options;
+
+/* What one step did. Any pointer to it may be NULL. */
+typedef struct wh_step_info {
+    uint64_t sample;    /* index of the sample this step processed, counting from 0 */
+    size_t iterations;  /* Euler steps of the simulated neural dynamics (0 if exact) */
+} wh_step_info;
+
+typedef struct wh_net wh_net;
+
+/* Defaults: direct network, n = 2, k = n, eta = 1e-3, M0 = I, exact neural dynamics. */
+WH_API void wh_net_options_default(wh_net_options *opts);
+
+/*
+ * Validate `opts` and build a network. On success *out owns a new network; on
+ * failure *out is NULL and nothing is leaked. Statuses: WH_EINVAL (NULL
+ * argument, unknown kind, WEIGHTS for a direct network), WH_EDIM (n = 0, or n
+ * or k too large for LAPACK), WH_EINTERNEURONS (k < n), WH_EETA, WH_ENONFINITE,
+ * WH_ENOTSYM (M0 not symmetric), WH_ENOTPD (M0, alpha or spread not positive),
+ * WH_ERANK (W0 W0^T singular), WH_EOVERFLOW, WH_ENOMEM, WH_ELINALG.
+ */
+WH_API wh_status wh_net_new(const wh_net_options *opts, wh_net **out);
+
+/* Release a network; NULL is fine. */
+WH_API void wh_net_free(wh_net *net);
+
+/*
+ * Process one input sample x (n values): compute the output y (n values) and,
+ * for the interneuron network, the interneuron activity z = W^T y (k values),
+ * then apply the synaptic update. y and z may be NULL when not wanted.
+ *
+ * Statuses: WH_ENONFINITE (x has a NaN or infinity: nothing changes),
+ * WH_ENOCONV (simulated dynamics did not settle: nothing changes),
+ * WH_EDIVERGED (the update would leave M not positive definite: the network
+ * keeps its state from before this sample, and info->sample names the sample).
+ * Outputs are written only on WH_OK.
+ */
+WH_API wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z,
+                             wh_step_info *info);
+
+/*
+ * One step of the population (expected) dynamics for a known input covariance
+ * C (n x n, symmetric positive definite, leading dimension ldc): the online
+ * update with y y^T replaced by its expectation M^{-1} C M^{-1},
+ *   direct:       M <- M + eta (M^{-1} C M^{-1} - I)
+ *   interneurons: W <- W + eta (M^{-1} C M^{-1} - I) W
+ * Deterministic; with t = eta x steps it follows the continuous flows of
+ * science.md §3 as eta -> 0. C is trusted (not checked) for speed. Statuses as
+ * wh_net_step, except WH_ENOCONV.
+ */
+WH_API wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc,
+                                      wh_step_info *info);
+
+/* The network's kind, n, k (n for the direct network) and learning rate. */
+WH_API wh_net_kind wh_net_get_kind(const wh_net *net);
+WH_API size_t wh_net_n(const wh_net *net);
+WH_API size_t wh_net_k(const wh_net *net);
+WH_API double wh_net_eta(const wh_net *net);
+
+/* Samples (or expected steps) applied so far. */
+WH_API uint64_t wh_net_samples(const wh_net *net);
+
+/*
+ * The lateral weights M (n x n, row-major, leading dimension n): for the
+ * interneuron network, W W^T. Owned by the network; valid until its next step.
+ */
+WH_API const double *wh_net_lateral(const wh_net *net);
+
+/* The synapses W (n x k, row-major, leading dimension k) of the interneuron
+ * network; NULL for the direct network. Owned by the network. */
+WH_API const double *wh_net_weights(const wh_net *net);
+
+/* Change the learning rate of a live network (for schedules). WH_EETA unless 0 < eta < 1. */
+WH_API wh_status wh_net_set_eta(wh_net *net, double eta);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * whiten/source.h: seeded synthetic inputs with known covariance.
+ *
+ * A source draws centred Gaussian samples x = L g, g ~ N(0, I), where
+ * L L^T = C is the Cholesky factor of the current context's covariance. It
+ * cycles through a list of covariances ("contexts"), moving on every
+ * `switch_every` samples: sample t (counting from 0) comes from context
+ * (t / switch_every) mod contexts. The same seed gives the same stream, bit
+ * for bit, on every run.
+ */
+#ifndef WHITEN_SOURCE_H
+#define WHITEN_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whiten/status.h"
+#include "whiten/visibility.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A covariance C = U diag(lambda) U^T. lambda is either given (n positive
+ * values) or, when eigenvalues is NULL, log-spaced from lo to hi inclusive
+ * (lambda_i = lo (hi/lo)^{i/(n-1)}; lo alone when n = 1). U is the identity,
+ * or Haar-random drawn from `seed` when `rotate` is set.
+ */
+typedef struct wh_spectrum {
+    size_t n;
+    const double *eigenvalues; /* n values > 0, or NULL for log-spacing; not owned */
+    double lo, hi;             /* 0 < lo <= hi, used when eigenvalues is NULL */
+    bool rotate;
+    uint64_t seed;
+} wh_spectrum;
+
+/*
+ * Write the covariance described by `spec` into C (n x n, leading dimension
+ * ldc >= n). Statuses: WH_EINVAL, WH_EDIM, WH_ENOTPD (a non-positive
+ * eigenvalue or bound), WH_ENONFINITE, WH_ENOMEM, WH_ELINALG.
+ */
+WH_API wh_status wh_covariance_from_spectrum(const wh_spectrum *spec, double *C, size_t ldc);
+
+typedef struct wh_source_options {
+    size_t n;                   /* dimension of a sample; >= 1 */
+    size_t contexts;            /* how many covariances (>= 1; default 1) */
+    const double *covariances;  /* `contexts` matrices n x n, one after another,
+                                   each row-major with leading dimension n,
+                                   symmetric positive definite; copied */
+    uint64_t switch_every;      /* samples per context; 0 = never switch */
+    uint64_t seed;              /* seeds the Gaussian draws */
+} wh_source_options;
+
+typedef struct wh_source wh_source;
+
+/* Defaults: n = 2, one context, no covariances (the caller must give them), seed 1. */
+WH_API void wh_source_options_default(wh_source_options *opts);
+
+/*
+ * Validate and build a source. Statuses: WH_EINVAL (NULL covariances), WH_EDIM,
+ * WH_ENONFINITE, WH_ENOTSYM, WH_ENOTPD (a covariance not positive definite),
+ * WH_EOVERFLOW, WH_ENOMEM.
+ */
+WH_API wh_status wh_source_new(const wh_source_options *opts, wh_source **out);
+
+WH_API void wh_source_free(wh_source *src);
+
+/*
+ * Draw the next sample into x (n values). If context is not NULL it receives
+ * the index of the context the sample came from. Allocates nothing.
+ */
+WH_API void wh_source_next(wh_source *src, double *x, size_t *context);
+
+/* The context that sample t (counting from 0) comes from. */
+WH_API size_t wh_source_context_at(const wh_source *src, uint64_t t);
+
+/* Covariance of a context (n x n, leading dimension n), owned by the source. */
+WH_API const double *wh_source_covariance(const wh_source *src, size_t context);
+
+WH_API size_t wh_source_n(const wh_source *src);
+WH_API size_t wh_source_contexts(const wh_source *src);
+WH_API uint64_t wh_source_samples(const wh_source *src);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

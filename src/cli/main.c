@@ -1,0 +1,59 @@
+/*
+ * main.c: the whiten executable: parse, dispatch, map the outcome to an exit code.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "whiten.h"
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("whiten %s\n", wh_version());
+    return WH__EXIT_OK;
+}
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"demo", wh__cmd_demo, "run both networks on synthetic data; write CSVs and a report"},
+    {"version", cmd_version, "print the version and exit"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: whiten COMMAND [options]\n\n"
+            "Adaptive statistical whitening by recurrent neural networks: the direct and\n"
+            "interneuron circuits of Lipshutz, Pehlevan & Chklovskii (ICLR 2023), which learn\n"
+            "lateral weights M -> C^{1/2} online so that outputs y = M^{-1} x have identity\n"
+            "covariance.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'whiten COMMAND --help' describes each command's options.\n"
+                 "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return WH__EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return WH__EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(0, NULL);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "whiten: unknown command '%s'; see 'whiten --help'\n", argv[1]);
+    return WH__EXIT_USAGE;
+}

@@ -1,0 +1,56 @@
+/*
+ * options.h: command-line options from one table.
+ *
+ * Each subcommand describes its options once, as {name, type, field, range,
+ * help}; the same table parses argv, checks every value against its range,
+ * and prints --help with the current (default) values.
+ */
+#ifndef WH_CLI_OPTIONS_H
+#define WH_CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum wh__opt_type {
+    WH__OPT_FLAG,   /* bool; takes no value */
+    WH__OPT_DOUBLE, /* double */
+    WH__OPT_SIZE,   /* size_t */
+    WH__OPT_U64,    /* uint64_t */
+    WH__OPT_STRING  /* const char *, pointing into argv */
+} wh__opt_type;
+
+/* Range flags: the bound itself is excluded. */
+enum { WH__OPEN_MIN = 1, WH__OPEN_MAX = 2 };
+
+typedef struct wh__option {
+    const char *name; /* long name without the leading "--" */
+    wh__opt_type type;
+    void *field;
+    double min, max; /* accepted range of numeric values */
+    int open;        /* WH__OPEN_MIN | WH__OPEN_MAX */
+    const char *help;
+} wh__option;
+
+typedef struct wh__command_help {
+    const char *command;  /* e.g. "demo" */
+    const char *synopsis; /* one line */
+    const char *details;  /* paragraphs, may be NULL */
+    const char *example;  /* one shell line */
+} wh__command_help;
+
+/* Outcomes of parsing. */
+enum { WH__PARSE_OK = 0, WH__PARSE_HELP = -1, WH__PARSE_USAGE = 2 };
+
+/*
+ * Parse argv[1..argc) ("--name value", "--name=value", "--flag", "-h",
+ * "--help") into the table's fields. On a usage error prints one line naming
+ * the option and its accepted range to stderr and returns WH__PARSE_USAGE; on
+ * --help prints the help to stdout and returns WH__PARSE_HELP.
+ */
+int wh__options_parse(const wh__command_help *help, const wh__option *table, size_t count,
+                      int argc, char **argv);
+
+void wh__options_print_help(FILE *out, const wh__command_help *help, const wh__option *table,
+                            size_t count);
+
+#endif

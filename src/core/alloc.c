@@ -1,0 +1,45 @@
+#include "core/alloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static _Thread_local size_t fail_countdown = WH__ALLOC_NEVER;
+
+bool wh__size_mul(size_t a, size_t b, size_t *out)
+{
+    if (b != 0 && a > SIZE_MAX / b)
+        return false;
+    *out = a * b;
+    return true;
+}
+
+void wh__alloc_fail_at(size_t nth)
+{
+    fail_countdown = nth;
+}
+
+bool wh__alloc_armed(void)
+{
+    return fail_countdown != WH__ALLOC_NEVER;
+}
+
+void *wh__alloc(size_t count, size_t size)
+{
+    size_t bytes;
+    if (!wh__size_mul(count, size, &bytes))
+        return NULL;
+    if (fail_countdown != WH__ALLOC_NEVER) {
+        if (fail_countdown == 0) {
+            fail_countdown = WH__ALLOC_NEVER;
+            return NULL;
+        }
+        fail_countdown--;
+    }
+    /* calloc(0) may return NULL; ask for one byte so that NULL always means failure. */
+    return calloc(bytes == 0 ? 1 : count, bytes == 0 ? 1 : size);
+}
+
+void wh__free(void *p)
+{
+    free(p);
+}

@@ -1,0 +1,237 @@
+/*
+ * linalg.c: BLAS/LAPACK behind one seam.
+ *
+ * LAPACKE's row-major wrappers allocate a transposed copy on every call, so
+ * this file calls the column-major _work routines instead. A symmetric
+ * row-major matrix is its own column-major transpose, and the row-major lower
+ * triangle is the column-major upper one: factoring with uplo 'U' in column
+ * major leaves L (A = L L^T) in the row-major lower triangle.
+ */
+#include "core/linalg.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/rng.h"
+
+static blasint bi(size_t v)
+{
+    return (blasint)v;
+}
+
+size_t wh__linalg_max_dim(void)
+{
+    /* Leave room for n * n workspace queries and leading dimensions in 32-bit ints. */
+    return 46340;
+}
+
+void wh__copy(size_t rows, size_t cols, const double *src, size_t lds, double *dst, size_t ldd)
+{
+    for (size_t i = 0; i < rows; i++)
+        memcpy(dst + i * ldd, src + i * lds, cols * sizeof *dst);
+}
+
+void wh__set_identity(size_t n, double a, double *dst, size_t ldd)
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(dst + i * ldd, 0, n * sizeof *dst);
+        dst[i * ldd + i] = a;
+    }
+}
+
+bool wh__finite(size_t rows, size_t cols, const double *a, size_t lda)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            if (!isfinite(a[i * lda + j]))
+                return false;
+    return true;
+}
+
+bool wh__is_symmetric(size_t n, const double *a, size_t lda, double rtol)
+{
+    double scale = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            scale = fmax(scale, fabs(a[i * lda + j]));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (fabs(a[i * lda + j] - a[j * lda + i]) > rtol * scale)
+                return false;
+    return true;
+}
+
+void wh__mirror_lower(size_t n, double *a, size_t lda)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            a[j * lda + i] = a[i * lda + j];
+}
+
+void wh__gram(size_t n, size_t k, const double *a, size_t lda, double *c, size_t ldc)
+{
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, bi(n), bi(k), 1.0, a, bi(lda), 0.0, c,
+                bi(ldc));
+    wh__mirror_lower(n, c, ldc);
+}
+
+bool wh__chol(size_t n, double *a, size_t lda)
+{
+    return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', bi(n), a, bi(lda)) == 0;
+}
+
+void wh__chol_solve(size_t n, const double *l, size_t ldl, double *b)
+{
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, bi(n), l, bi(ldl), b, 1);
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, bi(n), l, bi(ldl), b, 1);
+}
+
+void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t ldb)
+{
+    /* M^{-1} = L^{-T} L^{-1}: two solves from the left, two from the right. */
+    const blasint nn = bi(n), lt = bi(ldl), ld = bi(ldb);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, nn, nn, 1.0, l,
+                lt, b, ld);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, nn, nn, 1.0, l, lt,
+                b, ld);
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, nn, nn, 1.0, l,
+                lt, b, ld);
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, nn, nn, 1.0, l,
+                lt, b, ld);
+    /* Rounding leaves the result a hair from symmetric; the exact answer is symmetric. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++) {
+            double mean = 0.5 * (b[i * ldb + j] + b[j * ldb + i]);
+            b[i * ldb + j] = mean;
+            b[j * ldb + i] = mean;
+        }
+}
+
+double wh__frobenius(size_t rows, size_t cols, const double *a, size_t lda)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < rows; i++)
+        sum += cblas_ddot(bi(cols), a + i * lda, 1, a + i * lda, 1);
+    return sqrt(sum);
+}
+
+double wh__gershgorin(size_t n, const double *a, size_t lda)
+{
+    double bound = 0.0;
+    for (size_t i = 0; i < n; i++)
+        bound = fmax(bound, cblas_dasum(bi(n), a + i * lda, 1));
+    return bound;
+}
+
+wh_status wh__eig_init(wh__eig *e, size_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->n = n;
+    double query = 0.0;
+    if (LAPACKE_dsyev_work(LAPACK_COL_MAJOR, 'V', 'U', bi(n), NULL, bi(n), NULL, &query, -1) != 0)
+        return WH_ELINALG;
+    e->lwork = (size_t)query;
+    if (e->lwork < 3 * n)
+        e->lwork = 3 * n;
+    size_t nn;
+    if (!wh__size_mul(n, n, &nn))
+        return WH_EOVERFLOW;
+    e->a = wh__alloc(nn, sizeof *e->a);
+    e->w = wh__alloc(n, sizeof *e->w);
+    e->work = wh__alloc(e->lwork, sizeof *e->work);
+    if (e->a == NULL || e->w == NULL || e->work == NULL) {
+        wh__eig_free(e);
+        return WH_ENOMEM;
+    }
+    return WH_OK;
+}
+
+void wh__eig_free(wh__eig *e)
+{
+    wh__free(e->a);
+    wh__free(e->w);
+    wh__free(e->work);
+    e->a = e->w = e->work = NULL;
+}
+
+wh_status wh__eig_solve(wh__eig *e, const double *a, size_t lda, bool vectors)
+{
+    /* Column-major eigenvector columns are the rows of the row-major buffer. */
+    wh__copy(e->n, e->n, a, lda, e->a, e->n);
+    lapack_int info = LAPACKE_dsyev_work(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U', bi(e->n),
+                                         e->a, bi(e->n), e->w, e->work, bi(e->lwork));
+    return info == 0 ? WH_OK : WH_ELINALG;
+}
+
+wh_status wh__sym_norm2(wh__eig *e, const double *a, size_t lda, double *norm)
+{
+    wh_status st = wh__eig_solve(e, a, lda, false);
+    if (st != WH_OK)
+        return st;
+    *norm = fmax(fabs(e->w[0]), fabs(e->w[e->n - 1]));
+    return WH_OK;
+}
+
+wh_status wh__sym_power(wh__eig *e, const double *a, size_t lda, double p, double *s, size_t lds)
+{
+    const size_t n = e->n;
+    wh_status st = wh__eig_solve(e, a, lda, true);
+    if (st != WH_OK)
+        return st;
+    if (!(e->w[0] > 0.0))
+        return WH_ENOTPD;
+    /* S = V diag(w^p) V^T with V^T in e->a: S_ij = sum_m w_m^p a_mi a_mj. */
+    for (size_t i = 0; i < n; i++)
+        memset(s + i * lds, 0, n * sizeof *s);
+    for (size_t m = 0; m < n; m++)
+        cblas_dsyr(CblasRowMajor, CblasLower, bi(n), pow(e->w[m], p), e->a + m * n, 1, s, bi(lds));
+    wh__mirror_lower(n, s, lds);
+    return WH_OK;
+}
+
+wh_status wh__haar(gsl_rng *rng, size_t n, double *q, size_t ldq)
+{
+    /* QR of a Gaussian matrix, with the signs of R's diagonal moved into Q,
+     * is Haar-distributed (Mezzadri, Notices AMS 54, 2007). */
+    double query = 0.0;
+    if (LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, bi(n), bi(n), NULL, bi(ldq), NULL, &query, -1) != 0)
+        return WH_ELINALG;
+    size_t lwork = (size_t)query;
+    if (LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, bi(n), bi(n), bi(n), NULL, bi(ldq), NULL, &query,
+                            -1) != 0)
+        return WH_ELINALG;
+    if ((size_t)query > lwork)
+        lwork = (size_t)query;
+    if (lwork < n)
+        lwork = n;
+    double *tau = wh__alloc(n, sizeof *tau);
+    double *diag = wh__alloc(n, sizeof *diag);
+    double *work = wh__alloc(lwork, sizeof *work);
+    wh_status st = WH_ENOMEM;
+    if (tau == NULL || diag == NULL || work == NULL)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        wh__rng_gaussian(rng, q + i * ldq, n);
+    st = WH_ELINALG;
+    if (LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, bi(n), bi(n), q, bi(ldq), tau, work, bi(lwork)) != 0)
+        goto done;
+    for (size_t j = 0; j < n; j++)
+        diag[j] = q[j * ldq + j];
+    if (LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, bi(n), bi(n), bi(n), q, bi(ldq), tau, work,
+                            bi(lwork)) != 0)
+        goto done;
+    /* Column j of the column-major Q is row j of the row-major buffer. */
+    for (size_t j = 0; j < n; j++)
+        if (diag[j] < 0.0)
+            cblas_dscal(bi(n), -1.0, q + j * ldq, 1);
+    st = WH_OK;
+done:
+    wh__free(tau);
+    wh__free(diag);
+    wh__free(work);
+    return st;
+}

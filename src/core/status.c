@@ -1,0 +1,39 @@
+#include "whiten/status.h"
+
+static const struct {
+    const char *name;
+    const char *message;
+} status_table[WH_STATUS_COUNT] = {
+    [WH_OK] = {"WH_OK", "success"},
+    [WH_EINVAL] = {"WH_EINVAL", "invalid argument"},
+    [WH_EDIM] = {"WH_EDIM", "dimension is zero or too large"},
+    [WH_EINTERNEURONS] = {"WH_EINTERNEURONS",
+                          "fewer interneurons than primary neurons (need k >= n)"},
+    [WH_EETA] = {"WH_EETA", "learning rate eta must lie strictly between 0 and 1"},
+    [WH_ENOTSYM] = {"WH_ENOTSYM", "matrix is not symmetric"},
+    [WH_ENOTPD] = {"WH_ENOTPD", "matrix is not positive definite"},
+    [WH_ERANK] = {"WH_ERANK", "W0 has rank below n, so W0 W0^T is singular"},
+    [WH_ENONFINITE] = {"WH_ENONFINITE", "value is NaN or infinite"},
+    [WH_EDIVERGED] = {"WH_EDIVERGED",
+                      "M lost positive definiteness; try a smaller eta or a larger initial scale"},
+    [WH_ENOCONV] = {"WH_ENOCONV",
+                    "simulated neural dynamics did not settle; raise max_iter or gamma"},
+    [WH_ENOMEM] = {"WH_ENOMEM", "out of memory"},
+    [WH_EOVERFLOW] = {"WH_EOVERFLOW", "size computation overflows"},
+    [WH_ELINALG] = {"WH_ELINALG", "LAPACK reported an unexpected failure"},
+};
+
+static int in_range(wh_status status)
+{
+    return (int)status >= 0 && (int)status < (int)WH_STATUS_COUNT;
+}
+
+const char *wh_status_name(wh_status status)
+{
+    return in_range(status) ? status_table[status].name : "WH_UNKNOWN";
+}
+
+const char *wh_status_message(wh_status status)
+{
+    return in_range(status) ? status_table[status].message : "unknown status";
+}

@@ -1,0 +1,45 @@
+/*
+ * net.h: the inside of a wh_net, shared by the files of src/net/.
+ *
+ * State is double-buffered: a step writes the candidate synapses into the
+ * *_next buffers, factors the candidate M, and only if that succeeds swaps
+ * the buffers in. So a step that fails leaves the network exactly as it was.
+ */
+#ifndef WH_NET_NET_H
+#define WH_NET_NET_H
+
+#include "whiten/network.h"
+
+struct wh_net {
+    wh_net_kind kind;
+    size_t n, k;
+    double eta;
+    wh_neural neural;
+    uint64_t samples;
+
+    double *M, *M_next; /* lateral weights, n x n (interneurons: W W^T) */
+    double *L, *L_next; /* Cholesky factors of M and M_next (lower triangle) */
+    double *W, *W_next; /* interneuron synapses, n x k; NULL for the direct network */
+    double *y, *z;      /* outputs of the current sample: n and k values */
+    double *ry, *rz;    /* residuals of the simulated neural dynamics: n and k */
+    double *S;          /* n x n scratch for the expected update */
+};
+
+/* Initial synapses from opts->init into net->M (and net->W), with net->L
+ * factored. src/net/init.c. */
+wh_status wh__net_init_synapses(wh_net *net, const wh_init *init);
+
+/* Outputs y (and z) for input x into net->y, net->z. src/net/neural.c. */
+wh_status wh__net_respond(wh_net *net, const double *x, size_t *iterations);
+
+/* Candidate synapses after the online update with net->y, net->z. src/net/plasticity.c. */
+void wh__net_propose_online(wh_net *net);
+
+/* Candidate synapses after the expected update for covariance C. src/net/plasticity.c. */
+void wh__net_propose_expected(wh_net *net, const double *C, size_t ldc);
+
+/* Factor the candidate M and swap it in; WH_EDIVERGED (state kept) if not
+ * positive definite. src/net/plasticity.c. */
+wh_status wh__net_accept(wh_net *net);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * network.c: building, stepping and inspecting a wh_net.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/linalg.h"
+#include "net/net.h"
+
+void wh_net_options_default(wh_net_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->kind = WH_NET_DIRECT;
+    opts->n = 2;
+    opts->k = 0;
+    opts->eta = 1e-3;
+    opts->init.kind = WH_INIT_IDENTITY;
+    opts->init.alpha = 1.0;
+    opts->init.seed = 1;
+    opts->neural.mode = WH_NEURAL_EXACT;
+    opts->neural.gamma = 0.0;
+    opts->neural.tol = 1e-12;
+    opts->neural.max_iter = 100000;
+}
+
+static wh_status check_eta(double eta)
+{
+    return (eta > 0.0 && eta < 1.0) ? WH_OK : WH_EETA;
+}
+
+static wh_status check_neural(const wh_neural *neural, wh_net_kind kind)
+{
+    if (neural->mode != WH_NEURAL_EXACT && neural->mode != WH_NEURAL_SIMULATED)
+        return WH_EINVAL;
+    if (neural->mode == WH_NEURAL_EXACT)
+        return WH_OK;
+    if (neural->interneuron_dynamics && kind != WH_NET_INTERNEURON)
+        return WH_EINVAL;
+    if (!isfinite(neural->gamma) || !isfinite(neural->tol))
+        return WH_ENONFINITE;
+    if (neural->gamma < 0.0 || !(neural->tol > 0.0) || neural->max_iter == 0)
+        return WH_EINVAL;
+    return WH_OK;
+}
+
+static wh_status check_options(const wh_net_options *o, size_t k)
+{
+    if (o->kind != WH_NET_DIRECT && o->kind != WH_NET_INTERNEURON)
+        return WH_EINVAL;
+    if (o->n == 0 || o->n > wh__linalg_max_dim() || k > wh__linalg_max_dim())
+        return WH_EDIM;
+    if (k < o->n)
+        return WH_EINTERNEURONS;
+    wh_status st = check_eta(o->eta);
+    if (st != WH_OK)
+        return st;
+    return check_neural(&o->neural, o->kind);
+}
+
+static wh_status allocate(wh_net *net)
+{
+    size_t nn, nk;
+    if (!wh__size_mul(net->n, net->n, &nn) || !wh__size_mul(net->n, net->k, &nk))
+        return WH_EOVERFLOW;
+    double **square[] = {&net->M, &net->M_next, &net->L, &net->L_next, &net->S};
+    for (size_t i = 0; i < sizeof square / sizeof *square; i++)
+        if ((*square[i] = wh__alloc(nn, sizeof(double))) == NULL)
+            return WH_ENOMEM;
+    net->y = wh__alloc(net->n, sizeof(double));
+    net->ry = wh__alloc(net->n, sizeof(double));
+    net->z = wh__alloc(net->k, sizeof(double));
+    net->rz = wh__alloc(net->k, sizeof(double));
+    if (net->y == NULL || net->ry == NULL || net->z == NULL || net->rz == NULL)
+        return WH_ENOMEM;
+    if (net->kind == WH_NET_INTERNEURON) {
+        net->W = wh__alloc(nk, sizeof(double));
+        net->W_next = wh__alloc(nk, sizeof(double));
+        if (net->W == NULL || net->W_next == NULL)
+            return WH_ENOMEM;
+    }
+    return WH_OK;
+}
+
+wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
+{
+    if (out == NULL)
+        return WH_EINVAL;
+    *out = NULL;
+    if (opts == NULL)
+        return WH_EINVAL;
+    const size_t k = opts->kind == WH_NET_DIRECT ? opts->n : (opts->k == 0 ? opts->n : opts->k);
+    wh_status st = check_options(opts, k);
+    if (st != WH_OK)
+        return st;
+    wh_net *net = wh__alloc(1, sizeof *net);
+    if (net == NULL)
+        return WH_ENOMEM;
+    net->kind = opts->kind;
+    net->n = opts->n;
+    net->k = k;
+    net->eta = opts->eta;
+    net->neural = opts->neural;
+    st = allocate(net);
+    if (st == WH_OK)
+        st = wh__net_init_synapses(net, &opts->init);
+    if (st != WH_OK) {
+        wh_net_free(net);
+        return st;
+    }
+    *out = net;
+    return WH_OK;
+}
+
+void wh_net_free(wh_net *net)
+{
+    if (net == NULL)
+        return;
+    double *buffers[] = {net->M,  net->M_next, net->L,  net->L_next, net->W, net->W_next,
+                         net->y,  net->z,      net->ry, net->rz,     net->S};
+    for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
+        wh__free(buffers[i]);
+    wh__free(net);
+}
+
+static void begin_step(const wh_net *net, wh_step_info *info)
+{
+    if (info != NULL) {
+        info->sample = net->samples;
+        info->iterations = 0;
+    }
+}
+
+wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_step_info *info)
+{
+    begin_step(net, info);
+    if (!wh__finite(1, net->n, x, net->n))
+        return WH_ENONFINITE;
+    size_t iterations = 0;
+    wh_status st = wh__net_respond(net, x, &iterations);
+    if (info != NULL)
+        info->iterations = iterations;
+    if (st != WH_OK)
+        return st;
+    wh__net_propose_online(net);
+    st = wh__net_accept(net);
+    if (st != WH_OK)
+        return st;
+    if (y != NULL)
+        memcpy(y, net->y, net->n * sizeof *y);
+    if (z != NULL && net->kind == WH_NET_INTERNEURON)
+        memcpy(z, net->z, net->k * sizeof *z);
+    return WH_OK;
+}
+
+wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step_info *info)
+{
+    begin_step(net, info);
+    wh__net_propose_expected(net, C, ldc);
+    return wh__net_accept(net);
+}
+
+wh_net_kind wh_net_get_kind(const wh_net *net)
+{
+    return net->kind;
+}
+
+size_t wh_net_n(const wh_net *net)
+{
+    return net->n;
+}
+
+size_t wh_net_k(const wh_net *net)
+{
+    return net->k;
+}
+
+double wh_net_eta(const wh_net *net)
+{
+    return net->eta;
+}
+
+uint64_t wh_net_samples(const wh_net *net)
+{
+    return net->samples;
+}
+
+const double *wh_net_lateral(const wh_net *net)
+{
+    return net->M;
+}
+
+const double *wh_net_weights(const wh_net *net)
+{
+    return net->W;
+}
+
+wh_status wh_net_set_eta(wh_net *net, double eta)
+{
+    wh_status st = check_eta(eta);
+    if (st == WH_OK)
+        net->eta = eta;
+    return st;
+}
