@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 static _Thread_local size_t fail_countdown = WH__ALLOC_NEVER;
+static _Thread_local long live_count;
 
 bool wh__size_mul(size_t a, size_t b, size_t *out)
 {
@@ -16,6 +17,11 @@ bool wh__size_mul(size_t a, size_t b, size_t *out)
 void wh__alloc_fail_at(size_t nth)
 {
     fail_countdown = nth;
+}
+
+long wh__alloc_live(void)
+{
+    return live_count;
 }
 
 bool wh__alloc_armed(void)
@@ -36,10 +42,13 @@ void *wh__alloc(size_t count, size_t size)
         fail_countdown--;
     }
     /* calloc(0) may return NULL; ask for one byte so that NULL always means failure. */
-    return calloc(bytes == 0 ? 1 : count, bytes == 0 ? 1 : size);
+    void *p = calloc(bytes == 0 ? 1 : count, bytes == 0 ? 1 : size);
+    live_count += p != NULL;
+    return p;
 }
 
 void wh__free(void *p)
 {
+    live_count -= p != NULL;
     free(p);
 }

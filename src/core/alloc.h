@@ -31,4 +31,7 @@ void wh__alloc_fail_at(size_t nth);
 /* Testing hook: true if an armed failure has not yet fired. */
 bool wh__alloc_armed(void);
 
+/* Testing hook: allocations made by this thread and not yet freed by it. */
+long wh__alloc_live(void);
+
 #endif

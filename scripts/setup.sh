@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install the Debian packages whiten needs (only those missing), then configure
+# and build into the given folder. Usage: scripts/setup.sh BUILD_DIR [meson options...]
+set -eu
+cd "$(dirname "$0")/.."
+
+packages="gcc pkg-config meson ninja-build python3 libopenblas-dev liblapacke-dev libgsl-dev
+libcriterion-dev libcjson-dev libplplot-dev plplot-driver-cairo python3-numpy"
+
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q $missing
+fi
+
+build=$1
+shift
+if [ -f "$build/build.ninja" ]; then
+    meson setup --reconfigure "$build" "$@" >/dev/null
+else
+    meson setup "$build" "$@" >/dev/null
+fi
+ninja -C "$build"

@@ -1,0 +1,39 @@
+/*
+ * common.h: option values shared by several subcommands.
+ *
+ * Each parser prints one line naming the command, the option and what was
+ * expected to stderr on failure, and returns WH__EXIT_USAGE (2); on success it
+ * returns WH__EXIT_OK (0).
+ */
+#ifndef WH_CLI_COMMON_H
+#define WH_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whiten.h"
+
+/* "direct" or "interneuron" (also "interneurons"). */
+int wh__cli_net_kind(const char *command, const char *option, const char *text,
+                     wh_net_kind *kind);
+
+/* A comma-separated list of finite numbers, e.g. "0.5,2,8"; *values is malloc'd. */
+int wh__cli_doubles(const char *command, const char *option, const char *text, double **values,
+                    size_t *count);
+
+/* "lo:hi" with 0 < lo <= hi, e.g. "0.1:10". */
+int wh__cli_range(const char *command, const char *option, const char *text, double *lo,
+                  double *hi);
+
+/*
+ * The input covariance of a synthetic problem, from either --eigenvalues
+ * (a list; fixes n, and must agree with a given n) or --spectrum lo:hi with n.
+ * Exactly one of the two texts may be non-NULL; if both are NULL the spectrum
+ * defaults to 0.1:10. `rotate` draws Haar-random eigenvectors from `seed`.
+ * On success *C is a malloc'd n x n matrix and *n its size.
+ */
+int wh__cli_covariance(const char *command, const char *eigenvalues, const char *spectrum,
+                       size_t *n, bool rotate, uint64_t seed, double **C);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * test_refusals.c: every input the library must refuse, provoked on purpose.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "support.h"
+
+static wh_net_options base(wh_net_kind kind)
+{
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = kind;
+    o.n = 3;
+    return o;
+}
+
+static wh_status try_new(const wh_net_options *o)
+{
+    wh_net *net = (wh_net *)&net; /* a non-NULL value the call must overwrite */
+    wh_status st = wh_net_new(o, &net);
+    if (st != WH_OK)
+        cr_assert_null(net, "a failed wh_net_new left *out non-NULL");
+    wh_net_free(net);
+    return st;
+}
+
+Test(refusals, sizes)
+{
+    wh_net_options o = base(WH_NET_DIRECT);
+    o.n = 0;
+    assert_status(try_new(&o), WH_EDIM);
+    o = base(WH_NET_INTERNEURON);
+    o.k = 2;
+    assert_status(try_new(&o), WH_EINTERNEURONS);
+    o.k = 3;
+    assert_status(try_new(&o), WH_OK);
+    o.n = 100000;
+    o.k = 100000;
+    assert_status(try_new(&o), WH_EDIM);
+}
+
+Test(refusals, learning_rate_outside_the_open_unit_interval)
+{
+    const double bad[] = {0.0, 1.0, -0.1, 1.5, NAN, INFINITY};
+    wh_net_options o = base(WH_NET_INTERNEURON);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        o.eta = bad[i];
+        assert_status(try_new(&o), WH_EETA);
+    }
+    o.eta = 0.999;
+    assert_status(try_new(&o), WH_OK);
+}
+
+Test(refusals, missing_arguments_and_unknown_kinds)
+{
+    wh_net *net = NULL;
+    assert_status(wh_net_new(NULL, &net), WH_EINVAL);
+    wh_net_options o = base(WH_NET_DIRECT);
+    assert_status(wh_net_new(&o, NULL), WH_EINVAL);
+    o.kind = (wh_net_kind)7;
+    assert_status(try_new(&o), WH_EINVAL);
+    o = base(WH_NET_DIRECT);
+    o.init.kind = (wh_init_kind)9;
+    assert_status(try_new(&o), WH_EINVAL);
+    o = base(WH_NET_DIRECT);
+    o.neural.mode = (wh_neural_mode)5;
+    assert_status(try_new(&o), WH_EINVAL);
+}
+
+Test(refusals, initial_scale_and_spread)
+{
+    wh_net_options o = base(WH_NET_DIRECT);
+    o.init.alpha = 0.0;
+    assert_status(try_new(&o), WH_ENOTPD);
+    o.init.alpha = -2.0;
+    assert_status(try_new(&o), WH_ENOTPD);
+    o.init.alpha = NAN;
+    assert_status(try_new(&o), WH_ENONFINITE);
+    o = base(WH_NET_DIRECT);
+    o.init.kind = WH_INIT_ROTATED;
+    assert_status(try_new(&o), WH_EINVAL); /* no spread */
+    const double spread[3] = {1.0, -0.5, 2.0};
+    o.init.spread = spread;
+    assert_status(try_new(&o), WH_ENOTPD);
+}
+
+Test(refusals, user_M0_not_symmetric_or_not_positive_definite)
+{
+    const double asym[9] = {2.0, 0.5, 0.0, 0.4, 2.0, 0.0, 0.0, 0.0, 2.0};
+    const double indefinite[9] = {1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0};
+    const double with_nan[9] = {1.0, 0.0, 0.0, 0.0, NAN, 0.0, 0.0, 0.0, 1.0};
+    for (int kind = 0; kind < 2; kind++) {
+        wh_net_options o = base((wh_net_kind)kind);
+        o.init.kind = WH_INIT_MATRIX;
+        assert_status(try_new(&o), WH_EINVAL); /* no matrix */
+        o.init.matrix = asym;
+        assert_status(try_new(&o), WH_ENOTSYM);
+        o.init.matrix = indefinite;
+        assert_status(try_new(&o), WH_ENOTPD);
+        o.init.matrix = with_nan;
+        assert_status(try_new(&o), WH_ENONFINITE);
+    }
+}
+
+Test(refusals, rank_deficient_W0_and_W0_for_the_direct_network)
+{
+    /* Rows 1 and 3 are parallel: rank 2 < n = 3. */
+    const double W0[12] = {1, 2, 0, 1, 0, 1, 1, 0, 2, 4, 0, 2};
+    wh_net_options o = base(WH_NET_INTERNEURON);
+    o.k = 4;
+    o.init.kind = WH_INIT_WEIGHTS;
+    o.init.matrix = W0;
+    assert_status(try_new(&o), WH_ERANK);
+    o = base(WH_NET_DIRECT);
+    o.init.kind = WH_INIT_WEIGHTS;
+    o.init.matrix = W0;
+    assert_status(try_new(&o), WH_EINVAL);
+}
+
+Test(refusals, simulated_dynamics_options)
+{
+    wh_net_options o = base(WH_NET_DIRECT);
+    o.neural.mode = WH_NEURAL_SIMULATED;
+    o.neural.tol = 0.0;
+    assert_status(try_new(&o), WH_EINVAL);
+    o.neural.tol = 1e-10;
+    o.neural.max_iter = 0;
+    assert_status(try_new(&o), WH_EINVAL);
+    o.neural.max_iter = 10;
+    o.neural.gamma = -1.0;
+    assert_status(try_new(&o), WH_EINVAL);
+    o.neural.gamma = 0.0;
+    o.neural.interneuron_dynamics = true; /* the direct network has no interneurons */
+    assert_status(try_new(&o), WH_EINVAL);
+}
+
+Test(refusals, non_finite_sample_changes_nothing)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        wh_net *net = wh_test_net((wh_net_kind)kind, 3, 4, 0.1, 1.3);
+        double M[9], y[3] = {7, 7, 7};
+        memcpy(M, wh_net_lateral(net), sizeof M);
+        const double x[3] = {1.0, NAN, 0.5}, xi[3] = {INFINITY, 0.0, 0.5};
+        wh_step_info info;
+        assert_status(wh_net_step(net, x, y, NULL, &info), WH_ENONFINITE);
+        assert_status(wh_net_step(net, xi, y, NULL, &info), WH_ENONFINITE);
+        cr_assert_eq(info.sample, 0);
+        cr_assert_eq(wh_net_samples(net), 0);
+        cr_assert(memcmp(M, wh_net_lateral(net), sizeof M) == 0);
+        cr_assert_eq(y[0], 7.0, "outputs written on failure");
+        wh_net_free(net);
+    }
+}
+
+Test(refusals, neural_dynamics_that_cannot_settle_in_time)
+{
+    wh_net_options o = base(WH_NET_DIRECT);
+    o.init.alpha = 2.385;
+    o.neural.mode = WH_NEURAL_SIMULATED;
+    o.neural.max_iter = 3;
+    o.neural.tol = 1e-12;
+    wh_net *net = NULL;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    /* With M = alpha I, gamma = 1/alpha reaches the equilibrium in one step: too easy. */
+    wh_net_free(net);
+    const double M0[9] = {3.0, 0.2, 0.1, 0.2, 0.4, 0.0, 0.1, 0.0, 1.0};
+    o.init.kind = WH_INIT_MATRIX;
+    o.init.matrix = M0;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    const double x[3] = {1.0, -2.0, 0.5};
+    wh_step_info info;
+    assert_status(wh_net_step(net, x, NULL, NULL, &info), WH_ENOCONV);
+    cr_assert_eq(info.iterations, 3);
+    cr_assert_eq(wh_net_samples(net), 0);
+    cr_assert(memcmp(M0, wh_net_lateral(net), sizeof M0) == 0);
+    /* An unstable step size diverges instead of settling; that is reported too. */
+    wh_net_free(net);
+    o.neural.max_iter = 100000;
+    o.neural.gamma = 1.0; /* > 2 / lambda_max(M0) */
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    assert_status(wh_net_step(net, x, NULL, NULL, &info), WH_ENOCONV);
+    wh_net_free(net);
+}
+
+Test(refusals, sources_and_spectra)
+{
+    wh_source *src = NULL;
+    wh_source_options so;
+    wh_source_options_default(&so);
+    so.n = 2;
+    assert_status(wh_source_new(&so, &src), WH_EINVAL); /* no covariances */
+    const double asym[4] = {1.0, 0.5, 0.4, 1.0}, indefinite[4] = {1.0, 2.0, 2.0, 1.0};
+    const double nonfinite[4] = {1.0, 0.0, 0.0, INFINITY};
+    so.covariances = asym;
+    assert_status(wh_source_new(&so, &src), WH_ENOTSYM);
+    so.covariances = indefinite;
+    assert_status(wh_source_new(&so, &src), WH_ENOTPD);
+    so.covariances = nonfinite;
+    assert_status(wh_source_new(&so, &src), WH_ENONFINITE);
+    so.n = 0;
+    assert_status(wh_source_new(&so, &src), WH_EDIM);
+    cr_assert_null(src);
+
+    double C[4];
+    wh_spectrum spec = {.n = 2, .lo = 0.0, .hi = 1.0};
+    assert_status(wh_covariance_from_spectrum(&spec, C, 2), WH_ENOTPD);
+    spec.lo = 2.0;
+    assert_status(wh_covariance_from_spectrum(&spec, C, 2), WH_ENOTPD); /* hi < lo */
+    const double lambda[2] = {1.0, -1.0};
+    spec.eigenvalues = lambda;
+    assert_status(wh_covariance_from_spectrum(&spec, C, 2), WH_ENOTPD);
+    assert_status(wh_covariance_from_spectrum(&spec, C, 1), WH_EINVAL); /* ldc < n */
+    spec.n = 0;
+    assert_status(wh_covariance_from_spectrum(&spec, C, 2), WH_EDIM);
+}
+
+Test(refusals, metrics_and_running_covariance)
+{
+    wh_metrics *m = NULL;
+    const double C[4] = {2.0, 0.0, 0.0, -1.0}, good[4] = {2.0, 0.1, 0.1, 1.0};
+    assert_status(wh_metrics_new(2, C, 2, &m), WH_ENOTPD);
+    assert_status(wh_metrics_new(0, C, 2, &m), WH_EDIM);
+    assert_status(wh_metrics_new(2, NULL, 2, &m), WH_EINVAL);
+    assert_status(wh_metrics_new(2, good, 2, &m), WH_OK);
+    wh_errors e;
+    const double indefinite[4] = {1.0, 2.0, 2.0, 1.0};
+    assert_status(wh_metrics_eval(m, indefinite, 2, &e), WH_ENOTPD);
+    assert_status(wh_metrics_set_covariance(m, C, 2), WH_ENOTPD);
+    wh_metrics_free(m);
+
+    wh_running_cov *rc = NULL;
+    assert_status(wh_running_cov_new(2, 0.5, &rc), WH_EINVAL);
+    assert_status(wh_running_cov_new(2, NAN, &rc), WH_EINVAL);
+    assert_status(wh_running_cov_new(2, 10.0, &rc), WH_OK);
+    assert_status(wh_running_cov_errors(rc, &e), WH_EINVAL); /* nothing folded in yet */
+    wh_running_cov_free(rc);
+}
+
+Test(status, every_status_has_its_own_name_and_message)
+{
+    for (int i = 0; i < (int)WH_STATUS_COUNT; i++) {
+        const char *name = wh_status_name((wh_status)i), *msg = wh_status_message((wh_status)i);
+        cr_assert(name != NULL && strncmp(name, "WH_", 3) == 0 && strcmp(name, "WH_UNKNOWN") != 0,
+                  "status %d has no name", i);
+        cr_assert(msg != NULL && msg[0] != '\0' && strcmp(msg, "unknown status") != 0,
+                  "status %d has no message", i);
+        for (int j = 0; j < i; j++) {
+            cr_assert_str_neq(name, wh_status_name((wh_status)j));
+            cr_assert_str_neq(msg, wh_status_message((wh_status)j));
+        }
+    }
+    cr_assert_str_eq(wh_status_name(WH_STATUS_COUNT), "WH_UNKNOWN");
+    cr_assert_str_eq(wh_status_name((wh_status)-1), "WH_UNKNOWN");
+}
+
+Test(misc, free_accepts_NULL)
+{
+    wh_net_free(NULL);
+    wh_source_free(NULL);
+    wh_metrics_free(NULL);
+    wh_running_cov_free(NULL);
+}
