@@ -19,6 +19,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "plot/plot.h"
 #include "whiten.h"
 
 #define DEMO_ALPHAS 5
@@ -178,6 +179,7 @@ static int emit_report(FILE *f, const demo_options *d, const demo_results *r)
             "Inputs: n = %zu, eigenvalues log-spaced in [0.1, 10], Haar-random eigenvectors "
             "(seed %llu).\n\n"
             "## Population dynamics from M0 = alpha I\n\n"
+            "![population](population.png)\n\n"
             "Time t = eta x steps (eta = %g) until the whitening error "
             "||M^-1 C M^-1 - I||_2 <= %g (`population.csv`).\n\n"
             "| alpha | direct | interneurons |\n|---:|---:|---:|\n",
@@ -188,11 +190,50 @@ static int emit_report(FILE *f, const demo_options *d, const demo_results *r)
             "\nThe direct network's time grows in proportion to alpha; the interneuron "
             "network's by about 0.5 per unit of ln alpha.\n\n"
             "## Online learning, M0 = I, eta = %g\n\n"
+            "![online](online.png)\n\n"
             "Whitening error every %zu samples for both networks on one stream "
             "(`online.csv`). Mean over the last fifth of the run (the noise floor): "
             "direct %.3f, interneurons %.3f.\n",
             d->eta_online, d->every, tail_mean(r, 0), tail_mean(r, 1));
     return ferror(f) ? -1 : 0;
+}
+
+static int plot_population(const char *dir, const demo_options *d, const demo_results *r)
+{
+    char base[4096], note[160];
+    snprintf(base, sizeof base, "%s/population", dir);
+    snprintf(note, sizeof note, "expected dynamics, n = %zu, η = %g, spectrum [0.1, 10]", d->n,
+             d->eta_population);
+    const wh__series series[2] = {
+        {"direct (Algorithm 1)", WH__LINE_MARKERS, 0, DEMO_ALPHAS, r->alphas, r->time[0], NULL, NULL},
+        {"interneurons (Algorithm 2)", WH__LINE_MARKERS, 1, DEMO_ALPHAS, r->alphas, r->time[1],
+         NULL, NULL},
+    };
+    char ylabel[64];
+    snprintf(ylabel, sizeof ylabel, "time t = η × steps to error ≤ %g", d->eps);
+    const wh__panel panel = {"Time to whiten from M0 = α I", "initial scale α (M0 = α I)", ylabel,
+                             true, true, 0, 0, 0, 0, 2, series, note};
+    const wh__figure fig = {1, &panel, 0, 0};
+    return wh__plot_write(&fig, base);
+}
+
+static int plot_online(const char *dir, const demo_options *d, const demo_results *r)
+{
+    char base[4096], note[160];
+    snprintf(base, sizeof base, "%s/online", dir);
+    snprintf(note, sizeof note, "online learning, n = %zu, η = %g, M0 = I", d->n, d->eta_online);
+    const wh__series series[2] = {
+        {"direct (Algorithm 1)", WH__LINE, 0, r->rows, r->sample, r->error[0], NULL, NULL},
+        {"interneurons (Algorithm 2)", WH__LINE, 1, r->rows, r->sample, r->error[1], NULL, NULL},
+    };
+    const wh__panel panel = {"Online whitening error",
+                             "samples",
+                             "whitening error ||M^-1 C M^-1 - I||#d2#u",
+                             false,
+                             true,
+                             0, 0, 0, 0, 2, series, note};
+    const wh__figure fig = {1, &panel, 0, 0};
+    return wh__plot_write(&fig, base);
 }
 
 static const wh__command_help demo_help = {
@@ -241,9 +282,11 @@ static int run_demo(const demo_options *d)
     }
     if (write_atomically(d->out, "population.csv", emit_population, d, &r) != 0 ||
         write_atomically(d->out, "online.csv", emit_online, d, &r) != 0 ||
-        write_atomically(d->out, "REPORT.md", emit_report, d, &r) != 0)
+        write_atomically(d->out, "REPORT.md", emit_report, d, &r) != 0 ||
+        plot_population(d->out, d, &r) != 0 || plot_online(d->out, d, &r) != 0)
         return WH__EXIT_FAILURE;
-    printf("whiten demo: wrote %s/REPORT.md, population.csv and online.csv\n", d->out);
+    printf("whiten demo: wrote %s/REPORT.md, population.{csv,png,svg} and online.{csv,png,svg}\n",
+           d->out);
     for (size_t i = 0; i < DEMO_ALPHAS; i++)
         printf("  alpha %-7g time to error %g: direct %8.3f  interneurons %6.3f\n", r.alphas[i],
                d->eps, r.time[0][i], r.time[1][i]);

@@ -1,0 +1,317 @@
+/*
+ * plot.c: the only file that talks to PLplot.
+ *
+ * Each rendering opens a fresh PLplot stream (plmkstrm) and ends it
+ * (plend1), so no PLplot state outlives a call. Log axes are drawn the
+ * PLplot way: data are plotted as log10 values and the axis is labelled in
+ * powers of ten.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "plot/plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <plplot.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { COLOR_BG = 0, COLOR_FG = 1, COLOR_SERIES = 2, COLOR_BAND = 10, COLOR_GRID = 18 };
+
+/* A palette that stays distinguishable in print and for common colour blindness. */
+static const unsigned char palette[8][3] = {
+    {0, 114, 178}, {213, 94, 0}, {0, 158, 115}, {204, 121, 167},
+    {86, 180, 233}, {230, 159, 0}, {90, 90, 90}, {240, 228, 66},
+};
+
+static const char *const marker_glyph[8] = {"●", "■", "▲", "◆", "▼", "○", "□", "△"};
+
+static void set_colors(void)
+{
+    plscmap0n(COLOR_GRID + 1);
+    plscol0(COLOR_BG, 255, 255, 255);
+    plscol0(COLOR_FG, 0, 0, 0);
+    for (int i = 0; i < 8; i++) {
+        plscol0(COLOR_SERIES + i, palette[i][0], palette[i][1], palette[i][2]);
+        plscol0a(COLOR_BAND + i, palette[i][0], palette[i][1], palette[i][2], 0.22);
+    }
+    plscol0(COLOR_GRID, 215, 215, 215);
+}
+
+static bool usable(bool log, double v)
+{
+    return isfinite(v) && (!log || v > 0.0);
+}
+
+static double axis_value(bool log, double v)
+{
+    return log ? log10(v) : v;
+}
+
+static void widen(double *lo, double *hi, bool log, double v)
+{
+    if (!usable(log, v))
+        return;
+    v = axis_value(log, v);
+    *lo = fmin(*lo, v);
+    *hi = fmax(*hi, v);
+}
+
+/* The data range of one axis over all series (bands included), padded by 4 %. */
+static void axis_range(const wh__panel *p, bool y_axis, double *lo, double *hi)
+{
+    const bool log = y_axis ? p->ylog : p->xlog;
+    const double user_lo = y_axis ? p->ymin : p->xmin, user_hi = y_axis ? p->ymax : p->xmax;
+    if (user_lo != user_hi) {
+        *lo = axis_value(log, user_lo);
+        *hi = axis_value(log, user_hi);
+        return;
+    }
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t s = 0; s < p->nseries; s++) {
+        const wh__series *ser = &p->series[s];
+        for (size_t i = 0; i < ser->count; i++) {
+            if (!y_axis) {
+                widen(lo, hi, log, ser->x[i]);
+                continue;
+            }
+            widen(lo, hi, log, ser->y[i]);
+            if (ser->lo != NULL && ser->hi != NULL) {
+                widen(lo, hi, log, ser->lo[i]);
+                widen(lo, hi, log, ser->hi[i]);
+            }
+        }
+    }
+    if (!(*lo <= *hi)) {
+        *lo = 0.0;
+        *hi = 1.0;
+    }
+    const double pad = *hi > *lo ? 0.04 * (*hi - *lo) : 0.5;
+    *lo -= pad;
+    *hi += pad;
+}
+
+/* Copy the plottable points of a series, in axis coordinates, into xs, ys. */
+static size_t plottable(const wh__panel *p, const wh__series *s, const double *y, PLFLT *xs,
+                        PLFLT *ys)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < s->count; i++)
+        if (usable(p->xlog, s->x[i]) && usable(p->ylog, y[i])) {
+            xs[m] = axis_value(p->xlog, s->x[i]);
+            ys[m++] = axis_value(p->ylog, y[i]);
+        }
+    return m;
+}
+
+static void draw_band(const wh__panel *p, const wh__series *s, PLFLT *xs, PLFLT *ys)
+{
+    PLFLT *hx = xs + s->count, *hy = ys + s->count;
+    size_t m = plottable(p, s, s->lo, xs, ys), k = plottable(p, s, s->hi, hx, hy);
+    if (m < 2 || k != m)
+        return;
+    for (size_t i = 0; i < m; i++) { /* lower edge forward, upper edge back */
+        xs[m + i] = hx[m - 1 - i];
+        ys[m + i] = hy[m - 1 - i];
+    }
+    plcol0(COLOR_BAND + s->color);
+    plfill((PLINT)(2 * m), xs, ys);
+}
+
+static void draw_series(const wh__panel *p, const wh__series *s)
+{
+    PLFLT *xs = malloc(4 * (s->count + 1) * sizeof *xs), *ys = xs + 2 * (s->count + 1);
+    if (xs == NULL)
+        return;
+    if (s->lo != NULL && s->hi != NULL)
+        draw_band(p, s, xs, ys);
+    size_t m = plottable(p, s, s->y, xs, ys);
+    plcol0(COLOR_SERIES + s->color);
+    if (s->style != WH__MARKERS && m >= 2) {
+        plwidth(s->style == WH__DASHED ? 1.5 : 2.5);
+        pllsty(s->style == WH__DASHED ? 2 : 1);
+        plline((PLINT)m, xs, ys);
+        pllsty(1);
+    }
+    if (s->style == WH__MARKERS || s->style == WH__LINE_MARKERS)
+        plstring((PLINT)m, xs, ys, marker_glyph[s->color % 8]);
+    free(xs);
+}
+
+static void draw_legend(const wh__panel *p)
+{
+    enum { MAX_ENTRIES = 16 };
+    PLINT opt[MAX_ENTRIES], colors[MAX_ENTRIES], styles[MAX_ENTRIES], numbers[MAX_ENTRIES];
+    PLFLT widths[MAX_ENTRIES], scales[MAX_ENTRIES];
+    const char *text[MAX_ENTRIES], *symbols[MAX_ENTRIES];
+    PLINT n = 0;
+    for (size_t i = 0; i < p->nseries && n < MAX_ENTRIES; i++) {
+        const wh__series *s = &p->series[i];
+        if (s->label == NULL)
+            continue;
+        opt[n] = (s->style == WH__MARKERS ? 0 : PL_LEGEND_LINE) |
+                 (s->style == WH__MARKERS || s->style == WH__LINE_MARKERS ? PL_LEGEND_SYMBOL : 0);
+        colors[n] = COLOR_SERIES + s->color;
+        styles[n] = s->style == WH__DASHED ? 2 : 1;
+        widths[n] = s->style == WH__DASHED ? 1.5 : 2.5;
+        numbers[n] = 3;
+        scales[n] = 1.0;
+        symbols[n] = marker_glyph[s->color % 8];
+        text[n++] = s->label;
+    }
+    if (n == 0)
+        return;
+    PLFLT w, h;
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08, COLOR_BG,
+             COLOR_FG, 1, 0, 0, n, opt, 0.8, 0.75, 2.0, 0.0, colors, text, NULL, NULL, NULL, NULL,
+             colors, styles, widths, colors, scales, numbers, symbols);
+}
+
+static void draw_panel(const wh__panel *p)
+{
+    double xlo, xhi, ylo, yhi;
+    axis_range(p, false, &xlo, &xhi);
+    axis_range(p, true, &ylo, &yhi);
+    pladv(0);
+    plvpor(0.12, 0.95, 0.13, 0.86);
+    plwind(xlo, xhi, ylo, yhi);
+    plcol0(COLOR_GRID);
+    plwidth(0.5);
+    plbox(p->xlog ? "gl" : "g", 0.0, 0, p->ylog ? "gl" : "g", 0.0, 0);
+    plcol0(COLOR_FG);
+    plwidth(1.0);
+    plbox(p->xlog ? "bcnstl" : "bcnst", 0.0, 0, p->ylog ? "bcnstvl" : "bcnstv", 0.0, 0);
+    pllab(p->xlabel, p->ylabel, "");
+    plmtex("t", p->note != NULL ? 2.2 : 1.2, 0.5, 0.5, p->title);
+    if (p->note != NULL) {
+        plschr(0.0, 0.75);
+        plmtex("t", 0.8, 0.5, 0.5, p->note);
+        plschr(0.0, 1.0);
+    }
+    for (size_t s = 0; s < p->nseries; s++)
+        draw_series(p, &p->series[s]);
+    draw_legend(p);
+}
+
+/* Open a fresh stream on `device` writing to `path`. */
+static void begin(const char *device, const char *path, PLINT width, PLINT height, PLINT nx,
+                  PLINT ny)
+{
+    PLINT stream;
+    plmkstrm(&stream);
+    plsdev(device);
+    plsfnam(path);
+    plspage(0.0, 0.0, width, height, 0, 0);
+    plscolbg(255, 255, 255);
+    plssub(nx, ny);
+    plinit();
+    set_colors();
+    plfontld(1);
+    plschr(0.0, 1.0);
+}
+
+static int finish(const char *tmp, const char *path)
+{
+    plend1();
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "whiten: cannot write %s: %s\n", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+typedef void (*draw_fn)(const void *what);
+
+static int render(const char *base, PLINT width, PLINT height, PLINT nx, draw_fn draw,
+                  const void *what)
+{
+    static const char *const devices[2] = {"pngcairo", "svgcairo"}, *const ext[2] = {"png", "svg"};
+    for (int d = 0; d < 2; d++) {
+        char path[4096], tmp[4200];
+        if (snprintf(path, sizeof path, "%s.%s", base, ext[d]) >= (int)sizeof path) {
+            fprintf(stderr, "whiten: figure path too long: %s\n", base);
+            return -1;
+        }
+        snprintf(tmp, sizeof tmp, "%s.tmp.%s", base, ext[d]);
+        begin(devices[d], tmp, width, height, nx, 1);
+        draw(what);
+        if (finish(tmp, path) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void draw_figure(const void *what)
+{
+    const wh__figure *fig = what;
+    for (size_t i = 0; i < fig->npanels; i++)
+        draw_panel(&fig->panels[i]);
+}
+
+int wh__plot_write(const wh__figure *fig, const char *base)
+{
+    const PLINT n = (PLINT)fig->npanels;
+    const PLINT width = fig->width > 0 ? fig->width : 1000 * (n > 1 ? n * 4 / 5 : 1);
+    const PLINT height = fig->height > 0 ? fig->height : 650;
+    return render(base, width, height, n, draw_figure, fig);
+}
+
+typedef struct tile_grid {
+    const char *title;
+    size_t count, rows, cols, per_row;
+    const double *tiles;
+} tile_grid;
+
+static void draw_tile(const tile_grid *g, size_t t, PLFLT **img)
+{
+    const double *v = g->tiles + t * g->rows * g->cols;
+    double range = 0.0;
+    for (size_t i = 0; i < g->rows * g->cols; i++)
+        range = fmax(range, fabs(v[i]));
+    if (range == 0.0)
+        range = 1.0;
+    for (size_t c = 0; c < g->cols; c++) /* plimage wants [x][y] with y upwards */
+        for (size_t r = 0; r < g->rows; r++)
+            img[c][g->rows - 1 - r] = v[r * g->cols + c];
+    const double x0 = (double)(t % g->per_row) * ((double)g->cols + 1.0);
+    const double y0 = -(double)(t / g->per_row + 1) * ((double)g->rows + 1.0);
+    plimage((PLFLT_MATRIX)img, (PLINT)g->cols, (PLINT)g->rows, x0, x0 + (double)g->cols, y0,
+            y0 + (double)g->rows, -range, range, x0, x0 + (double)g->cols, y0,
+            y0 + (double)g->rows);
+}
+
+static void draw_tiles(const void *what)
+{
+    const tile_grid *g = what;
+    const size_t grid_rows = (g->count + g->per_row - 1) / g->per_row;
+    PLFLT gray[2] = {0.0, 1.0}, pos[2] = {0.0, 1.0};
+    plscmap1l(1, 2, pos, gray, gray, gray, NULL);
+    pladv(0);
+    plvpor(0.03, 0.97, 0.03, 0.90);
+    plwind(-1.0, (double)g->per_row * ((double)g->cols + 1.0),
+           -(double)grid_rows * ((double)g->rows + 1.0) - 1.0, 0.0);
+    plcol0(COLOR_FG);
+    plmtex("t", 1.5, 0.5, 0.5, g->title);
+    PLFLT **img = malloc(g->cols * sizeof *img);
+    PLFLT *cells = malloc(g->cols * g->rows * sizeof *cells);
+    if (img != NULL && cells != NULL) {
+        for (size_t c = 0; c < g->cols; c++)
+            img[c] = cells + c * g->rows;
+        for (size_t t = 0; t < g->count; t++)
+            draw_tile(g, t, img);
+    }
+    free(img);
+    free(cells);
+}
+
+int wh__plot_tiles(const char *title, size_t count, size_t rows, size_t cols, const double *tiles,
+                   size_t per_row, const char *base)
+{
+    const tile_grid g = {title, count, rows, cols, per_row == 0 ? 8 : per_row, tiles};
+    const size_t grid_rows = (count + g.per_row - 1) / g.per_row;
+    const double aspect = (double)(grid_rows * (rows + 1)) / (double)(g.per_row * (cols + 1));
+    return render(base, 800, (PLINT)(800.0 * aspect / 0.87 + 40.0), 1, draw_tiles, &g);
+}
