@@ -9,6 +9,7 @@
 #ifndef WHITEN_H
 #define WHITEN_H
 
+#include "whiten/flow.h"
 #include "whiten/metrics.h"
 #include "whiten/network.h"
 #include "whiten/source.h"

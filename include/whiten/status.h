@@ -32,6 +32,9 @@ typedef enum wh_status {
     WH_ENOMEM,          /* an allocation failed */
     WH_EOVERFLOW,       /* a size computation would overflow */
     WH_ELINALG,         /* LAPACK reported an unexpected failure */
+    WH_ESTEPSIZE,       /* ODE integrator cannot meet its tolerance at the smallest step */
+    WH_EMAXSTEPS,       /* ODE integrator used up its allowed number of steps */
+    WH_ETMAX,           /* whitening error still above eps at the time limit */
     WH_STATUS_COUNT     /* number of statuses; not a status */
 } wh_status;
 

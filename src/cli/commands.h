@@ -11,5 +11,6 @@
 enum { WH__EXIT_OK = 0, WH__EXIT_FAILURE = 1, WH__EXIT_USAGE = 2 };
 
 int wh__cmd_demo(int argc, char **argv);
+int wh__cmd_flow(int argc, char **argv);
 
 #endif

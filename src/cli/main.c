@@ -21,6 +21,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"demo", wh__cmd_demo, "run both networks on synthetic data; write CSVs and a report"},
+    {"flow", wh__cmd_flow, "integrate the continuous synaptic dynamics; time convergence"},
     {"version", cmd_version, "print the version and exit"},
 };
 

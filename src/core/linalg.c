@@ -111,6 +111,14 @@ void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t 
         }
 }
 
+void wh__chol_solve_many(size_t n, size_t m, const double *l, size_t ldl, double *b, size_t ldb)
+{
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(n), bi(m),
+                1.0, l, bi(ldl), b, bi(ldb));
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, bi(n), bi(m), 1.0,
+                l, bi(ldl), b, bi(ldb));
+}
+
 double wh__frobenius(size_t rows, size_t cols, const double *a, size_t lda)
 {
     double sum = 0.0;

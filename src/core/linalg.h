@@ -47,6 +47,9 @@ void wh__chol_solve(size_t n, const double *l, size_t ldl, double *b);
 /* B <- (L L^T)^{-1} B (L L^T)^{-1} for B n x n. */
 void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t ldb);
 
+/* B <- (L L^T)^{-1} B for B n x m (m right-hand sides). */
+void wh__chol_solve_many(size_t n, size_t m, const double *l, size_t ldl, double *b, size_t ldb);
+
 /* Frobenius norm of a rows x cols block. */
 double wh__frobenius(size_t rows, size_t cols, const double *a, size_t lda);
 

@@ -21,6 +21,12 @@ static const struct {
     [WH_ENOMEM] = {"WH_ENOMEM", "out of memory"},
     [WH_EOVERFLOW] = {"WH_EOVERFLOW", "size computation overflows"},
     [WH_ELINALG] = {"WH_ELINALG", "LAPACK reported an unexpected failure"},
+    [WH_ESTEPSIZE] = {"WH_ESTEPSIZE", "the ODE integrator cannot meet its error tolerance even at "
+                                     "the smallest step size; loosen rtol or atol"},
+    [WH_EMAXSTEPS] = {"WH_EMAXSTEPS",
+                      "the ODE integrator reached its step limit; raise max_steps"},
+    [WH_ETMAX] = {"WH_ETMAX",
+                  "the whitening error did not reach eps by the time limit; raise t_max"},
 };
 
 static int in_range(wh_status status)
