@@ -1,8 +1,9 @@
 #!/bin/sh
-# The main job: install what is missing, build, and write the results folder.
-# Until `whiten reproduce` lands (issue 5) this runs the short demonstration.
+# The main job: install what is missing, build, and reproduce the paper's
+# experiments into results/ (figures, CSV files, REPORT.md). Extra arguments go
+# to `whiten reproduce`, e.g. --full or --only E2,E5.
 set -eu
 cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=1
 scripts/setup.sh build -Dbuildtype=release
-./build/src/whiten demo --out results "$@"
+./build/src/whiten reproduce --out results "$@"

@@ -83,6 +83,27 @@ WH_API size_t wh_source_n(const wh_source *src);
 WH_API size_t wh_source_contexts(const wh_source *src);
 WH_API uint64_t wh_source_samples(const wh_source *src);
 
+/*
+ * The random state of a source, for continuing its stream bit for bit in a
+ * later run: the 624 words of its MT19937 generator and the generator's
+ * position (625 words in all), plus the samples drawn so far (which fixes the
+ * context). Portable across hosts: words are 32-bit whatever `unsigned long` is.
+ * src/source/state.c.
+ */
+#define WH_SOURCE_STATE_WORDS 625
+
+/* Copy the state out. WH_EINVAL if the generator's layout is not MT19937's. */
+WH_API wh_status wh_source_get_state(const wh_source *src, uint32_t words[WH_SOURCE_STATE_WORDS],
+                                     uint64_t *samples);
+
+/*
+ * Resume from a saved state. The source must have been built with the same
+ * options (covariances, switch_every); only the random stream and sample count
+ * are restored. WH_EINVAL if the position word is out of range (nothing changes).
+ */
+WH_API wh_status wh_source_set_state(wh_source *src, const uint32_t words[WH_SOURCE_STATE_WORDS],
+                                     uint64_t samples);
+
 #ifdef __cplusplus
 }
 #endif

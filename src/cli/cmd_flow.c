@@ -10,7 +10,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -317,8 +316,6 @@ static int run_flow(const flow_args *a)
 
 int wh__cmd_flow(int argc, char **argv)
 {
-    /* An application's choice, not the library's: GSL reports rather than aborts. */
-    gsl_set_error_handler_off();
     flow_args a = {.net = "direct",
                    .max_steps = 1000000,
                    .init_scale = 1.0,

@@ -10,7 +10,11 @@
 
 enum { WH__EXIT_OK = 0, WH__EXIT_FAILURE = 1, WH__EXIT_USAGE = 2 };
 
-int wh__cmd_demo(int argc, char **argv);
+int wh__cmd_reproduce(int argc, char **argv);
 int wh__cmd_flow(int argc, char **argv);
+int wh__cmd_simulate(int argc, char **argv);
+int wh__cmd_fit(int argc, char **argv);
+int wh__cmd_apply(int argc, char **argv);
+int wh__cmd_stream(int argc, char **argv);
 
 #endif

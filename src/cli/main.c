@@ -1,6 +1,8 @@
 /*
  * main.c: the whiten executable: parse, dispatch, map the outcome to an exit code.
  */
+#include <cblas.h>
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,8 +22,12 @@ static const struct command {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"demo", wh__cmd_demo, "run both networks on synthetic data; write CSVs and a report"},
     {"flow", wh__cmd_flow, "integrate the continuous synaptic dynamics; time convergence"},
+    {"simulate", wh__cmd_simulate, "one network learning online on synthetic data or a file"},
+    {"fit", wh__cmd_fit, "learn from a data file and save the network as a state file"},
+    {"apply", wh__cmd_apply, "whiten a data file with a saved network"},
+    {"stream", wh__cmd_stream, "whiten samples from standard input as they arrive"},
+    {"reproduce", wh__cmd_reproduce, "reproduce the paper's experiments: figures, CSVs, REPORT.md"},
     {"version", cmd_version, "print the version and exit"},
 };
 
@@ -39,8 +45,21 @@ static void usage(FILE *out)
                  "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
 }
 
+/*
+ * Process-wide settings, made once here and nowhere in the library: GSL must
+ * report errors as return values instead of aborting, and BLAS runs on one
+ * thread, because whiten's work is many small products and sweeps parallelise
+ * across runs, not inside them.
+ */
+static void configure_process(void)
+{
+    gsl_set_error_handler_off();
+    openblas_set_num_threads(1);
+}
+
 int main(int argc, char **argv)
 {
+    configure_process();
     if (argc < 2) {
         usage(stderr);
         return WH__EXIT_USAGE;

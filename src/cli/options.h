@@ -32,7 +32,7 @@ typedef struct wh__option {
 } wh__option;
 
 typedef struct wh__command_help {
-    const char *command;  /* e.g. "demo" */
+    const char *command;  /* e.g. "reproduce" */
     const char *synopsis; /* one line */
     const char *details;  /* paragraphs, may be NULL */
     const char *example;  /* one shell line */

@@ -119,6 +119,23 @@ void wh__chol_solve_many(size_t n, size_t m, const double *l, size_t ldl, double
                 l, bi(ldl), b, bi(ldb));
 }
 
+bool wh__chol_inverse(size_t n, const double *l, size_t ldl, double *p, size_t ldp)
+{
+    /* Row-major lower is column-major upper, as for wh__chol. */
+    for (size_t i = 0; i < n; i++)
+        memcpy(p + i * ldp, l + i * ldl, (i + 1) * sizeof *p);
+    return LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', bi(n), p, bi(ldp)) == 0;
+}
+
+void wh__chol_solve_rows(size_t n, size_t m, const double *l, size_t ldl, double *b, size_t ldb)
+{
+    /* B M^{-1} = B L^{-T} L^{-1}. */
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, bi(m), bi(n),
+                1.0, l, bi(ldl), b, bi(ldb));
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(n),
+                1.0, l, bi(ldl), b, bi(ldb));
+}
+
 double wh__frobenius(size_t rows, size_t cols, const double *a, size_t lda)
 {
     double sum = 0.0;

@@ -50,6 +50,12 @@ void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t 
 /* B <- (L L^T)^{-1} B for B n x m (m right-hand sides). */
 void wh__chol_solve_many(size_t n, size_t m, const double *l, size_t ldl, double *b, size_t ldb);
 
+/* P = (L L^T)^{-1}, lower triangle only (the upper one of p is left alone). */
+bool wh__chol_inverse(size_t n, const double *l, size_t ldl, double *p, size_t ldp);
+
+/* B <- B (L L^T)^{-1} for B m x n: each row b^T becomes b^T M^{-1} (M symmetric). */
+void wh__chol_solve_rows(size_t n, size_t m, const double *l, size_t ldl, double *b, size_t ldb);
+
 /* Frobenius norm of a rows x cols block. */
 double wh__frobenius(size_t rows, size_t cols, const double *a, size_t lda);
 

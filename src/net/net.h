@@ -23,7 +23,17 @@ struct wh_net {
     double *y, *z;      /* outputs of the current sample: n and k values */
     double *ry, *rz;    /* residuals of the simulated neural dynamics: n and k */
     double *S;          /* n x n scratch for the expected update */
+
+    wh_solver solver;   /* resolved: WH_SOLVER_EXACT or WH_SOLVER_FAST */
+    size_t refresh;     /* fast solvers: samples between exact refreshes */
+    struct wh__fast *fast; /* state of the fast solver (src/net/fast.h); NULL if exact */
 };
+
+/* The fast solver's state, if any, no longer belongs to the synapses (they were
+ * replaced from outside a learning step): the next fast step re-derives it.
+ * Call after anything that writes net->W or net->M other than a step.
+ * src/net/fast.c. */
+void wh__net_synapses_changed(wh_net *net);
 
 /* Initial synapses from opts->init into net->M (and net->W), with net->L
  * factored. src/net/init.c. */

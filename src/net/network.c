@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/linalg.h"
+#include "net/fast.h"
 #include "net/net.h"
 
 void wh_net_options_default(wh_net_options *opts)
@@ -52,6 +53,8 @@ static wh_status check_options(const wh_net_options *o, size_t k)
         return WH_EDIM;
     if (k < o->n)
         return WH_EINTERNEURONS;
+    if (o->solver != WH_SOLVER_AUTO && o->solver != WH_SOLVER_EXACT && o->solver != WH_SOLVER_FAST)
+        return WH_EINVAL;
     wh_status st = check_eta(o->eta);
     if (st != WH_OK)
         return st;
@@ -82,6 +85,20 @@ static wh_status allocate(wh_net *net)
     return WH_OK;
 }
 
+/* AUTO is FAST for interneurons, EXACT for the direct network (see wh_solver). */
+static wh_status choose_solver(wh_net *net, const wh_net_options *opts)
+{
+    const bool interneurons = net->kind == WH_NET_INTERNEURON;
+    net->solver = opts->solver == WH_SOLVER_AUTO
+                      ? (interneurons ? WH_SOLVER_FAST : WH_SOLVER_EXACT)
+                      : opts->solver;
+    if (net->neural.mode != WH_NEURAL_EXACT)
+        net->solver = WH_SOLVER_EXACT;
+    net->refresh = opts->refresh != 0 ? opts->refresh
+                                      : (interneurons ? WH_REFRESH_INTERNEURON : WH_REFRESH_DIRECT);
+    return net->solver == WH_SOLVER_FAST ? wh__fast_new(net) : WH_OK;
+}
+
 wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
 {
     if (out == NULL)
@@ -103,6 +120,8 @@ wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
     net->neural = opts->neural;
     st = allocate(net);
     if (st == WH_OK)
+        st = choose_solver(net, opts);
+    if (st == WH_OK)
         st = wh__net_init_synapses(net, &opts->init);
     if (st != WH_OK) {
         wh_net_free(net);
@@ -120,6 +139,7 @@ void wh_net_free(wh_net *net)
                          net->y,  net->z,      net->ry, net->rz,     net->S};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
+    wh__fast_free(net->fast);
     wh__free(net);
 }
 
@@ -131,19 +151,26 @@ static void begin_step(const wh_net *net, wh_step_info *info)
     }
 }
 
+/* Solve for the output; update the synapses; keep them only if M stays positive definite. */
+static wh_status exact_step(wh_net *net, const double *x, size_t *iterations)
+{
+    wh_status st = wh__net_respond(net, x, iterations);
+    if (st != WH_OK)
+        return st;
+    wh__net_propose_online(net);
+    return wh__net_accept(net);
+}
+
 wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_step_info *info)
 {
     begin_step(net, info);
     if (!wh__finite(1, net->n, x, net->n))
         return WH_ENONFINITE;
     size_t iterations = 0;
-    wh_status st = wh__net_respond(net, x, &iterations);
+    wh_status st = net->fast != NULL ? wh__fast_step(net, x, &iterations)
+                                     : exact_step(net, x, &iterations);
     if (info != NULL)
         info->iterations = iterations;
-    if (st != WH_OK)
-        return st;
-    wh__net_propose_online(net);
-    st = wh__net_accept(net);
     if (st != WH_OK)
         return st;
     if (y != NULL)
@@ -156,8 +183,14 @@ wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_ste
 wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step_info *info)
 {
     begin_step(net, info);
+    wh_status st = wh__fast_sync(net);
+    if (st != WH_OK)
+        return st;
     wh__net_propose_expected(net, C, ldc);
-    return wh__net_accept(net);
+    st = wh__net_accept(net);
+    if (st == WH_OK)
+        wh__net_synapses_changed(net);
+    return st;
 }
 
 wh_net_kind wh_net_get_kind(const wh_net *net)
@@ -180,6 +213,16 @@ double wh_net_eta(const wh_net *net)
     return net->eta;
 }
 
+wh_solver wh_net_solver(const wh_net *net)
+{
+    return net->solver;
+}
+
+size_t wh_net_refresh(const wh_net *net)
+{
+    return net->refresh;
+}
+
 uint64_t wh_net_samples(const wh_net *net)
 {
     return net->samples;
@@ -187,6 +230,7 @@ uint64_t wh_net_samples(const wh_net *net)
 
 const double *wh_net_lateral(const wh_net *net)
 {
+    wh__fast_lateral(net);
     return net->M;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/linalg.h"
+#include "net/fast.h"
 #include "net/net.h"
 
 /* The Gershgorin bound is at least lambda_max(M); an empty row cannot occur for M > 0. */
@@ -84,6 +85,8 @@ wh_status wh__net_respond(wh_net *net, const double *x, size_t *iterations)
     *iterations = 0;
     if (net->neural.mode == WH_NEURAL_SIMULATED)
         return simulate(net, x, iterations);
+    if (net->fast != NULL)
+        return wh__fast_respond(net, x, iterations);
     memcpy(net->y, x, net->n * sizeof *x);
     wh__chol_solve(net->n, net->L, net->n, net->y);
     if (net->kind == WH_NET_INTERNEURON)

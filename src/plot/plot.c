@@ -105,18 +105,22 @@ static size_t plottable(const wh__panel *p, const wh__series *s, const double *y
     return m;
 }
 
+/* The spread as a filled polygon: the lower edge forward, then the upper edge back. */
 static void draw_band(const wh__panel *p, const wh__series *s, PLFLT *xs, PLFLT *ys)
 {
-    PLFLT *hx = xs + s->count, *hy = ys + s->count;
-    size_t m = plottable(p, s, s->lo, xs, ys), k = plottable(p, s, s->hi, hx, hy);
-    if (m < 2 || k != m)
+    PLFLT *hx = malloc(2 * (s->count + 1) * sizeof *hx), *hy = hx + s->count + 1;
+    if (hx == NULL)
         return;
-    for (size_t i = 0; i < m; i++) { /* lower edge forward, upper edge back */
-        xs[m + i] = hx[m - 1 - i];
-        ys[m + i] = hy[m - 1 - i];
+    const size_t m = plottable(p, s, s->lo, xs, ys), k = plottable(p, s, s->hi, hx, hy);
+    if (m >= 2 && k == m) {
+        for (size_t i = 0; i < m; i++) {
+            xs[m + i] = hx[m - 1 - i];
+            ys[m + i] = hy[m - 1 - i];
+        }
+        plcol0(COLOR_BAND + s->color);
+        plfill((PLINT)(2 * m), xs, ys);
     }
-    plcol0(COLOR_BAND + s->color);
-    plfill((PLINT)(2 * m), xs, ys);
+    free(hx);
 }
 
 static void draw_series(const wh__panel *p, const wh__series *s)
@@ -137,6 +141,18 @@ static void draw_series(const wh__panel *p, const wh__series *s)
     if (s->style == WH__MARKERS || s->style == WH__LINE_MARKERS)
         plstring((PLINT)m, xs, ys, marker_glyph[s->color % 8]);
     free(xs);
+}
+
+static PLINT legend_position(wh__legend_place place)
+{
+    static const PLINT table[] = {
+        PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE,
+        PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE,
+        PL_POSITION_BOTTOM | PL_POSITION_LEFT | PL_POSITION_INSIDE,
+        PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE,
+        PL_POSITION_RIGHT | PL_POSITION_OUTSIDE,
+    };
+    return (size_t)place < sizeof table / sizeof *table ? table[place] : table[0];
 }
 
 static void draw_legend(const wh__panel *p)
@@ -163,8 +179,8 @@ static void draw_legend(const wh__panel *p)
     if (n == 0)
         return;
     PLFLT w, h;
-    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08, COLOR_BG,
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, legend_position(p->legend),
+             0.02, 0.02, 0.08, COLOR_BG,
              COLOR_FG, 1, 0, 0, n, opt, 0.8, 0.75, 2.0, 0.0, colors, text, NULL, NULL, NULL, NULL,
              colors, styles, widths, colors, scales, numbers, symbols);
 }
@@ -175,7 +191,7 @@ static void draw_panel(const wh__panel *p)
     axis_range(p, false, &xlo, &xhi);
     axis_range(p, true, &ylo, &yhi);
     pladv(0);
-    plvpor(0.12, 0.95, 0.13, 0.86);
+    plvpor(0.12, p->legend == WH__LEGEND_OUTSIDE_RIGHT ? 0.70 : 0.92, 0.13, 0.86);
     plwind(xlo, xhi, ylo, yhi);
     plcol0(COLOR_GRID);
     plwidth(0.5);

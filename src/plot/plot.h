@@ -28,6 +28,15 @@ typedef struct wh__series {
     const double *lo, *hi; /* optional spread (e.g. interquartile range), drawn as a band */
 } wh__series;
 
+/* Where a panel's legend goes. */
+typedef enum wh__legend_place {
+    WH__LEGEND_TOP_LEFT = 0, /* inside the axes */
+    WH__LEGEND_TOP_RIGHT,
+    WH__LEGEND_BOTTOM_LEFT,
+    WH__LEGEND_BOTTOM_RIGHT,
+    WH__LEGEND_OUTSIDE_RIGHT /* beside the axes, which shrink to make room */
+} wh__legend_place;
+
 typedef struct wh__panel {
     const char *title;
     const char *xlabel, *ylabel; /* quantity and unit */
@@ -36,6 +45,7 @@ typedef struct wh__panel {
     size_t nseries;
     const wh__series *series;
     const char *note; /* optional one-line annotation under the title */
+    wh__legend_place legend;
 } wh__panel;
 
 typedef struct wh__figure {

@@ -7,18 +7,10 @@
 #include "core/alloc.h"
 #include "core/linalg.h"
 #include "core/rng.h"
-#include "whiten/source.h"
+#include "source/source.h"
 
 /* Relative asymmetry tolerated in a covariance. */
 #define SYMMETRY_RTOL 1e-10
-
-struct wh_source {
-    size_t n, contexts;
-    uint64_t switch_every, t;
-    double *C; /* contexts covariances, n x n each */
-    double *L; /* their Cholesky factors (lower triangles) */
-    gsl_rng *rng;
-};
 
 void wh_source_options_default(wh_source_options *opts)
 {

@@ -1,0 +1,84 @@
+/*
+ * cmd_apply.c: `whiten apply`, whitening a data file with a saved network.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/data.h"
+#include "cli/learn.h"
+#include "cli/options.h"
+
+typedef struct apply_options {
+    const char *state, *data, *out, *save_state;
+    bool learn, quiet;
+} apply_options;
+
+static const wh__command_help apply_help = {
+    "apply",
+    "Whiten a data file with a saved network: each row x becomes y = M^-1 x.",
+    "The network is frozen unless --learn is given, in which case it keeps adapting\n"
+    "sample by sample (and --save-state writes where it got to). The output has one\n"
+    "row per input row, in the format --out names (.npy float64, .csv, .f32, .f64).\n"
+    "Raw input files take their dimension from the state.",
+    "whiten apply --state S.npz --data X.npy --out Y.npy",
+};
+
+static int run_apply(const apply_options *o)
+{
+    wh__state s = {0};
+    wh_net *net = NULL;
+    wh__matrix X = {0}, Y = {0};
+    wh__format fmt;
+    int rc = wh__cli_format("apply", "out", o->out, &fmt);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_read_state("apply", o->state, &s, &net);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_read_data("apply", o->data, s.n, &X);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_dim("apply", o->data, &X, s.n, o->state);
+    if (rc == WH__EXIT_OK && !wh__matrix_alloc(&Y, X.rows, X.cols))
+        rc = wh__cli_fail("apply", "outputs", WH_ENOMEM);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_run_rows("apply", net, &X, 1, o->learn, &Y, o->quiet);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_write_data("apply", o->out, &Y, NULL);
+    if (rc == WH__EXIT_OK && o->save_state != NULL)
+        rc = wh__cli_write_state("apply", o->save_state, net, NULL);
+    wh__matrix_free(&X);
+    wh__matrix_free(&Y);
+    wh__state_free(&s);
+    wh_net_free(net);
+    return rc;
+}
+
+int wh__cmd_apply(int argc, char **argv)
+{
+    apply_options o = {NULL, NULL, NULL, NULL, false, false};
+    const wh__option table[] = {
+        {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "state file from fit (required)"},
+        {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file to whiten (required)"},
+        {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "output file (required)"},
+        {"learn", WH__OPT_FLAG, &o.learn, 0, 0, 0, "keep learning while whitening"},
+        {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0,
+         "with --learn: write the adapted network here"},
+        {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar"},
+    };
+    int rc = wh__options_parse(&apply_help, table, sizeof table / sizeof *table, argc, argv);
+    if (rc == WH__PARSE_HELP)
+        return WH__EXIT_OK;
+    if (rc != WH__PARSE_OK)
+        return WH__EXIT_USAGE;
+    if (o.state == NULL || o.data == NULL || o.out == NULL) {
+        fprintf(stderr,
+                "whiten apply: give --state, --data and --out; see 'whiten apply --help'\n");
+        return WH__EXIT_USAGE;
+    }
+    if (o.save_state != NULL && !o.learn) {
+        fprintf(stderr, "whiten apply: option --save-state needs --learn (a frozen network does "
+                        "not change)\n");
+        return WH__EXIT_USAGE;
+    }
+    return run_apply(&o);
+}

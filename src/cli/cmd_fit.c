@@ -1,0 +1,87 @@
+/*
+ * cmd_fit.c: `whiten fit`, learning from a data file into a state file.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli/commands.h"
+#include "cli/data.h"
+#include "cli/learn.h"
+#include "cli/options.h"
+
+typedef struct fit_options {
+    wh__cli_net net;
+    const char *data, *state;
+    size_t passes;
+    bool quiet;
+} fit_options;
+
+static const wh__command_help fit_help = {
+    "fit",
+    "Learn whitening synapses from a data file (one centred sample per row) and save the\n"
+    "learned network as a state file.",
+    "The data may be .npy (float32 or float64, any byte order, C or Fortran order),\n"
+    ".csv/.txt (comma- or whitespace-separated, optional header, '#' comments) or raw\n"
+    "little-endian .f32/.f64 (give --n). The rows are fed in order, --passes times, to\n"
+    "online Algorithm 1 (direct) or 2 (interneuron) from M0 = init-scale * I. The state\n"
+    "file (.npz, see docs/state-format.md) opens in numpy: np.load(S)['M'].\n"
+    "Prints the whitening error ||M^-1 C M^-1 - I||_2 against the data's C = X^T X / T.",
+    "whiten fit --net interneuron --data X.npy --state S.npz --passes 3 --eta 1e-3",
+};
+
+static int run_fit(const fit_options *o)
+{
+    wh__matrix X = {0};
+    wh_net *net = NULL;
+    wh__cli_net spec = o->net;
+    int rc = wh__cli_read_data("fit", o->data, o->net.n, &X);
+    if (rc == WH__EXIT_OK && o->net.n != 0)
+        rc = wh__cli_check_dim("fit", o->data, &X, o->net.n, "--n");
+    spec.n = X.cols;
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_make_net("fit", &spec, &net);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_run_rows("fit", net, &X, o->passes, true, NULL, o->quiet);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_write_state("fit", o->state, net, NULL);
+    if (rc == WH__EXIT_OK && !o->quiet)
+        printf("whiten fit: %zu samples x %zu passes, n = %zu; whitening error on the data "
+               "%.4g; wrote %s\n",
+               X.rows, o->passes, X.cols, wh__cli_data_error(net, &X), o->state);
+    wh_net_free(net);
+    wh__matrix_free(&X);
+    return rc;
+}
+
+int wh__cmd_fit(int argc, char **argv)
+{
+    fit_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, 1, false};
+    const wh__option table[] = {
+        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
+        {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file, one sample per row (required)"},
+        {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "state file to write (.npz; required)"},
+        {"passes", WH__OPT_SIZE, &o.passes, 1, 1e6, 0, "passes over the data"},
+        {"eta", WH__OPT_DOUBLE, &o.net.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
+        {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n)"},
+        {"init-scale", WH__OPT_DOUBLE, &o.net.init_scale, 0, 1e12, WH__OPEN_MIN,
+         "initial M0 = init-scale * I"},
+        {"seed", WH__OPT_U64, &o.net.seed, 0, 1.8e19, 0, "seed of the interneuron mixing"},
+        {"solver", WH__OPT_STRING, &o.net.solver, 0, 0, 0,
+         "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per sample)"},
+        {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
+         "fast solver: samples between exact steps (0: its default)"},
+        {"n", WH__OPT_SIZE, &o.net.n, 0, 1e6, 0, "dimension of raw .f32/.f64 data (0: from file)"},
+        {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar and no summary"},
+    };
+    int rc = wh__options_parse(&fit_help, table, sizeof table / sizeof *table, argc, argv);
+    if (rc == WH__PARSE_HELP)
+        return WH__EXIT_OK;
+    if (rc != WH__PARSE_OK)
+        return WH__EXIT_USAGE;
+    if (o.data == NULL || o.state == NULL) {
+        fprintf(stderr, "whiten fit: give --data FILE and --state FILE; see 'whiten fit --help'\n");
+        return WH__EXIT_USAGE;
+    }
+    return run_fit(&o);
+}

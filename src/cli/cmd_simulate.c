@@ -1,0 +1,412 @@
+/*
+ * cmd_simulate.c: `whiten simulate`, one network learning on a known problem.
+ *
+ * The inputs come from a seeded Gaussian source (one covariance, or several
+ * contexts that take turns), or from the rows of a data file, cycled. In
+ * population mode the network follows the expected update instead (no
+ * sampling), which is the small-eta discretisation of the flows of
+ * science.md §3. Every --every samples the whitening error against the
+ * current covariance is recorded; --out writes that table.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/data.h"
+#include "cli/options.h"
+#include "cli/progress.h"
+
+#define METRIC_COLS 5
+
+typedef struct sim_options {
+    wh__cli_net net;
+    size_t samples, every, contexts;
+    uint64_t switch_every;
+    double context_scale, eps;
+    const char *spectrum, *eigenvalues, *data, *out, *save_state, *resume;
+    bool rotate, json, population, quiet;
+} sim_options;
+
+/* The problem and the learner, and what the run records. */
+typedef struct sim {
+    wh_net *net;
+    wh_source *src; /* synthetic inputs (also names the context in population mode) */
+    wh__matrix X;   /* data-file inputs, cycled; empty for synthetic runs */
+    double *C;      /* covariances: contexts x n x n (one, X^T X / T, for data) */
+    wh_metrics *metrics;
+    size_t n, context;
+    double *x;
+    wh__matrix table; /* rows of samples, context, spectral, frobenius, sqrt_relative */
+    size_t rows;
+    bool converged;
+    uint64_t convergence;
+    wh_errors last;
+} sim;
+
+static const char *const metric_names[METRIC_COLS] = {"samples", "context", "spectral_error",
+                                                      "frobenius_error", "sqrt_relative_error"};
+
+static const wh__command_help simulate_help = {
+    "simulate",
+    "Run one whitening network online on synthetic Gaussian inputs (or on a data file)\n"
+    "and record its whitening error ||M^-1 C M^-1 - I||_2 as it learns.",
+    "Synthetic inputs have covariance C = U diag(lambda) U^T: eigenvalues from\n"
+    "--eigenvalues, or log-spaced over --spectrum lo:hi for --n dimensions; U = I, or\n"
+    "Haar-random with --rotate. --contexts C > 1 cycles through C covariances every\n"
+    "--switch-every samples: context j uses its own random rotation (seed + j) and, for\n"
+    "odd j, eigenvalues times --context-scale. --data FILE cycles through the rows of a\n"
+    "file instead, measuring against C = X^T X / T. --population follows the expected\n"
+    "update M <- M + eta (M^-1 C M^-1 - I) (or its interneuron form) without sampling:\n"
+    "then convergence_samples x eta approximates the flow's convergence time.\n"
+    "--out writes samples, context and three errors every --every samples (.csv or\n"
+    ".npy); --json prints one summary object; --save-state / --resume save and continue\n"
+    "a run bit for bit (same problem options).",
+    "whiten simulate --net interneuron --n 10 --spectrum 0.1:10 --rotate --eta 1e-3 "
+    "--samples 200000 --every 1000 --out errors.csv --eps 0.3 --json",
+};
+
+/* Context j: its own rotation, eigenvalues scaled on odd j (science.md §6, E5). */
+static int build_covariances(const sim_options *o, sim *s)
+{
+    double *Cj = NULL;
+    size_t n = o->net.n == 0 && o->eigenvalues == NULL ? 4 : o->net.n;
+    int rc = wh__cli_covariance("simulate", o->eigenvalues, o->spectrum, &n, o->rotate, o->net.seed,
+                                &Cj);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    s->n = n;
+    s->C = calloc(o->contexts * n * n, sizeof *s->C);
+    rc = s->C == NULL ? wh__cli_fail("simulate", "covariances", WH_ENOMEM) : WH__EXIT_OK;
+    for (size_t j = 0; j < o->contexts && rc == WH__EXIT_OK; j++) {
+        if (j > 0) {
+            free(Cj);
+            rc = wh__cli_covariance("simulate", o->eigenvalues, o->spectrum, &n, true,
+                                    o->net.seed + j, &Cj);
+        }
+        const double scale = j % 2 == 1 ? o->context_scale : 1.0;
+        for (size_t i = 0; rc == WH__EXIT_OK && i < n * n; i++)
+            s->C[j * n * n + i] = scale * Cj[i];
+    }
+    free(Cj);
+    return rc;
+}
+
+static int build_source(const sim_options *o, sim *s)
+{
+    wh_source_options so;
+    wh_source_options_default(&so);
+    so.n = s->n;
+    so.contexts = o->contexts;
+    so.covariances = s->C;
+    so.switch_every = o->contexts > 1 && o->switch_every == 0
+                          ? (o->samples + o->contexts - 1) / o->contexts
+                          : o->switch_every;
+    so.seed = o->net.seed;
+    wh_status st = wh_source_new(&so, &s->src);
+    return st == WH_OK ? WH__EXIT_OK : wh__cli_fail("simulate", "cannot build the source", st);
+}
+
+/* C = X^T X / T: the second moment the network whitens. */
+static int data_problem(const sim_options *o, sim *s)
+{
+    int rc = wh__cli_read_data("simulate", o->data, o->net.n, &s->X);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    s->n = s->X.cols;
+    s->C = calloc(s->n * s->n, sizeof *s->C);
+    if (s->C == NULL)
+        return wh__cli_fail("simulate", "covariance", WH_ENOMEM);
+    for (size_t r = 0; r < s->X.rows; r++)
+        for (size_t i = 0; i < s->n * s->n; i++)
+            s->C[i] +=
+                s->X.data[r * s->n + i / s->n] * s->X.data[r * s->n + i % s->n] / (double)s->X.rows;
+    return WH__EXIT_OK;
+}
+
+/* A fresh network, or the one saved by --save-state (which then sets net, k and eta). */
+static int build_learner(const sim_options *o, sim *s)
+{
+    if (o->resume == NULL) {
+        wh__cli_net spec = o->net;
+        spec.n = s->n;
+        return wh__cli_make_net("simulate", &spec, &s->net);
+    }
+    wh__state st;
+    int rc = wh__cli_read_state("simulate", o->resume, &st, &s->net);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    if (st.n != s->n) {
+        fprintf(stderr, "whiten simulate: %s: the saved network has n = %zu, the problem n = %zu\n",
+                o->resume, st.n, s->n);
+        rc = WH__EXIT_FAILURE;
+    } else if (st.has_source && s->src != NULL &&
+               wh_source_set_state(s->src, st.mt, st.source_samples) != WH_OK) {
+        rc = wh__cli_fail("simulate", "cannot restore the source", WH_EINVAL);
+    }
+    wh__state_free(&st);
+    return rc;
+}
+
+static int build(const sim_options *o, sim *s)
+{
+    int rc = o->data != NULL ? data_problem(o, s) : build_covariances(o, s);
+    if (rc == WH__EXIT_OK && o->data == NULL)
+        rc = build_source(o, s);
+    if (rc == WH__EXIT_OK)
+        rc = build_learner(o, s);
+    wh_status st = WH_OK;
+    if (rc == WH__EXIT_OK && (st = wh_metrics_new(s->n, s->C, s->n, &s->metrics)) != WH_OK)
+        rc = wh__cli_fail("simulate", o->data != NULL ? "the data's X^T X / T" : "metrics", st);
+    s->x = rc == WH__EXIT_OK ? malloc(s->n * sizeof *s->x) : NULL;
+    if (rc == WH__EXIT_OK &&
+        (s->x == NULL || !wh__matrix_alloc(&s->table, o->samples / o->every + 2, METRIC_COLS)))
+        rc = wh__cli_fail("simulate", "buffers", WH_ENOMEM);
+    return rc;
+}
+
+static void release(sim *s)
+{
+    wh_net_free(s->net);
+    wh_source_free(s->src);
+    wh_metrics_free(s->metrics);
+    wh__matrix_free(&s->X);
+    wh__matrix_free(&s->table);
+    free(s->C);
+    free(s->x);
+}
+
+/* The errors of the network now, against the covariance of sample t. */
+static wh_status measure(sim *s, uint64_t t)
+{
+    const size_t c = s->src != NULL ? wh_source_context_at(s->src, t) : 0;
+    wh_status st = WH_OK;
+    if (c != s->context &&
+        (st = wh_metrics_set_covariance(s->metrics, s->C + c * s->n * s->n, s->n)) != WH_OK)
+        return st;
+    s->context = c;
+    return wh_metrics_eval(s->metrics, wh_net_lateral(s->net), s->n, &s->last);
+}
+
+static void note_convergence(sim *s, const sim_options *o, uint64_t t)
+{
+    if (!s->converged && s->last.spectral <= o->eps) {
+        s->converged = true;
+        s->convergence = t;
+    }
+}
+
+static void record(sim *s, uint64_t t)
+{
+    double *row = s->table.data + s->rows++ * METRIC_COLS;
+    row[0] = (double)t;
+    row[1] = (double)s->context;
+    row[2] = s->last.spectral;
+    row[3] = s->last.frobenius;
+    row[4] = s->last.sqrt_relative;
+}
+
+/* One sample (or one expected step in population mode). */
+static wh_status advance(sim *s, const sim_options *o)
+{
+    if (o->population)
+        return wh_net_step_expected(s->net, s->C + s->context * s->n * s->n, s->n, NULL);
+    if (s->src != NULL)
+        wh_source_next(s->src, s->x, NULL);
+    else
+        memcpy(s->x, s->X.data + (size_t)((wh_net_samples(s->net)) % s->X.rows) * s->n,
+               s->n * sizeof *s->x);
+    return wh_net_step(s->net, s->x, NULL, NULL, NULL);
+}
+
+static int learn(sim *s, const sim_options *o)
+{
+    wh__progress bar;
+    wh__progress_start(&bar, o->samples, o->quiet);
+    wh_status st = WH_OK;
+    /* Contexts follow the count of samples since the very start, across --resume. */
+    const uint64_t t0 =
+        o->population || s->src == NULL ? wh_net_samples(s->net) : wh_source_samples(s->src);
+    for (uint64_t t = 0; st == WH_OK; t++) {
+        const bool due = t % o->every == 0 || t == o->samples;
+        /* The last row measures against the context the network last learned from. */
+        if (due || o->population)
+            st = measure(s, t0 + (t == o->samples && t > 0 ? t - 1 : t));
+        if (st != WH_OK)
+            break;
+        if (due || o->population)
+            note_convergence(s, o, t);
+        if (due)
+            record(s, t);
+        if (t == o->samples)
+            break;
+        st = advance(s, o);
+        wh__progress_update(&bar, t + 1);
+    }
+    wh__progress_finish(&bar);
+    if (st != WH_OK) {
+        fprintf(stderr, "whiten simulate: after %llu samples: %s (%s)\n",
+                (unsigned long long)wh_net_samples(s->net), wh_status_message(st),
+                wh_status_name(st));
+        return WH__EXIT_FAILURE;
+    }
+    return WH__EXIT_OK;
+}
+
+static void print_json(const sim *s, const sim_options *o, double seconds)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "command", "simulate");
+    cJSON_AddStringToObject(j, "net",
+                            wh_net_get_kind(s->net) == WH_NET_DIRECT ? "direct" : "interneuron");
+    cJSON_AddStringToObject(j, "mode",
+                            o->population     ? "population"
+                            : o->data != NULL ? "data"
+                                              : "online");
+    cJSON_AddNumberToObject(j, "n", (double)s->n);
+    cJSON_AddNumberToObject(j, "k", (double)wh_net_k(s->net));
+    cJSON_AddNumberToObject(j, "eta", wh_net_eta(s->net));
+    cJSON_AddNumberToObject(j, "samples", (double)o->samples);
+    cJSON_AddNumberToObject(j, "init_scale", o->net.init_scale);
+    cJSON_AddNumberToObject(j, "seed", (double)o->net.seed);
+    cJSON_AddNumberToObject(j, "eps", o->eps);
+    cJSON_AddNumberToObject(j, "final_error", s->last.spectral);
+    cJSON_AddNumberToObject(j, "final_error_frobenius", s->last.frobenius);
+    if (s->converged) {
+        cJSON_AddNumberToObject(j, "convergence_samples", (double)s->convergence);
+        cJSON_AddNumberToObject(j, "convergence_time", (double)s->convergence * wh_net_eta(s->net));
+    } else {
+        cJSON_AddNullToObject(j, "convergence_samples");
+        cJSON_AddNullToObject(j, "convergence_time");
+    }
+    cJSON_AddNumberToObject(j, "seconds", seconds);
+    char *text = cJSON_Print(j);
+    if (text != NULL)
+        printf("%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(j);
+}
+
+static void print_summary(const sim *s, const sim_options *o, double seconds)
+{
+    printf("whiten simulate: %zu samples in %.3g s; final whitening error %.4g", o->samples,
+           seconds, s->last.spectral);
+    if (s->converged)
+        printf("; error <= %g after %llu samples (t = %g)\n", o->eps,
+               (unsigned long long)s->convergence, (double)s->convergence * wh_net_eta(s->net));
+    else
+        printf("; never <= %g\n", o->eps);
+}
+
+static int finish(sim *s, const sim_options *o, double seconds)
+{
+    s->table.rows = s->rows;
+    int rc = WH__EXIT_OK;
+    if (o->out != NULL)
+        rc = wh__cli_write_data("simulate", o->out, &s->table, metric_names);
+    if (rc == WH__EXIT_OK && o->save_state != NULL)
+        rc = wh__cli_write_state("simulate", o->save_state, s->net, o->population ? NULL : s->src);
+    if (rc == WH__EXIT_OK && o->json)
+        print_json(s, o, seconds);
+    else if (rc == WH__EXIT_OK && !o->quiet)
+        print_summary(s, o, seconds);
+    return rc;
+}
+
+static int run_simulate(const sim_options *o)
+{
+    sim s = {0};
+    int rc = build(o, &s);
+    if (rc == WH__EXIT_OK) {
+        const double start = wh__now();
+        rc = learn(&s, o);
+        if (rc == WH__EXIT_OK)
+            rc = finish(&s, o, wh__now() - start);
+    }
+    release(&s);
+    return rc;
+}
+
+static int check(const sim_options *o)
+{
+    wh__format fmt;
+    if (o->data != NULL && (o->spectrum != NULL || o->eigenvalues != NULL || o->contexts > 1)) {
+        fprintf(stderr, "whiten simulate: --data replaces --spectrum, --eigenvalues and "
+                        "--contexts; give one or the other\n");
+        return WH__EXIT_USAGE;
+    }
+    if (o->population && o->data != NULL) {
+        fprintf(stderr, "whiten simulate: --population needs a known covariance, not --data\n");
+        return WH__EXIT_USAGE;
+    }
+    return o->out != NULL ? wh__cli_format("simulate", "out", o->out, &fmt) : WH__EXIT_OK;
+}
+
+int wh__cmd_simulate(int argc, char **argv)
+{
+    sim_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0},
+                     100000,
+                     1000,
+                     1,
+                     0,
+                     100.0,
+                     0.1,
+                     NULL,
+                     NULL,
+                     NULL,
+                     NULL,
+                     NULL,
+                     NULL,
+                     false,
+                     false,
+                     false,
+                     false};
+    const wh__option table[] = {
+        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
+        {"n", WH__OPT_SIZE, &o.net.n, 0, 4096, 0,
+         "input dimension (0: 4, or the length of --eigenvalues, or the data's)"},
+        {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n)"},
+        {"eta", WH__OPT_DOUBLE, &o.net.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
+        {"samples", WH__OPT_SIZE, &o.samples, 1, 1e12, 0, "samples (or expected steps) to run"},
+        {"init-scale", WH__OPT_DOUBLE, &o.net.init_scale, 0, 1e12, WH__OPEN_MIN,
+         "initial M0 = init-scale * I"},
+        {"spectrum", WH__OPT_STRING, &o.spectrum, 0, 0, 0,
+         "eigenvalues log-spaced over lo:hi "
+         "(default 0.1:10)"},
+        {"eigenvalues", WH__OPT_STRING, &o.eigenvalues, 0, 0, 0,
+         "eigenvalues as a list, "
+         "e.g. 0.5,2,8"},
+        {"rotate", WH__OPT_FLAG, &o.rotate, 0, 0, 0, "Haar-random eigenvectors"},
+        {"contexts", WH__OPT_SIZE, &o.contexts, 1, 64, 0, "covariances taking turns"},
+        {"switch-every", WH__OPT_U64, &o.switch_every, 0, 1e15, 0,
+         "samples per context (0: samples / contexts)"},
+        {"context-scale", WH__OPT_DOUBLE, &o.context_scale, 0, 1e12, WH__OPEN_MIN,
+         "eigenvalue scale of odd contexts"},
+        {"seed", WH__OPT_U64, &o.net.seed, 0, 1.8e19, 0, "seed of rotations, samples and mixing"},
+        {"solver", WH__OPT_STRING, &o.net.solver, 0, 0, 0,
+         "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per sample)"},
+        {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
+         "fast solver: samples between exact steps (0: its default)"},
+        {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "learn from this data file instead"},
+        {"population", WH__OPT_FLAG, &o.population, 0, 0, 0, "expected dynamics, no sampling"},
+        {"every", WH__OPT_SIZE, &o.every, 1, 1e12, 0, "record the errors every so many samples"},
+        {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "write the recorded errors (.csv or .npy)"},
+        {"eps", WH__OPT_DOUBLE, &o.eps, 0, 1e6, WH__OPEN_MIN,
+         "whitening error that counts as converged"},
+        {"json", WH__OPT_FLAG, &o.json, 0, 0, 0, "print one JSON object with the results"},
+        {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0, "write the network (and source)"},
+        {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0, "continue from a state file"},
+        {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar and no summary"},
+    };
+    int rc = wh__options_parse(&simulate_help, table, sizeof table / sizeof *table, argc, argv);
+    if (rc == WH__PARSE_HELP)
+        return WH__EXIT_OK;
+    if (rc != WH__PARSE_OK)
+        return WH__EXIT_USAGE;
+    rc = check(&o);
+    return rc == WH__EXIT_OK ? run_simulate(&o) : rc;
+}

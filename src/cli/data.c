@@ -1,0 +1,290 @@
+/*
+ * data.c: files by name for the subcommands, over the buffers of src/io/.
+ */
+#include "cli/data.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+
+static const struct {
+    const char *ext;
+    wh__format fmt;
+} extensions[] = {
+    {".npy", WH__FORMAT_NPY}, {".csv", WH__FORMAT_CSV}, {".txt", WH__FORMAT_CSV},
+    {".tsv", WH__FORMAT_CSV}, {".f32", WH__FORMAT_F32}, {".f64", WH__FORMAT_F64},
+    {".bin", WH__FORMAT_F64},
+};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    const size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+int wh__cli_format(const char *command, const char *option, const char *path, wh__format *fmt)
+{
+    for (size_t i = 0; i < sizeof extensions / sizeof *extensions; i++)
+        if (ends_with(path, extensions[i].ext)) {
+            *fmt = extensions[i].fmt;
+            return WH__EXIT_OK;
+        }
+    fprintf(stderr,
+            "whiten %s: option --%s: cannot tell the format of '%s'; name it .npy, .csv (or "
+            ".txt, .tsv), .f32 or .f64 (raw little-endian floats)\n",
+            command, option, path);
+    return WH__EXIT_USAGE;
+}
+
+static bool decode(wh__format fmt, const unsigned char *bytes, size_t len, size_t raw_cols,
+                   wh__matrix *m, wh__io_error *err)
+{
+    switch (fmt) {
+    case WH__FORMAT_NPY:
+        return wh__npy_decode(bytes, len, m, NULL, err);
+    case WH__FORMAT_CSV:
+        return wh__csv_decode((const char *)bytes, len, m, err);
+    case WH__FORMAT_F32:
+    case WH__FORMAT_F64:
+        return wh__raw_decode(bytes, len, raw_cols, fmt == WH__FORMAT_F32 ? 4 : 8, m, err);
+    }
+    return wh__io_fail(err, "unknown format");
+}
+
+int wh__cli_read_data(const char *command, const char *path, size_t raw_cols, wh__matrix *m)
+{
+    wh__format fmt;
+    int rc = wh__cli_format(command, "data", path, &fmt);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    if ((fmt == WH__FORMAT_F32 || fmt == WH__FORMAT_F64) && raw_cols == 0) {
+        fprintf(stderr, "whiten %s: raw file %s has no header: give its dimension with --n\n",
+                command, path);
+        return WH__EXIT_USAGE;
+    }
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    wh__io_error err = {0};
+    bool ok = wh__file_read(path, &bytes, &len, &err);
+    if (ok && len == 0)
+        ok = wh__io_fail(&err, "the file is empty");
+    ok = ok && decode(fmt, bytes, len, raw_cols, m, &err);
+    free(bytes);
+    if (ok && (m->rows == 0 || m->cols == 0)) {
+        ok = wh__io_fail(&err, "no samples (the array is %zu x %zu)", m->rows, m->cols);
+        wh__matrix_free(m);
+    }
+    if (!ok) {
+        fprintf(stderr, "whiten %s: %s: %s\n", command, path, err.message);
+        return WH__EXIT_FAILURE;
+    }
+    return WH__EXIT_OK;
+}
+
+static bool encode(wh__format fmt, const wh__matrix *m, const char *const *header, wh__buf *b)
+{
+    switch (fmt) {
+    case WH__FORMAT_NPY:
+        return wh__npy_encode(m, 8, 2, b);
+    case WH__FORMAT_CSV:
+        return wh__csv_encode(m, header, b);
+    case WH__FORMAT_F32:
+        return wh__raw_encode(m, 4, b);
+    case WH__FORMAT_F64:
+        return wh__raw_encode(m, 8, b);
+    }
+    return false;
+}
+
+static int write_buf(const char *command, const char *path, const wh__buf *b, bool encoded)
+{
+    wh__io_error err = {0};
+    bool ok = encoded || wh__io_fail(&err, "out of memory while encoding");
+    if (ok)
+        ok = wh__file_write_atomic(path, b, &err);
+    if (!ok) {
+        fprintf(stderr, "whiten %s: %s: %s\n", command, path, err.message);
+        return WH__EXIT_FAILURE;
+    }
+    return WH__EXIT_OK;
+}
+
+int wh__cli_write_data(const char *command, const char *path, const wh__matrix *m,
+                       const char *const *header)
+{
+    wh__format fmt;
+    int rc = wh__cli_format(command, "out", path, &fmt);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    wh__buf b = {0};
+    rc = write_buf(command, path, &b, encode(fmt, m, header, &b));
+    wh__buf_free(&b);
+    return rc;
+}
+
+/* The fast solver's own state into s->solver_state (malloc'd; empty for the exact solver). */
+static int fill_solver_state(const wh_net *net, wh__state *s)
+{
+    const size_t size = wh_net_solver_state_size(net);
+    if (size == 0)
+        return WH__EXIT_OK;
+    if (!wh__matrix_alloc(&s->solver_state, size, 1))
+        return WH__EXIT_FAILURE;
+    return wh_net_get_solver_state(net, s->solver_state.data, size) == WH_OK ? WH__EXIT_OK
+                                                                             : WH__EXIT_FAILURE;
+}
+
+/* The state's synapses point at the network's own storage; only the solver state is copied. */
+static int fill_state(const wh_net *net, const wh_source *src, wh__state *s)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = (int)wh_net_get_kind(net);
+    s->n = wh_net_n(net);
+    s->k = wh_net_k(net);
+    s->eta = wh_net_eta(net);
+    s->samples = wh_net_samples(net);
+    s->solver = (int)wh_net_solver(net);
+    s->refresh = wh_net_refresh(net);
+    if (fill_solver_state(net, s) != WH__EXIT_OK)
+        return WH__EXIT_FAILURE;
+    s->M = (wh__matrix){s->n, s->n, (double *)(uintptr_t)wh_net_lateral(net)};
+    if (s->kind == WH_NET_INTERNEURON)
+        s->W = (wh__matrix){s->n, s->k, (double *)(uintptr_t)wh_net_weights(net)};
+    s->has_source = src != NULL;
+    if (src != NULL)
+        return wh_source_get_state(src, s->mt, &s->source_samples) == WH_OK ? WH__EXIT_OK
+                                                                            : WH__EXIT_FAILURE;
+    return WH__EXIT_OK;
+}
+
+int wh__cli_write_state(const char *command, const char *path, const wh_net *net,
+                        const wh_source *src)
+{
+    wh__state s;
+    if (fill_state(net, src, &s) != WH__EXIT_OK) {
+        fprintf(stderr, "whiten %s: %s: cannot read the solver's or the source's state\n", command,
+                path);
+        wh__matrix_free(&s.solver_state);
+        return WH__EXIT_FAILURE;
+    }
+    char creator[64];
+    snprintf(creator, sizeof creator, "whiten %s", wh_version());
+    wh__buf b = {0};
+    int rc = write_buf(command, path, &b, wh__state_encode(&s, creator, &b));
+    wh__buf_free(&b);
+    wh__matrix_free(&s.solver_state);
+    return rc;
+}
+
+static int restore(const char *command, const char *path, const wh__state *s, wh_net **net)
+{
+    wh__cli_net o = {
+        s->kind == WH_NET_DIRECT ? "direct" : "interneuron", s->n,      s->k, s->eta, 1.0, 1,
+        s->solver == WH_SOLVER_FAST ? "fast" : "exact",      s->refresh};
+    int rc = wh__cli_make_net(command, &o, net);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    const wh__matrix *syn = s->kind == WH_NET_DIRECT ? &s->M : &s->W;
+    wh_status st = wh_net_restore(*net, syn->data, syn->cols, s->samples);
+    /* Without the solver's own state the network re-derives it: equal up to rounding. */
+    if (st == WH_OK && s->solver_state.rows > 0)
+        st = wh_net_set_solver_state(*net, s->solver_state.data, s->solver_state.rows);
+    if (st != WH_OK) {
+        fprintf(stderr, "whiten %s: %s: the saved synapses are unusable: %s\n", command, path,
+                wh_status_message(st));
+        wh_net_free(*net);
+        *net = NULL;
+        return WH__EXIT_FAILURE;
+    }
+    return WH__EXIT_OK;
+}
+
+int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_net **net)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    wh__io_error err = {0};
+    *net = NULL;
+    bool ok = wh__file_read(path, &bytes, &len, &err);
+    if (ok && len == 0)
+        ok = wh__io_fail(&err, "the file is empty");
+    ok = ok && wh__state_decode(bytes, len, s, &err);
+    free(bytes);
+    if (!ok) {
+        fprintf(stderr, "whiten %s: %s: %s\n", command, path, err.message);
+        return WH__EXIT_FAILURE;
+    }
+    int rc = restore(command, path, s, net);
+    if (rc != WH__EXIT_OK)
+        wh__state_free(s);
+    return rc;
+}
+
+int wh__cli_fail(const char *command, const char *what, wh_status st)
+{
+    fprintf(stderr, "whiten %s: %s: %s (%s)\n", command, what, wh_status_message(st),
+            wh_status_name(st));
+    return WH__EXIT_FAILURE;
+}
+
+/* Statuses of wh_net_new() that a bad option causes, with the option to blame. */
+static int explain(const char *command, const wh__cli_net *o, wh_status st)
+{
+    if (st == WH_EINTERNEURONS)
+        fprintf(stderr,
+                "whiten %s: option --k: %zu interneurons is fewer than n = %zu; need k >= n\n",
+                command, o->k, o->n);
+    else if (st == WH_EETA)
+        fprintf(stderr, "whiten %s: option --eta: expected a number in (0, 1), got %g\n", command,
+                o->eta);
+    else if (st == WH_EDIM)
+        fprintf(stderr, "whiten %s: option --n: dimension %zu is out of range\n", command, o->n);
+    else
+        return wh__cli_fail(command, "cannot build the network", st);
+    return WH__EXIT_USAGE;
+}
+
+static int parse_solver(const char *command, const char *text, wh_solver *solver)
+{
+    static const char *const names[] = {"auto", "exact", "fast"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (text == NULL || strcmp(text, names[i]) == 0) {
+            *solver = text == NULL ? WH_SOLVER_AUTO : (wh_solver)i;
+            return WH__EXIT_OK;
+        }
+    fprintf(stderr, "whiten %s: option --solver: expected 'auto', 'exact' or 'fast', got '%s'\n",
+            command, text);
+    return WH__EXIT_USAGE;
+}
+
+int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
+{
+    wh_net_options opts;
+    wh_net_options_default(&opts);
+    int rc = wh__cli_net_kind(command, "net", o->net, &opts.kind);
+    if (rc == WH__EXIT_OK)
+        rc = parse_solver(command, o->solver, &opts.solver);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    opts.refresh = o->refresh;
+    opts.n = o->n;
+    opts.k = opts.kind == WH_NET_DIRECT ? 0 : o->k;
+    opts.eta = o->eta;
+    opts.init.alpha = o->init_scale;
+    opts.init.seed = o->seed;
+    wh_status st = wh_net_new(&opts, net);
+    return st == WH_OK ? WH__EXIT_OK : explain(command, o, st);
+}
+
+int wh__cli_check_dim(const char *command, const char *path, const wh__matrix *m, size_t n,
+                      const char *whose)
+{
+    if (m->cols == n)
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten %s: %s: samples have %zu values, but %s has n = %zu\n", command, path,
+            m->cols, whose, n);
+    return WH__EXIT_FAILURE;
+}

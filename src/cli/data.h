@@ -1,0 +1,61 @@
+/*
+ * data.h: the command line's thin layer over src/io/: files by name.
+ *
+ * Each function prints one line to stderr on failure, naming the command, the
+ * file and the position inside it ("whiten apply: x.csv: line 3, column 5:
+ * 'abc' is not a number"), and returns an exit status: WH__EXIT_OK,
+ * WH__EXIT_FAILURE (I/O, bad data) or WH__EXIT_USAGE (a bad option value).
+ */
+#ifndef WH_CLI_DATA_H
+#define WH_CLI_DATA_H
+
+#include "io/io.h"
+#include "whiten.h"
+
+typedef enum wh__format {
+    WH__FORMAT_NPY,
+    WH__FORMAT_CSV,
+    WH__FORMAT_F32, /* raw little-endian float32 */
+    WH__FORMAT_F64  /* raw little-endian float64 */
+} wh__format;
+
+/* The format a file name's extension names: .npy; .csv, .txt, .tsv; .f32; .f64 or .bin. */
+int wh__cli_format(const char *command, const char *option, const char *path, wh__format *fmt);
+
+/*
+ * Read a data file of samples, one per row, refusing empty files. raw_cols is
+ * the dimension of raw binary files (0 if not known: then they are refused).
+ */
+int wh__cli_read_data(const char *command, const char *path, size_t raw_cols, wh__matrix *m);
+
+/* Write m atomically in the format of path's extension, each row a sample. */
+int wh__cli_write_data(const char *command, const char *path, const wh__matrix *m,
+                       const char *const *header);
+
+/* Write the network (and, if src is not NULL, the source's random state) as a state file. */
+int wh__cli_write_state(const char *command, const char *path, const wh_net *net,
+                        const wh_source *src);
+
+/* Read a state file and build the network it holds; *s keeps the source's state, if any. */
+int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_net **net);
+
+/* Build a network from the usual options, with messages that name the options. */
+typedef struct wh__cli_net {
+    const char *net; /* "direct" or "interneuron" */
+    size_t n, k;
+    double eta, init_scale;
+    uint64_t seed;
+    const char *solver; /* "auto", "exact" or "fast"; NULL means auto */
+    size_t refresh;     /* fast solver: samples between exact steps; 0 = default */
+} wh__cli_net;
+
+int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net);
+
+/* Report a library failure of `what`: one line, exit status 1. */
+int wh__cli_fail(const char *command, const char *what, wh_status st);
+
+/* Check that a data file's columns match the network's n (exit 1 with a message if not). */
+int wh__cli_check_dim(const char *command, const char *path, const wh__matrix *m, size_t n,
+                      const char *whose);
+
+#endif

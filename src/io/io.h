@@ -1,0 +1,166 @@
+/*
+ * io.h: the data files of the whiten tool, as bytes in memory.
+ *
+ * Readers decode from a buffer (bytes and a length) and writers encode into a
+ * growable buffer (wh__buf), so every format is tested on memory alone. Only
+ * src/io/file.c touches the file system: it reads a whole file into memory and
+ * writes a buffer atomically (a temporary file in the same folder, then a
+ * rename, so a reader never sees a half-written file). Nothing here does
+ * numerics, and the numerical library knows nothing of this module.
+ *
+ * Every reader refuses NaN and infinite values: the networks cannot learn from
+ * them, and finding them here lets the error name where they are. A failure
+ * fills a wh__io_error whose message starts with the position ("line 3,
+ * column 7: ..." for text, "byte 12: ..." for binary), so that the command
+ * line only has to put the file name in front.
+ */
+#ifndef WH_IO_IO_H
+#define WH_IO_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A dense matrix of doubles, row-major with leading dimension cols; data is malloc'd. */
+typedef struct wh__matrix {
+    size_t rows, cols;
+    double *data;
+} wh__matrix;
+
+/* Allocate a zeroed rows x cols matrix; false on overflow or out of memory. */
+bool wh__matrix_alloc(wh__matrix *m, size_t rows, size_t cols);
+void wh__matrix_free(wh__matrix *m);
+
+/* What went wrong, with its position (0 when it has none); message includes the position. */
+typedef struct wh__io_error {
+    size_t line, column; /* 1-based, text formats */
+    size_t offset;       /* 0-based byte offset, binary formats */
+    char message[320];
+} wh__io_error;
+
+/* Fill err with a printf-style message (no position). Returns false for convenience. */
+bool wh__io_fail(wh__io_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A growable byte buffer that writers append to. Zero-initialise before use. */
+typedef struct wh__buf {
+    unsigned char *data;
+    size_t len, cap;
+} wh__buf;
+
+bool wh__buf_put(wh__buf *b, const void *bytes, size_t len);
+bool wh__buf_printf(wh__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wh__buf_free(wh__buf *b);
+
+/*
+ * The shortest decimal text (of 15, 16 or 17 significant digits) that reads
+ * back as exactly v: 2.385 prints as "2.385", not "2.3849999999999998".
+ * buf needs WH__DOUBLE_TEXT bytes. Returns buf.
+ */
+#define WH__DOUBLE_TEXT 32
+const char *wh__format_double(char *buf, double v);
+
+/* Little-endian scalars of `word` bytes (4: float32, 8: float64). */
+double wh__get_float(const unsigned char *p, size_t word, bool big_endian);
+void wh__put_float_le(unsigned char *p, double v, size_t word);
+uint64_t wh__get_uint_le(const unsigned char *p, size_t bytes);
+void wh__put_uint_le(unsigned char *p, uint64_t v, size_t bytes);
+
+/*
+ * NPY (numpy's .npy), format versions 1.0, 2.0 and 3.0; dtypes float32 and
+ * float64 in either byte order; C or Fortran order; 0, 1 or 2 dimensions.
+ * A 1-D array of length N reads as N rows of 1 column; a 0-D array as 1 x 1.
+ */
+typedef struct wh__npy_info {
+    unsigned major, minor; /* format version */
+    size_t word;           /* 4 or 8 */
+    bool big_endian, fortran_order;
+    size_t ndim;
+} wh__npy_info;
+
+/* Decode an NPY file; info may be NULL. On failure out is empty. */
+bool wh__npy_decode(const unsigned char *bytes, size_t len, wh__matrix *out, wh__npy_info *info,
+                    wh__io_error *err);
+
+/*
+ * Encode m as NPY, little-endian, C order, float64 (word 8) or float32 (word
+ * 4), format 1.0, header padded so the data starts on a 64-byte boundary.
+ * ndim is 2, or 1 to write an m->rows x 1 matrix as a vector.
+ */
+bool wh__npy_encode(const wh__matrix *m, size_t word, size_t ndim, wh__buf *out);
+
+/*
+ * CSV: one sample per line; fields separated by commas, or by spaces and tabs
+ * when the first line has no comma; '#' starts a comment to the end of the
+ * line; blank lines are skipped; the first line is a header if none of its
+ * fields is a number. Every row must have as many fields as the first.
+ */
+typedef enum wh__csv_sep { WH__CSV_AUTO = 0, WH__CSV_COMMA, WH__CSV_SPACE } wh__csv_sep;
+
+bool wh__csv_decode(const char *text, size_t len, wh__matrix *out, wh__io_error *err);
+
+/*
+ * Parse one line (no newline; a trailing '\r' is ignored) into at most cap
+ * values. *count receives the number of fields (0 for a blank or comment
+ * line). *sep is fixed from the first non-blank line when WH__CSV_AUTO. For
+ * the stream command, which reads one line at a time.
+ */
+bool wh__csv_line(const char *line, size_t len, size_t lineno, wh__csv_sep *sep, double *values,
+                  size_t cap, size_t *count, wh__io_error *err);
+
+/* True if the line has fields and none of them is a number: a header line. */
+bool wh__csv_is_header(const char *line, size_t len);
+
+/* Encode with wh__format_double (which reads back bit-exactly) and an optional header of cols
+ * names. */
+bool wh__csv_encode(const wh__matrix *m, const char *const *header, wh__buf *out);
+
+/* Raw little-endian floats (word 4 or 8), cols per sample, no header. */
+bool wh__raw_decode(const unsigned char *bytes, size_t len, size_t cols, size_t word,
+                    wh__matrix *out, wh__io_error *err);
+bool wh__raw_encode(const wh__matrix *m, size_t word, wh__buf *out);
+
+/* A zip archive of stored (uncompressed) entries: the layout of numpy's .npz. */
+typedef struct wh__zip_entry {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+} wh__zip_entry;
+
+bool wh__zip_encode(const wh__zip_entry *entries, size_t count, wh__buf *out);
+
+/* Find entry `name`; its bytes point into `bytes`. Checks the CRC-32. */
+bool wh__zip_find(const unsigned char *bytes, size_t len, const char *name,
+                  const unsigned char **data, size_t *data_len, wh__io_error *err);
+
+/*
+ * The state file (docs/state-format.md): a zip-stored .npz holding meta.json
+ * and float64 NPY arrays M (n x n), W (n x k, interneuron network only),
+ * solver_state (the fast solver's own state, a vector) and, when a synthetic
+ * source is saved, source_mt19937 (625 words as float64).
+ */
+#define WH__STATE_VERSION 1
+#define WH__MT_WORDS      625
+
+typedef struct wh__state {
+    int kind; /* wh_net_kind */
+    size_t n, k;
+    double eta;
+    uint64_t samples;
+    int solver;              /* wh_solver: WH_SOLVER_EXACT or WH_SOLVER_FAST */
+    size_t refresh;          /* samples between the fast solver's exact steps */
+    wh__matrix M, W;         /* W empty for the direct network */
+    wh__matrix solver_state; /* fast solver only (rows x 1); empty otherwise */
+    bool has_source;
+    uint64_t source_samples;
+    uint32_t mt[WH__MT_WORDS];
+} wh__state;
+
+bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out);
+bool wh__state_decode(const unsigned char *bytes, size_t len, wh__state *s, wh__io_error *err);
+void wh__state_free(wh__state *s);
+
+/* The thin file layer (src/io/file.c). */
+bool wh__file_read(const char *path, unsigned char **bytes, size_t *len, wh__io_error *err);
+bool wh__file_write_atomic(const char *path, const wh__buf *buf, wh__io_error *err);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * state_file.c: a learned network as a file numpy can open.
+ *
+ * The file is an .npz (a zip of stored entries): meta.json (format name,
+ * version, network kind, n, k, eta, samples seen) and float64 NPY arrays
+ * M.npy, W.npy (interneuron network), solver_state.npy (the fast solver's
+ * own state) and source_mt19937.npy (the state words of a synthetic source's
+ * generator, when one is saved). numpy.load() returns
+ * the arrays, and meta.json as bytes. See docs/state-format.md.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "whiten/network.h"
+
+#define FORMAT_NAME "whiten-state"
+
+static cJSON *meta_json(const wh__state *s, const char *creator)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "format", FORMAT_NAME);
+    cJSON_AddNumberToObject(o, "version", WH__STATE_VERSION);
+    cJSON_AddStringToObject(o, "creator", creator);
+    cJSON_AddStringToObject(o, "net", s->kind == WH_NET_DIRECT ? "direct" : "interneuron");
+    cJSON_AddNumberToObject(o, "n", (double)s->n);
+    cJSON_AddNumberToObject(o, "k", (double)s->k);
+    cJSON_AddNumberToObject(o, "eta", s->eta);
+    cJSON_AddStringToObject(o, "solver", s->solver == WH_SOLVER_FAST ? "fast" : "exact");
+    cJSON_AddNumberToObject(o, "refresh", (double)s->refresh);
+    /* Counts are written as decimal strings: a JSON number is a double, exact only to 2^53. */
+    char count[24];
+    snprintf(count, sizeof count, "%llu", (unsigned long long)s->samples);
+    cJSON_AddStringToObject(o, "samples", count);
+    if (s->has_source) {
+        snprintf(count, sizeof count, "%llu", (unsigned long long)s->source_samples);
+        cJSON_AddStringToObject(o, "source_samples", count);
+    }
+    return o;
+}
+
+/* Each array as NPY into its own buffer, with its entry name. */
+static bool encode_arrays(const wh__state *s, wh__buf bufs[4], const char *names[4], size_t *count)
+{
+    double words[WH__MT_WORDS];
+    for (size_t i = 0; i < WH__MT_WORDS; i++)
+        words[i] = (double)s->mt[i];
+    const wh__matrix mt = {WH__MT_WORDS, 1, words};
+    *count = 0;
+    names[*count] = "M.npy";
+    bool ok = wh__npy_encode(&s->M, 8, 2, &bufs[(*count)++]);
+    if (ok && s->kind == WH_NET_INTERNEURON) {
+        names[*count] = "W.npy";
+        ok = wh__npy_encode(&s->W, 8, 2, &bufs[(*count)++]);
+    }
+    if (ok && s->solver_state.rows > 0) {
+        names[*count] = "solver_state.npy";
+        ok = wh__npy_encode(&s->solver_state, 8, 1, &bufs[(*count)++]);
+    }
+    if (ok && s->has_source) {
+        names[*count] = "source_mt19937.npy";
+        ok = wh__npy_encode(&mt, 8, 1, &bufs[(*count)++]);
+    }
+    return ok;
+}
+
+bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out)
+{
+    wh__buf arrays[4] = {{0}};
+    const char *names[4];
+    size_t count = 0;
+    cJSON *meta = meta_json(s, creator);
+    char *text = meta != NULL ? cJSON_Print(meta) : NULL;
+    bool ok = text != NULL && encode_arrays(s, arrays, names, &count);
+    if (ok) {
+        wh__zip_entry e[5] = {{"meta.json", (const unsigned char *)text, strlen(text)}};
+        for (size_t i = 0; i < count; i++)
+            e[i + 1] = (wh__zip_entry){names[i], arrays[i].data, arrays[i].len};
+        ok = wh__zip_encode(e, count + 1, out);
+    }
+    for (size_t i = 0; i < 4; i++)
+        wh__buf_free(&arrays[i]);
+    cJSON_free(text);
+    cJSON_Delete(meta);
+    return ok;
+}
+
+static bool get_count(const cJSON *o, const char *key, uint64_t *value, wh__io_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(o, key);
+    const char *text = cJSON_GetStringValue(item);
+    char *end = NULL;
+    if (text != NULL && text[0] >= '0' && text[0] <= '9')
+        *value = strtoull(text, &end, 10);
+    if (end == NULL || *end != '\0')
+        return wh__io_fail(err, "meta.json: \"%s\" must be a whole number written as a string",
+                           key);
+    return true;
+}
+
+static bool get_size(const cJSON *o, const char *key, size_t *value, wh__io_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(o, key);
+    const double v = cJSON_IsNumber(item) ? item->valuedouble : -1.0;
+    if (!(v >= 1.0 && v <= 1e9 && v == floor(v)))
+        return wh__io_fail(err, "meta.json: \"%s\" must be a whole number >= 1", key);
+    *value = (size_t)v;
+    return true;
+}
+
+/* "solver" and "refresh" are optional: a state without them is read as exact. */
+static bool parse_solver(const cJSON *o, wh__state *s, wh__io_error *err)
+{
+    const cJSON *solver = cJSON_GetObjectItemCaseSensitive(o, "solver");
+    const char *name = cJSON_GetStringValue(solver);
+    s->solver = WH_SOLVER_EXACT;
+    s->refresh = 0;
+    if (solver == NULL)
+        return true;
+    if (name == NULL || (strcmp(name, "exact") != 0 && strcmp(name, "fast") != 0))
+        return wh__io_fail(err, "meta.json: \"solver\" must be \"exact\" or \"fast\"");
+    s->solver = strcmp(name, "fast") == 0 ? WH_SOLVER_FAST : WH_SOLVER_EXACT;
+    return s->solver == WH_SOLVER_EXACT || get_size(o, "refresh", &s->refresh, err);
+}
+
+static bool check_format(const cJSON *o, wh__io_error *err)
+{
+    const char *format = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "format"));
+    if (format == NULL || strcmp(format, FORMAT_NAME) != 0)
+        return wh__io_fail(err, "meta.json: not a whiten state (\"format\" is not \"%s\")",
+                           FORMAT_NAME);
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(o, "version");
+    if (!cJSON_IsNumber(version) || version->valuedouble != WH__STATE_VERSION)
+        return wh__io_fail(err, "meta.json: state version %g; this whiten reads version %d",
+                           cJSON_IsNumber(version) ? version->valuedouble : (double)NAN,
+                           WH__STATE_VERSION);
+    return true;
+}
+
+static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
+{
+    if (!check_format(o, err))
+        return false;
+    const char *net = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "net"));
+    if (net == NULL || (strcmp(net, "direct") != 0 && strcmp(net, "interneuron") != 0))
+        return wh__io_fail(err, "meta.json: \"net\" must be \"direct\" or \"interneuron\"");
+    s->kind = strcmp(net, "direct") == 0 ? WH_NET_DIRECT : WH_NET_INTERNEURON;
+    const cJSON *eta = cJSON_GetObjectItemCaseSensitive(o, "eta");
+    s->eta = cJSON_IsNumber(eta) ? eta->valuedouble : 0.0;
+    if (!(s->eta > 0.0 && s->eta < 1.0))
+        return wh__io_fail(err, "meta.json: \"eta\" must lie in (0, 1)");
+    if (!get_size(o, "n", &s->n, err) || !get_size(o, "k", &s->k, err) ||
+        !get_count(o, "samples", &s->samples, err))
+        return false;
+    if (s->k < s->n || (s->kind == WH_NET_DIRECT && s->k != s->n))
+        return wh__io_fail(err, "meta.json: k = %zu does not suit a %s network of n = %zu", s->k,
+                           net, s->n);
+    if (!parse_solver(o, s, err))
+        return false;
+    s->has_source = cJSON_GetObjectItemCaseSensitive(o, "source_samples") != NULL;
+    return !s->has_source || get_count(o, "source_samples", &s->source_samples, err);
+}
+
+static bool read_meta(const unsigned char *b, size_t len, wh__state *s, wh__io_error *err)
+{
+    const unsigned char *text;
+    size_t text_len;
+    if (!wh__zip_find(b, len, "meta.json", &text, &text_len, err))
+        return false;
+    cJSON *o = cJSON_ParseWithLength((const char *)text, text_len);
+    if (o == NULL)
+        return wh__io_fail(err, "meta.json is not valid JSON");
+    bool ok = parse_meta(o, s, err);
+    cJSON_Delete(o);
+    return ok;
+}
+
+/* Read array `name` and check that it is rows x cols. */
+static bool read_array(const unsigned char *b, size_t len, const char *name, size_t rows,
+                       size_t cols, wh__matrix *m, wh__io_error *err)
+{
+    const unsigned char *data;
+    size_t data_len;
+    wh__io_error inner = {0};
+    if (!wh__zip_find(b, len, name, &data, &data_len, err))
+        return false;
+    if (!wh__npy_decode(data, data_len, m, NULL, &inner))
+        return wh__io_fail(err, "%s: %s", name, inner.message);
+    if (m->rows != rows || m->cols != cols) {
+        wh__io_fail(err, "%s is %zu x %zu; meta.json says %zu x %zu", name, m->rows, m->cols, rows,
+                    cols);
+        wh__matrix_free(m);
+        return false;
+    }
+    return true;
+}
+
+static bool read_source(const unsigned char *b, size_t len, wh__state *s, wh__io_error *err)
+{
+    wh__matrix mt = {0};
+    if (!read_array(b, len, "source_mt19937.npy", WH__MT_WORDS, 1, &mt, err))
+        return false;
+    bool ok = true;
+    for (size_t i = 0; ok && i < WH__MT_WORDS; i++) {
+        ok = mt.data[i] >= 0.0 && mt.data[i] <= 4294967295.0 && mt.data[i] == floor(mt.data[i]);
+        s->mt[i] = ok ? (uint32_t)mt.data[i] : 0;
+    }
+    wh__matrix_free(&mt);
+    return ok || wh__io_fail(err, "source_mt19937.npy: words must be whole numbers below 2^32");
+}
+
+/* Optional: without it the fast solver re-derives its state from the synapses. */
+static bool read_solver_state(const unsigned char *b, size_t len, wh__state *s, wh__io_error *err)
+{
+    const unsigned char *data;
+    size_t data_len;
+    wh__io_error inner = {0};
+    if (!wh__zip_find(b, len, "solver_state.npy", &data, &data_len, &inner))
+        return true;
+    if (!wh__npy_decode(data, data_len, &s->solver_state, NULL, &inner))
+        return wh__io_fail(err, "solver_state.npy: %s", inner.message);
+    if (s->solver_state.cols != 1) {
+        wh__matrix_free(&s->solver_state);
+        return wh__io_fail(err, "solver_state.npy must be a vector");
+    }
+    return true;
+}
+
+bool wh__state_decode(const unsigned char *bytes, size_t len, wh__state *s, wh__io_error *err)
+{
+    memset(s, 0, sizeof *s);
+    bool ok =
+        read_meta(bytes, len, s, err) && read_array(bytes, len, "M.npy", s->n, s->n, &s->M, err);
+    if (ok && s->kind == WH_NET_INTERNEURON)
+        ok = read_array(bytes, len, "W.npy", s->n, s->k, &s->W, err);
+    if (ok && s->solver == WH_SOLVER_FAST)
+        ok = read_solver_state(bytes, len, s, err);
+    if (ok && s->has_source)
+        ok = read_source(bytes, len, s, err);
+    if (!ok)
+        wh__state_free(s);
+    return ok;
+}
+
+void wh__state_free(wh__state *s)
+{
+    wh__matrix_free(&s->M);
+    wh__matrix_free(&s->W);
+    wh__matrix_free(&s->solver_state);
+}

@@ -1,0 +1,81 @@
+/*
+ * fast.h: the fast learning paths (WH_SOLVER_FAST), shared by src/net/fast*.c.
+ *
+ * The exact path factors the candidate M for every sample (O(n^3)). The fast
+ * paths keep enough state to find y = M^{-1} x in O(n^2):
+ *
+ *   interneurons (fast_interneuron.c): P = M^{-1} tracked by the exact
+ *     Sherman-Morrison form of M <- B M B (science.md §5.3), stored as its
+ *     lower triangle times a scalar, P = p * Phat, so that the 1/(1-eta)^2
+ *     of every step costs one multiplication. M = W W^T is not needed by the
+ *     step: wh_net_lateral() forms it when asked (wh__fast_lateral). Keeping it
+ *     by the O(n^2) identity M <- (1-eta)^2 M + eta(1-eta)(y x^T + x y^T)
+ *     + eta^2 (y^T x) y y^T (valid as M y = x) cost ~30 % of the step's time.
+ *     At every sample index that is a multiple of `refresh` the step is the
+ *     exact one (M = W W^T, Cholesky of the candidate) and P is re-derived from
+ *     the factor, which bounds the drift of P and certifies M > 0.
+ *   direct (direct_cg.c): conjugate gradients on M y = x preconditioned by
+ *     the Cholesky factor L of a recent M, refactored from the candidate M
+ *     at every sample index that is a multiple of `refresh`; M itself is
+ *     updated in O(n^2) on its lower triangle (dsyr), the upper one mirrored
+ *     when M is read.
+ *
+ * Between refreshes net->L is the factor of an older M, so everything that
+ * reads it must first call wh__fast_sync().
+ */
+#ifndef WH_NET_FAST_H
+#define WH_NET_FAST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "net/net.h"
+
+/* Relative residual ||x - M y|| / ||x|| at which conjugate gradients stop. */
+#define WH__CG_TOL 1e-14
+
+/* Conjugate-gradient iterations before the step falls back to a fresh factor. */
+#define WH__CG_MAX_ITER 64
+
+/* Scale of P beyond which it is folded back into Phat (keeps p far from overflow). */
+#define WH__FAST_RESCALE 0x1p64
+
+typedef struct wh__fast wh__fast;
+
+struct wh__fast {
+    double *P;     /* interneurons: Phat, lower triangle of n x n; P = p * Phat */
+    double p;      /* the scale of P */
+    double *u, *v; /* n-vectors: P y, and the rank-2 direction of an update */
+    double *r, *d, *q, *s; /* conjugate gradients: residual, direction, M d, preconditioned r */
+    size_t since;  /* fast (non-exact) steps since M and L were last consistent */
+    bool stale;    /* P (or L) does not belong to the current synapses */
+    bool lateral_stale; /* net->M lags: interneurons W W^T, direct its upper triangle */
+};
+
+/* Allocate the fast state for net->kind; WH_ENOMEM, WH_EOVERFLOW. src/net/fast.c. */
+wh_status wh__fast_new(wh_net *net);
+void wh__fast_free(wh__fast *f);
+
+/* One learning step on the fast path; statuses as wh_net_step. src/net/fast.c. */
+wh_status wh__fast_step(wh_net *net, const double *x, size_t *iterations);
+
+/* Frozen output y (and z) of x into net->y (net->z). src/net/fast.c. */
+wh_status wh__fast_respond(wh_net *net, const double *x, size_t *iterations);
+
+/* Make M, L (and W) of the network exactly consistent again: M = W W^T for
+ * interneurons, L the Cholesky factor of M. WH_EDIVERGED if M is not positive
+ * definite. src/net/fast.c. */
+wh_status wh__fast_sync(wh_net *net);
+
+/* Bring net->M up to date for a reader (a cache: writes through net's pointers). src/net/fast.c. */
+void wh__fast_lateral(const wh_net *net);
+
+/* The fast paths of each network. */
+wh_status wh__fast_interneuron_rederive(wh_net *net);
+wh_status wh__fast_interneuron_respond(wh_net *net, const double *x);
+wh_status wh__fast_interneuron_step(wh_net *net, const double *x);
+wh_status wh__fast_direct_refactor(wh_net *net);
+wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iterations);
+wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * fast_interneuron.c: Algorithm 2 in O(n^2 + nk) per sample (science.md §5.3).
+ *
+ * The synaptic update is W <- B W with B = (1-eta) I + eta y y^T, so that
+ * M <- B M B and P = M^{-1} <- B^{-1} P B^{-1}. Sherman-Morrison gives
+ *   B^{-1} = (I - c y y^T) / (1-eta),   c = eta / ((1-eta) + eta |y|^2),
+ *   P <- (P - c (y u^T + u y^T) + c^2 s y y^T) / (1-eta)^2,   u = P y, s = y^T u,
+ * a symmetric rank-2 update, applied to the lower triangle only (dsyr2): an
+ * unsymmetrised update lets rounding grow like (1-eta)^{-2t}. The division
+ * goes into the scalar p of P = p * Phat.
+ *
+ * What is checked when: every sample, that y, z and the quadratic forms
+ * x^T P x = y^T x and y^T P y are finite and positive (necessary for P > 0);
+ * if not, this sample is redone exactly from W (M = W W^T, Cholesky). Every
+ * `refresh` samples the step is the exact one, whose Cholesky of the
+ * candidate M certifies M > 0 (else WH_EDIVERGED, state kept), and P is
+ * re-derived from that factor.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/linalg.h"
+#include "net/fast.h"
+
+static blasint bi(size_t v)
+{
+    return (blasint)v;
+}
+
+/* Phat = M^{-1} from the current factor L, with p = 1. */
+static wh_status derive_inverse(wh_net *net)
+{
+    wh__fast *f = net->fast;
+    if (!wh__chol_inverse(net->n, net->L, net->n, f->P, net->n))
+        return WH_EDIVERGED;
+    f->p = 1.0;
+    f->stale = false;
+    return WH_OK;
+}
+
+wh_status wh__fast_interneuron_rederive(wh_net *net)
+{
+    const size_t n = net->n;
+    net->fast->stale = true;
+    wh__gram(n, net->k, net->W, net->k, net->M, n);
+    net->fast->lateral_stale = false;
+    wh__copy(n, n, net->M, n, net->L, n);
+    if (!wh__finite(n, n, net->M, n) || !wh__chol(n, net->L, n)) {
+        /* L is garbage now: a nonzero count makes wh__fast_sync() factor again. */
+        net->fast->since = 1;
+        return WH_EDIVERGED;
+    }
+    net->fast->since = 0;
+    return derive_inverse(net);
+}
+
+/* y = P x and z = W^T y into net->y and net->z. */
+static void outputs(wh_net *net, const double *x)
+{
+    const wh__fast *f = net->fast;
+    const blasint n = bi(net->n), k = bi(net->k);
+    cblas_dsymv(CblasRowMajor, CblasLower, n, f->p, f->P, n, x, 1, 0.0, net->y, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, net->W, k, net->y, 1, 0.0, net->z, 1);
+}
+
+static wh_status ready(wh_net *net)
+{
+    return net->fast->stale ? derive_inverse(net) : WH_OK;
+}
+
+wh_status wh__fast_interneuron_respond(wh_net *net, const double *x)
+{
+    wh_status st = ready(net);
+    if (st == WH_OK)
+        outputs(net, x);
+    return st;
+}
+
+/* The exact step with the current y and z: M = W W^T and its Cholesky for the candidate. */
+static wh_status exact_update(wh_net *net)
+{
+    wh__net_propose_online(net);
+    wh_status st = wh__net_accept(net);
+    if (st != WH_OK)
+        return st;
+    net->fast->since = 0;
+    net->fast->lateral_stale = false;
+    return derive_inverse(net);
+}
+
+/* Fallback when a cheap check fails: this sample done as the exact path does it. */
+static wh_status exact_step(wh_net *net, const double *x)
+{
+    wh_status st = wh__fast_interneuron_rederive(net);
+    if (st != WH_OK)
+        return st;
+    memcpy(net->y, x, net->n * sizeof *x);
+    wh__chol_solve(net->n, net->L, net->n, net->y);
+    cblas_dgemv(CblasRowMajor, CblasTrans, bi(net->n), bi(net->k), 1.0, net->W, bi(net->k),
+                net->y, 1, 0.0, net->z, 1);
+    return exact_update(net);
+}
+
+/* Phat += (y v^T + v y^T) / p with v = -c u + (c^2 s / 2) y; then p /= (1-eta)^2. */
+static void update_inverse(wh_net *net, double yy, double s)
+{
+    wh__fast *f = net->fast;
+    const size_t n = net->n;
+    const double eta = net->eta, c = eta / ((1.0 - eta) + eta * yy);
+    for (size_t i = 0; i < n; i++)
+        f->v[i] = -c * f->u[i] + 0.5 * c * c * s * net->y[i];
+    cblas_dsyr2(CblasRowMajor, CblasLower, bi(n), 1.0 / f->p, net->y, 1, f->v, 1, f->P, bi(n));
+    f->p /= (1.0 - eta) * (1.0 - eta);
+    if (f->p > WH__FAST_RESCALE) {
+        for (size_t i = 0; i < n; i++)
+            cblas_dscal(bi(i + 1), f->p, f->P + i * n, 1);
+        f->p = 1.0;
+    }
+}
+
+/* W <- (1-eta) W + eta y z^T, row by row so that the second pass finds the row in cache
+ * (OpenBLAS's daxpby, which would do it in one, is several times slower than the two). */
+static void update_weights(wh_net *net)
+{
+    const blasint k = bi(net->k);
+    for (size_t i = 0; i < net->n; i++) {
+        double *w = net->W + i * net->k;
+        cblas_dscal(k, 1.0 - net->eta, w, 1);
+        cblas_daxpy(k, net->eta * net->y[i], net->z, 1, w, 1);
+    }
+}
+
+wh_status wh__fast_interneuron_step(wh_net *net, const double *x)
+{
+    wh__fast *f = net->fast;
+    const blasint n = bi(net->n);
+    wh_status st = ready(net);
+    if (st != WH_OK)
+        return exact_step(net, x);
+    outputs(net, x);
+    cblas_dsymv(CblasRowMajor, CblasLower, n, f->p, f->P, n, net->y, 1, 0.0, f->u, 1);
+    const double xy = cblas_ddot(n, x, 1, net->y, 1), yy = cblas_ddot(n, net->y, 1, net->y, 1);
+    const double s = cblas_ddot(n, net->y, 1, f->u, 1);
+    const double zz = cblas_ddot(bi(net->k), net->z, 1, net->z, 1);
+    if (!(xy > 0.0 && s > 0.0 && isfinite(xy + yy + s + zz)))
+        return exact_step(net, x);
+    if ((net->samples + 1) % net->refresh == 0)
+        return exact_update(net);
+    update_inverse(net, yy, s);
+    update_weights(net);
+    f->lateral_stale = true;
+    f->since++;
+    net->samples++;
+    return WH_OK;
+}

@@ -1,0 +1,140 @@
+/*
+ * state.c: putting saved synapses back into a network.
+ *
+ * The candidate goes into the *_next buffers and is factored there, exactly
+ * as a learning step does (plasticity.c), and is swapped in only if it is
+ * valid. Because a step leaves M, L (and W) in precisely this relation - M
+ * exactly symmetric, L its Cholesky factor, M = W W^T by wh__gram - restoring
+ * from the saved M or W reproduces the network bit for bit.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/linalg.h"
+#include "net/fast.h"
+#include "net/net.h"
+
+/* Relative asymmetry tolerated: the expected update may leave rounding-level asymmetry. */
+#define SYMMETRY_RTOL 1e-12
+
+static void swap(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Candidate M (direct) into M_next, copied as it is (not symmetrised) so that bits survive. */
+static wh_status propose_lateral(wh_net *net, const double *M, size_t ld)
+{
+    const size_t n = net->n;
+    if (!wh__finite(n, n, M, ld))
+        return WH_ENONFINITE;
+    if (!wh__is_symmetric(n, M, ld, SYMMETRY_RTOL))
+        return WH_ENOTSYM;
+    wh__copy(n, n, M, ld, net->M_next, n);
+    return WH_OK;
+}
+
+/* Candidate W into W_next and M_next = W W^T. */
+static wh_status propose_weights(wh_net *net, const double *W, size_t ld)
+{
+    if (!wh__finite(net->n, net->k, W, ld))
+        return WH_ENONFINITE;
+    wh__copy(net->n, net->k, W, ld, net->W_next, net->k);
+    wh__gram(net->n, net->k, net->W_next, net->k, net->M_next, net->n);
+    return WH_OK;
+}
+
+wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_t samples)
+{
+    const bool direct = net != NULL && net->kind == WH_NET_DIRECT;
+    if (net == NULL || synapses == NULL || ld < (direct ? net->n : net->k))
+        return WH_EINVAL;
+    wh_status st = direct ? propose_lateral(net, synapses, ld) : propose_weights(net, synapses, ld);
+    if (st != WH_OK)
+        return st;
+    wh__copy(net->n, net->n, net->M_next, net->n, net->L_next, net->n);
+    if (!wh__chol(net->n, net->L_next, net->n))
+        return direct ? WH_ENOTPD : WH_ERANK;
+    swap(&net->M, &net->M_next);
+    swap(&net->L, &net->L_next);
+    if (!direct)
+        swap(&net->W, &net->W_next);
+    net->samples = samples;
+    wh__net_synapses_changed(net);
+    return WH_OK;
+}
+
+/*
+ * The fast solver's state as doubles: a header {layout, since, stale, p},
+ * then L (n x n), the factor of the last refresh, which the direct network's
+ * conjugate gradients use as preconditioner, then for interneurons Phat
+ * (n x n). M itself is not part of it: wh_net_restore() set it from the
+ * synapses (direct: M as saved; interneurons: W W^T, as the fast path derives
+ * it). The layout tag guards against giving one network's state to another.
+ */
+enum { HEADER = 4, LAYOUT_DIRECT = 1, LAYOUT_INTERNEURON = 2 };
+
+static size_t squares(const wh_net *net)
+{
+    return net->kind == WH_NET_INTERNEURON ? 2 : 1;
+}
+
+size_t wh_net_solver_state_size(const wh_net *net)
+{
+    if (net == NULL || net->fast == NULL)
+        return 0;
+    return HEADER + squares(net) * net->n * net->n;
+}
+
+static double layout(const wh_net *net)
+{
+    return net->kind == WH_NET_INTERNEURON ? LAYOUT_INTERNEURON : LAYOUT_DIRECT;
+}
+
+wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
+{
+    if (state == NULL || size == 0 || size != wh_net_solver_state_size(net))
+        return WH_EINVAL;
+    const size_t nn = net->n * net->n;
+    const wh__fast *f = net->fast;
+    state[0] = layout(net);
+    state[1] = (double)f->since;
+    state[2] = f->stale ? 1.0 : 0.0;
+    state[3] = net->kind == WH_NET_INTERNEURON ? f->p : 1.0;
+    memcpy(state + HEADER, net->L, nn * sizeof *state);
+    if (net->kind == WH_NET_INTERNEURON)
+        memcpy(state + HEADER + nn, f->P, nn * sizeof *state);
+    return WH_OK;
+}
+
+static wh_status check_solver_state(const wh_net *net, const double *state, size_t size)
+{
+    if (state == NULL || size == 0 || size != wh_net_solver_state_size(net))
+        return WH_EINVAL;
+    if (!wh__finite(1, size, state, size))
+        return WH_ENONFINITE;
+    const double since = state[1];
+    if (state[0] != layout(net) || !(since >= 0.0 && since < (double)net->refresh) ||
+        since != floor(since) || (state[2] != 0.0 && state[2] != 1.0) || !(state[3] > 0.0))
+        return WH_EINVAL;
+    return WH_OK;
+}
+
+wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
+{
+    wh_status st = check_solver_state(net, state, size);
+    if (st != WH_OK)
+        return st;
+    const size_t nn = net->n * net->n;
+    wh__fast *f = net->fast;
+    f->since = (size_t)state[1];
+    f->stale = state[2] != 0.0;
+    memcpy(net->L, state + HEADER, nn * sizeof *state);
+    if (net->kind == WH_NET_INTERNEURON) {
+        f->p = state[3];
+        memcpy(f->P, state + HEADER + nn, nn * sizeof *state);
+    }
+    return WH_OK;
+}

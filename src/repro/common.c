@@ -1,0 +1,217 @@
+/*
+ * common.c: what every experiment shares: a deterministic parallel map, CSV
+ * files through the I/O module, verdict lines and line fits.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repro/repro.h"
+
+typedef struct pool {
+    atomic_size_t next;
+    size_t count;
+    void (*job)(size_t, void *);
+    void *ctx;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < p->count;)
+        p->job(i, p->ctx);
+    return NULL;
+}
+
+int wh__parallel_for(size_t count, size_t threads, void (*job)(size_t i, void *ctx), void *ctx)
+{
+    enum { MAX_THREADS = 64 };
+    pool p = {.count = count, .job = job, .ctx = ctx};
+    atomic_init(&p.next, 0);
+    pthread_t tid[MAX_THREADS];
+    size_t started = 0;
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    for (; started + 1 < threads; started++)
+        if (pthread_create(&tid[started], NULL, worker, &p) != 0)
+            break;
+    worker(&p); /* this thread works too, and finishes whatever is left */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    return 0;
+}
+
+int wh__repro_path(char *buf, size_t size, const char *dir, const char *name)
+{
+    if (snprintf(buf, size, "%s/%s", dir, name) >= (int)size) {
+        fprintf(stderr, "whiten reproduce: path too long: %s/%s\n", dir, name);
+        return -1;
+    }
+    return 0;
+}
+
+int wh__repro_write_csv(const char *dir, const char *name, const char *const *header, size_t cols,
+                        const double *data, size_t rows)
+{
+    char path[4096];
+    if (wh__repro_path(path, sizeof path, dir, name) != 0)
+        return -1;
+    wh__matrix m = {rows, cols, (double *)data};
+    wh__buf buf = {0};
+    wh__io_error err = {0};
+    bool ok = wh__csv_encode(&m, header, &buf) && wh__file_write_atomic(path, &buf, &err);
+    if (!ok)
+        fprintf(stderr, "whiten reproduce: cannot write %s: %s\n", path,
+                err.message[0] != '\0' ? err.message : "out of memory");
+    wh__buf_free(&buf);
+    return ok ? 0 : -1;
+}
+
+int wh__repro_read_csv(const char *dir, const char *name, size_t cols, wh__matrix *out)
+{
+    char path[4096];
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    wh__io_error err = {0};
+    memset(out, 0, sizeof *out);
+    if (wh__repro_path(path, sizeof path, dir, name) != 0)
+        return -1;
+    bool ok = wh__file_read(path, &bytes, &len, &err) &&
+              wh__csv_decode((const char *)bytes, len, out, &err);
+    free(bytes);
+    if (ok && out->cols != cols) {
+        snprintf(err.message, sizeof err.message, "has %zu columns, expected %zu", out->cols,
+                 cols);
+        wh__matrix_free(out);
+        ok = false;
+    }
+    if (!ok)
+        fprintf(stderr, "whiten reproduce: %s: %s\n", path, err.message);
+    return ok ? 0 : -1;
+}
+
+bool wh__verdict(wh__buf *report, bool ok, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    wh__buf_printf(report, "- %s %s\n", ok ? "✔" : "✘", text);
+    return ok;
+}
+
+void wh__fit_line(size_t n, const double *x, const double *y, double *a, double *b, double *r2)
+{
+    double mx = 0.0, my = 0.0, sxx = 0.0, sxy = 0.0, syy = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        mx += x[i] / (double)n;
+        my += y[i] / (double)n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sxx += (x[i] - mx) * (x[i] - mx);
+        sxy += (x[i] - mx) * (y[i] - my);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    *b = sxx > 0.0 ? sxy / sxx : (double)NAN;
+    *a = my - *b * mx;
+    *r2 = sxx > 0.0 && syy > 0.0 ? sxy * sxy / (sxx * syy) : 1.0;
+}
+
+void wh__fit_columns(const wh__matrix *t, size_t xcol, size_t ycol, bool log_x, double lo,
+                     double hi, double *slope, double *r2)
+{
+    double *x = malloc((t->rows + 1) * 2 * sizeof *x), *y = x + t->rows + 1, a;
+    size_t m = 0;
+    *slope = *r2 = (double)NAN;
+    if (x == NULL)
+        return;
+    for (size_t r = 0; r < t->rows; r++) {
+        const double v = t->data[r * t->cols + xcol];
+        if (v < lo * (1.0 - 1e-9) || v > hi * (1.0 + 1e-9))
+            continue;
+        x[m] = log_x ? log(v) : v;
+        y[m++] = t->data[r * t->cols + ycol];
+    }
+    if (m >= 2)
+        wh__fit_line(m, x, y, &a, slope, r2);
+    free(x);
+}
+
+double **wh__columns(const wh__matrix *t)
+{
+    double **cols = calloc(t->cols, sizeof *cols);
+    bool ok = cols != NULL;
+    for (size_t c = 0; ok && c < t->cols; c++) {
+        ok = (cols[c] = malloc((t->rows + 1) * sizeof **cols)) != NULL;
+        for (size_t r = 0; ok && r < t->rows; r++)
+            cols[c][r] = t->data[r * t->cols + c];
+    }
+    if (!ok) {
+        wh__free_columns(cols, t->cols);
+        return NULL;
+    }
+    return cols;
+}
+
+void wh__free_columns(double **cols, size_t count)
+{
+    for (size_t c = 0; cols != NULL && c < count; c++)
+        free(cols[c]);
+    free(cols);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void wh__quartiles(double *v, size_t n, double *q1, double *median, double *q3)
+{
+    qsort(v, n, sizeof *v, compare_doubles);
+    const double at[3] = {0.25, 0.5, 0.75};
+    double *out[3] = {q1, median, q3};
+    for (int i = 0; i < 3; i++) {
+        const double pos = at[i] * (double)(n - 1);
+        const size_t lo = (size_t)pos;
+        const double frac = pos - (double)lo;
+        *out[i] = lo + 1 < n ? v[lo] * (1.0 - frac) + v[lo + 1] * frac : v[lo];
+    }
+}
+
+wh_status wh__run_open(const wh_net_options *opts, const double *C, size_t contexts,
+                       uint64_t switch_every, uint64_t seed, wh__run *run)
+{
+    wh_source_options so;
+    wh_source_options_default(&so);
+    so.n = opts->n;
+    so.contexts = contexts;
+    so.covariances = C;
+    so.switch_every = switch_every;
+    so.seed = seed;
+    *run = (wh__run){NULL, NULL, NULL};
+    wh_status st = wh_net_new(opts, &run->net);
+    if (st == WH_OK)
+        st = wh_source_new(&so, &run->src);
+    if (st == WH_OK)
+        st = wh_metrics_new(opts->n, C, opts->n, &run->metrics);
+    if (st != WH_OK)
+        wh__run_close(run);
+    return st;
+}
+
+void wh__run_close(wh__run *run)
+{
+    if (run == NULL)
+        return;
+    wh_metrics_free(run->metrics);
+    wh_source_free(run->src);
+    wh_net_free(run->net);
+    *run = (wh__run){NULL, NULL, NULL};
+}

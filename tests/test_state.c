@@ -1,0 +1,184 @@
+/*
+ * test_state.c: saving and restoring a network and a source continues a run
+ * bit for bit (wh_net_restore, wh_source_get_state, wh_source_set_state).
+ *
+ * Oracle: one uninterrupted run against a run stopped half-way, whose state is
+ * copied out, put into freshly built objects, and continued. Every output and
+ * the final synapses must be identical to the last bit.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+enum { N = 4, K = 7, HALF = 300 };
+
+/* How the networks of one test learn: kind, solver and refresh period. */
+typedef struct learner {
+    wh_net_kind kind;
+    wh_solver solver;
+    size_t refresh;
+} learner;
+
+static wh_net *make_net(const learner *l, double alpha)
+{
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = l->kind;
+    o.n = N;
+    o.k = K;
+    o.eta = 0.0237;
+    o.init.alpha = alpha;
+    o.solver = l->solver;
+    o.refresh = l->refresh;
+    wh_net *net = NULL;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    return net;
+}
+
+static wh_source *make_source(const double *C, uint64_t seed)
+{
+    wh_source_options so;
+    wh_source_options_default(&so);
+    so.n = N;
+    so.covariances = C;
+    so.seed = seed;
+    wh_source *src = NULL;
+    assert_status(wh_source_new(&so, &src), WH_OK);
+    return src;
+}
+
+/* Run HALF samples through net from src, writing the outputs into y (HALF x N). */
+static void run(wh_net *net, wh_source *src, double *y)
+{
+    double x[N];
+    for (int t = 0; t < HALF; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(net, x, y + (size_t)t * N, NULL, NULL), WH_OK);
+    }
+}
+
+/* Rebuild net and src from their saved state, as a later run of the tool would. */
+static void restore(const learner *l, const wh_net *from, const wh_source *src_from,
+                    const double *C, wh_net **net, wh_source **src)
+{
+    const wh_net_kind kind = l->kind;
+    *net = make_net(l, 1.0);
+    const double *syn = kind == WH_NET_DIRECT ? wh_net_lateral(from) : wh_net_weights(from);
+    const size_t ld = kind == WH_NET_DIRECT ? N : K;
+    double *copy = malloc(N * K * sizeof *copy);
+    memcpy(copy, syn, N * ld * sizeof *copy);
+    assert_status(wh_net_restore(*net, copy, ld, wh_net_samples(from)), WH_OK);
+    free(copy);
+    const size_t size = wh_net_solver_state_size(from);
+    cr_assert_eq(size, wh_net_solver_state_size(*net));
+    if (size > 0) {
+        double *solver = malloc(size * sizeof *solver);
+        assert_status(wh_net_get_solver_state(from, solver, size), WH_OK);
+        assert_status(wh_net_set_solver_state(*net, solver, size), WH_OK);
+        free(solver);
+    }
+    uint32_t words[WH_SOURCE_STATE_WORDS];
+    uint64_t samples;
+    assert_status(wh_source_get_state(src_from, words, &samples), WH_OK);
+    *src = make_source(C, 999); /* another seed: the state must override it */
+    assert_status(wh_source_set_state(*src, words, samples), WH_OK);
+    cr_assert_eq(wh_source_samples(*src), samples);
+}
+
+static void continues_bit_for_bit(const learner *l)
+{
+    double *C = wh_test_covariance(N, 0.2, 5.0, 21);
+    wh_net *a = make_net(l, 2.385), *b = make_net(l, 2.385);
+    wh_source *sa = make_source(C, 5), *sb = make_source(C, 5);
+    double ya[HALF * N], yb[HALF * N];
+    run(a, sa, ya);
+    run(a, sa, ya); /* the uninterrupted run: its second half is in ya */
+    run(b, sb, yb);
+    wh_net *c;
+    wh_source *sc;
+    restore(l, b, sb, C, &c, &sc);
+    run(c, sc, yb);
+    cr_assert(memcmp(ya, yb, sizeof ya) == 0,
+              "outputs after the restore differ (kind %d, solver "
+              "%d, refresh %zu)",
+              (int)l->kind, (int)l->solver, l->refresh);
+    cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(c), N * N * sizeof(double)) == 0,
+              "final M differs");
+    cr_assert_eq(wh_net_samples(c), 2 * HALF);
+    wh_net_free(a);
+    wh_net_free(b);
+    wh_net_free(c);
+    wh_source_free(sa);
+    wh_source_free(sb);
+    wh_source_free(sc);
+    free(C);
+}
+
+/* Each network with each solver; refresh 7 puts refreshes on both sides of the restore. */
+Test(state, every_network_and_solver_continues_bit_for_bit)
+{
+    const learner cases[] = {
+        {WH_NET_DIRECT, WH_SOLVER_EXACT, 0},     {WH_NET_DIRECT, WH_SOLVER_FAST, 7},
+        {WH_NET_DIRECT, WH_SOLVER_FAST, 0},      {WH_NET_INTERNEURON, WH_SOLVER_EXACT, 0},
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 7}, {WH_NET_INTERNEURON, WH_SOLVER_FAST, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        continues_bit_for_bit(&cases[i]);
+}
+
+Test(state, solver_state_of_another_kind_is_refused)
+{
+    const learner fast_in = {WH_NET_INTERNEURON, WH_SOLVER_FAST, 7};
+    const learner fast_direct = {WH_NET_DIRECT, WH_SOLVER_FAST, 7};
+    const learner exact = {WH_NET_DIRECT, WH_SOLVER_EXACT, 0};
+    wh_net *a = make_net(&fast_in, 1.0), *b = make_net(&fast_direct, 1.0),
+           *c = make_net(&exact, 1.0);
+    cr_assert_eq(wh_net_solver_state_size(c), 0);
+    const size_t size = wh_net_solver_state_size(a);
+    double *state = calloc(size, sizeof *state);
+    assert_status(wh_net_get_solver_state(a, state, size), WH_OK);
+    assert_status(wh_net_set_solver_state(b, state, size), WH_EINVAL);
+    assert_status(wh_net_set_solver_state(a, state, size - 1), WH_EINVAL);
+    state[1] = 7.0; /* samples since the last refresh must be below the refresh period */
+    assert_status(wh_net_set_solver_state(a, state, size), WH_EINVAL);
+    state[1] = 0.0;
+    state[5] = NAN;
+    assert_status(wh_net_set_solver_state(a, state, size), WH_ENONFINITE);
+    free(state);
+    wh_net_free(a);
+    wh_net_free(b);
+    wh_net_free(c);
+}
+
+Test(state, restore_refuses_bad_synapses_and_keeps_the_network)
+{
+    wh_net *net = wh_test_net(WH_NET_DIRECT, 2, 0, 0.01, 1.5);
+    const double asym[4] = {2.0, 0.5, 0.4, 2.0}, indefinite[4] = {1.0, 2.0, 2.0, 1.0};
+    const double nan_m[4] = {1.0, 0.0, 0.0, NAN};
+    assert_status(wh_net_restore(net, asym, 2, 7), WH_ENOTSYM);
+    assert_status(wh_net_restore(net, indefinite, 2, 7), WH_ENOTPD);
+    assert_status(wh_net_restore(net, nan_m, 2, 7), WH_ENONFINITE);
+    assert_status(wh_net_restore(net, asym, 1, 7), WH_EINVAL);
+    cr_assert(wh_net_lateral(net)[0] == 1.5 && wh_net_samples(net) == 0, "network changed");
+    wh_net_free(net);
+    wh_net *in = wh_test_net(WH_NET_INTERNEURON, 2, 3, 0.01, 1.0);
+    const double rank_one[6] = {1.0, 2.0, 3.0, 2.0, 4.0, 6.0};
+    assert_status(wh_net_restore(in, rank_one, 3, 1), WH_ERANK);
+    wh_net_free(in);
+}
+
+Test(state, source_refuses_a_bad_position_word)
+{
+    double *C = wh_test_covariance(N, 0.2, 5.0, 21);
+    wh_source *src = make_source(C, 5);
+    uint32_t words[WH_SOURCE_STATE_WORDS];
+    uint64_t samples;
+    assert_status(wh_source_get_state(src, words, &samples), WH_OK);
+    words[WH_SOURCE_STATE_WORDS - 1] = 625;
+    assert_status(wh_source_set_state(src, words, 3), WH_EINVAL);
+    cr_assert_eq(wh_source_samples(src), 0);
+    wh_source_free(src);
+    free(C);
+}
