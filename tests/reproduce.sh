@@ -10,10 +10,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # 1. Files: figures decode, CSVs parse, one section with verdicts per experiment.
 status=0
-"$whiten" reproduce --quick --only E2,E5,E6 --threads 2 --out "$work/a" > "$work/a.log" 2>&1 ||
+"$whiten" reproduce --quick --only E2,E5,E6,E7 --threads 2 --out "$work/a" > "$work/a.log" 2>&1 ||
     status=$?
 [ "$status" -eq 0 ] || { cat "$work/a.log"; fail "reproduce exited with $status"; }
-python3 "$check" "$work/a" E2 E5 E6
+python3 "$check" "$work/a" E2 E5 E6 E7
 grep -q "claims hold" "$work/a/REPORT.md" || fail "no summary line in REPORT.md"
 grep -q "^- ✘" "$work/a/REPORT.md" && fail "a claim failed: $(grep '^- ✘' "$work/a/REPORT.md")"
 
@@ -26,15 +26,15 @@ for row in rows[1:]:
     row[1] = repr(2 * float(row[1]))
 csv.writer(open(sys.argv[1], "w"), lineterminator="\n").writerows(rows)
 PY
-"$whiten" reproduce --only E2,E5,E6 --report-only --out "$work/a" > /dev/null
+"$whiten" reproduce --only E2,E5,E6,E7 --report-only --out "$work/a" > /dev/null
 grep -q "^- ✘ direct: T_ε against α has slope 2" "$work/a/REPORT.md" ||
     fail "doubling the direct times did not turn the E2 verdict"
 grep -q "^- ✔ interneurons: T_ε against ln α" "$work/a/REPORT.md" ||
     fail "the interneuron verdict changed although its numbers did not"
 
 # 3. The same numbers on one thread as on two, byte for byte.
-"$whiten" reproduce --quick --only E2,E5,E6 --threads 1 --out "$work/b" > /dev/null 2>&1
-"$whiten" reproduce --quick --only E2,E5,E6 --threads 2 --out "$work/c" > /dev/null 2>&1
+"$whiten" reproduce --quick --only E2,E5,E6,E7 --threads 1 --out "$work/b" > /dev/null 2>&1
+"$whiten" reproduce --quick --only E2,E5,E6,E7 --threads 2 --out "$work/c" > /dev/null 2>&1
 for f in "$work"/b/*.csv; do
     cmp -s "$f" "$work/c/$(basename "$f")" || fail "$(basename "$f") differs between 1 and 2 threads"
 done

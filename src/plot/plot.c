@@ -294,9 +294,10 @@ static void draw_tile(const tile_grid *g, size_t t, PLFLT **img)
             img[c][g->rows - 1 - r] = v[r * g->cols + c];
     const double x0 = (double)(t % g->per_row) * ((double)g->cols + 1.0);
     const double y0 = -(double)(t / g->per_row + 1) * ((double)g->rows + 1.0);
-    plimage((PLFLT_MATRIX)img, (PLINT)g->cols, (PLINT)g->rows, x0, x0 + (double)g->cols, y0,
-            y0 + (double)g->rows, -range, range, x0, x0 + (double)g->cols, y0,
-            y0 + (double)g->rows);
+    /* plimagefr maps values through [-range, range] (plimage would stretch each tile to
+     * its own extremes) and places cell centres on the corners, so tiles keep a gap. */
+    plimagefr((PLFLT_MATRIX)img, (PLINT)g->cols, (PLINT)g->rows, x0, x0 + (double)g->cols - 1.0,
+              y0, y0 + (double)g->rows - 1.0, -range, range, -range, range, NULL, NULL);
 }
 
 static void draw_tiles(const void *what)
@@ -329,5 +330,5 @@ int wh__plot_tiles(const char *title, size_t count, size_t rows, size_t cols, co
     const tile_grid g = {title, count, rows, cols, per_row == 0 ? 8 : per_row, tiles};
     const size_t grid_rows = (count + g.per_row - 1) / g.per_row;
     const double aspect = (double)(grid_rows * (rows + 1)) / (double)(g.per_row * (cols + 1));
-    return render(base, 800, (PLINT)(800.0 * aspect / 0.87 + 40.0), 1, draw_tiles, &g);
+    return render(base, 1200, (PLINT)(1200.0 * aspect / 0.87 + 60.0), 1, draw_tiles, &g);
 }

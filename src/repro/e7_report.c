@@ -257,11 +257,11 @@ static int e7_error_figure(const char *dir, const e7_data *d, const e7_numbers *
     eps_x[1] = col[rows - 1];
     eps_y[0] = eps_y[1] = x->eps;
     const wh__series series[5] = {
-        {"direct, online", WH__MARKERS, 1, marks, thin, thin + rows, NULL, NULL},
-        {"interneurons, online", WH__MARKERS, 0, marks, thin, thin + 2 * rows, NULL, NULL},
-        {"direct, mean flow (closed form)", WH__LINE, 1, rows, col, col + E7_DIRECT_FLOW * rows,
+        {"direct, online", WH__MARKERS, 0, marks, thin, thin + rows, NULL, NULL},
+        {"interneurons, online", WH__MARKERS, 1, marks, thin, thin + 2 * rows, NULL, NULL},
+        {"direct, mean flow (closed form)", WH__LINE, 0, rows, col, col + E7_DIRECT_FLOW * rows,
          NULL, NULL},
-        {"interneurons, mean flow (closed form)", WH__LINE, 0, rows, col,
+        {"interneurons, mean flow (closed form)", WH__LINE, 1, rows, col,
          col + E7_INTERNEURON_FLOW * rows, NULL, NULL},
         {"2 × noise floor (science.md §3)", WH__DASHED, 6, 2, eps_x, eps_y, NULL, NULL},
     };
