@@ -185,13 +185,16 @@ static void draw_legend(const wh__panel *p)
              colors, styles, widths, colors, scales, numbers, symbols);
 }
 
-static void draw_panel(const wh__panel *p)
+/* Panel `index` of `count` side by side on one page. Panels are viewports, not
+ * PLplot subpages: text outside a subpage (the y-axis label) would be clipped. */
+static void draw_panel(const wh__panel *p, size_t index, size_t count)
 {
     double xlo, xhi, ylo, yhi;
     axis_range(p, false, &xlo, &xhi);
     axis_range(p, true, &ylo, &yhi);
-    pladv(0);
-    plvpor(0.12, p->legend == WH__LEGEND_OUTSIDE_RIGHT ? 0.70 : 0.92, 0.13, 0.86);
+    const double w = 1.0 / (double)count, x0 = w * (double)index;
+    const double right = p->legend == WH__LEGEND_OUTSIDE_RIGHT ? 0.70 : 0.93;
+    plvpor(x0 + w * (count > 1 ? 0.17 : 0.11), x0 + w * right, 0.13, 0.82);
     plwind(xlo, xhi, ylo, yhi);
     plcol0(COLOR_GRID);
     plwidth(0.5);
@@ -200,10 +203,10 @@ static void draw_panel(const wh__panel *p)
     plwidth(1.0);
     plbox(p->xlog ? "bcnstl" : "bcnst", 0.0, 0, p->ylog ? "bcnstvl" : "bcnstv", 0.0, 0);
     pllab(p->xlabel, p->ylabel, "");
-    plmtex("t", p->note != NULL ? 2.2 : 1.2, 0.5, 0.5, p->title);
+    plmtex("t", p->note != NULL ? 2.9 : 1.4, 0.5, 0.5, p->title);
     if (p->note != NULL) {
         plschr(0.0, 0.75);
-        plmtex("t", 0.8, 0.5, 0.5, p->note);
+        plmtex("t", 1.6, 0.5, 0.5, p->note);
         plschr(0.0, 1.0);
     }
     for (size_t s = 0; s < p->nseries; s++)
@@ -212,8 +215,7 @@ static void draw_panel(const wh__panel *p)
 }
 
 /* Open a fresh stream on `device` writing to `path`. */
-static void begin(const char *device, const char *path, PLINT width, PLINT height, PLINT nx,
-                  PLINT ny)
+static void begin(const char *device, const char *path, PLINT width, PLINT height)
 {
     PLINT stream;
     plmkstrm(&stream);
@@ -221,7 +223,6 @@ static void begin(const char *device, const char *path, PLINT width, PLINT heigh
     plsfnam(path);
     plspage(0.0, 0.0, width, height, 0, 0);
     plscolbg(255, 255, 255);
-    plssub(nx, ny);
     plinit();
     set_colors();
     plfontld(1);
@@ -241,8 +242,7 @@ static int finish(const char *tmp, const char *path)
 
 typedef void (*draw_fn)(const void *what);
 
-static int render(const char *base, PLINT width, PLINT height, PLINT nx, draw_fn draw,
-                  const void *what)
+static int render(const char *base, PLINT width, PLINT height, draw_fn draw, const void *what)
 {
     static const char *const devices[2] = {"pngcairo", "svgcairo"}, *const ext[2] = {"png", "svg"};
     for (int d = 0; d < 2; d++) {
@@ -252,7 +252,7 @@ static int render(const char *base, PLINT width, PLINT height, PLINT nx, draw_fn
             return -1;
         }
         snprintf(tmp, sizeof tmp, "%s.tmp.%s", base, ext[d]);
-        begin(devices[d], tmp, width, height, nx, 1);
+        begin(devices[d], tmp, width, height);
         draw(what);
         if (finish(tmp, path) != 0)
             return -1;
@@ -263,8 +263,9 @@ static int render(const char *base, PLINT width, PLINT height, PLINT nx, draw_fn
 static void draw_figure(const void *what)
 {
     const wh__figure *fig = what;
+    pladv(0);
     for (size_t i = 0; i < fig->npanels; i++)
-        draw_panel(&fig->panels[i]);
+        draw_panel(&fig->panels[i], i, fig->npanels);
 }
 
 int wh__plot_write(const wh__figure *fig, const char *base)
@@ -272,7 +273,7 @@ int wh__plot_write(const wh__figure *fig, const char *base)
     const PLINT n = (PLINT)fig->npanels;
     const PLINT width = fig->width > 0 ? fig->width : 1000 * (n > 1 ? n * 4 / 5 : 1);
     const PLINT height = fig->height > 0 ? fig->height : 650;
-    return render(base, width, height, n, draw_figure, fig);
+    return render(base, width, height, draw_figure, fig);
 }
 
 typedef struct tile_grid {
@@ -330,5 +331,5 @@ int wh__plot_tiles(const char *title, size_t count, size_t rows, size_t cols, co
     const tile_grid g = {title, count, rows, cols, per_row == 0 ? 8 : per_row, tiles};
     const size_t grid_rows = (count + g.per_row - 1) / g.per_row;
     const double aspect = (double)(grid_rows * (rows + 1)) / (double)(g.per_row * (cols + 1));
-    return render(base, 1200, (PLINT)(1200.0 * aspect / 0.87 + 60.0), 1, draw_tiles, &g);
+    return render(base, 1200, (PLINT)(1200.0 * aspect / 0.87 + 60.0), draw_tiles, &g);
 }

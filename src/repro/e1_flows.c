@@ -140,7 +140,7 @@ static int e1_figure(const char *dir, const wh__matrix *t)
         }
         panels[kind] = (wh__panel){titles[kind], "continuous time t = η × samples",
                                    "whitening error ||M⁻¹CM⁻¹ − I||₂", true, true,
-                                   1e-3, 2e3, 1e-4, 1e6, 2 * E1_ALPHAS, series[kind],
+                                   1e-3, 2e3, 1e-4, 1e4, 2 * E1_ALPHAS, series[kind],
                                    "lines: closed form; markers: integrated (rk8pd, rtol 1e-10)",
                                    WH__LEGEND_BOTTOM_LEFT};
     }
