@@ -88,12 +88,17 @@ static int write_report(const reproduce_options *o, const wh__buf *body, double 
 {
     wh__buf doc = {0};
     const size_t held = count_marks(body, "- ✔"), failed = count_marks(body, "- ✘");
-    wh__buf_printf(&doc,
-                   "# Reproduction of Lipshutz, Pehlevan & Chklovskii (ICLR 2023)\n\n"
-                   "whiten %s, `whiten reproduce --%s --seed %llu`; %.1f s of computation "
-                   "with %zu thread(s).\n\n**%zu of %zu claims hold.**\n\n",
-                   wh_version(), o->full ? "full" : "quick", (unsigned long long)o->seed,
-                   seconds, o->threads, held, held + failed);
+    wh__buf_printf(&doc, "# Reproduction of Lipshutz, Pehlevan & Chklovskii (ICLR 2023)\n\n");
+    if (o->report_only)
+        wh__buf_printf(&doc, "whiten %s: figures and report redrawn from the CSV files in this "
+                             "folder (`whiten reproduce --report-only`).\n\n",
+                       wh_version());
+    else
+        wh__buf_printf(&doc, "whiten %s, `whiten reproduce --%s --seed %llu`; %.1f s of "
+                             "computation with %zu thread(s).\n\n",
+                       wh_version(), o->full ? "full" : "quick", (unsigned long long)o->seed,
+                       seconds, o->threads);
+    wh__buf_printf(&doc, "**%zu of %zu claims hold.**\n\n", held, held + failed);
     wh__buf_put(&doc, body->data, body->len);
     char path[4096];
     wh__io_error err = {0};
