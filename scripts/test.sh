@@ -16,7 +16,7 @@ scripts/setup.sh build-sanitize -Dwerror=true -Dbuildtype=debug -Db_sanitize=add
 # by tests/lsan.supp; every leak in whiten's own code still fails the run.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0 \
-    meson test -C build-sanitize --print-errorlogs --num-processes 2 || status=1
+    meson test -C build-sanitize --print-errorlogs --num-processes 2 --no-suite slow || status=1
 
 python3 scripts/count_tests.py build-test build-sanitize
 exit $status

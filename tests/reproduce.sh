@@ -10,10 +10,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # 1. Files: figures decode, CSVs parse, one section with verdicts per experiment.
 status=0
-"$whiten" reproduce --quick --only E2,E5,E6,E7 --threads 2 --out "$work/a" > "$work/a.log" 2>&1 ||
+"$whiten" reproduce --quick --threads 2 --out "$work/a" > "$work/a.log" 2>&1 ||
     status=$?
 [ "$status" -eq 0 ] || { cat "$work/a.log"; fail "reproduce exited with $status"; }
-python3 "$check" "$work/a" E2 E5 E6 E7
+python3 "$check" "$work/a" E1 E2 E3 E4 E5 E6 E7
 grep -q "claims hold" "$work/a/REPORT.md" || fail "no summary line in REPORT.md"
 grep -q "^- ✘" "$work/a/REPORT.md" && fail "a claim failed: $(grep '^- ✘' "$work/a/REPORT.md")"
 
@@ -32,11 +32,37 @@ grep -q "^- ✘ direct: T_ε against α has slope 2" "$work/a/REPORT.md" ||
 grep -q "^- ✔ interneurons: T_ε against ln α" "$work/a/REPORT.md" ||
     fail "the interneuron verdict changed although its numbers did not"
 
-# 3. The same numbers on one thread as on two, byte for byte.
-"$whiten" reproduce --quick --only E2,E5,E6,E7 --threads 1 --out "$work/b" > /dev/null 2>&1
-"$whiten" reproduce --quick --only E2,E5,E6,E7 --threads 2 --out "$work/c" > /dev/null 2>&1
+# 2b. A run that failed is written as nan: the report is still written, and the
+#     verdict counts it against whoever failed. Direct never re-adapting in E5
+#     keeps "interneurons faster" true; interneurons never re-adapting turns it.
+set_e5_column() { # column value
+    python3 - "$work/a/e5_switch.csv" "$1" "$2" <<'PY'
+import csv, sys
+path, col, value = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = list(csv.reader(open(path)))
+for row in rows[1:]:
+    if row[1] == "1":  # the rows of context B
+        row[col] = value
+csv.writer(open(path, "w"), lineterminator="\n").writerows(rows)
+PY
+}
+set_e5_column 4 nan
+"$whiten" reproduce --only E5 --report-only --out "$work/a" > /dev/null ||
+    fail "a nan in a CSV stopped the report"
+grep -q "^- ✔ population mode: interneurons re-adapt faster" "$work/a/REPORT.md" ||
+    fail "direct never re-adapting should keep interneurons faster"
+set_e5_column 5 nan
+"$whiten" reproduce --only E5 --report-only --out "$work/a" > /dev/null
+grep -q "^- ✘ population mode: interneurons re-adapt faster" "$work/a/REPORT.md" ||
+    fail "interneurons never re-adapting should turn the E5 verdict"
+
+# 3. The same numbers on one thread as on two, byte for byte. Folder a ran on two
+#    threads, but step 2 edited two of its CSVs: those two come from a fresh run.
+"$whiten" reproduce --quick --threads 1 --out "$work/b" > /dev/null 2>&1
+"$whiten" reproduce --quick --only E2,E5 --threads 2 --out "$work/c" > /dev/null 2>&1
+cp "$work/c/e2_times.csv" "$work/c/e5_switch.csv" "$work/a/"
 for f in "$work"/b/*.csv; do
-    cmp -s "$f" "$work/c/$(basename "$f")" || fail "$(basename "$f") differs between 1 and 2 threads"
+    cmp -s "$f" "$work/a/$(basename "$f")" || fail "$(basename "$f") differs between 1 and 2 threads"
 done
 
 # 4. Usage errors name the option.
@@ -46,4 +72,10 @@ grep -q "unknown experiment 'E9'" "$work/err" || fail "unclear message: $(cat "$
 "$whiten" reproduce --report-only --only E2 --out "$work/missing" 2> "$work/err" &&
     fail "--report-only without CSVs succeeded"
 grep -q "e2_times.csv" "$work/err" || fail "missing CSV not named: $(cat "$work/err")"
+# 5. A figure that cannot be written is an error with the file's name, not an exit
+#    from inside PLplot.
+mkdir "$work/a/e2_times.tmp.png"
+"$whiten" reproduce --only E2 --report-only --out "$work/a" 2> "$work/err" &&
+    fail "an unwritable figure was reported as success"
+grep -q "cannot write .*e2_times.tmp.png" "$work/err" || fail "unclear message: $(cat "$work/err")"
 echo "reproduce: all checks passed"

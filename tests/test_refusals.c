@@ -232,8 +232,14 @@ Test(refusals, metrics_and_running_covariance)
     wh_running_cov *rc = NULL;
     assert_status(wh_running_cov_new(2, 0.5, &rc), WH_EINVAL);
     assert_status(wh_running_cov_new(2, NAN, &rc), WH_EINVAL);
+    assert_status(wh_running_cov_new(2, 1e16, &rc), WH_EINVAL); /* 1 - 1/window rounds to 1 */
     assert_status(wh_running_cov_new(2, 10.0, &rc), WH_OK);
     assert_status(wh_running_cov_errors(rc, &e), WH_EINVAL); /* nothing folded in yet */
+    /* A NaN output must not read as perfect whitening. */
+    const double bad[2] = {NAN, 0.0}, fine[2] = {1.0, -0.5};
+    wh_running_cov_update(rc, bad);
+    wh_running_cov_update(rc, fine);
+    assert_status(wh_running_cov_errors(rc, &e), WH_ENONFINITE);
     wh_running_cov_free(rc);
 }
 

@@ -57,13 +57,14 @@ typedef struct wh_running_cov wh_running_cov;
  * An exponentially weighted output covariance over about `window` samples:
  *   S <- (1 - 1/window) S + (1/window) y y^T,
  * reported with the start-up bias removed (divided by 1 - (1 - 1/window)^t).
- * window >= 1, else WH_EINVAL. Statuses also WH_EDIM, WH_EOVERFLOW, WH_ENOMEM.
+ * 1 <= window <= 1e15, else WH_EINVAL. Statuses also WH_EDIM, WH_EOVERFLOW, WH_ENOMEM.
  */
 WH_API wh_status wh_running_cov_new(size_t n, double window, wh_running_cov **out);
 
 WH_API void wh_running_cov_free(wh_running_cov *rc);
 
-/* Fold in one output y (n values). O(n^2); allocates nothing. */
+/* Fold in one output y (n values). O(n^2); allocates nothing. A NaN or infinity in y
+ * stays in the estimate: wh_running_cov_errors() then returns WH_ENONFINITE. */
 WH_API void wh_running_cov_update(wh_running_cov *rc, const double *y);
 
 /* The bias-corrected estimate into S (n x n, leading dimension lds); zero before any update. */
@@ -71,7 +72,8 @@ WH_API void wh_running_cov_matrix(const wh_running_cov *rc, double *S, size_t ld
 
 /*
  * Spectral and Frobenius distances of the estimate from I (sqrt_relative is
- * NaN). WH_EINVAL before the first update. O(n^3); allocates nothing.
+ * NaN). WH_EINVAL before the first update, WH_ENONFINITE if a non-finite output
+ * was folded in. O(n^3); allocates nothing.
  */
 WH_API wh_status wh_running_cov_errors(wh_running_cov *rc, wh_errors *out);
 

@@ -171,7 +171,7 @@ int wh__cmd_reproduce(int argc, char **argv)
     rc = select_experiments(o.only, e, count, on);
     if (rc != WH__EXIT_OK)
         return rc;
-    if (mkdir(o.out, 0777) != 0 && errno != EEXIST) {
+    if (!o.report_only && mkdir(o.out, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "whiten reproduce: cannot create folder %s: %s\n", o.out, strerror(errno));
         return WH__EXIT_FAILURE;
     }

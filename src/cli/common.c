@@ -118,7 +118,9 @@ int wh__cli_covariance(const char *command, const char *eigenvalues, const char 
         rc = wh__cli_range(command, "spectrum", spectrum, &spec.lo, &spec.hi);
     }
     if (rc == WH__EXIT_OK && spec.n == 0) {
-        fprintf(stderr, "whiten %s: give --n with --spectrum\n", command);
+        fprintf(stderr,
+                "whiten %s: give --n (the spectrum defaults to 0.1:10), or --eigenvalues\n",
+                command);
         rc = WH__EXIT_USAGE;
     }
     if (rc == WH__EXIT_OK && (*C = calloc(spec.n * spec.n, sizeof **C)) == NULL) {

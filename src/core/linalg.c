@@ -194,6 +194,9 @@ wh_status wh__eig_solve(wh__eig *e, const double *a, size_t lda, bool vectors)
 
 wh_status wh__sym_norm2(wh__eig *e, const double *a, size_t lda, double *norm)
 {
+    /* dsyev succeeds on a NaN matrix and fmax would then drop the NaN: refuse it here. */
+    if (!wh__finite(e->n, e->n, a, lda))
+        return WH_ENONFINITE;
     wh_status st = wh__eig_solve(e, a, lda, false);
     if (st != WH_OK)
         return st;

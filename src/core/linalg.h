@@ -79,7 +79,7 @@ wh_status wh__eig_init(wh__eig *e, size_t n);
 void wh__eig_free(wh__eig *e);
 wh_status wh__eig_solve(wh__eig *e, const double *a, size_t lda, bool vectors);
 
-/* Spectral norm of a symmetric A: max |eigenvalue|. */
+/* Spectral norm of a symmetric A: max |eigenvalue|; WH_ENONFINITE if A has a NaN or infinity. */
 wh_status wh__sym_norm2(wh__eig *e, const double *a, size_t lda, double *norm);
 
 /* S = A^{p} for symmetric positive definite A and power p (e.g. 0.5); WH_ENOTPD otherwise. */

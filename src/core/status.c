@@ -17,7 +17,8 @@ static const struct {
     [WH_EDIVERGED] = {"WH_EDIVERGED",
                       "M lost positive definiteness; try a smaller eta or a larger initial scale"},
     [WH_ENOCONV] = {"WH_ENOCONV",
-                    "simulated neural dynamics did not settle; raise max_iter or gamma"},
+                    "simulated neural dynamics did not settle: raise max_iter, or if they blew up "
+                    "lower gamma (0 picks a stable step)"},
     [WH_ENOMEM] = {"WH_ENOMEM", "out of memory"},
     [WH_EOVERFLOW] = {"WH_EOVERFLOW", "size computation overflows"},
     [WH_ELINALG] = {"WH_ELINALG", "LAPACK reported an unexpected failure"},

@@ -72,7 +72,7 @@ static bool next_field(const char *line, size_t len, wh__csv_sep sep, size_t *po
 
 typedef enum parsed { NUMBER, NOT_NUMBER, NOT_FINITE, OUT_OF_RANGE } parsed;
 
-static parsed parse_number(const field *f, double *value)
+static parsed parse_number(const field *f, bool allow_nonfinite, double *value)
 {
     char buf[FIELD_MAX];
     if (f->len == 0 || f->len >= sizeof buf)
@@ -84,7 +84,7 @@ static parsed parse_number(const field *f, double *value)
     *value = strtod(buf, &stop);
     if (stop != buf + f->len)
         return NOT_NUMBER;
-    if (isnan(*value) || isinf(*value))
+    if ((isnan(*value) || isinf(*value)) && !allow_nonfinite)
         return errno == ERANGE ? OUT_OF_RANGE : NOT_FINITE;
     return NUMBER;
 }
@@ -103,8 +103,9 @@ static bool report(parsed p, const field *f, size_t lineno, wh__io_error *err)
     return fail_at(err, lineno, f, "is not a number");
 }
 
-bool wh__csv_line(const char *line, size_t len, size_t lineno, wh__csv_sep *sep, double *values,
-                  size_t cap, size_t *count, wh__io_error *err)
+static bool parse_line(const char *line, size_t len, size_t lineno, bool allow_nonfinite,
+                       wh__csv_sep *sep, double *values, size_t cap, size_t *count,
+                       wh__io_error *err)
 {
     *count = 0;
     len = content_length(line, len);
@@ -119,7 +120,7 @@ bool wh__csv_line(const char *line, size_t len, size_t lineno, wh__csv_sep *sep,
     bool more = true;
     while (more && next_field(line, len, *sep, &pos, &more, &f)) {
         double v = 0.0;
-        parsed p = parse_number(&f, &v);
+        parsed p = parse_number(&f, allow_nonfinite, &v);
         if (p != NUMBER)
             return report(p, &f, lineno, err);
         if (*count < cap)
@@ -130,9 +131,16 @@ bool wh__csv_line(const char *line, size_t len, size_t lineno, wh__csv_sep *sep,
 }
 
 /* A growing list of values, and the shape seen so far. */
+bool wh__csv_line(const char *line, size_t len, size_t lineno, wh__csv_sep *sep, double *values,
+                  size_t cap, size_t *count, wh__io_error *err)
+{
+    return parse_line(line, len, lineno, false, sep, values, cap, count, err);
+}
+
 typedef struct table {
     double *values;
     size_t len, cap, cols, first_line;
+    bool allow_nonfinite;
 } table;
 
 static bool table_reserve(table *t, size_t extra)
@@ -163,7 +171,7 @@ static bool is_header(const char *line, size_t len, wh__csv_sep sep)
     field f;
     while (more && next_field(line, len, sep, &pos, &more, &f)) {
         double v;
-        if (parse_number(&f, &v) != NOT_NUMBER)
+        if (parse_number(&f, false, &v) != NOT_NUMBER)
             return false;
     }
     return true;
@@ -176,7 +184,8 @@ static bool add_line(table *t, const char *line, size_t len, size_t lineno, wh__
     const size_t cap = t->cols > 0 ? t->cols : 4096;
     if (!table_reserve(t, cap))
         return wh__io_fail(err, "line %zu: out of memory", lineno);
-    if (!wh__csv_line(line, len, lineno, sep, t->values + t->len, cap, &count, err))
+    if (!parse_line(line, len, lineno, t->allow_nonfinite, sep, t->values + t->len, cap, &count,
+                    err))
         return false;
     if (count == 0)
         return true;
@@ -238,7 +247,13 @@ static bool parse_lines(const char *text, size_t len, table *t, wh__io_error *er
 
 bool wh__csv_decode(const char *text, size_t len, wh__matrix *out, wh__io_error *err)
 {
-    table t = {0};
+    return wh__csv_decode_table(text, len, false, out, err);
+}
+
+bool wh__csv_decode_table(const char *text, size_t len, bool allow_nonfinite, wh__matrix *out,
+                          wh__io_error *err)
+{
+    table t = {.allow_nonfinite = allow_nonfinite};
     out->rows = out->cols = 0;
     out->data = NULL;
     /* Spreadsheets often start UTF-8 text with a byte-order mark; it is not part of a field. */

@@ -99,6 +99,13 @@ typedef enum wh__csv_sep { WH__CSV_AUTO = 0, WH__CSV_COMMA, WH__CSV_SPACE } wh__
 bool wh__csv_decode(const char *text, size_t len, wh__matrix *out, wh__io_error *err);
 
 /*
+ * The same, but with allow_nonfinite set "nan" and "inf" read as values: for
+ * tables of results where NaN records a run that failed, never for data to learn from.
+ */
+bool wh__csv_decode_table(const char *text, size_t len, bool allow_nonfinite, wh__matrix *out,
+                          wh__io_error *err);
+
+/*
  * Parse one line (no newline; a trailing '\r' is ignored) into at most cap
  * values. *count receives the number of fields (0 for a blank or comment
  * line). *sep is fixed from the first non-blank line when WH__CSV_AUTO. For

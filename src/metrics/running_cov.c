@@ -23,7 +23,8 @@ wh_status wh_running_cov_new(size_t n, double window, wh_running_cov **out)
     if (out == NULL)
         return WH_EINVAL;
     *out = NULL;
-    if (!(window >= 1.0) || !isfinite(window))
+    /* Beyond ~1e15 samples 1 - 1/window rounds to 1 and the estimate would never fill. */
+    if (!(window >= 1.0) || !(window <= 1e15))
         return WH_EINVAL;
     if (n == 0 || n > wh__linalg_max_dim())
         return WH_EDIM;

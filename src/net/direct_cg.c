@@ -105,7 +105,8 @@ static wh_status exact_solve(wh_net *net, const double *x)
 
 static wh_status solve(wh_net *net, const double *x, size_t *iterations)
 {
-    if (net->fast->stale)
+    /* After a failed factorisation L is garbage; after an outside change it is fresh. */
+    if (net->fast->stale && net->fast->since > 0)
         return exact_solve(net, x);
     wh_status st = pcg(net, x, iterations);
     return st == WH_OK ? WH_OK : exact_solve(net, x);

@@ -252,6 +252,13 @@ static int render(const char *base, PLINT width, PLINT height, draw_fn draw, con
             return -1;
         }
         snprintf(tmp, sizeof tmp, "%s.tmp.%s", base, ext[d]);
+        /* PLplot calls exit() when it cannot open its output: find out first, here. */
+        FILE *probe = fopen(tmp, "wb");
+        if (probe == NULL) {
+            fprintf(stderr, "whiten: cannot write %s: %s\n", tmp, strerror(errno));
+            return -1;
+        }
+        fclose(probe);
         begin(devices[d], tmp, width, height);
         draw(what);
         if (finish(tmp, path) != 0)
@@ -271,7 +278,7 @@ static void draw_figure(const void *what)
 int wh__plot_write(const wh__figure *fig, const char *base)
 {
     const PLINT n = (PLINT)fig->npanels;
-    const PLINT width = fig->width > 0 ? fig->width : 1000 * (n > 1 ? n * 4 / 5 : 1);
+    const PLINT width = fig->width > 0 ? fig->width : (n > 1 ? 800 * n : 1000);
     const PLINT height = fig->height > 0 ? fig->height : 650;
     return render(base, width, height, draw_figure, fig);
 }

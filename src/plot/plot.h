@@ -51,7 +51,7 @@ typedef struct wh__panel {
 typedef struct wh__figure {
     size_t npanels;
     const wh__panel *panels;
-    int width, height; /* pixels of the PNG; 0 = 1000 x 650 per panel row */
+    int width, height; /* pixels of the PNG; 0 = 1000 x 650 (800 per panel when several) */
 } wh__figure;
 
 /*

@@ -82,7 +82,7 @@ int wh__repro_read_csv(const char *dir, const char *name, size_t cols, wh__matri
     if (wh__repro_path(path, sizeof path, dir, name) != 0)
         return -1;
     bool ok = wh__file_read(path, &bytes, &len, &err) &&
-              wh__csv_decode((const char *)bytes, len, out, &err);
+              wh__csv_decode_table((const char *)bytes, len, true, out, &err);
     free(bytes);
     if (ok && out->cols != cols) {
         snprintf(err.message, sizeof err.message, "has %zu columns, expected %zu", out->cols,
@@ -174,6 +174,10 @@ static int compare_doubles(const void *a, const void *b)
 
 void wh__quartiles(double *v, size_t n, double *q1, double *median, double *q3)
 {
+    /* NaN has no order; here it records a run that never got there, so it sorts last. */
+    for (size_t i = 0; i < n; i++)
+        if (isnan(v[i]))
+            v[i] = (double)INFINITY;
     qsort(v, n, sizeof *v, compare_doubles);
     const double at[3] = {0.25, 0.5, 0.75};
     double *out[3] = {q1, median, q3};
@@ -214,4 +218,10 @@ void wh__run_close(wh__run *run)
     wh_source_free(run->src);
     wh_net_free(run->net);
     *run = (wh__run){NULL, NULL, NULL};
+}
+
+int wh__repro_fail(const char *id, const char *what, wh_status status)
+{
+    fprintf(stderr, "whiten reproduce: %s: %s: %s\n", id, what, wh_status_message(status));
+    return -1;
 }

@@ -90,12 +90,13 @@ static int e1_compute(const wh__repro_settings *s, const char *dir)
     wh_spectrum spec = {.n = E1_N, .lo = 0.1, .hi = 10.0, .rotate = true, .seed = s->seed + 11};
     for (size_t i = 0; i < E1_N; i++)
         p.lambda[i] = 0.1 * pow(100.0, (double)i / (E1_N - 1));
-    if (wh_covariance_from_spectrum(&spec, p.C, E1_N) != WH_OK)
-        return -1;
+    wh_status st = wh_covariance_from_spectrum(&spec, p.C, E1_N);
+    if (st != WH_OK)
+        return wh__repro_fail("E1", "input covariance", st);
     const size_t rows = 2 * E1_ALPHAS * E1_TIMES;
     p.table = calloc(rows * E1_COLS, sizeof *p.table);
     if (p.table == NULL)
-        return -1;
+        return wh__repro_fail("E1", "result table", WH_ENOMEM);
     wh__parallel_for(2 * E1_ALPHAS, s->threads, e1_job, &p);
     int rc = wh__repro_write_csv(dir, E1_FILE, e1_header, E1_COLS, p.table, rows);
     free(p.table);

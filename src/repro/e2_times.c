@@ -67,11 +67,12 @@ static int e2_compute(const wh__repro_settings *s, const char *dir)
     wh_spectrum spec = {.n = E2_N, .lo = 0.1, .hi = 10.0, .rotate = true, .seed = s->seed + 21};
     for (size_t i = 0; i < E2_N; i++)
         p.lambda[i] = 0.1 * pow(100.0, (double)i / (E2_N - 1));
-    if (wh_covariance_from_spectrum(&spec, p.C, E2_N) != WH_OK)
-        return -1;
+    wh_status st = wh_covariance_from_spectrum(&spec, p.C, E2_N);
+    if (st != WH_OK)
+        return wh__repro_fail("E2", "input covariance", st);
     p.table = calloc(p.count * E2_COLS, sizeof *p.table);
     if (p.table == NULL)
-        return -1;
+        return wh__repro_fail("E2", "result table", WH_ENOMEM);
     wh__parallel_for(p.count, s->threads, e2_job, &p);
     int rc = wh__repro_write_csv(dir, E2_FILE, e2_header, E2_COLS, p.table, p.count);
     free(p.table);

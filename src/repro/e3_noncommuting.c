@@ -42,10 +42,12 @@ static double e3_alpha(const e3_plan *p, size_t i)
 static void e3_spread(uint64_t seed, double *d)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, (unsigned long)(seed % 4294967291u) + 1u);
     size_t top = 0;
+    if (rng != NULL)
+        gsl_rng_set(rng, (unsigned long)(seed % 4294967291u) + 1u);
     for (size_t i = 0; i < E3_N; i++) {
-        d[i] = pow(10.0, -gsl_rng_uniform(rng));
+        /* Out of memory leaves the spread log-spaced rather than random: still a valid start. */
+        d[i] = pow(10.0, rng != NULL ? -gsl_rng_uniform(rng) : -(double)i / E3_N);
         top = d[i] > d[top] ? i : top;
     }
     d[top] = 1.0;
@@ -103,15 +105,18 @@ static int e3_compute(const wh__repro_settings *s, const char *dir)
     wh_spectrum spec = {.n = E3_N, .lo = 0.1, .hi = 10.0, .rotate = true, .seed = s->seed + 31};
     for (size_t i = 0; i < E3_N; i++)
         p.lambda[i] = 0.1 * pow(100.0, (double)i / (E3_N - 1));
-    if (wh_covariance_from_spectrum(&spec, p.C, E3_N) != WH_OK)
-        return -1;
+    wh_status st = wh_covariance_from_spectrum(&spec, p.C, E3_N);
+    if (st != WH_OK)
+        return wh__repro_fail("E3", "input covariance", st);
     p.times = calloc(p.nalpha * p.nseeds * 2, sizeof *p.times);
     double *table = calloc(p.nalpha * E3_COLS, sizeof *table);
-    int rc = -1;
+    int rc;
     if (p.times != NULL && table != NULL) {
         wh__parallel_for(p.nalpha * p.nseeds, s->threads, e3_job, &p);
         e3_summarise(&p, table);
         rc = wh__repro_write_csv(dir, E3_FILE, e3_header, E3_COLS, table, p.nalpha);
+    } else {
+        rc = wh__repro_fail("E3", "result tables", WH_ENOMEM);
     }
     free(p.times);
     free(table);

@@ -90,7 +90,7 @@ static double e4_run(e4_plan *p, wh_net_kind kind, double alpha, uint64_t seed, 
     for (uint64_t t = 0; st == WH_OK && t <= cap && (column > 0 || !pass.reached); t++) {
         const bool record = column > 0 && t % E4_RECORD == 0;
         if (t % E4_CHECK == 0 || record) {
-            wh_errors e;
+            wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
             st = wh_metrics_eval(run.metrics, wh_net_lateral(run.net), E4_N, &e);
             wh_passage_observe(&pass, t, E4_ETA, e.spectral);
             if (record)
@@ -116,7 +116,7 @@ static void e4_job(size_t job, void *arg)
     const double alpha = e4_alpha(p, ia);
     for (int kind = 0; kind < 2; kind++) {
         const double t = e4_flow_time(p, (wh_net_kind)kind, alpha, E4_EPS);
-        const uint64_t cap = (uint64_t)(3.0 * t / E4_ETA) + 20000;
+        const uint64_t cap = isfinite(t) ? (uint64_t)(3.0 * t / E4_ETA) + 20000 : 1000000;
         p->samples[job * 2 + (size_t)kind] =
             e4_run(p, (wh_net_kind)kind, alpha, p->seed + 4243u * is + 1, cap, 0);
     }
@@ -154,16 +154,19 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
     wh_spectrum spec = {.n = E4_N, .lo = 0.1, .hi = 10.0, .rotate = true, .seed = s->seed + 40};
     for (size_t i = 0; i < E4_N; i++)
         p.lambda[i] = 0.1 * pow(100.0, (double)i / (E4_N - 1));
-    if (wh_covariance_from_spectrum(&spec, p.C, E4_N) != WH_OK)
-        return -1;
+    wh_status st = wh_covariance_from_spectrum(&spec, p.C, E4_N);
+    if (st != WH_OK)
+        return wh__repro_fail("E4", "input covariance", st);
     p.curve_samples = (uint64_t)(1.3 * e4_flow_time(&p, WH_NET_DIRECT, E4_CURVE_ALPHA, 0.01) /
                                  E4_ETA / E4_RECORD) * E4_RECORD;
     const size_t rows = (size_t)(p.curve_samples / E4_RECORD) + 1;
     p.samples = calloc(p.nalpha * p.nseeds * 2, sizeof *p.samples);
     p.curves = calloc(rows * E4_CURVES_COLS, sizeof *p.curves);
     double *table = calloc(p.nalpha * E4_TIMES_COLS, sizeof *table);
-    int rc = -1;
-    if (p.samples != NULL && p.curves != NULL && table != NULL) {
+    int rc = p.samples != NULL && p.curves != NULL && table != NULL
+                 ? 0
+                 : wh__repro_fail("E4", "result tables", WH_ENOMEM);
+    if (rc == 0) {
         wh__parallel_for(2 + p.nalpha * p.nseeds, s->threads, e4_job, &p);
         e4_summarise(&p, table);
         e4_fill_curves(&p, rows);

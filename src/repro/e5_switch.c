@@ -98,12 +98,13 @@ static int e5_compute(const wh__repro_settings *s, const char *dir)
                  .blocks = s->full ? 6 : 4,
                  .record = 200,
                  .seed = s->seed};
-    if (e5_contexts(&p) != WH_OK)
-        return -1;
+    wh_status st = e5_contexts(&p);
+    if (st != WH_OK)
+        return wh__repro_fail("E5", "context covariances", st);
     p.rows = (size_t)(p.every * p.blocks / p.record);
     p.table = calloc(p.rows * E5_COLS, sizeof *p.table);
     if (p.table == NULL)
-        return -1;
+        return wh__repro_fail("E5", "result table", WH_ENOMEM);
     for (size_t r = 0; r < p.rows; r++) {
         p.table[r * E5_COLS] = (double)(r * p.record);
         p.table[r * E5_COLS + 1] = (double)((r * p.record / p.every) % 2);
@@ -114,7 +115,7 @@ static int e5_compute(const wh__repro_settings *s, const char *dir)
     return rc;
 }
 
-/* Samples from row `from` (a switch) until column col first reaches eps; NAN if never. */
+/* Samples from row `from` (a switch) until column col first reaches eps; NaN if never. */
 static double e5_readapt(const wh__matrix *t, size_t from, size_t to, size_t col, double eps)
 {
     for (size_t r = from; r < to; r++)
@@ -199,9 +200,12 @@ static int e5_render(const char *dir, wh__buf *r)
     wh__buf_printf(r, "\n");
     bool back_faster = count > 0, all_pop = count > 0;
     for (size_t i = 0; i < count; i++) {
-        all_pop &= sw[i].time[3] < sw[i].time[2]; /* NAN (never) compares false */
+        double time[4]; /* never re-adapting within the block is slower than any time */
+        for (size_t c = 0; c < 4; c++)
+            time[c] = isnan(sw[i].time[c]) ? (double)INFINITY : sw[i].time[c];
+        all_pop &= time[3] < time[2];
         if (sw[i].to_context == 0)
-            back_faster &= sw[i].time[1] * 3.0 <= sw[i].time[0];
+            back_faster &= time[1] * 3.0 <= time[0];
     }
     wh__verdict(r, all_pop,
                 "population mode: interneurons re-adapt faster than direct connections after "

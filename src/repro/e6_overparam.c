@@ -110,7 +110,8 @@ static void e6_cell(e6_plan *p, size_t cell)
         wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
         if (run.metrics != NULL)
             wh_metrics_eval(run.metrics, wh_net_lateral(run.net), E6_N, &e);
-        row[2 + kind] = st == WH_OK ? -1.0 : (double)t - 1.0; /* -1: never failed */
+        /* -1: never failed; a run that could not even start counts as failing at once */
+        row[2 + kind] = st == WH_OK ? -1.0 : (run.net == NULL ? 0.0 : (double)t - 1.0);
         row[4 + kind] = e.spectral;
         wh__run_close(&run);
     }
@@ -149,8 +150,9 @@ static int e6_compute(const wh__repro_settings *s, const char *dir)
                  .nalpha = s->full ? 13 : 9,
                  .neta = s->full ? 11 : 8};
     wh_spectrum spec = {.n = E6_N, .lo = 0.1, .hi = 10.0, .rotate = true, .seed = s->seed + 60};
-    if (wh_covariance_from_spectrum(&spec, p.C, E6_N) != WH_OK)
-        return -1;
+    wh_status st = wh_covariance_from_spectrum(&spec, p.C, E6_N);
+    if (st != WH_OK)
+        return wh__repro_fail("E6", "input covariance", st);
     p.rows = (size_t)(p.samples / p.record) + 1;
     const size_t cells = p.nalpha * p.neta, nn = E6_N * E6_N;
     p.k_table = calloc(p.rows * E6K_COLS, sizeof *p.k_table);
@@ -159,8 +161,8 @@ static int e6_compute(const wh__repro_settings *s, const char *dir)
     bool ok = p.k_table != NULL && p.s_table != NULL;
     for (size_t j = 0; j < 3; j++)
         ok &= (jobs.traces[j] = calloc(p.rows * nn, sizeof(double))) != NULL;
-    int rc = -1;
-    if (ok) {
+    int rc = ok ? 0 : wh__repro_fail("E6", "result tables", WH_ENOMEM);
+    if (rc == 0) {
         wh__parallel_for(3 + cells, s->threads, e6_job, &jobs);
         e6_differences(&p, jobs.traces);
         rc = wh__repro_write_csv(dir, E6K_FILE, e6k_header, E6K_COLS, p.k_table, p.rows);
@@ -280,7 +282,10 @@ static int e6_render(const char *dir, wh__buf *r)
     }
     double worst = 0.0;
     for (size_t i = 0; i < k.rows; i++)
-        worst = fmax(worst, fmax(k.data[i * E6K_COLS + 4], k.data[i * E6K_COLS + 5]));
+        for (size_t c = 4; c < 6; c++) {
+            const double d = k.data[i * E6K_COLS + c];
+            worst = isnan(d) ? (double)INFINITY : fmax(worst, d);
+        }
     wh__buf_printf(r, "![E6a](e6_interneurons.png)\n\nLargest relative difference of M between "
                       "k = 2n or 4n and k = n over the run (`%s`): %.2e.\n\n",
                    E6K_FILE, worst);

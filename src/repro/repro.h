@@ -38,7 +38,8 @@ const wh__experiment *const *wh__experiments(size_t *count);
 /*
  * Run job(i, ctx) for i in [0, count) on `threads` threads (1 = in this
  * thread). Jobs must write only their own slots of ctx, so results are the
- * same whatever the thread count. Returns 0, or -1 if a thread failed to start.
+ * same whatever the thread count. If a thread cannot be started the others,
+ * and this one, do its share. Returns 0.
  */
 int wh__parallel_for(size_t count, size_t threads, void (*job)(size_t i, void *ctx), void *ctx);
 
@@ -53,6 +54,9 @@ int wh__repro_write_csv(const char *dir, const char *name, const char *const *he
 int wh__repro_read_csv(const char *dir, const char *name, size_t cols, wh__matrix *out);
 
 /* Append "- ✔ text" or "- ✘ text" to the report; returns ok. */
+
+/* Print why experiment `id` could not compute (what, and the status) and return -1. */
+int wh__repro_fail(const char *id, const char *what, wh_status status);
 bool wh__verdict(wh__buf *report, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -86,7 +90,10 @@ wh_status wh__run_open(const wh_net_options *opts, const double *C, size_t conte
                        uint64_t switch_every, uint64_t seed, wh__run *run);
 void wh__run_close(wh__run *run);
 
-/* Lower quartile, median and upper quartile of v[0..n) (sorted in place; n >= 1). */
+/*
+ * Lower quartile, median and upper quartile of v[0..n) (sorted in place; n >= 1).
+ * NaN entries (runs that never converged) count as +infinity.
+ */
 void wh__quartiles(double *v, size_t n, double *q1, double *median, double *q3);
 
 #endif

@@ -1,0 +1,389 @@
+/*
+ * cmd_bench.c: `whiten bench`, the learning paths against each other and
+ * against this machine's own limits.
+ *
+ * For each n (k = 2n) the same pre-generated samples go through every path:
+ * interneurons exact and fast, direct exact and fast (conjugate gradients),
+ * and the direct minibatch algorithm. Reported per path: samples/s (thread
+ * CPU time, best of --repeat runs: the machine may be shared), the relative
+ * difference of the final M from the exact path of the same network, a model
+ * of flops and bytes moved per sample, and the fraction of the ceiling those
+ * imply, from a dgemm rate and a dgemv bandwidth measured on the spot (the
+ * bandwidth with a matrix as large as the path's working set).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "plot/plot.h"
+#include "whiten.h"
+
+#define BENCH_MAX_N 5
+#define BENCH_PATHS 5
+#define BENCH_BLOCK 64
+
+typedef struct bench_options {
+    bool quick, json;
+    size_t repeat;
+    double eta;
+    uint64_t seed;
+    const char *plot;
+} bench_options;
+
+typedef struct path_result {
+    double rate;       /* samples per second of thread CPU time, best run */
+    double wall_rate;  /* samples per second of wall time, same run */
+    double diff;       /* relative difference of final M from the exact path */
+    double iterations; /* mean CG iterations per sample (direct fast) */
+    double flops, bytes, fraction;
+} path_result;
+
+typedef struct path {
+    const char *name;
+    wh_net_kind kind;
+    wh_solver solver;
+    bool block;
+} path;
+
+static const path paths[BENCH_PATHS] = {
+    {"interneuron-exact", WH_NET_INTERNEURON, WH_SOLVER_EXACT, false},
+    {"interneuron-fast", WH_NET_INTERNEURON, WH_SOLVER_FAST, false},
+    {"direct-exact", WH_NET_DIRECT, WH_SOLVER_EXACT, false},
+    {"direct-fast-cg", WH_NET_DIRECT, WH_SOLVER_FAST, false},
+    {"direct-minibatch", WH_NET_DIRECT, WH_SOLVER_EXACT, true},
+};
+
+static double clock_of(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Samples per n: enough for a stable rate, few enough that the exact paths finish. */
+static size_t samples_for(size_t n, bool quick)
+{
+    const double s = (quick ? 2e7 : 1e8) / ((double)n * (double)n * sqrt((double)n));
+    return (size_t)fmin(quick ? 20000.0 : 100000.0, fmax(s, 40.0));
+}
+
+static wh_status make_net(const path *p, size_t n, double eta, wh_net **net)
+{
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = p->kind;
+    o.n = n;
+    o.k = 2 * n;
+    o.eta = eta;
+    o.solver = p->solver;
+    return wh_net_new(&o, net);
+}
+
+/* One run of a path over the samples; the network is kept for the comparison of M. */
+static wh_status run_path(const path *p, size_t n, size_t count, const double *X, double *Y,
+                          double eta, wh_net **net, double *cpu, double *wall, double *iters)
+{
+    wh_status st = make_net(p, n, eta, net);
+    double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID), w0 = clock_of(CLOCK_MONOTONIC);
+    size_t total_iters = 0;
+    for (size_t i = 0; st == WH_OK && i < count; i += p->block ? BENCH_BLOCK : 1) {
+        wh_step_info info = {0};
+        if (p->block) {
+            const size_t b = count - i < BENCH_BLOCK ? count - i : BENCH_BLOCK;
+            st = wh_net_step_block(*net, b, X + i * n, n, Y, n, &info);
+        } else {
+            st = wh_net_step(*net, X + i * n, Y, NULL, &info);
+        }
+        total_iters += info.iterations;
+    }
+    *cpu = clock_of(CLOCK_THREAD_CPUTIME_ID) - t0;
+    *wall = clock_of(CLOCK_MONOTONIC) - w0;
+    *iters = (double)total_iters / (double)count;
+    return st;
+}
+
+/* Model of the work per sample of each path (flops, bytes of matrix traffic). */
+static void work_model(size_t pi, size_t nn, double iters, double *flops, double *bytes)
+{
+    const double n = (double)nn, k = 2.0 * n, n2 = n * n, n3 = n2 * n;
+    switch (pi) {
+    case 0: /* 2 trsv, gemv, scale + ger, syrk W W^T, Cholesky; copies */
+        *flops = 2 * n2 + 5 * n * k + n2 * k + n3 / 3;
+        *bytes = 8 * (n2 + 5 * n * k + 4 * n2);
+        break;
+    case 1: /* 2 symv + syr2 on a triangle, gemv, scale + axpy on W; refresh every 1000 */
+        *flops = 6 * n2 + 5 * n * k + (n2 * k + n3) / WH_REFRESH_INTERNEURON;
+        *bytes = 8 * (2 * n2 + 3 * n * k);
+        break;
+    case 2: /* 2 trsv, copy, syr, mirror, copy, Cholesky */
+        *flops = 3 * n2 + n3 / 3;
+        *bytes = 8 * (7 * n2);
+        break;
+    case 3: /* CG: (1 symv + 2 trsv) per iteration + 2 solves + 1 symv; syr; refresh every 8 */
+        *flops = (4 * iters + 6) * n2 + n2 + n3 / 3 / WH_REFRESH_DIRECT;
+        *bytes = 8 * ((1.5 * iters + 2.5) * n2 + n2 + 7 * n2 / WH_REFRESH_DIRECT);
+        break;
+    default: /* two triangular solves and a syrk per sample, Cholesky per block */
+        *flops = 3 * n2 + (n3 / 3 + 2 * n2) / BENCH_BLOCK;
+        *bytes = 8 * (n2 + 6 * n2 / BENCH_BLOCK);
+        break;
+    }
+}
+
+static double rel_diff(size_t n, const double *a, const double *b)
+{
+    double d = 0.0, s = 0.0;
+    for (size_t i = 0; i < n * n; i++) {
+        d = fmax(d, fabs(a[i] - b[i]));
+        s = fmax(s, fabs(b[i]));
+    }
+    return d / s;
+}
+
+/* dgemm rate (flop/s) at 512 x 512, best of three. */
+static double measure_dgemm(void)
+{
+    const size_t m = 512;
+    double *a = calloc(3 * m * m, sizeof *a), best = 0.0;
+    if (a == NULL)
+        return NAN;
+    for (size_t i = 0; i < 2 * m * m; i++)
+        a[i] = 1.0 / (double)(i % 97 + 1);
+    for (int r = 0; r < 3; r++) {
+        double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)m, (int)m, 1.0, a,
+                    (int)m, a + m * m, (int)m, 0.0, a + 2 * m * m, (int)m);
+        best = fmax(best, 2.0 * (double)(m * m * m) / (clock_of(CLOCK_THREAD_CPUTIME_ID) - t0));
+    }
+    free(a);
+    return best;
+}
+
+/* dgemv bandwidth (bytes/s) with a matrix of `bytes` bytes (the working set), best of runs. */
+static double measure_dgemv(double bytes)
+{
+    const size_t cols = 512, rows = (size_t)fmax(8.0, bytes / 8.0 / (double)cols);
+    double *a = calloc(rows * cols + rows + cols, sizeof *a), best = 0.0;
+    if (a == NULL)
+        return NAN;
+    double *x = a + rows * cols, *y = x + cols;
+    for (size_t i = 0; i < rows * cols; i++)
+        a[i] = 1.0 / (double)(i % 89 + 1);
+    const size_t reps = (size_t)fmax(3.0, 2e8 / (double)(rows * cols));
+    for (int r = 0; r < 3; r++) {
+        double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
+        for (size_t i = 0; i < reps; i++)
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0, a, (int)cols, x,
+                        1, 0.0, y, 1);
+        const double t = clock_of(CLOCK_THREAD_CPUTIME_ID) - t0;
+        best = fmax(best, 8.0 * (double)(rows * cols) * (double)reps / t);
+    }
+    free(a);
+    return best;
+}
+
+typedef struct bench_table {
+    size_t count;
+    size_t n[BENCH_MAX_N], samples[BENCH_MAX_N];
+    double bandwidth[BENCH_MAX_N];
+    double dgemm;
+    path_result r[BENCH_MAX_N][BENCH_PATHS];
+} bench_table;
+
+static void fill_data(size_t n, size_t count, uint64_t seed, double *X)
+{
+    /* Independent standard normal inputs through a fixed mixing: C has spread ~ 10. */
+    uint64_t s = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    for (size_t i = 0; i < count * n; i++) {
+        double u = 0.0;
+        for (int j = 0; j < 4; j++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            u += (double)(s >> 11) * 0x1p-53 - 0.5;
+        }
+        X[i] = u * sqrt(3.0) * (1.0 + 2.0 * (double)(i % n) / (double)n);
+    }
+}
+
+static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
+{
+    const size_t n = t->n[ni], count = t->samples[ni];
+    double *X = malloc(count * n * sizeof *X), *Y = malloc(BENCH_BLOCK * n * sizeof *Y);
+    double *exact_M[2] = {malloc(n * n * sizeof(double)), malloc(n * n * sizeof(double))};
+    wh_status st = X && Y && exact_M[0] && exact_M[1] ? WH_OK : WH_ENOMEM;
+    if (st == WH_OK)
+        fill_data(n, count, o->seed, X);
+    for (size_t pi = 0; st == WH_OK && pi < BENCH_PATHS; pi++) {
+        path_result *r = &t->r[ni][pi];
+        r->rate = 0.0;
+        for (size_t rep = 0; st == WH_OK && rep < o->repeat; rep++) {
+            wh_net *net = NULL;
+            double cpu, wall;
+            st = run_path(&paths[pi], n, count, X, Y, o->eta, &net, &cpu, &wall, &r->iterations);
+            if (st == WH_OK && (double)count / cpu > r->rate) {
+                r->rate = (double)count / cpu;
+                r->wall_rate = (double)count / wall;
+            }
+            if (st == WH_OK) {
+                const double *M = wh_net_lateral(net);
+                double *ref = exact_M[paths[pi].kind == WH_NET_DIRECT ? 1 : 0];
+                if (paths[pi].solver == WH_SOLVER_EXACT && !paths[pi].block)
+                    memcpy(ref, M, n * n * sizeof *ref);
+                r->diff = rel_diff(n, M, ref);
+            }
+            wh_net_free(net);
+        }
+        work_model(pi, n, r->iterations, &r->flops, &r->bytes);
+        const double ceiling = fmin(t->dgemm / r->flops, t->bandwidth[ni] / r->bytes);
+        r->fraction = r->rate / ceiling;
+    }
+    free(X);
+    free(Y);
+    free(exact_M[0]);
+    free(exact_M[1]);
+    return st;
+}
+
+static void print_table(const bench_table *t)
+{
+    printf("whiten bench: one BLAS thread; samples/s by thread CPU time; k = 2n\n");
+    printf("dgemm rate %.1f GFlop/s (512 x 512)\n\n", t->dgemm * 1e-9);
+    printf("%5s %-18s %12s %10s %10s %10s %9s %7s\n", "n", "path", "samples/s", "rel.diff M",
+           "Mflop/smp", "MB/smp", "GB/s ceil", "ceil %");
+    for (size_t i = 0; i < t->count; i++)
+        for (size_t p = 0; p < BENCH_PATHS; p++) {
+            const path_result *r = &t->r[i][p];
+            printf("%5zu %-18s %12.4g %10.2g %10.4g %10.4g %9.1f %6.0f%%\n", t->n[i],
+                   paths[p].name, r->rate, r->diff, r->flops * 1e-6, r->bytes * 1e-6,
+                   t->bandwidth[i] * 1e-9, 100.0 * r->fraction);
+        }
+    printf("\nrel.diff M: against the exact path of the same network (the minibatch row is a\n"
+           "different algorithm, so its difference is not rounding). direct-fast-cg iterations:");
+    for (size_t i = 0; i < t->count; i++)
+        printf(" n=%zu %.1f", t->n[i], t->r[i][3].iterations);
+    printf("\n");
+}
+
+static int print_json(const bench_table *t, const bench_options *o)
+{
+    cJSON *root = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(root, "results");
+    cJSON_AddNumberToObject(root, "dgemm_flops_per_s", t->dgemm);
+    cJSON_AddNumberToObject(root, "eta", o->eta);
+    cJSON_AddNumberToObject(root, "repeat", (double)o->repeat);
+    for (size_t i = 0; i < t->count; i++)
+        for (size_t p = 0; p < BENCH_PATHS; p++) {
+            const path_result *r = &t->r[i][p];
+            cJSON *row = cJSON_CreateObject();
+            cJSON_AddNumberToObject(row, "n", (double)t->n[i]);
+            cJSON_AddNumberToObject(row, "k", 2.0 * (double)t->n[i]);
+            cJSON_AddStringToObject(row, "path", paths[p].name);
+            cJSON_AddNumberToObject(row, "samples", (double)t->samples[i]);
+            cJSON_AddNumberToObject(row, "samples_per_s", r->rate);
+            cJSON_AddNumberToObject(row, "samples_per_s_wall", r->wall_rate);
+            cJSON_AddNumberToObject(row, "rel_diff_M", r->diff);
+            cJSON_AddNumberToObject(row, "flops_per_sample", r->flops);
+            cJSON_AddNumberToObject(row, "bytes_per_sample", r->bytes);
+            cJSON_AddNumberToObject(row, "dgemv_bytes_per_s", t->bandwidth[i]);
+            cJSON_AddNumberToObject(row, "fraction_of_ceiling", r->fraction);
+            if (p == 3)
+                cJSON_AddNumberToObject(row, "cg_iterations", r->iterations);
+            cJSON_AddItemToArray(rows, row);
+        }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (text == NULL)
+        return WH__EXIT_FAILURE;
+    puts(text);
+    cJSON_free(text);
+    return WH__EXIT_OK;
+}
+
+/* samples/s against n, one series per path, with n^-2 and n^-3 guides through the fast
+ * interneuron and exact interneuron points at the middle n. */
+static int plot_rates(const bench_table *t, const char *base)
+{
+    static double x[BENCH_MAX_N], y[BENCH_PATHS][BENCH_MAX_N], g2[BENCH_MAX_N], g3[BENCH_MAX_N];
+    const size_t mid = t->count / 2;
+    for (size_t i = 0; i < t->count; i++) {
+        x[i] = (double)t->n[i];
+        for (size_t p = 0; p < BENCH_PATHS; p++)
+            y[p][i] = t->r[i][p].rate;
+        g2[i] = t->r[mid][1].rate * pow(x[i] / x[mid], -2.0);
+        g3[i] = t->r[mid][0].rate * pow(x[i] / x[mid], -3.0);
+    }
+    wh__series s[BENCH_PATHS + 2];
+    for (size_t p = 0; p < BENCH_PATHS; p++)
+        s[p] = (wh__series){paths[p].name, WH__LINE_MARKERS, (int)p, t->count, x, y[p], NULL, NULL};
+    s[BENCH_PATHS] = (wh__series){"O(n^2) guide", WH__DASHED, 6, t->count, x, g2, NULL, NULL};
+    s[BENCH_PATHS + 1] = (wh__series){"O(n^3) guide", WH__DASHED, 7, t->count, x, g3, NULL, NULL};
+    const wh__panel panel = {.title = "Learning speed of each path",
+                             .xlabel = "n (input dimension; k = 2n)",
+                             .ylabel = "samples per second (one BLAS thread)",
+                             .xlog = true,
+                             .ylog = true,
+                             .nseries = BENCH_PATHS + 2,
+                             .series = s,
+                             .note = "whiten bench; CPU time of the thread",
+                             .legend = WH__LEGEND_OUTSIDE_RIGHT};
+    const wh__figure fig = {.npanels = 1, .panels = &panel};
+    return wh__plot_write(&fig, base);
+}
+
+static const wh__command_help bench_help = {
+    "bench",
+    "Time every learning path (interneurons exact/fast, direct exact/fast/minibatch) at\n"
+    "n = 4, 16, 64, 256, 1024 (k = 2n) on pre-generated data, against this machine's limits.",
+    "Prints a table (or --json): samples/s, relative difference of the final M from the\n"
+    "exact path, modelled flops and bytes per sample, and the fraction of the ceiling they\n"
+    "imply from a dgemm rate and a dgemv bandwidth measured now. Runs one BLAS thread.\n"
+    "Writes a log-log plot of samples/s against n (--plot BASE: BASE.png and BASE.svg).",
+    "whiten bench --quick --plot bench",
+};
+
+int wh__cmd_bench(int argc, char **argv)
+{
+    bench_options o = {false, false, 3, 1e-3, 1, NULL};
+    const wh__option table[] = {
+        {"quick", WH__OPT_FLAG, &o.quick, 0, 0, 0, "n = 4, 16, 64 only, fewer samples, one run"},
+        {"json", WH__OPT_FLAG, &o.json, 0, 0, 0, "print JSON instead of the table"},
+        {"repeat", WH__OPT_SIZE, &o.repeat, 1, 100, 0, "runs per path; the fastest counts"},
+        {"eta", WH__OPT_DOUBLE, &o.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
+        {"seed", WH__OPT_U64, &o.seed, 0, 1.8e19, 0, "seed of the pre-generated data"},
+        {"plot", WH__OPT_STRING, &o.plot, 0, 0, 0, "write BASE.png and BASE.svg"},
+    };
+    int rc = wh__options_parse(&bench_help, table, sizeof table / sizeof *table, argc, argv);
+    if (rc == WH__PARSE_HELP)
+        return WH__EXIT_OK;
+    if (rc != WH__PARSE_OK)
+        return WH__EXIT_USAGE;
+    openblas_set_num_threads(1);
+    static bench_table t;
+    static const size_t all_n[BENCH_MAX_N] = {4, 16, 64, 256, 1024};
+    t.count = o.quick ? 3 : BENCH_MAX_N;
+    if (o.quick)
+        o.repeat = 1;
+    t.dgemm = measure_dgemm();
+    wh_status st = WH_OK;
+    for (size_t i = 0; i < t.count && st == WH_OK; i++) {
+        t.n[i] = all_n[i];
+        t.samples[i] = samples_for(t.n[i], o.quick);
+        const double n = (double)t.n[i];
+        t.bandwidth[i] = measure_dgemv(8.0 * (3.0 * n * n));
+        st = bench_n(&o, &t, i);
+    }
+    if (st != WH_OK) {
+        fprintf(stderr, "whiten bench: %s (%s)\n", wh_status_message(st), wh_status_name(st));
+        return WH__EXIT_FAILURE;
+    }
+    rc = o.json ? print_json(&t, &o) : (print_table(&t), WH__EXIT_OK);
+    if (rc == WH__EXIT_OK && o.plot != NULL && plot_rates(&t, o.plot) != 0)
+        rc = WH__EXIT_FAILURE;
+    return rc;
+}
