@@ -4,17 +4,21 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/commands.h"
+#include "cli/condition.h"
 #include "cli/data.h"
 #include "cli/learn.h"
 #include "cli/options.h"
 
 typedef struct fit_options {
     wh__cli_net net;
-    const char *data, *state;
+    const char *data, *state, *resume;
     size_t passes;
     bool quiet;
+    wh__checkpoint checkpoint;
+    double ridge;
 } fit_options;
 
 static const wh__command_help fit_help = {
@@ -30,25 +34,49 @@ static const wh__command_help fit_help = {
     "whiten fit --net interneuron --data X.npy --state S.npz --passes 3 --eta 1e-3",
 };
 
+/* The network and the samples done of a fit's checkpoint, which must be this fit's. */
+static int resume(const fit_options *o, const wh__matrix *X, wh_net **net, uint64_t *start)
+{
+    wh__state st;
+    int rc = wh__cli_read_state("fit", o->resume, &st, net);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    if (!st.has_run || strcmp(st.run_command, "fit") != 0 ||
+        st.run_total != (uint64_t)X->rows * o->passes || st.n != X->cols) {
+        fprintf(stderr,
+                "whiten fit: %s: not a checkpoint of this fit (%zu rows x %zu passes, n = %zu); "
+                "resume it with the data and options of the run that wrote it\n",
+                o->resume, X->rows, o->passes, X->cols);
+        rc = WH__EXIT_USAGE;
+    }
+    *start = st.run_done;
+    wh__state_free(&st);
+    return rc;
+}
+
 static int run_fit(const fit_options *o)
 {
     wh__matrix X = {0};
     wh_net *net = NULL;
     wh__cli_net spec = o->net;
+    uint64_t start = 0;
     int rc = wh__cli_read_data("fit", o->data, o->net.n, &X);
     if (rc == WH__EXIT_OK && o->net.n != 0)
         rc = wh__cli_check_dim("fit", o->data, &X, o->net.n, "--n");
     spec.n = X.cols;
     if (rc == WH__EXIT_OK)
-        rc = wh__cli_make_net("fit", &spec, &net);
+        rc = wh__cli_diagnose_data("fit", o->data, &X, o->ridge, o->net.eta, o->quiet);
     if (rc == WH__EXIT_OK)
-        rc = wh__cli_run_rows("fit", net, &X, o->passes, true, NULL, o->quiet);
+        rc = o->resume != NULL ? resume(o, &X, &net, &start) : wh__cli_make_net("fit", &spec, &net);
+    const wh__cli_fit_run run = {o->passes, start, o->ridge, o->net.seed, o->checkpoint, o->quiet};
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_fit_rows("fit", net, &X, &run);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_write_state("fit", o->state, net, NULL);
     if (rc == WH__EXIT_OK && !o->quiet)
         printf("whiten fit: %zu samples x %zu passes, n = %zu; whitening error on the data "
                "%.4g; wrote %s\n",
-               X.rows, o->passes, X.cols, wh__cli_data_error(net, &X), o->state);
+               X.rows, o->passes, X.cols, wh__cli_data_error(net, &X, o->ridge), o->state);
     wh_net_free(net);
     wh__matrix_free(&X);
     return rc;
@@ -56,7 +84,9 @@ static int run_fit(const fit_options *o)
 
 int wh__cmd_fit(int argc, char **argv)
 {
-    fit_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, 1, false};
+    fit_options o = {
+        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, 1, false, {NULL, 0, 0.0, 0.0},
+        0.0};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
         {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file, one sample per row (required)"},
@@ -73,6 +103,17 @@ int wh__cmd_fit(int argc, char **argv)
          "fast solver: samples between exact steps (0: its default)"},
         {"n", WH__OPT_SIZE, &o.net.n, 0, 1e6, 0, "dimension of raw .f32/.f64 data (0: from file)"},
         {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar and no summary"},
+        {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
+         "checkpoint file (.npz): written periodically and on SIGINT/SIGTERM; --resume it"},
+        {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
+         "samples between checkpoints (0: only on a signal)"},
+        {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
+         "seconds between checkpoints (0: none)"},
+        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
+         "whiten C + ridge I: add independent N(0, ridge) noise to each sample (for "
+         "singular or ill-conditioned data)"},
+        {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0,
+         "finish the fit whose checkpoint this is (same data and options)"},
     };
     int rc = wh__options_parse(&fit_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/condition.h"
 #include "cli/data.h"
 #include "cli/options.h"
 #include "cli/progress.h"
@@ -27,9 +29,10 @@ typedef struct sim_options {
     wh__cli_net net;
     size_t samples, every, contexts;
     uint64_t switch_every;
-    double context_scale, eps;
+    double context_scale, eps, ridge;
     const char *spectrum, *eigenvalues, *data, *out, *save_state, *resume;
     bool rotate, json, population, quiet;
+    wh__checkpoint checkpoint;
 } sim_options;
 
 /* The problem and the learner, and what the run records. */
@@ -46,6 +49,7 @@ typedef struct sim {
     bool converged;
     uint64_t convergence;
     wh_errors last;
+    uint64_t start; /* samples of this run already done (resuming a checkpoint) */
 } sim;
 
 static const char *const metric_names[METRIC_COLS] = {"samples", "context", "spectral_error",
@@ -115,6 +119,8 @@ static int build_source(const sim_options *o, sim *s)
 static int data_problem(const sim_options *o, sim *s)
 {
     int rc = wh__cli_read_data("simulate", o->data, o->net.n, &s->X);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_diagnose_data("simulate", o->data, &s->X, o->ridge, o->net.eta, o->quiet);
     if (rc != WH__EXIT_OK)
         return rc;
     s->n = s->X.cols;
@@ -125,6 +131,34 @@ static int data_problem(const sim_options *o, sim *s)
         for (size_t i = 0; i < s->n * s->n; i++)
             s->C[i] +=
                 s->X.data[r * s->n + i / s->n] * s->X.data[r * s->n + i % s->n] / (double)s->X.rows;
+    /* --ridge: the inputs carry N(0, ridge I) noise, so the network whitens C + ridge I. */
+    for (size_t i = 0; i < s->n; i++)
+        s->C[i * s->n + i] += o->ridge;
+    return WH__EXIT_OK;
+}
+
+/*
+ * A checkpoint also holds where its run stood: the samples done, the rows
+ * recorded and the convergence so far. The run goes on from there to the same
+ * --samples, so the result is the uninterrupted run's, bit for bit.
+ */
+static int resume_run(const sim_options *o, sim *s, const wh__state *st)
+{
+    const wh__matrix *r = &st->run_record;
+    if (strcmp(st->run_command, "simulate") != 0 || st->run_total != o->samples ||
+        (r->rows > 0 && (r->cols != METRIC_COLS || r->rows > s->table.rows))) {
+        fprintf(stderr,
+                "whiten simulate: %s: a checkpoint of 'whiten %s' with --samples %llu and %zu "
+                "recorded rows; resume it with the options of the run that wrote it\n",
+                o->resume, st->run_command, (unsigned long long)st->run_total, r->rows);
+        return WH__EXIT_USAGE;
+    }
+    s->start = st->run_done;
+    s->converged = st->run_converged;
+    s->convergence = st->run_convergence;
+    s->rows = r->rows;
+    if (r->rows > 0)
+        memcpy(s->table.data, r->data, r->rows * METRIC_COLS * sizeof *r->data);
     return WH__EXIT_OK;
 }
 
@@ -144,10 +178,12 @@ static int build_learner(const sim_options *o, sim *s)
         fprintf(stderr, "whiten simulate: %s: the saved network has n = %zu, the problem n = %zu\n",
                 o->resume, st.n, s->n);
         rc = WH__EXIT_FAILURE;
-    } else if (st.has_source && s->src != NULL &&
-               wh_source_set_state(s->src, st.mt, st.source_samples) != WH_OK) {
-        rc = wh__cli_fail("simulate", "cannot restore the source", WH_EINVAL);
+    } else if (st.has_run) {
+        rc = resume_run(o, s, &st);
     }
+    if (rc == WH__EXIT_OK && st.has_source && s->src != NULL &&
+        wh_source_set_state(s->src, st.mt, st.source_samples) != WH_OK)
+        rc = wh__cli_fail("simulate", "cannot restore the source", WH_EINVAL);
     wh__state_free(&st);
     return rc;
 }
@@ -157,15 +193,15 @@ static int build(const sim_options *o, sim *s)
     int rc = o->data != NULL ? data_problem(o, s) : build_covariances(o, s);
     if (rc == WH__EXIT_OK && o->data == NULL)
         rc = build_source(o, s);
+    s->x = rc == WH__EXIT_OK ? malloc(s->n * sizeof *s->x) : NULL;
+    if (rc == WH__EXIT_OK &&
+        (s->x == NULL || !wh__matrix_alloc(&s->table, o->samples / o->every + 2, METRIC_COLS)))
+        rc = wh__cli_fail("simulate", "buffers", WH_ENOMEM);
     if (rc == WH__EXIT_OK)
         rc = build_learner(o, s);
     wh_status st = WH_OK;
     if (rc == WH__EXIT_OK && (st = wh_metrics_new(s->n, s->C, s->n, &s->metrics)) != WH_OK)
         rc = wh__cli_fail("simulate", o->data != NULL ? "the data's X^T X / T" : "metrics", st);
-    s->x = rc == WH__EXIT_OK ? malloc(s->n * sizeof *s->x) : NULL;
-    if (rc == WH__EXIT_OK &&
-        (s->x == NULL || !wh__matrix_alloc(&s->table, o->samples / o->every + 2, METRIC_COLS)))
-        rc = wh__cli_fail("simulate", "buffers", WH_ENOMEM);
     return rc;
 }
 
@@ -220,18 +256,55 @@ static wh_status advance(sim *s, const sim_options *o)
     else
         memcpy(s->x, s->X.data + (size_t)((wh_net_samples(s->net)) % s->X.rows) * s->n,
                s->n * sizeof *s->x);
+    if (s->src == NULL && o->ridge > 0.0)
+        wh__cli_ridge_noise(s->x, s->n, o->ridge, o->net.seed, wh_net_samples(s->net));
     return wh_net_step(s->net, s->x, NULL, NULL, NULL);
+}
+
+/* The network, the source and the run so far, after t samples of the run. */
+static int write_checkpoint(const sim *s, const sim_options *o, uint64_t t)
+{
+    wh__state run = {0};
+    strcpy(run.run_command, "simulate");
+    run.run_done = t;
+    run.run_total = o->samples;
+    run.run_converged = s->converged;
+    run.run_convergence = s->convergence;
+    run.run_record = (wh__matrix){s->rows, METRIC_COLS, s->table.data};
+    return wh__cli_write_checkpoint("simulate", o->checkpoint.path, s->net,
+                                    o->population ? NULL : s->src, &run);
+}
+
+/* Before sample t: a periodic checkpoint, or a last one and a stop after a signal. */
+static int checkpoint(const sim *s, const sim_options *o, wh__checkpoint *c, uint64_t t)
+{
+    const int signo = wh__checkpoint_signal();
+    if (signo == 0 && (t == s->start || !wh__checkpoint_due(c, t)))
+        return WH__EXIT_OK;
+    const int rc = write_checkpoint(s, o, t);
+    if (signo == 0 || rc != WH__EXIT_OK)
+        return rc;
+    fprintf(stderr, "whiten simulate: stopped by signal %d after %llu of %zu samples; "
+                    "continue with --resume %s\n",
+            signo, (unsigned long long)t, o->samples, o->checkpoint.path);
+    return wh__checkpoint_exit_status(signo);
 }
 
 static int learn(sim *s, const sim_options *o)
 {
     wh__progress bar;
     wh__progress_start(&bar, o->samples, o->quiet);
+    wh__checkpoint c = o->checkpoint;
+    wh__checkpoint_start(&c);
     wh_status st = WH_OK;
+    int rc = WH__EXIT_OK;
     /* Contexts follow the count of samples since the very start, across --resume. */
     const uint64_t t0 =
-        o->population || s->src == NULL ? wh_net_samples(s->net) : wh_source_samples(s->src);
-    for (uint64_t t = 0; st == WH_OK; t++) {
+        (o->population || s->src == NULL ? wh_net_samples(s->net) : wh_source_samples(s->src)) -
+        s->start;
+    for (uint64_t t = s->start; st == WH_OK; t++) {
+        if (c.path != NULL && t < o->samples && (rc = checkpoint(s, o, &c, t)) != WH__EXIT_OK)
+            break;
         const bool due = t % o->every == 0 || t == o->samples;
         /* The last row measures against the context the network last learned from. */
         if (due || o->population)
@@ -248,6 +321,8 @@ static int learn(sim *s, const sim_options *o)
         wh__progress_update(&bar, t + 1);
     }
     wh__progress_finish(&bar);
+    if (rc != WH__EXIT_OK)
+        return rc;
     if (st != WH_OK) {
         fprintf(stderr, "whiten simulate: after %llu samples: %s (%s)\n",
                 (unsigned long long)wh_net_samples(s->net), wh_status_message(st),
@@ -355,6 +430,7 @@ int wh__cmd_simulate(int argc, char **argv)
                      0,
                      100.0,
                      0.1,
+                     0.0,
                      NULL,
                      NULL,
                      NULL,
@@ -364,7 +440,8 @@ int wh__cmd_simulate(int argc, char **argv)
                      false,
                      false,
                      false,
-                     false};
+                     false,
+                     {NULL, 0, 0.0, 0.0}};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
         {"n", WH__OPT_SIZE, &o.net.n, 0, 4096, 0,
@@ -392,6 +469,8 @@ int wh__cmd_simulate(int argc, char **argv)
         {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
          "fast solver: samples between exact steps (0: its default)"},
         {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "learn from this data file instead"},
+        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
+         "with --data: whiten C + ridge I, adding independent N(0, ridge) noise to each sample"},
         {"population", WH__OPT_FLAG, &o.population, 0, 0, 0, "expected dynamics, no sampling"},
         {"every", WH__OPT_SIZE, &o.every, 1, 1e12, 0, "record the errors every so many samples"},
         {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "write the recorded errors (.csv or .npy)"},
@@ -401,6 +480,12 @@ int wh__cmd_simulate(int argc, char **argv)
         {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0, "write the network (and source)"},
         {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0, "continue from a state file"},
         {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar and no summary"},
+        {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
+         "checkpoint file (.npz): written periodically and on SIGINT/SIGTERM; --resume it"},
+        {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
+         "samples between checkpoints (0: only on a signal)"},
+        {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
+         "seconds between checkpoints (0: none)"},
     };
     int rc = wh__options_parse(&simulate_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)

@@ -1,7 +1,12 @@
 /*
  * data.c: files by name for the subcommands, over the buffers of src/io/.
  */
+/* sysconf(_SC_PHYS_PAGES) is a common extension, not POSIX. */
+#define _DEFAULT_SOURCE
 #include "cli/data.h"
+
+#include <float.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,12 +168,27 @@ static int fill_state(const wh_net *net, const wh_source *src, wh__state *s)
 int wh__cli_write_state(const char *command, const char *path, const wh_net *net,
                         const wh_source *src)
 {
+    return wh__cli_write_checkpoint(command, path, net, src, NULL);
+}
+
+int wh__cli_write_checkpoint(const char *command, const char *path, const wh_net *net,
+                             const wh_source *src, const wh__state *run)
+{
     wh__state s;
     if (fill_state(net, src, &s) != WH__EXIT_OK) {
         fprintf(stderr, "whiten %s: %s: cannot read the solver's or the source's state\n", command,
                 path);
         wh__matrix_free(&s.solver_state);
         return WH__EXIT_FAILURE;
+    }
+    if (run != NULL) {
+        s.has_run = true;
+        memcpy(s.run_command, run->run_command, sizeof s.run_command);
+        s.run_done = run->run_done;
+        s.run_total = run->run_total;
+        s.run_converged = run->run_converged;
+        s.run_convergence = run->run_convergence;
+        s.run_record = run->run_record; /* borrowed: only solver_state is freed below */
     }
     char creator[64];
     snprintf(creator, sizeof creator, "whiten %s", wh_version());
@@ -241,7 +261,10 @@ static int explain(const char *command, const wh__cli_net *o, wh_status st)
         fprintf(stderr, "whiten %s: option --eta: expected a number in (0, 1), got %g\n", command,
                 o->eta);
     else if (st == WH_EDIM)
-        fprintf(stderr, "whiten %s: option --n: dimension %zu is out of range\n", command, o->n);
+        fprintf(stderr,
+                "whiten %s: options --n and --k: n = %zu, k = %zu is out of range (LAPACK's "
+                "32-bit sizes allow each dimension up to 46340)\n",
+                command, o->n, o->k == 0 ? o->n : o->k);
     else
         return wh__cli_fail(command, "cannot build the network", st);
     return WH__EXIT_USAGE;
@@ -260,6 +283,28 @@ static int parse_solver(const char *command, const char *text, wh_solver *solver
     return WH__EXIT_USAGE;
 }
 
+/*
+ * Refuse a network that cannot fit in this machine's memory before asking for
+ * it: with overcommit, malloc may succeed and the process be killed later.
+ * The library holds about 6 n x n and 2 n x k matrices, the fast solver 2 more
+ * n x n, and the interneurons' start a k x k rotation: 8 (8 n^2 + 2 n k + k^2)
+ * bytes, counted in doubles so that the estimate itself cannot overflow.
+ */
+static int check_memory(const char *command, size_t n, size_t k)
+{
+    const double nd = (double)n, kd = (double)(k == 0 ? n : k);
+    const double need = 8.0 * (8.0 * nd * nd + 2.0 * nd * kd + kd * kd);
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    const double have = pages > 0 && page > 0 ? (double)pages * (double)page : DBL_MAX;
+    if (need <= have)
+        return WH__EXIT_OK;
+    fprintf(stderr,
+            "whiten %s: n = %zu, k = %zu needs about %.3g GB of memory; this machine has "
+            "%.3g GB\n",
+            command, n, k == 0 ? n : k, need / 1e9, have / 1e9);
+    return WH__EXIT_FAILURE;
+}
+
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
 {
     wh_net_options opts;
@@ -269,6 +314,8 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
         rc = parse_solver(command, o->solver, &opts.solver);
     if (rc != WH__EXIT_OK)
         return rc;
+    if (o->n <= 46340 && o->k <= 46340 && check_memory(command, o->n, o->k) != WH__EXIT_OK)
+        return WH__EXIT_FAILURE;
     opts.refresh = o->refresh;
     opts.n = o->n;
     opts.k = opts.kind == WH_NET_DIRECT ? 0 : o->k;

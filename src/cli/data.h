@@ -36,6 +36,13 @@ int wh__cli_write_data(const char *command, const char *path, const wh__matrix *
 int wh__cli_write_state(const char *command, const char *path, const wh_net *net,
                         const wh_source *src);
 
+/*
+ * The same, plus where an unfinished run stood (run's has_run fields and
+ * run_record, borrowed): a checkpoint that --resume finishes bit for bit.
+ */
+int wh__cli_write_checkpoint(const char *command, const char *path, const wh_net *net,
+                             const wh_source *src, const wh__state *run);
+
 /* Read a state file and build the network it holds; *s keeps the source's state, if any. */
 int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_net **net);
 

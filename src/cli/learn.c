@@ -3,8 +3,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
+#include "cli/condition.h"
+#include "cli/data.h"
 #include "cli/progress.h"
 
 static int report(const char *command, wh_status st, size_t row, size_t pass)
@@ -36,7 +39,64 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
     return rc;
 }
 
-double wh__cli_data_error(const wh_net *net, const wh__matrix *X)
+/* Before sample i: a periodic checkpoint, or a last one and a stop after a signal. */
+static int checkpoint(const char *command, const wh_net *net, wh__checkpoint *c, uint64_t i,
+                      uint64_t start, uint64_t total)
+{
+    const int signo = wh__checkpoint_signal();
+    if (signo == 0 && (i == start || !wh__checkpoint_due(c, i)))
+        return WH__EXIT_OK;
+    wh__state run = {.run_done = i, .run_total = total};
+    snprintf(run.run_command, sizeof run.run_command, "%s", command);
+    const int rc = wh__cli_write_checkpoint(command, c->path, net, NULL, &run);
+    if (signo == 0 || rc != WH__EXIT_OK)
+        return rc;
+    fprintf(stderr, "whiten %s: stopped by signal %d after %llu of %llu samples; "
+                    "continue with --resume %s\n",
+            command, signo, (unsigned long long)i, (unsigned long long)total, c->path);
+    return wh__checkpoint_exit_status(signo);
+}
+
+/* Row r of X, or a noisy copy of it in x under --ridge (noise indexed by the network's count). */
+static const double *input(const wh_net *net, const wh__matrix *X, size_t r,
+                           const wh__cli_fit_run *run, double *x)
+{
+    const double *row = X->data + r * X->cols;
+    if (run->ridge == 0.0)
+        return row;
+    memcpy(x, row, X->cols * sizeof *x);
+    wh__cli_ridge_noise(x, X->cols, run->ridge, run->seed, wh_net_samples(net));
+    return x;
+}
+
+int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
+                     const wh__cli_fit_run *run)
+{
+    const uint64_t total = (uint64_t)X->rows * run->passes;
+    wh__checkpoint clock = run->checkpoint;
+    wh__progress bar;
+    double *x = malloc(X->cols * sizeof *x);
+    if (x == NULL)
+        return wh__cli_fail(command, "buffers", WH_ENOMEM);
+    wh__progress_start(&bar, total, run->quiet);
+    wh__checkpoint_start(&clock);
+    int rc = WH__EXIT_OK;
+    for (uint64_t i = run->start; i < total && rc == WH__EXIT_OK; i++) {
+        if (clock.path != NULL &&
+            (rc = checkpoint(command, net, &clock, i, run->start, total)) != WH__EXIT_OK)
+            break;
+        const size_t r = (size_t)(i % X->rows);
+        wh_status st = wh_net_step(net, input(net, X, r, run, x), NULL, NULL, NULL);
+        if (st != WH_OK)
+            rc = report(command, st, r, (size_t)(i / X->rows));
+        wh__progress_update(&bar, i + 1);
+    }
+    wh__progress_finish(&bar);
+    free(x);
+    return rc;
+}
+
+double wh__cli_data_error(const wh_net *net, const wh__matrix *X, double ridge)
 {
     const size_t n = X->cols;
     double *C = calloc(n * n, sizeof *C);
@@ -48,6 +108,8 @@ double wh__cli_data_error(const wh_net *net, const wh__matrix *X)
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
                 C[i * n + j] += X->data[r * n + i] * X->data[r * n + j] / (double)X->rows;
+    for (size_t i = 0; i < n; i++)
+        C[i * n + i] += ridge;
     if (wh_metrics_new(n, C, n, &m) == WH_OK &&
         wh_metrics_eval(m, wh_net_lateral(net), n, &e) != WH_OK)
         e.spectral = NAN;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "cli/checkpoint.h"
 #include "io/io.h"
 #include "whiten.h"
 
@@ -19,10 +20,28 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
                      bool learn, wh__matrix *Y, bool quiet);
 
 /*
+ * Learn from the rows of X, passes times, from sample `start` of that run on
+ * (0, or where a resumed checkpoint stopped), with --ridge noise if asked,
+ * writing checkpoints as run->checkpoint asks (path NULL: none). Stopped by SIGINT/SIGTERM it writes a last checkpoint
+ * and returns 128 + the signal number. For `whiten fit`.
+ */
+typedef struct wh__cli_fit_run {
+    size_t passes;
+    uint64_t start;  /* samples of the run already done */
+    double ridge;    /* variance of the noise added to each sample (--ridge); 0: none */
+    uint64_t seed;   /* of that noise */
+    wh__checkpoint checkpoint;
+    bool quiet;
+} wh__cli_fit_run;
+
+int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
+                     const wh__cli_fit_run *run);
+
+/*
  * The whitening error ||M^-1 C M^-1 - I||_2 of the network against the data's
- * second-moment matrix C = X^T X / rows (what the network whitens). NaN if C
+ * second-moment matrix C = X^T X / rows + ridge I (what the network whitens). NaN if C
  * is singular (fewer independent samples than dimensions).
  */
-double wh__cli_data_error(const wh_net *net, const wh__matrix *X);
+double wh__cli_data_error(const wh_net *net, const wh__matrix *X, double ridge);
 
 #endif

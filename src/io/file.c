@@ -81,6 +81,28 @@ static char *temp_name(const char *path)
     return tmp;
 }
 
+/*
+ * After the rename, flush the folder too: until its entry is on disk a power
+ * cut may bring back the old file (or none), which matters for checkpoints.
+ * Best effort: some file systems refuse fsync on a folder, and the data
+ * itself is already safe.
+ */
+static void sync_folder(const char *tmp)
+{
+    const char *slash = strrchr(tmp, '/');
+    char *dir = slash == NULL ? NULL : malloc((size_t)(slash - tmp) + 2);
+    if (slash != NULL && dir == NULL)
+        return;
+    if (dir != NULL)
+        snprintf(dir, (size_t)(slash - tmp) + 2, "%.*s", (int)(slash - tmp + 1), tmp);
+    const int fd = open(dir != NULL ? dir : ".", O_RDONLY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
 /* mkstemp() creates mode 0600; give the file the mode open() would have. */
 static void usual_mode(int fd)
 {
@@ -114,6 +136,8 @@ bool wh__file_write_atomic(const char *path, const wh__buf *buf, wh__io_error *e
     if (!ok) {
         wh__io_fail(err, "cannot write: %s", strerror(saved));
         unlink(tmp);
+    } else {
+        sync_folder(tmp);
     }
     free(tmp);
     return ok;

@@ -160,6 +160,14 @@ typedef struct wh__state {
     bool has_source;
     uint64_t source_samples;
     uint32_t mt[WH__MT_WORDS];
+    /* A checkpoint of an unfinished run (meta.json "checkpoint", record.npy). */
+    bool has_run;
+    char run_command[16];    /* the command that wrote it: "simulate" or "fit" */
+    uint64_t run_done;       /* samples (or steps) of the run done so far */
+    uint64_t run_total;      /* samples the whole run asks for */
+    bool run_converged;      /* simulate: the error reached --eps ... */
+    uint64_t run_convergence; /* ... after this many samples of the run */
+    wh__matrix run_record;   /* rows the run has recorded so far; may be empty */
 } wh__state;
 
 bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out);

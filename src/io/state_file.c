@@ -19,6 +19,26 @@
 
 #define FORMAT_NAME "whiten-state"
 
+static void add_count(cJSON *o, const char *key, uint64_t value)
+{
+    char count[24];
+    snprintf(count, sizeof count, "%llu", (unsigned long long)value);
+    cJSON_AddStringToObject(o, key, count);
+}
+
+/* Where an interrupted run stood, so that --resume can finish it bit for bit. */
+static void add_checkpoint(cJSON *o, const wh__state *s)
+{
+    cJSON *c = cJSON_AddObjectToObject(o, "checkpoint");
+    if (c == NULL)
+        return;
+    cJSON_AddStringToObject(c, "command", s->run_command);
+    add_count(c, "done", s->run_done);
+    add_count(c, "total", s->run_total);
+    if (s->run_converged)
+        add_count(c, "convergence", s->run_convergence);
+}
+
 static cJSON *meta_json(const wh__state *s, const char *creator)
 {
     cJSON *o = cJSON_CreateObject();
@@ -41,11 +61,13 @@ static cJSON *meta_json(const wh__state *s, const char *creator)
         snprintf(count, sizeof count, "%llu", (unsigned long long)s->source_samples);
         cJSON_AddStringToObject(o, "source_samples", count);
     }
+    if (s->has_run)
+        add_checkpoint(o, s);
     return o;
 }
 
 /* Each array as NPY into its own buffer, with its entry name. */
-static bool encode_arrays(const wh__state *s, wh__buf bufs[4], const char *names[4], size_t *count)
+static bool encode_arrays(const wh__state *s, wh__buf bufs[5], const char *names[5], size_t *count)
 {
     double words[WH__MT_WORDS];
     for (size_t i = 0; i < WH__MT_WORDS; i++)
@@ -66,24 +88,28 @@ static bool encode_arrays(const wh__state *s, wh__buf bufs[4], const char *names
         names[*count] = "source_mt19937.npy";
         ok = wh__npy_encode(&mt, 8, 1, &bufs[(*count)++]);
     }
+    if (ok && s->has_run && s->run_record.rows > 0) {
+        names[*count] = "record.npy";
+        ok = wh__npy_encode(&s->run_record, 8, 2, &bufs[(*count)++]);
+    }
     return ok;
 }
 
 bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out)
 {
-    wh__buf arrays[4] = {{0}};
-    const char *names[4];
+    wh__buf arrays[5] = {{0}};
+    const char *names[5];
     size_t count = 0;
     cJSON *meta = meta_json(s, creator);
     char *text = meta != NULL ? cJSON_Print(meta) : NULL;
     bool ok = text != NULL && encode_arrays(s, arrays, names, &count);
     if (ok) {
-        wh__zip_entry e[5] = {{"meta.json", (const unsigned char *)text, strlen(text)}};
+        wh__zip_entry e[6] = {{"meta.json", (const unsigned char *)text, strlen(text)}};
         for (size_t i = 0; i < count; i++)
             e[i + 1] = (wh__zip_entry){names[i], arrays[i].data, arrays[i].len};
         ok = wh__zip_encode(e, count + 1, out);
     }
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 5; i++)
         wh__buf_free(&arrays[i]);
     cJSON_free(text);
     cJSON_Delete(meta);
@@ -142,6 +168,23 @@ static bool check_format(const cJSON *o, wh__io_error *err)
     return true;
 }
 
+static bool parse_checkpoint(const cJSON *c, wh__state *s, wh__io_error *err)
+{
+    const char *command = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "command"));
+    if (command == NULL || strlen(command) >= sizeof s->run_command)
+        return wh__io_fail(err, "meta.json: \"checkpoint\" needs a \"command\"");
+    strcpy(s->run_command, command);
+    if (!get_count(c, "done", &s->run_done, err) || !get_count(c, "total", &s->run_total, err))
+        return false;
+    if (s->run_done > s->run_total)
+        return wh__io_fail(err, "meta.json: checkpoint \"done\" exceeds \"total\"");
+    s->run_converged = cJSON_GetObjectItemCaseSensitive(c, "convergence") != NULL;
+    if (s->run_converged && !get_count(c, "convergence", &s->run_convergence, err))
+        return false;
+    s->has_run = true;
+    return true;
+}
+
 static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
 {
     if (!check_format(o, err))
@@ -163,7 +206,10 @@ static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
     if (!parse_solver(o, s, err))
         return false;
     s->has_source = cJSON_GetObjectItemCaseSensitive(o, "source_samples") != NULL;
-    return !s->has_source || get_count(o, "source_samples", &s->source_samples, err);
+    if (s->has_source && !get_count(o, "source_samples", &s->source_samples, err))
+        return false;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "checkpoint");
+    return c == NULL || parse_checkpoint(c, s, err);
 }
 
 static bool read_meta(const unsigned char *b, size_t len, wh__state *s, wh__io_error *err)
@@ -231,6 +277,19 @@ static bool read_solver_state(const unsigned char *b, size_t len, wh__state *s, 
     return true;
 }
 
+/* Optional: a checkpoint taken before anything was recorded has none. */
+static bool read_record(const unsigned char *b, size_t len, wh__state *s, wh__io_error *err)
+{
+    const unsigned char *data;
+    size_t data_len;
+    wh__io_error inner = {0};
+    if (!wh__zip_find(b, len, "record.npy", &data, &data_len, &inner))
+        return true;
+    if (!wh__npy_decode(data, data_len, &s->run_record, NULL, &inner))
+        return wh__io_fail(err, "record.npy: %s", inner.message);
+    return true;
+}
+
 bool wh__state_decode(const unsigned char *bytes, size_t len, wh__state *s, wh__io_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -242,6 +301,8 @@ bool wh__state_decode(const unsigned char *bytes, size_t len, wh__state *s, wh__
         ok = read_solver_state(bytes, len, s, err);
     if (ok && s->has_source)
         ok = read_source(bytes, len, s, err);
+    if (ok && s->has_run)
+        ok = read_record(bytes, len, s, err);
     if (!ok)
         wh__state_free(s);
     return ok;
@@ -252,4 +313,5 @@ void wh__state_free(wh__state *s)
     wh__matrix_free(&s->M);
     wh__matrix_free(&s->W);
     wh__matrix_free(&s->solver_state);
+    wh__matrix_free(&s->run_record);
 }

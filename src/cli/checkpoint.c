@@ -1,0 +1,57 @@
+/*
+ * checkpoint.c: when to write a checkpoint, and the signal flag.
+ *
+ * The handler does the only thing that is safe in a signal handler: it stores
+ * the signal number in a volatile sig_atomic_t. Writing the checkpoint (malloc,
+ * zip encoding, file I/O) happens in the learning loop, between two samples,
+ * where the network's state is consistent.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli/checkpoint.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "cli/progress.h"
+
+static volatile sig_atomic_t caught = 0;
+
+static void on_signal(int signo)
+{
+    caught = signo;
+}
+
+void wh__checkpoint_start(wh__checkpoint *c)
+{
+    c->last = wh__now();
+    if (c->path == NULL)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int wh__checkpoint_signal(void)
+{
+    return (int)caught;
+}
+
+bool wh__checkpoint_due(wh__checkpoint *c, uint64_t done)
+{
+    if (c->path == NULL || done == 0)
+        return false;
+    /* Reading the clock costs about as much as a small sample: look every 256. */
+    const bool due = (c->every > 0 && done % c->every == 0) ||
+                     (c->seconds > 0.0 && done % 256 == 0 && wh__now() - c->last >= c->seconds);
+    if (due)
+        c->last = wh__now();
+    return due;
+}
+
+int wh__checkpoint_exit_status(int signo)
+{
+    return 128 + signo;
+}

@@ -1,0 +1,205 @@
+/*
+ * condition.c: eigenvalues of the data's C = X^T X / T before learning, named
+ * causes of singularity, and the noise that implements --ridge.
+ */
+#include "cli/condition.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <lapacke.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+/* What is wrong with the channels, as text for the diagnosis. */
+typedef struct findings {
+    char text[512];
+    size_t len;
+} findings;
+
+static void note(findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(findings *f, const char *fmt, ...)
+{
+    if (f->len + 96 >= sizeof f->text)
+        return; /* enough named; the eigenvalues say the rest */
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(f->text + f->len, sizeof f->text - f->len, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        f->len += (size_t)w;
+}
+
+/* C = X^T X / T, upper triangle, by BLAS (a diagnosis needs no fixed summation order). */
+static double *second_moment(const wh__matrix *X)
+{
+    const size_t n = X->cols;
+    if (X->rows > INT_MAX || n > INT_MAX)
+        return NULL;
+    double *C = calloc(n * n, sizeof *C);
+    if (C != NULL)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)X->rows,
+                    1.0 / (double)X->rows, X->data, (int)n, 0.0, C, (int)n);
+    return C;
+}
+
+/* Channels that never change: all zeros (C singular) or a constant offset (not centred). */
+static void constant_channels(const wh__matrix *X, findings *f)
+{
+    for (size_t j = 0; j < X->cols; j++) {
+        const double v = X->data[j];
+        size_t r = 1;
+        while (r < X->rows && X->data[r * X->cols + j] == v)
+            r++;
+        if (r < X->rows)
+            continue;
+        if (v == 0.0)
+            note(f, "; channel %zu is all zeros", j + 1);
+        else
+            note(f, "; channel %zu is constant (%g)", j + 1, v);
+    }
+}
+
+/* Pairs with C_ij^2 = C_ii C_jj: x_j = c x_i on every sample (Cauchy-Schwarz with equality). */
+static void proportional_channels(const double *C, size_t n, findings *f)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            const double cii = C[i * n + i], cjj = C[j * n + j], cij = C[i * n + j];
+            if (cii <= 0.0 || cjj <= 0.0 || cij * cij < (1.0 - 1e-12) * cii * cjj)
+                continue;
+            const double c = cij / cii;
+            if (fabs(c - 1.0) <= 1e-12)
+                note(f, "; channels %zu and %zu are equal", i + 1, j + 1);
+            else
+                note(f, "; channels %zu and %zu are proportional (factor %.4g)", i + 1, j + 1, c);
+        }
+}
+
+/* Eigenvalues of C, ascending, in w (n); false if LAPACK fails. C is overwritten. */
+static bool eigenvalues(double *C, size_t n, double *w)
+{
+    return LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', (lapack_int)n, C, (lapack_int)n, w) == 0;
+}
+
+static void refuse(const char *command, const char *path, double lo, double hi, size_t rank,
+                   size_t n, double eta, const findings *f)
+{
+    /* Enough to lift the smallest eigenvalue to 1e-6 of the largest and above eta^2, the
+     * smallest eigenvalue at which a step of size eta stays stable (sqrt(lambda) > eta). */
+    const double suggest = fmax(hi * 1e-6, eta * eta);
+    const bool singular = lo <= hi * (double)n * DBL_EPSILON;
+    fprintf(stderr,
+            "whiten %s: %s: the data's second-moment matrix C = X^T X / T is %s: eigenvalues "
+            "%.3g to %.3g (%s%zu of %zu, condition number %.3g)%s. A network cannot whiten a "
+            "direction with (almost) no variance: M would lose positive definiteness. Remove "
+            "or fix those channels, or give --ridge EPS to whiten C + EPS I (e.g. --ridge "
+            "%.2g)\n",
+            command, path, singular ? "singular" : "nearly singular", fmax(lo, 0.0), hi,
+            "numerical rank ", rank, n, lo > 0.0 ? hi / lo : (double)INFINITY, f->text, suggest);
+}
+
+static void warn(const char *command, const char *path, double lo, double hi, double eta,
+                 const findings *f)
+{
+    fprintf(stderr,
+            "whiten %s: %s: warning: the data's C = X^T X / T is ill-conditioned: eigenvalues "
+            "%.3g to %.3g (condition number %.3g)%s; learning is stiff (a stable --eta is "
+            "at most about sqrt(lambda_min) = %.2g%s); --ridge EPS whitens C + EPS I instead\n",
+            command, path, lo, hi, hi / lo, f->text, sqrt(lo),
+            eta > sqrt(lo) ? ", and this --eta is larger" : "");
+}
+
+static int judge(const char *command, const char *path, const double *w, size_t n,
+                 double ridge, double eta, bool quiet, const findings *f)
+{
+    const double lo = w[0], hi = w[n - 1];
+    size_t rank = 0;
+    for (size_t i = 0; i < n; i++)
+        rank += w[i] > hi * (double)n * DBL_EPSILON;
+    const bool bad = !(hi > 0.0) || !(lo * WH__COND_REFUSE >= hi);
+    if (ridge > 0.0) {
+        if (!quiet)
+            fprintf(stderr,
+                    "whiten %s: %s: --ridge %g: whitening C + %g I (eigenvalues %.3g to %.3g, "
+                    "condition number %.3g), adding independent N(0, %g) noise to each sample\n",
+                    command, path, ridge, ridge, lo + ridge, hi + ridge,
+                    (hi + ridge) / (lo + ridge), ridge);
+        return WH__EXIT_OK;
+    }
+    if (bad) {
+        refuse(command, path, lo, hi, rank, n, eta, f);
+        return WH__EXIT_FAILURE;
+    }
+    if (lo * WH__COND_WARN < hi)
+        warn(command, path, lo, hi, eta, f);
+    else if (f->len > 0)
+        fprintf(stderr,
+                "whiten %s: %s: warning: %s; the network whitens X^T X / T, so a constant "
+                "offset counts as signal: centre the data if that is not meant\n",
+                command, path, f->text + 2);
+    return WH__EXIT_OK;
+}
+
+int wh__cli_diagnose_data(const char *command, const char *path, const wh__matrix *X,
+                          double ridge, double eta, bool quiet)
+{
+    const size_t n = X->cols;
+    /* An eigendecomposition costs n^3: beyond a few thousand channels it would take longer
+     * than many learning runs, so large data go undiagnosed (learning still reports). */
+    if (n > WH__DIAGNOSE_MAX_N)
+        return WH__EXIT_OK;
+    double *C = second_moment(X);
+    double *w = C != NULL ? malloc(n * sizeof *w) : NULL;
+    if (w == NULL || !eigenvalues(C, n, w)) {
+        /* Too large to diagnose here: learning will report what goes wrong. */
+        free(C);
+        free(w);
+        return WH__EXIT_OK;
+    }
+    findings f = {{0}, 0};
+    constant_channels(X, &f);
+    double *C2 = second_moment(X);
+    if (C2 != NULL)
+        proportional_channels(C2, n, &f);
+    free(C2);
+    const int rc = judge(command, path, w, n, ridge, eta, quiet, &f);
+    free(C);
+    free(w);
+    return rc;
+}
+
+/* splitmix64: a counter-based stream, so that sample `index`'s noise needs no saved state. */
+static uint64_t mix(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15u;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* A uniform in (0, 1) from the top 53 bits. */
+static double uniform(uint64_t bits)
+{
+    return ((double)(bits >> 11) + 0.5) * 0x1.0p-53;
+}
+
+void wh__cli_ridge_noise(double *x, size_t n, double ridge, uint64_t seed, uint64_t index)
+{
+    const double sd = sqrt(ridge), two_pi = 6.283185307179586;
+    const uint64_t base = mix(seed ^ mix(index));
+    for (size_t j = 0; j < n; j += 2) {
+        /* Box-Muller: two independent standard normals per pair of uniforms. */
+        const double r = sqrt(-2.0 * log(uniform(mix(base + 2 * j)))),
+                     a = two_pi * uniform(mix(base + 2 * j + 1));
+        x[j] += sd * r * cos(a);
+        if (j + 1 < n)
+            x[j + 1] += sd * r * sin(a);
+    }
+}

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Checkpoints of issue 7, end to end: a `simulate` killed with SIGKILL at a
+# random moment and resumed from its last checkpoint ends with the same state
+# file and the same metrics file, byte for byte, as a run never interrupted;
+# SIGTERM and SIGINT write a last checkpoint and exit 143 and 130; `fit` does
+# the same over a data file; a checkpoint of other options is refused.
+# usage: checkpoint.sh WHITEN_EXECUTABLE
+set -u
+whiten=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+# Long enough (about 0.5 s plain, several under ASan) to be killed mid-run.
+sim=(simulate --n 6 --spectrum 0.1:10 --rotate --eta 2e-3 --samples 1000000 --every 5000
+     --seed 11 --quiet)
+"$whiten" "${sim[@]}" --out full.csv --save-state full.npz || fail "uninterrupted simulate"
+
+# A random moment after the first checkpoint exists; the delay is printed so a
+# failure can be replayed.
+wait_for() {
+    for _ in $(seq 1 2000); do [ -s "$1" ] && return 0; sleep 0.01; done
+    return 1
+}
+delay=$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", r / 65535 * 0.4 }')
+echo "SIGKILL $delay s after the first checkpoint"
+"$whiten" "${sim[@]}" --out part.csv --save-state part.npz --checkpoint ck.npz \
+    --checkpoint-every 50000 &
+pid=$!
+wait_for ck.npz || fail "no checkpoint appeared"
+sleep "$delay"
+kill -KILL $pid 2>/dev/null
+wait $pid
+status=$?
+if [ -e part.csv ]; then
+    echo "the run finished before the kill (status $status); resuming its last checkpoint anyway"
+    rm -f part.csv part.npz
+fi
+done_at=$(unzip -p ck.npz meta.json | grep -o '"done":[^,]*' | tr -dc 0-9)
+echo "resuming at sample $done_at of 1000000"
+"$whiten" "${sim[@]}" --out part.csv --save-state part.npz --checkpoint ck.npz \
+    --checkpoint-every 50000 --resume ck.npz || fail "resume after SIGKILL"
+if cmp -s full.csv part.csv && cmp -s full.npz part.npz; then
+    pass "SIGKILL at sample ~$done_at, resumed: metrics and state byte-identical"
+else
+    fail "SIGKILL + resume differs from the uninterrupted run"
+fi
+
+# SIGTERM (143) and SIGINT (130): a last checkpoint at the sample reached.
+for sig in TERM:143 INT:130; do
+    name=${sig%:*} want=${sig#*:}
+    rm -f sig.npz sig.csv sig_state.npz
+    "$whiten" "${sim[@]}" --out sig.csv --save-state sig_state.npz --checkpoint sig.npz &
+    pid=$!
+    sleep 0.3
+    kill -$name $pid
+    wait $pid
+    status=$?
+    if [ "$status" = 0 ]; then
+        echo "skip: the run ended before SIG$name arrived"
+        continue
+    fi
+    [ "$status" = "$want" ] || fail "SIG$name: exit $status, want $want"
+    [ -e sig.csv ] && fail "SIG$name: the metrics file was written for an unfinished run"
+    unzip -p sig.npz meta.json | grep -q '"command":.*"simulate"' ||
+        fail "SIG$name: no final checkpoint"
+    "$whiten" "${sim[@]}" --out sig.csv --save-state sig_state.npz --resume sig.npz ||
+        fail "SIG$name: resume"
+    cmp -s full.csv sig.csv && cmp -s full.npz sig_state.npz &&
+        pass "SIG$name: exit $want, final checkpoint, resume byte-identical"
+    cmp -s full.csv sig.csv || fail "SIG$name: resumed metrics differ"
+done
+
+# fit: SIGTERM after the first periodic checkpoint, then --resume, gives the
+# state file of an uninterrupted fit.
+awk 'BEGIN { srand(5); for (i = 0; i < 20000; i++)
+    printf "%.6f,%.6f,%.6f,%.6f\n", rand() - 0.5, 2 * (rand() - 0.5), rand() - 0.5 + 0.3 * (rand() - 0.5), 4 * (rand() - 0.5) }' > X.csv
+fit=(fit --data X.csv --passes 20 --eta 1e-3 --quiet)
+"$whiten" "${fit[@]}" --state fit_full.npz || fail "uninterrupted fit"
+"$whiten" "${fit[@]}" --state fit_part.npz --checkpoint fck.npz --checkpoint-every 20000 &
+pid=$!
+wait_for fck.npz
+kill -TERM $pid 2>/dev/null
+wait $pid
+status=$?
+if [ "$status" = 143 ]; then
+    "$whiten" "${fit[@]}" --state fit_part.npz --resume fck.npz || fail "fit --resume"
+    cmp -s fit_full.npz fit_part.npz && pass "fit: SIGTERM 143, resume byte-identical" ||
+        fail "fit: resumed state differs"
+else
+    [ "$status" = 0 ] && echo "skip: the fit ended before SIGTERM" || fail "fit SIGTERM: exit $status"
+fi
+
+# A checkpoint resumed with a different --samples is refused, not misread.
+"$whiten" "${sim[@]/1000000/999999}" --resume ck.npz 2>err.txt
+status=$?
+[ "$status" = 2 ] && grep -q "resume it with the options" err.txt &&
+    pass "checkpoint with other --samples refused" ||
+    fail "other --samples: exit $status: $(cat err.txt)"
+
+echo "$failures failure(s)"
+[ "$failures" = 0 ]

@@ -1,0 +1,82 @@
+#!/bin/bash
+# Robust numerics of issue 7, end to end: singular and ill-conditioned data
+# get a diagnosis naming the channels (exit 1), --ridge proceeds, divergence
+# names its cure, impossible sizes are refused before allocation, and the same
+# seed gives the same bytes across runs and BLAS thread counts.
+# usage: robust.sh WHITEN_EXECUTABLE
+set -u
+whiten=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+# expect STATUS NEEDLE NAME -- COMMAND...: exit status and a phrase on stderr.
+expect() {
+    local want=$1 needle=$2 name=$3
+    shift 4
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" = "$want" ] && grep -qF -- "$needle" err.txt; then
+        pass "$name"
+    else
+        fail "$name: exit $got (want $want); stderr: $(cat err.txt)"
+    fi
+}
+
+# Columns: a, b, an all-zero channel, c, and b again (channels 2 and 5 equal).
+awk 'BEGIN { srand(1); for (i = 0; i < 2000; i++) { a = rand() - .5; b = rand() - .5; c = rand() - .5;
+    printf "%.9f,%.9f,0,%.9f,%.9f\n", a, b, c, b } }' > dup.csv
+# Third channel 1e-5 (condition ~1e10) or 1e-7 (~1e14) of the others.
+for s in 1e-5:c10 1e-7:c14; do
+    awk -v s=${s%:*} 'BEGIN { srand(2); for (i = 0; i < 2000; i++)
+        printf "%.9f,%.9f,%.9g\n", rand() - .5, rand() - .5, s * (rand() - .5) }' > ${s#*:}.csv
+done
+awk 'BEGIN { srand(3); for (i = 0; i < 2000; i++) printf "%.9f,%.9f,5\n", rand() - .5, rand() - .5 }' > const.csv
+awk 'BEGIN { srand(4); for (i = 0; i < 2000; i++) printf "%.9f,%.9f\n", 3 * (rand() - .5), rand() - .5 }' > ok.csv
+
+fit=(fit --state s.npz --eta 1e-3 --quiet)
+expect 1 "channel 3 is all zeros; channels 2 and 5 are equal" "rank-deficient data refused" -- \
+    "$whiten" "${fit[@]}" --data dup.csv
+expect 1 "is singular" "simulate --data: rank-deficient data refused" -- \
+    "$whiten" simulate --data dup.csv --samples 100 --quiet
+expect 1 "nearly singular" "condition number 1e14 refused" -- "$whiten" "${fit[@]}" --data c14.csv
+expect 0 "ill-conditioned" "condition number 1e10 warned, learning proceeds" -- \
+    "$whiten" "${fit[@]}" --data c10.csv
+expect 0 "channel 3 is constant (5)" "constant non-zero channel warned" -- \
+    "$whiten" "${fit[@]}" --data const.csv
+expect 0 "whitening C + 0.0001 I" "--ridge proceeds on rank-deficient data" -- \
+    "$whiten" fit --state r.npz --eta 1e-3 --passes 3 --ridge 1e-4 --data dup.csv
+expect 0 "whitening C + 0.0001 I" "simulate --data --ridge proceeds" -- \
+    "$whiten" simulate --data dup.csv --ridge 1e-4 --samples 2000 --every 500 --out r1.csv
+"$whiten" simulate --data dup.csv --ridge 1e-4 --samples 2000 --every 500 --out r2.csv --quiet 2>/dev/null
+cmp -s r1.csv r2.csv && pass "--ridge noise is reproducible" || fail "--ridge noise differs between runs"
+expect 2 "expected a number" "negative --ridge refused" -- "$whiten" "${fit[@]}" --data ok.csv --ridge -1
+
+# Divergence: a large eta on a wide spectrum loses positive definiteness.
+expect 1 "smaller eta or a larger initial scale" "divergence names its cure" -- \
+    "$whiten" simulate --net direct --solver exact --eigenvalues 0.01,100 --eta 0.9 --samples 2000 --quiet
+
+# Sizes: refused before any allocation, with the reason.
+head -c 320000 /dev/zero > big.f64
+expect 1 "GB of memory; this machine has" "a network larger than memory refused" -- \
+    "$whiten" fit --data big.f64 --n 40000 --state s.npz --quiet
+expect 2 "out of range" "k beyond LAPACK's 32-bit sizes refused" -- \
+    "$whiten" fit --data ok.csv --k 1000000 --state s.npz --quiet
+expect 2 "expected a whole number" "--n 100000 --k 100000 refused" -- \
+    "$whiten" simulate --n 100000 --k 100000
+expect 1 "out of memory" "--samples 1e12 --every 1: table refused" -- \
+    env ASAN_OPTIONS=allocator_may_return_null=1 "$whiten" simulate --n 3 --samples 1000000000000 --every 1 --quiet
+
+# Determinism: same seed, same bytes, whatever the BLAS thread count.
+sim=(simulate --n 8 --spectrum 0.1:10 --rotate --seed 9 --samples 20000 --every 1000 --quiet)
+OPENBLAS_NUM_THREADS=1 "$whiten" "${sim[@]}" --out d1.csv --save-state d1.npz
+OPENBLAS_NUM_THREADS=1 "$whiten" "${sim[@]}" --out d2.csv --save-state d2.npz
+OPENBLAS_NUM_THREADS=2 "$whiten" "${sim[@]}" --out d3.csv --save-state d3.npz
+cmp -s d1.csv d2.csv && cmp -s d1.npz d2.npz && cmp -s d1.csv d3.csv && cmp -s d1.npz d3.npz &&
+    pass "same seed: identical bytes across runs and thread counts" || fail "simulate not deterministic"
+
+echo "$failures failure(s)"
+[ "$failures" = 0 ]
