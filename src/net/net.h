@@ -42,6 +42,10 @@ wh_status wh__net_init_synapses(wh_net *net, const wh_init *init);
 /* Outputs y (and z) for input x into net->y, net->z. src/net/neural.c. */
 wh_status wh__net_respond(wh_net *net, const double *x, size_t *iterations);
 
+/* Copy the last outputs net->y (and net->z for interneurons) to y and z, each NULL if
+ * not wanted. src/net/network.c. */
+void wh__net_copy_outputs(const wh_net *net, double *y, double *z);
+
 /* Candidate synapses after the online update with net->y, net->z. src/net/plasticity.c. */
 void wh__net_propose_online(wh_net *net);
 

@@ -161,6 +161,14 @@ static wh_status exact_step(wh_net *net, const double *x, size_t *iterations)
     return wh__net_accept(net);
 }
 
+void wh__net_copy_outputs(const wh_net *net, double *y, double *z)
+{
+    if (y != NULL)
+        memcpy(y, net->y, net->n * sizeof *y);
+    if (z != NULL && net->kind == WH_NET_INTERNEURON)
+        memcpy(z, net->z, net->k * sizeof *z);
+}
+
 wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_step_info *info)
 {
     begin_step(net, info);
@@ -173,10 +181,7 @@ wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_ste
         info->iterations = iterations;
     if (st != WH_OK)
         return st;
-    if (y != NULL)
-        memcpy(y, net->y, net->n * sizeof *y);
-    if (z != NULL && net->kind == WH_NET_INTERNEURON)
-        memcpy(z, net->z, net->k * sizeof *z);
+    wh__net_copy_outputs(net, y, z);
     return WH_OK;
 }
 

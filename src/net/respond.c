@@ -23,9 +23,6 @@ wh_status wh_net_respond(wh_net *net, const double *x, double *y, double *z, wh_
         info->iterations = iterations;
     if (st != WH_OK)
         return st;
-    if (y != NULL)
-        memcpy(y, net->y, net->n * sizeof *y);
-    if (z != NULL && net->kind == WH_NET_INTERNEURON)
-        memcpy(z, net->z, net->k * sizeof *z);
+    wh__net_copy_outputs(net, y, z);
     return WH_OK;
 }
