@@ -8,6 +8,7 @@
  * suite runs the same comparison on 2 x 10^4 samples.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,166 @@ Test(fast, direct_divergence_is_reported_and_the_state_kept)
     wh_net_free(net);
 }
 
+/* One learn_block case: its network against the exact path stepping sample by sample. */
+typedef struct block_case {
+    size_t n, k;
+    double eta;
+    size_t refresh; /* of the blocked network; 0 = default */
+    long samples;
+    bool want_z;
+    double tol;
+} block_case;
+
+static wh_net *interneuron_net(const block_case *c, wh_solver solver, size_t refresh)
+{
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = WH_NET_INTERNEURON;
+    o.n = c->n;
+    o.k = c->k;
+    o.eta = c->eta;
+    o.init.kind = WH_INIT_ROTATED;
+    o.init.alpha = 2.385;
+    o.init.seed = 29;
+    double spread[128];
+    for (size_t i = 0; i < c->n; i++)
+        spread[i] = 0.5 + (double)i / (double)c->n;
+    o.init.spread = spread;
+    o.solver = solver;
+    o.refresh = refresh;
+    wh_net *net = NULL;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    return net;
+}
+
+/* Feed the stream in chunks of ragged sizes (1, 2, 3, 5, 8, ... up to 200) so that
+ * blocks start and stop everywhere, including across refreshes and calls. */
+static void block_equals_exact(const block_case *c)
+{
+    const size_t n = c->n, k = c->k;
+    double *C = wh_test_covariance(n, 0.1, 10.0, 31);
+    wh_source *src = make_source(C, n, 32);
+    wh_net *ref = interneuron_net(c, WH_SOLVER_EXACT, 0);
+    wh_net *blk = interneuron_net(c, WH_SOLVER_FAST, c->refresh);
+    enum { MAXC = 200 };
+    double *X = malloc(MAXC * n * sizeof *X), *Y = malloc(MAXC * n * sizeof *Y);
+    double *Z = malloc(MAXC * k * sizeof *Z), *y = malloc(n * sizeof *y), *z = malloc(k * sizeof *z);
+    double worst_y = 0.0, worst_z = 0.0;
+    size_t a = 1, b = 2;
+    for (long t = 0; t < c->samples;) {
+        const size_t count = (size_t)fmin((double)a, (double)(c->samples - t));
+        for (size_t i = 0; i < count; i++)
+            wh_source_next(src, X + i * n, NULL);
+        wh_step_info info;
+        assert_status(wh_net_learn_block(blk, count, X, n, Y, n, c->want_z ? Z : NULL, k, &info),
+                      WH_OK);
+        cr_assert_eq(info.sample, (uint64_t)t);
+        for (size_t i = 0; i < count; i++) {
+            cr_assert_eq(wh_net_step(ref, X + i * n, y, z, NULL), WH_OK, "eta %g: exact path failed at %ld", c->eta, t + (long)i);
+            worst_y = fmax(worst_y, wh_test_rel_diff(1, n, Y + i * n, n, y, n));
+            if (c->want_z)
+                worst_z = fmax(worst_z, wh_test_rel_diff(1, k, Z + i * k, k, z, k));
+        }
+        t += (long)count;
+        const size_t next = a + b;
+        a = b;
+        b = next > MAXC ? 1 : next;
+    }
+    cr_assert_eq(wh_net_samples(blk), (uint64_t)c->samples);
+    const double dm = wh_test_rel_diff(n, n, wh_net_lateral(blk), n, wh_net_lateral(ref), n);
+    const double dw = wh_test_rel_diff(n, k, wh_net_weights(blk), k, wh_net_weights(ref), k);
+    cr_assert_leq(dm, c->tol, "n %zu k %zu eta %g: relative difference of M %g (tolerance %g)",
+                  n, k, c->eta, dm, c->tol);
+    cr_assert_leq(dw, c->tol, "n %zu k %zu eta %g: relative difference of W %g (tolerance %g)",
+                  n, k, c->eta, dw, c->tol);
+    cr_assert_leq(worst_y, 1e2 * c->tol, "largest relative difference of y: %g", worst_y);
+    cr_assert_leq(worst_z, 1e2 * c->tol, "largest relative difference of z: %g", worst_z);
+    cr_assert_leq(wh_test_asymmetry(n, wh_net_lateral(blk)), 0.0);
+    free(X);
+    free(Y);
+    free(Z);
+    free(y);
+    free(z);
+    free(C);
+    wh_source_free(src);
+    wh_net_free(ref);
+    wh_net_free(blk);
+}
+
+Test(block, interneuron_blocks_equal_the_exact_online_path)
+{
+    /* n >= 40: below it learn_block takes the per-sample path (fast_block.c). */
+    static const block_case cases[] = {
+        {48, 96, 1e-3, 0, 12000, false, 1e-10},  /* the common case: blocks of 16 */
+        {41, 41, 5e-3, 50, 3000, true, 1e-10},   /* k = n, refreshes inside chunks */
+        {44, 67, 0.05, 0, 100, true, 1e-10},     /* blocks capped at 6 samples by rho (at this
+                                                    eta rounding grows ~10x per 100 samples on
+                                                    every path: a short run) */
+        {3, 6, 0.01, 1, 500, true, 1e-12},       /* n < 40, refresh = 1: every sample exact */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        block_equals_exact(&cases[i]);
+}
+
+/* The direct network's, the exact solver's, and the fast interneuron path's where no block
+ * fits (eta > 0.16: see block_length in fast_block.c) learn_block is wh_net_step, bit for bit. */
+Test(block, other_paths_are_the_step_loop_bit_for_bit)
+{
+    const size_t n = 6;
+    double *C = wh_test_covariance(n, 0.2, 5.0, 33);
+    wh_source *src = make_source(C, n, 34);
+    const struct {
+        wh_net_kind kind;
+        wh_solver solver;
+        double eta;
+    } paths[] = {{WH_NET_DIRECT, WH_SOLVER_EXACT, 0.02},
+                 {WH_NET_DIRECT, WH_SOLVER_FAST, 0.02},
+                 {WH_NET_INTERNEURON, WH_SOLVER_EXACT, 0.02},
+                 {WH_NET_INTERNEURON, WH_SOLVER_FAST, 0.3}};
+    double X[70 * 6], Y[70 * 6], y[6];
+    for (int i = 0; i < 70; i++)
+        wh_source_next(src, X + i * 6, NULL);
+    for (size_t p = 0; p < sizeof paths / sizeof *paths; p++) {
+        wh_net *a = solver_net(paths[p].kind, n, paths[p].eta, paths[p].solver, 0, 1.4);
+        wh_net *b = solver_net(paths[p].kind, n, paths[p].eta, paths[p].solver, 0, 1.4);
+        assert_status(wh_net_learn_block(a, 70, X, n, Y, n, NULL, 0, NULL), WH_OK);
+        for (int i = 0; i < 70; i++) {
+            assert_status(wh_net_step(b, X + i * 6, y, NULL, NULL), WH_OK);
+            cr_assert(memcmp(y, Y + i * 6, sizeof y) == 0, "path %zu: y of sample %d differs", p,
+                      i);
+        }
+        cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(b), n * n * sizeof(double)) == 0);
+        wh_net_free(a);
+        wh_net_free(b);
+    }
+    free(C);
+    wh_source_free(src);
+}
+
+/* Bad calls are refused; a non-finite row names its sample and nothing is learned. */
+Test(block, refusals_name_the_sample_and_learn_nothing)
+{
+    const size_t n = 4;
+    wh_net *net = solver_net(WH_NET_INTERNEURON, n, 0.01, WH_SOLVER_FAST, 0, 1.2);
+    double X[10 * 4], Y[10 * 4], Z[10 * 8], M0[16];
+    for (int i = 0; i < 40; i++)
+        X[i] = sin(2.385 * i);
+    assert_status(wh_net_learn_block(net, 3, X, n, Y, n, NULL, 0, NULL), WH_OK);
+    memcpy(M0, wh_net_lateral(net), sizeof M0);
+    X[6 * 4 + 2] = NAN;
+    wh_step_info info;
+    assert_status(wh_net_learn_block(net, 10, X, n, Y, n, Z, 8, &info), WH_ENONFINITE);
+    cr_assert_eq(info.sample, 3 + 6, "info.sample %llu", (unsigned long long)info.sample);
+    cr_assert_eq(wh_net_samples(net), 3);
+    cr_assert(memcmp(M0, wh_net_lateral(net), sizeof M0) == 0, "a refused block changed M");
+    assert_status(wh_net_learn_block(net, 0, X, n, Y, n, NULL, 0, NULL), WH_EINVAL);
+    assert_status(wh_net_learn_block(net, 2, X, n - 1, Y, n, NULL, 0, NULL), WH_EINVAL);
+    assert_status(wh_net_learn_block(net, 2, X, n, NULL, n, NULL, 0, NULL), WH_EINVAL);
+    assert_status(wh_net_learn_block(net, 2, X, n, Y, n, Z, 7, NULL), WH_EINVAL);
+    assert_status(wh_net_learn_block(NULL, 2, X, n, Y, n, NULL, 0, &info), WH_EINVAL);
+    wh_net_free(net);
+}
+
 /* A block of one sample is one online step. */
 Test(minibatch, a_block_of_one_is_an_online_step)
 {
@@ -280,6 +441,14 @@ static void slow_check(wh_net_kind kind)
     if (getenv("WH_TEST_SLOW") == NULL)
         cr_skip_test("set WH_TEST_SLOW=1 (meson test --suite slow)");
     fast_equals_exact(kind, 64, 1000000, 0, 1e-10);
+}
+
+Test(slow, interneuron_blocks_equal_the_exact_path_after_a_million_samples, .timeout = 1200)
+{
+    if (getenv("WH_TEST_SLOW") == NULL)
+        cr_skip_test("set WH_TEST_SLOW=1 (meson test --suite slow)");
+    const block_case c = {64, 128, 1e-3, 0, 1000000, false, 1e-10};
+    block_equals_exact(&c);
 }
 
 Test(slow, interneurons_equal_the_exact_path_after_a_million_samples, .timeout = 1200)

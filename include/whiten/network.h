@@ -209,6 +209,30 @@ WH_API wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc,
                                       wh_step_info *info);
 
 /*
+ * Learn from a block of `count` samples (rows of X, count x n, leading
+ * dimension ldx): the SAME online algorithm as count calls of wh_net_step(),
+ * sample after sample, equal to them up to rounding, only organised for
+ * speed. Y (count x n, leading dimension ldy) receives every output y and is
+ * required; Z (count x k, leading dimension ldz >= k) receives the
+ * interneuron activities z = W^T y, or is NULL (ignored for the direct
+ * network). For the interneuron network with the fast solver, up to 64
+ * samples at a time are processed with one pass over P = M^{-1} per sample
+ * and matrix-matrix (BLAS-3) products at the block's end (src/net/fast_block.c);
+ * passing Z = NULL saves an O(nk) product per sample. For every other network
+ * and solver it is a loop of wh_net_step().
+ * Statuses: WH_EINVAL (NULL, count = 0, a leading dimension too small),
+ * WH_ENONFINITE (a row of X has a NaN or infinity: nothing is learned and
+ * info->sample names that row's sample), and those of wh_net_step(): on
+ * WH_ENOCONV or WH_EDIVERGED the samples before the failing one are learned,
+ * their outputs written, and info->sample names the failing sample.
+ * info->iterations sums the simulated neural dynamics' iterations.
+ * Allocates nothing.
+ */
+WH_API wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t ldx,
+                                    double *Y, size_t ldy, double *Z, size_t ldz,
+                                    wh_step_info *info);
+
+/*
  * Minibatch learning: a DIFFERENT algorithm from count calls of wh_net_step().
  * M is held fixed over the block of `count` samples (rows of X, count x n,
  * leading dimension ldx): Y = X M^{-1} by one Cholesky factorisation and a

@@ -27,7 +27,7 @@
 #include "whiten.h"
 
 #define BENCH_MAX_N 5
-#define BENCH_PATHS 5
+#define BENCH_PATHS 6
 #define BENCH_BLOCK 64
 
 typedef struct bench_options {
@@ -46,19 +46,27 @@ typedef struct path_result {
     double flops, bytes, fraction;
 } path_result;
 
+/* How a path is fed: one wh_net_step per sample, wh_net_learn_block (the same online
+ * algorithm) or wh_net_step_block (the minibatch algorithm) per BENCH_BLOCK samples. */
+typedef enum feed { FEED_STEP, FEED_LEARN_BLOCK, FEED_MINIBATCH } feed;
+
 typedef struct path {
     const char *name;
     wh_net_kind kind;
     wh_solver solver;
-    bool block;
+    feed feed;
 } path;
 
+/* Rows of paths[], in order. */
+enum { P_IEXACT, P_IFAST, P_IBLOCK, P_DEXACT, P_DCG, P_DMINI };
+
 static const path paths[BENCH_PATHS] = {
-    {"interneuron-exact", WH_NET_INTERNEURON, WH_SOLVER_EXACT, false},
-    {"interneuron-fast", WH_NET_INTERNEURON, WH_SOLVER_FAST, false},
-    {"direct-exact", WH_NET_DIRECT, WH_SOLVER_EXACT, false},
-    {"direct-fast-cg", WH_NET_DIRECT, WH_SOLVER_FAST, false},
-    {"direct-minibatch", WH_NET_DIRECT, WH_SOLVER_EXACT, true},
+    {"interneuron-exact", WH_NET_INTERNEURON, WH_SOLVER_EXACT, FEED_STEP},
+    {"interneuron-fast", WH_NET_INTERNEURON, WH_SOLVER_FAST, FEED_STEP},
+    {"interneuron-block", WH_NET_INTERNEURON, WH_SOLVER_FAST, FEED_LEARN_BLOCK},
+    {"direct-exact", WH_NET_DIRECT, WH_SOLVER_EXACT, FEED_STEP},
+    {"direct-fast-cg", WH_NET_DIRECT, WH_SOLVER_FAST, FEED_STEP},
+    {"direct-minibatch", WH_NET_DIRECT, WH_SOLVER_EXACT, FEED_MINIBATCH},
 };
 
 static double clock_of(clockid_t id)
@@ -94,14 +102,16 @@ static wh_status run_path(const path *p, size_t n, size_t count, const double *X
     wh_status st = make_net(p, n, eta, net);
     double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID), w0 = clock_of(CLOCK_MONOTONIC);
     size_t total_iters = 0;
-    for (size_t i = 0; st == WH_OK && i < count; i += p->block ? BENCH_BLOCK : 1) {
+    const size_t stride = p->feed == FEED_STEP ? 1 : BENCH_BLOCK;
+    for (size_t i = 0; st == WH_OK && i < count; i += stride) {
         wh_step_info info = {0};
-        if (p->block) {
-            const size_t b = count - i < BENCH_BLOCK ? count - i : BENCH_BLOCK;
+        const size_t b = count - i < stride ? count - i : stride;
+        if (p->feed == FEED_MINIBATCH)
             st = wh_net_step_block(*net, b, X + i * n, n, Y, n, &info);
-        } else {
+        else if (p->feed == FEED_LEARN_BLOCK)
+            st = wh_net_learn_block(*net, b, X + i * n, n, Y, n, NULL, 0, &info);
+        else
             st = wh_net_step(*net, X + i * n, Y, NULL, &info);
-        }
         total_iters += info.iterations;
     }
     *cpu = clock_of(CLOCK_THREAD_CPUTIME_ID) - t0;
@@ -113,27 +123,33 @@ static wh_status run_path(const path *p, size_t n, size_t count, const double *X
 /* Model of the work per sample of each path (flops, bytes of matrix traffic). */
 static void work_model(size_t pi, size_t nn, double iters, double *flops, double *bytes)
 {
-    const double n = (double)nn, k = 2.0 * n, n2 = n * n, n3 = n2 * n;
+    const double n = (double)nn, k = 2.0 * n, n2 = n * n, n3 = n2 * n, m = BENCH_BLOCK;
     switch (pi) {
-    case 0: /* 2 trsv, gemv, scale + ger, syrk W W^T, Cholesky; copies */
+    case P_IEXACT: /* 2 trsv, gemv, scale + ger, syrk W W^T, Cholesky; copies */
         *flops = 2 * n2 + 5 * n * k + n2 * k + n3 / 3;
         *bytes = 8 * (n2 + 5 * n * k + 4 * n2);
         break;
-    case 1: /* 2 symv + syr2 on a triangle, gemv, scale + axpy on W; refresh every 1000 */
+    case P_IFAST: /* 2 symv + syr2 on a triangle, gemv, scale + axpy on W; refresh every 1000 */
         *flops = 6 * n2 + 5 * n * k + (n2 * k + n3) / WH_REFRESH_INTERNEURON;
         *bytes = 8 * (2 * n2 + 3 * n * k);
         break;
-    case 2: /* 2 trsv, copy, syr, mirror, copy, Cholesky */
+    case P_IBLOCK: /* symv; 4 gemv over V (2j x n, mean j = m/2); per block symm, S V,
+                      syr2k (rank 2m), 2 gemm + trmm on W; refresh every 1000 */
+        *flops = 2 * n2 + 8 * m * n + 2 * n2 + 8 * m * n + 2 * n2 + 4 * n * k + m * k +
+                 (n2 * k + n3) / WH_REFRESH_INTERNEURON;
+        *bytes = 8 * (n2 / 2 + 4 * m * n + (1.5 * n2 + 4 * n * k + 4 * m * n) / m);
+        break;
+    case P_DEXACT: /* 2 trsv, copy, syr, mirror, copy, Cholesky */
         *flops = 3 * n2 + n3 / 3;
         *bytes = 8 * (7 * n2);
         break;
-    case 3: /* CG: (1 symv + 2 trsv) per iteration + 2 solves + 1 symv; syr; refresh every 8 */
+    case P_DCG: /* CG: (1 symv + 2 trsv) per iteration + 2 solves + 1 symv; syr; refresh every 8 */
         *flops = (4 * iters + 6) * n2 + n2 + n3 / 3 / WH_REFRESH_DIRECT;
         *bytes = 8 * ((1.5 * iters + 2.5) * n2 + n2 + 7 * n2 / WH_REFRESH_DIRECT);
         break;
     default: /* two triangular solves and a syrk per sample, Cholesky per block */
-        *flops = 3 * n2 + (n3 / 3 + 2 * n2) / BENCH_BLOCK;
-        *bytes = 8 * (n2 + 6 * n2 / BENCH_BLOCK);
+        *flops = 3 * n2 + (n3 / 3 + 2 * n2) / m;
+        *bytes = 8 * (n2 + 6 * n2 / m);
         break;
     }
 }
@@ -234,7 +250,7 @@ static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
             if (st == WH_OK) {
                 const double *M = wh_net_lateral(net);
                 double *ref = exact_M[paths[pi].kind == WH_NET_DIRECT ? 1 : 0];
-                if (paths[pi].solver == WH_SOLVER_EXACT && !paths[pi].block)
+                if (paths[pi].solver == WH_SOLVER_EXACT && paths[pi].feed != FEED_MINIBATCH)
                     memcpy(ref, M, n * n * sizeof *ref);
                 r->diff = rel_diff(n, M, ref);
             }
@@ -267,7 +283,7 @@ static void print_table(const bench_table *t)
     printf("\nrel.diff M: against the exact path of the same network (the minibatch row is a\n"
            "different algorithm, so its difference is not rounding). direct-fast-cg iterations:");
     for (size_t i = 0; i < t->count; i++)
-        printf(" n=%zu %.1f", t->n[i], t->r[i][3].iterations);
+        printf(" n=%zu %.1f", t->n[i], t->r[i][P_DCG].iterations);
     printf("\n");
 }
 
@@ -292,7 +308,7 @@ static int print_json(const bench_table *t, const bench_options *o)
             cJSON_AddNumberToObject(row, "bytes_per_sample", r->bytes);
             cJSON_AddNumberToObject(row, "dgemv_bytes_per_s", t->bandwidth[i]);
             cJSON_AddNumberToObject(row, "fraction_of_ceiling", r->fraction);
-            if (p == 3)
+            if (p == P_DCG)
                 cJSON_AddNumberToObject(row, "cg_iterations", r->iterations);
             cJSON_AddItemToArray(rows, row);
         }
@@ -315,8 +331,8 @@ static int plot_rates(const bench_table *t, const char *base)
         x[i] = (double)t->n[i];
         for (size_t p = 0; p < BENCH_PATHS; p++)
             y[p][i] = t->r[i][p].rate;
-        g2[i] = t->r[mid][1].rate * pow(x[i] / x[mid], -2.0);
-        g3[i] = t->r[mid][0].rate * pow(x[i] / x[mid], -3.0);
+        g2[i] = t->r[mid][P_IBLOCK].rate * pow(x[i] / x[mid], -2.0);
+        g3[i] = t->r[mid][P_IEXACT].rate * pow(x[i] / x[mid], -3.0);
     }
     wh__series s[BENCH_PATHS + 2];
     for (size_t p = 0; p < BENCH_PATHS; p++)
@@ -338,7 +354,7 @@ static int plot_rates(const bench_table *t, const char *base)
 
 static const wh__command_help bench_help = {
     "bench",
-    "Time every learning path (interneurons exact/fast, direct exact/fast/minibatch) at\n"
+    "Time every learning path (interneurons exact/fast/block, direct exact/fast/minibatch) at\n"
     "n = 4, 16, 64, 256, 1024 (k = 2n) on pre-generated data, against this machine's limits.",
     "Prints a table (or --json): samples/s, relative difference of the final M from the\n"
     "exact path, modelled flops and bytes per sample, and the fraction of the ceiling they\n"

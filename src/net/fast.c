@@ -20,9 +20,11 @@ wh_status wh__fast_new(wh_net *net)
     for (size_t i = 0; i < sizeof vectors / sizeof *vectors; i++)
         if ((*vectors[i] = wh__alloc(net->n, sizeof(double))) == NULL)
             return WH_ENOMEM;
-    if (net->kind == WH_NET_INTERNEURON && (f->P = wh__alloc(nn, sizeof(double))) == NULL)
+    if (net->kind != WH_NET_INTERNEURON)
+        return WH_OK;
+    if ((f->P = wh__alloc(nn, sizeof(double))) == NULL)
         return WH_ENOMEM;
-    return WH_OK;
+    return wh__block_new(net);
 }
 
 void wh__fast_free(wh__fast *f)
@@ -32,6 +34,7 @@ void wh__fast_free(wh__fast *f)
     double *buffers[] = {f->P, f->u, f->v, f->r, f->d, f->q, f->s};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
+    wh__block_free(f->block);
     wh__free(f);
 }
 

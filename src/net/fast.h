@@ -40,6 +40,25 @@
 /* Scale of P beyond which it is folded back into Phat (keeps p far from overflow). */
 #define WH__FAST_RESCALE 0x1p64
 
+/* Most samples one block of wh_net_learn_block() holds (fast_block.c). */
+#define WH__BLOCK_MAX 64
+
+/*
+ * Workspace of the blocked interneuron path (fast_block.c). Within a block
+ * of m samples that starts from P0 = p Phat and W0,
+ *   P_j = rho_j (P0 + V^T S V),   W_j = a^j (I + Y^T T Y) W0,   a = 1 - eta,
+ * where V holds y_i (row 2i) and P0 y_i (row 2i+1) of the samples so far,
+ * so Y is V with leading dimension 2n.
+ */
+typedef struct wh__block {
+    double *G;  /* 2 WH__BLOCK_MAX x n: P0 x_j of the block's inputs; at its end, S V */
+    double *V;  /* 2 WH__BLOCK_MAX x n: the basis, y_i and P0 y_i interleaved */
+    double *S;  /* 2 WH__BLOCK_MAX square: coefficients of P's correction */
+    double *T;  /* WH__BLOCK_MAX square, lower triangular: coefficients of W's */
+    double *YW; /* WH__BLOCK_MAX x k: Y W0, then T Y W0 */
+    double *a, *b, *r; /* 2 WH__BLOCK_MAX: V x, S V x; WH__BLOCK_MAX: Y y, then T^T Y y */
+} wh__block;
+
 typedef struct wh__fast wh__fast;
 
 struct wh__fast {
@@ -50,6 +69,7 @@ struct wh__fast {
     size_t since;  /* fast (non-exact) steps since M and L were last consistent */
     bool stale;    /* P (or L) does not belong to the current synapses */
     bool lateral_stale; /* net->M lags: interneurons W W^T, direct its upper triangle */
+    wh__block *block;   /* interneurons: workspace of wh_net_learn_block() */
 };
 
 /* Allocate the fast state for net->kind; WH_ENOMEM, WH_EOVERFLOW. src/net/fast.c. */
@@ -77,5 +97,11 @@ wh_status wh__fast_interneuron_step(wh_net *net, const double *x);
 wh_status wh__fast_direct_refactor(wh_net *net);
 wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iterations);
 wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations);
+
+/* The blocked interneuron path. src/net/fast_block.c. */
+wh_status wh__block_new(wh_net *net);
+void wh__block_free(wh__block *b);
+wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X, size_t ldx,
+                                     double *Y, size_t ldy, double *Z, size_t ldz, size_t *done);
 
 #endif

@@ -185,6 +185,48 @@ wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_ste
     return WH_OK;
 }
 
+/* The first row of X (count x n) with a NaN or infinity, or count if none. */
+static size_t first_nonfinite(size_t count, size_t n, const double *X, size_t ldx)
+{
+    size_t i = 0;
+    while (i < count && wh__finite(1, n, X + i * ldx, ldx))
+        i++;
+    return i;
+}
+
+wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                             size_t ldy, double *Z, size_t ldz, wh_step_info *info)
+{
+    if (info != NULL)
+        *info = (wh_step_info){net != NULL ? net->samples : 0, 0};
+    if (net == NULL || X == NULL || Y == NULL || count == 0 || ldx < net->n || ldy < net->n ||
+        (Z != NULL && net->kind == WH_NET_INTERNEURON && ldz < net->k))
+        return WH_EINVAL;
+    const size_t bad = first_nonfinite(count, net->n, X, ldx);
+    if (bad < count) {
+        if (info != NULL)
+            info->sample = net->samples + bad;
+        return WH_ENONFINITE;
+    }
+    if (net->kind == WH_NET_DIRECT)
+        Z = NULL;
+    wh_status st = WH_OK;
+    if (net->fast != NULL && net->kind == WH_NET_INTERNEURON) {
+        size_t done;
+        st = wh__fast_interneuron_learn(net, count, X, ldx, Y, ldy, Z, ldz, &done);
+    } else {
+        for (size_t i = 0; i < count && st == WH_OK; i++) {
+            wh_step_info one;
+            st = wh_net_step(net, X + i * ldx, Y + i * ldy, Z != NULL ? Z + i * ldz : NULL, &one);
+            if (info != NULL)
+                info->iterations += one.iterations;
+        }
+    }
+    if (info != NULL && st != WH_OK)
+        info->sample = net->samples;
+    return st;
+}
+
 wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step_info *info)
 {
     begin_step(net, info);
