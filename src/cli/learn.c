@@ -57,42 +57,74 @@ static int checkpoint(const char *command, const wh_net *net, wh__checkpoint *c,
     return wh__checkpoint_exit_status(signo);
 }
 
-/* Row r of X, or a noisy copy of it in x under --ridge (noise indexed by the network's count). */
-static const double *input(const wh_net *net, const wh__matrix *X, size_t r,
-                           const wh__cli_fit_run *run, double *x)
+/* Samples fit hands wh_net_learn_block() at most at once. */
+#define CHUNK 64
+
+/*
+ * Where the chunk that starts at sample i of the run ends: at the next
+ * multiple of CHUNK, of the checkpoint period, at the end of the pass or of
+ * the run. All are functions of the run's own sample index, never of where a
+ * run was resumed, and checkpoints and signals are honoured only there, so a
+ * resumed run learns in exactly the blocks an uninterrupted one does and ends
+ * bit for bit the same.
+ */
+static uint64_t chunk_end(uint64_t i, uint64_t total, size_t rows, const wh__checkpoint *c)
 {
-    const double *row = X->data + r * X->cols;
+    uint64_t end = (i / CHUNK + 1) * CHUNK;
+    const uint64_t pass_end = (i / rows + 1) * rows;
+    end = pass_end < end ? pass_end : end;
+    if (c->path != NULL && c->every > 0) {
+        const uint64_t due = (i / c->every + 1) * c->every;
+        end = due < end ? due : end;
+    }
+    return end < total ? end : total;
+}
+
+/* Rows r .. r + count of X, or under --ridge noisy copies of them in buf (the noise of
+ * each indexed by its sample's count in the network). */
+static const double *chunk_input(const wh_net *net, const wh__matrix *X, size_t r, size_t count,
+                                 const wh__cli_fit_run *run, double *buf)
+{
+    const double *rows = X->data + r * X->cols;
     if (run->ridge == 0.0)
-        return row;
-    memcpy(x, row, X->cols * sizeof *x);
-    wh__cli_ridge_noise(x, X->cols, run->ridge, run->seed, wh_net_samples(net));
-    return x;
+        return rows;
+    memcpy(buf, rows, count * X->cols * sizeof *buf);
+    for (size_t j = 0; j < count; j++)
+        wh__cli_ridge_noise(buf + j * X->cols, X->cols, run->ridge, run->seed,
+                            wh_net_samples(net) + j);
+    return buf;
 }
 
 int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
                      const wh__cli_fit_run *run)
 {
     const uint64_t total = (uint64_t)X->rows * run->passes;
+    const size_t n = X->cols;
     wh__checkpoint clock = run->checkpoint;
     wh__progress bar;
-    double *x = malloc(X->cols * sizeof *x);
-    if (x == NULL)
+    double *buf = malloc(2 * CHUNK * n * sizeof *buf);
+    if (buf == NULL)
         return wh__cli_fail(command, "buffers", WH_ENOMEM);
     wh__progress_start(&bar, total, run->quiet);
     wh__checkpoint_start(&clock);
     int rc = WH__EXIT_OK;
-    for (uint64_t i = run->start; i < total && rc == WH__EXIT_OK; i++) {
+    for (uint64_t i = run->start; i < total && rc == WH__EXIT_OK;) {
         if (clock.path != NULL &&
             (rc = checkpoint(command, net, &clock, i, run->start, total)) != WH__EXIT_OK)
             break;
-        const size_t r = (size_t)(i % X->rows);
-        wh_status st = wh_net_step(net, input(net, X, r, run, x), NULL, NULL, NULL);
+        const size_t r = (size_t)(i % X->rows), count = (size_t)(chunk_end(i, total, X->rows,
+                                                                            &clock) - i);
+        const uint64_t before = wh_net_samples(net);
+        wh_step_info info;
+        wh_status st = wh_net_learn_block(net, count, chunk_input(net, X, r, count, run, buf), n,
+                                          buf + CHUNK * n, n, NULL, 0, &info);
         if (st != WH_OK)
-            rc = report(command, st, r, (size_t)(i / X->rows));
-        wh__progress_update(&bar, i + 1);
+            rc = report(command, st, r + (size_t)(info.sample - before), (size_t)(i / X->rows));
+        i += count;
+        wh__progress_update(&bar, i);
     }
     wh__progress_finish(&bar);
-    free(x);
+    free(buf);
     return rc;
 }
 

@@ -22,8 +22,10 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
 /*
  * Learn from the rows of X, passes times, from sample `start` of that run on
  * (0, or where a resumed checkpoint stopped), with --ridge noise if asked,
- * writing checkpoints as run->checkpoint asks (path NULL: none). Stopped by SIGINT/SIGTERM it writes a last checkpoint
- * and returns 128 + the signal number. For `whiten fit`.
+ * writing checkpoints as run->checkpoint asks (path NULL: none). Stopped by SIGINT/SIGTERM
+ * it writes a last checkpoint and returns 128 + the signal number. For `whiten fit`. The
+ * rows go to wh_net_learn_block() in chunks of up to 64 samples (the same online algorithm,
+ * blocked for speed); checkpoints and signals are honoured between chunks.
  */
 typedef struct wh__cli_fit_run {
     size_t passes;
