@@ -24,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "plot/plot.h"
+#include "repro/repro.h"
 #include "whiten.h"
 
 #define BENCH_MAX_N 5
@@ -206,12 +207,20 @@ static double measure_dgemv(double bytes)
     return best;
 }
 
+/* The two-thread sweep (measure_sweep). */
+typedef struct sweep_result {
+    double seconds[2]; /* wall time on 1 and on 2 threads */
+    double speedup;
+    size_t failures;   /* runs whose network failed (must be 0) */
+} sweep_result;
+
 typedef struct bench_table {
     size_t count;
     size_t n[BENCH_MAX_N], samples[BENCH_MAX_N];
     double bandwidth[BENCH_MAX_N];
     double dgemm;
     path_result r[BENCH_MAX_N][BENCH_PATHS];
+    sweep_result sweep;
 } bench_table;
 
 static void fill_data(size_t n, size_t count, uint64_t seed, double *X)
@@ -226,6 +235,45 @@ static void fill_data(size_t n, size_t count, uint64_t seed, double *X)
         }
         X[i] = u * sqrt(3.0) * (1.0 + 2.0 * (double)(i % n) / (double)n);
     }
+}
+
+/* A sweep as `whiten reproduce` runs one: independent online runs through
+ * wh__parallel_for, one BLAS thread each, timed by the wall clock. */
+#define SWEEP_RUNS 8
+#define SWEEP_N 32
+#define SWEEP_SAMPLES 40000
+
+typedef struct sweep_job {
+    const double *X;  /* SWEEP_SAMPLES x SWEEP_N, shared and read-only */
+    wh_status st[SWEEP_RUNS];
+} sweep_job;
+
+static void sweep_run(size_t i, void *ctx)
+{
+    sweep_job *job = ctx;
+    const path p = {"", WH_NET_INTERNEURON, WH_SOLVER_FAST, FEED_STEP};
+    wh_net *net = NULL;
+    job->st[i] = make_net(&p, SWEEP_N, 1e-3 * (1.0 + 0.1 * (double)i), &net);
+    for (size_t t = 0; job->st[i] == WH_OK && t < SWEEP_SAMPLES; t++)
+        job->st[i] = wh_net_step(net, job->X + t * SWEEP_N, NULL, NULL, NULL);
+    wh_net_free(net);
+}
+
+static wh_status measure_sweep(uint64_t seed, sweep_result *r)
+{
+    static double X[SWEEP_SAMPLES * SWEEP_N];
+    fill_data(SWEEP_N, SWEEP_SAMPLES, seed, X);
+    sweep_job job = {.X = X};
+    r->failures = 0;
+    for (size_t threads = 1; threads <= 2; threads++) {
+        const double t0 = clock_of(CLOCK_MONOTONIC);
+        wh__parallel_for(SWEEP_RUNS, threads, sweep_run, &job);
+        r->seconds[threads - 1] = clock_of(CLOCK_MONOTONIC) - t0;
+        for (size_t i = 0; i < SWEEP_RUNS; i++)
+            r->failures += job.st[i] != WH_OK;
+    }
+    r->speedup = r->seconds[0] / r->seconds[1];
+    return r->failures == 0 ? WH_OK : WH_EDIVERGED;
 }
 
 static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
@@ -284,7 +332,10 @@ static void print_table(const bench_table *t)
            "different algorithm, so its difference is not rounding). direct-fast-cg iterations:");
     for (size_t i = 0; i < t->count; i++)
         printf(" n=%zu %.1f", t->n[i], t->r[i][P_DCG].iterations);
-    printf("\n");
+    printf("\n\nsweep: %d independent runs (interneurons, n = %d, %d samples each) by wall\n"
+           "clock: %.2f s on 1 thread, %.2f s on 2 threads, speed-up %.2fx\n",
+           SWEEP_RUNS, SWEEP_N, SWEEP_SAMPLES, t->sweep.seconds[0], t->sweep.seconds[1],
+           t->sweep.speedup);
 }
 
 static int print_json(const bench_table *t, const bench_options *o)
@@ -293,6 +344,13 @@ static int print_json(const bench_table *t, const bench_options *o)
     cJSON_AddNumberToObject(root, "dgemm_flops_per_s", t->dgemm);
     cJSON_AddNumberToObject(root, "eta", o->eta);
     cJSON_AddNumberToObject(root, "repeat", (double)o->repeat);
+    cJSON *sweep = cJSON_AddObjectToObject(root, "sweep");
+    cJSON_AddNumberToObject(sweep, "runs", SWEEP_RUNS);
+    cJSON_AddNumberToObject(sweep, "n", SWEEP_N);
+    cJSON_AddNumberToObject(sweep, "samples_per_run", SWEEP_SAMPLES);
+    cJSON_AddNumberToObject(sweep, "seconds_1_thread", t->sweep.seconds[0]);
+    cJSON_AddNumberToObject(sweep, "seconds_2_threads", t->sweep.seconds[1]);
+    cJSON_AddNumberToObject(sweep, "speedup", t->sweep.speedup);
     for (size_t i = 0; i < t->count; i++)
         for (size_t p = 0; p < BENCH_PATHS; p++) {
             const path_result *r = &t->r[i][p];
@@ -359,7 +417,10 @@ static const wh__command_help bench_help = {
     "Prints a table (or --json): samples/s, relative difference of the final M from the\n"
     "exact path, modelled flops and bytes per sample, and the fraction of the ceiling they\n"
     "imply from a dgemm rate and a dgemv bandwidth measured now. Runs one BLAS thread.\n"
-    "Writes a log-log plot of samples/s against n (--plot BASE: BASE.png and BASE.svg).",
+    "Writes a log-log plot of samples/s against n (--plot BASE: BASE.png and BASE.svg).\n"
+    "Last, a sweep of 8 independent runs as `whiten reproduce` runs them, on 1 and on 2\n"
+    "threads (wall clock): the speed-up from parallelism across runs. Compare with a\n"
+    "NumPy loop on this machine: benchmarks/numpy_reference.py and benchmarks/ratios.py.",
     "whiten bench --quick --plot bench",
 };
 
@@ -394,6 +455,8 @@ int wh__cmd_bench(int argc, char **argv)
         t.bandwidth[i] = measure_dgemv(8.0 * (3.0 * n * n));
         st = bench_n(&o, &t, i);
     }
+    if (st == WH_OK)
+        st = measure_sweep(o.seed, &t.sweep);
     if (st != WH_OK) {
         fprintf(stderr, "whiten bench: %s (%s)\n", wh_status_message(st), wh_status_name(st));
         return WH__EXIT_FAILURE;
