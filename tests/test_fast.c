@@ -267,7 +267,8 @@ static void block_equals_exact(const block_case *c)
     wh_net *blk = interneuron_net(c, WH_SOLVER_FAST, c->refresh);
     enum { MAXC = 200 };
     double *X = malloc(MAXC * n * sizeof *X), *Y = malloc(MAXC * n * sizeof *Y);
-    double *Z = malloc(MAXC * k * sizeof *Z), *y = malloc(n * sizeof *y), *z = malloc(k * sizeof *z);
+    double *Z = malloc(MAXC * k * sizeof *Z), *y = malloc(n * sizeof *y),
+           *z = malloc(k * sizeof *z);
     double worst_y = 0.0, worst_z = 0.0;
     size_t a = 1, b = 2;
     for (long t = 0; t < c->samples;) {
@@ -279,7 +280,8 @@ static void block_equals_exact(const block_case *c)
                       WH_OK);
         cr_assert_eq(info.sample, (uint64_t)t);
         for (size_t i = 0; i < count; i++) {
-            cr_assert_eq(wh_net_step(ref, X + i * n, y, z, NULL), WH_OK, "eta %g: exact path failed at %ld", c->eta, t + (long)i);
+            cr_assert_eq(wh_net_step(ref, X + i * n, y, z, NULL), WH_OK,
+                         "eta %g: exact path failed at %ld", c->eta, t + (long)i);
             worst_y = fmax(worst_y, wh_test_rel_diff(1, n, Y + i * n, n, y, n));
             if (c->want_z)
                 worst_z = fmax(worst_z, wh_test_rel_diff(1, k, Z + i * k, k, z, k));
@@ -292,10 +294,10 @@ static void block_equals_exact(const block_case *c)
     cr_assert_eq(wh_net_samples(blk), (uint64_t)c->samples);
     const double dm = wh_test_rel_diff(n, n, wh_net_lateral(blk), n, wh_net_lateral(ref), n);
     const double dw = wh_test_rel_diff(n, k, wh_net_weights(blk), k, wh_net_weights(ref), k);
-    cr_assert_leq(dm, c->tol, "n %zu k %zu eta %g: relative difference of M %g (tolerance %g)",
-                  n, k, c->eta, dm, c->tol);
-    cr_assert_leq(dw, c->tol, "n %zu k %zu eta %g: relative difference of W %g (tolerance %g)",
-                  n, k, c->eta, dw, c->tol);
+    cr_assert_leq(dm, c->tol, "n %zu k %zu eta %g: relative difference of M %g (tolerance %g)", n,
+                  k, c->eta, dm, c->tol);
+    cr_assert_leq(dw, c->tol, "n %zu k %zu eta %g: relative difference of W %g (tolerance %g)", n,
+                  k, c->eta, dw, c->tol);
     cr_assert_leq(worst_y, 1e2 * c->tol, "largest relative difference of y: %g", worst_y);
     cr_assert_leq(worst_z, 1e2 * c->tol, "largest relative difference of z: %g", worst_z);
     cr_assert_leq(wh_test_asymmetry(n, wh_net_lateral(blk)), 0.0);
@@ -314,12 +316,12 @@ Test(block, interneuron_blocks_equal_the_exact_online_path)
 {
     /* n >= 40: below it learn_block takes the per-sample path (fast_block.c). */
     static const block_case cases[] = {
-        {48, 96, 1e-3, 0, 12000, false, 1e-10},  /* the common case: blocks of 16 */
-        {41, 41, 5e-3, 50, 3000, true, 1e-10},   /* k = n, refreshes inside chunks */
-        {44, 67, 0.05, 0, 100, true, 1e-10},     /* blocks capped at 6 samples by rho (at this
-                                                    eta rounding grows ~10x per 100 samples on
-                                                    every path: a short run) */
-        {3, 6, 0.01, 1, 500, true, 1e-12},       /* n < 40, refresh = 1: every sample exact */
+        {48, 96, 1e-3, 0, 12000, false, 1e-10}, /* the common case: blocks of 16 */
+        {41, 41, 5e-3, 50, 3000, true, 1e-10},  /* k = n, refreshes inside chunks */
+        {44, 67, 0.05, 0, 100, true, 1e-10},    /* blocks capped at 6 samples by rho (at this
+                                                   eta rounding grows ~10x per 100 samples on
+                                                   every path: a short run) */
+        {3, 6, 0.01, 1, 500, true, 1e-12},      /* n < 40, refresh = 1: every sample exact */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         block_equals_exact(&cases[i]);

@@ -211,7 +211,7 @@ static double measure_dgemv(double bytes)
 typedef struct sweep_result {
     double seconds[2]; /* wall time on 1 and on 2 threads */
     double speedup;
-    size_t failures;   /* runs whose network failed (must be 0) */
+    size_t failures; /* runs whose network failed (must be 0) */
 } sweep_result;
 
 typedef struct bench_table {
@@ -239,12 +239,12 @@ static void fill_data(size_t n, size_t count, uint64_t seed, double *X)
 
 /* A sweep as `whiten reproduce` runs one: independent online runs through
  * wh__parallel_for, one BLAS thread each, timed by the wall clock. */
-#define SWEEP_RUNS 8
-#define SWEEP_N 32
+#define SWEEP_RUNS    8
+#define SWEEP_N       32
 #define SWEEP_SAMPLES 40000
 
 typedef struct sweep_job {
-    const double *X;  /* SWEEP_SAMPLES x SWEEP_N, shared and read-only */
+    const double *X; /* SWEEP_SAMPLES x SWEEP_N, shared and read-only */
     wh_status st[SWEEP_RUNS];
 } sweep_job;
 

@@ -112,8 +112,8 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
         if (clock.path != NULL &&
             (rc = checkpoint(command, net, &clock, i, run->start, total)) != WH__EXIT_OK)
             break;
-        const size_t r = (size_t)(i % X->rows), count = (size_t)(chunk_end(i, total, X->rows,
-                                                                            &clock) - i);
+        const size_t r = (size_t)(i % X->rows),
+                     count = (size_t)(chunk_end(i, total, X->rows, &clock) - i);
         const uint64_t before = wh_net_samples(net);
         wh_step_info info;
         wh_status st = wh_net_learn_block(net, count, chunk_input(net, X, r, count, run, buf), n,

@@ -51,11 +51,11 @@
  * so Y is V with leading dimension 2n.
  */
 typedef struct wh__block {
-    double *G;  /* 2 WH__BLOCK_MAX x n: P0 x_j of the block's inputs; at its end, S V */
-    double *V;  /* 2 WH__BLOCK_MAX x n: the basis, y_i and P0 y_i interleaved */
-    double *S;  /* 2 WH__BLOCK_MAX square: coefficients of P's correction */
-    double *T;  /* WH__BLOCK_MAX square, lower triangular: coefficients of W's */
-    double *YW; /* WH__BLOCK_MAX x k: Y W0, then T Y W0 */
+    double *G;         /* 2 WH__BLOCK_MAX x n: P0 x_j of the block's inputs; at its end, S V */
+    double *V;         /* 2 WH__BLOCK_MAX x n: the basis, y_i and P0 y_i interleaved */
+    double *S;         /* 2 WH__BLOCK_MAX square: coefficients of P's correction */
+    double *T;         /* WH__BLOCK_MAX square, lower triangular: coefficients of W's */
+    double *YW;        /* WH__BLOCK_MAX x k: Y W0, then T Y W0 */
     double *a, *b, *r; /* 2 WH__BLOCK_MAX: V x, S V x; WH__BLOCK_MAX: Y y, then T^T Y y */
 } wh__block;
 

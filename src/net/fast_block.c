@@ -54,8 +54,8 @@ wh_status wh__block_new(wh_net *net)
     const struct {
         double **p;
         size_t count;
-    } buffers[] = {{&b->G, vn},    {&b->V, vn},    {&b->S, LDS * LDS}, {&b->T, m * m},
-                   {&b->YW, yk},   {&b->a, 2 * m}, {&b->b, 2 * m},     {&b->r, m}};
+    } buffers[] = {{&b->G, vn},  {&b->V, vn},    {&b->S, LDS * LDS}, {&b->T, m * m},
+                   {&b->YW, yk}, {&b->a, 2 * m}, {&b->b, 2 * m},     {&b->r, m}};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         if ((*buffers[i].p = wh__alloc(buffers[i].count, sizeof(double))) == NULL)
             return WH_ENOMEM;
@@ -144,8 +144,8 @@ static void update_product(wh__block *b, size_t j, double eta)
     for (size_t i = 0; i < j; i++)
         b->r[i] = b->a[2 * i];
     if (j > 0)
-        cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, bi(j), b->T,
-                    WH__BLOCK_MAX, b->r, 1);
+        cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, bi(j), b->T, WH__BLOCK_MAX,
+                    b->r, 1);
     for (size_t i = 0; i < j; i++)
         b->T[j * WH__BLOCK_MAX + i] = g * b->r[i];
     b->T[j * WH__BLOCK_MAX + j] = g;
@@ -159,8 +159,8 @@ static void interneuron_output(const wh_net *net, size_t j, const double *y, dou
     double *v = net->fast->v;
     memcpy(v, y, n * sizeof *v);
     if (j > 0)
-        cblas_dgemv(CblasRowMajor, CblasTrans, bi(j), bi(n), 1.0, b->V, bi(2 * n), b->r, 1, 1.0,
-                    v, 1);
+        cblas_dgemv(CblasRowMajor, CblasTrans, bi(j), bi(n), 1.0, b->V, bi(2 * n), b->r, 1, 1.0, v,
+                    1);
     cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(net->k), pow(1.0 - net->eta, (double)j),
                 net->W, bi(net->k), v, 1, 0.0, z, 1);
 }
@@ -205,8 +205,8 @@ static bool propose_weights(wh_net *net, size_t m)
     const double am = pow(1.0 - net->eta, (double)m);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(m), bi(k), bi(n), 1.0, b->V,
                 bi(2 * n), net->W, bi(k), 0.0, b->YW, bi(k));
-    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(k),
-                1.0, b->T, WH__BLOCK_MAX, b->YW, bi(k));
+    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(k), 1.0,
+                b->T, WH__BLOCK_MAX, b->YW, bi(k));
     wh__copy(n, k, net->W, k, net->W_next, k);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bi(n), bi(k), bi(m), am, b->V, bi(2 * n),
                 b->YW, bi(k), am, net->W_next, bi(k));
@@ -221,8 +221,8 @@ static void commit_inverse(wh_net *net, size_t m, double rho)
     const size_t n = net->n, w = 2 * m;
     cblas_dsymm(CblasRowMajor, CblasLeft, CblasLower, bi(w), bi(n), 1.0, b->S, LDS, b->V, bi(n),
                 0.0, b->G, bi(n));
-    cblas_dsyr2k(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(w), 0.5 / f->p, b->V, bi(n),
-                 b->G, bi(n), 1.0, f->P, bi(n));
+    cblas_dsyr2k(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(w), 0.5 / f->p, b->V, bi(n), b->G,
+                 bi(n), 1.0, f->P, bi(n));
     f->p *= rho;
     if (f->p > WH__FAST_RESCALE) {
         for (size_t i = 0; i < n; i++)
@@ -252,15 +252,15 @@ static bool commit(wh_net *net, size_t m, double rho)
  * when a sample's check failed (that sample and those after it are left), 0
  * also when the block's W would not be finite (nothing learned).
  */
-static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, double *Y,
-                        size_t ldy, double *Z, size_t ldz)
+static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, double *Y, size_t ldy,
+                        double *Z, size_t ldz)
 {
     wh__fast *f = net->fast;
     wh__block *b = f->block;
     const size_t n = net->n;
     const double grow = 1.0 / ((1.0 - net->eta) * (1.0 - net->eta));
-    cblas_dsymm(CblasRowMajor, CblasRight, CblasLower, bi(m), bi(n), f->p, f->P, bi(n), X,
-                bi(ldx), 0.0, b->G, bi(n));
+    cblas_dsymm(CblasRowMajor, CblasRight, CblasLower, bi(m), bi(n), f->p, f->P, bi(n), X, bi(ldx),
+                0.0, b->G, bi(n));
     double rho = 1.0;
     size_t j = 0;
     while (j < m && block_sample(net, j, X + j * ldx, rho, Z != NULL ? Z + j * ldz : NULL)) {
