@@ -537,6 +537,126 @@ Test(state, truncated_checkpoint_file_is_refused)
     wh__buf_free(&b);
 }
 
+/* The checkpoint of `whiten reproduce`: settings, finished experiments, units done. */
+static wh__repro_ckpt sample_repro_ckpt(void)
+{
+    static const char *const names[2] = {"mode", "seed"}, *const values[2] = {"quick", "7"};
+    wh__repro_ckpt c = {.options = 2, .seconds = 2.385, .sessions = 3, .finished = 2,
+                        .sweeps = 2};
+    for (size_t i = 0; i < 2; i++) {
+        c.option_name[i] = strdup(names[i]);
+        c.option_value[i] = strdup(values[i]);
+    }
+    strcpy(c.finished_id[0], "E1");
+    strcpy(c.finished_id[1], "E3");
+    c.sweep = calloc(2, sizeof *c.sweep);
+    cr_assert_not_null(c.sweep);
+    for (size_t k = 0; k < 2; k++) {
+        wh__repro_sweep *w = &c.sweep[k];
+        strcpy(w->experiment, "E4");
+        w->index = k;
+        cr_assert(wh__repro_sweep_alloc(w, 5 + k, 3));
+        for (size_t i = 0; i < w->count; i += 2) { /* units 0, 2, 4 (, 6) done */
+            w->done[i] = 1;
+            for (size_t v = 0; v < 3; v++)
+                w->values[i * 3 + v] = sin(0.385 * (double)(i * 3 + v)) * 1e-300;
+        }
+    }
+    c.sweep[0].values[0] = (double)NAN; /* a run that never converged */
+    c.sweep[0].values[1] = -0.0;
+    c.sweep[0].values[2] = 4.9e-324;
+    return c;
+}
+
+Test(repro_ckpt, round_trip_is_exact)
+{
+    wh__repro_ckpt c = sample_repro_ckpt(), back;
+    wh__buf b = {0};
+    wh__io_error err = {0};
+    cr_assert(wh__repro_ckpt_encode(&c, "test", &b));
+    cr_assert(wh__repro_ckpt_decode(b.data, b.len, &back, &err), "%s", err.message);
+    cr_assert(back.options == 2 && strcmp(back.option_name[1], "seed") == 0 &&
+              strcmp(back.option_value[1], "7") == 0 && strcmp(back.option_value[0], "quick") == 0);
+    cr_assert(back.seconds == c.seconds && back.sessions == 3, "%.17g %llu", back.seconds,
+              (unsigned long long)back.sessions);
+    cr_assert(back.finished == 2 && strcmp(back.finished_id[1], "E3") == 0);
+    cr_assert(back.sweeps == 2);
+    for (size_t k = 0; k < 2; k++) {
+        const wh__repro_sweep *w = &back.sweep[k], *o = &c.sweep[k];
+        cr_assert(strcmp(w->experiment, "E4") == 0 && w->index == k && w->count == o->count &&
+                  w->width == 3);
+        cr_assert(memcmp(w->done, o->done, o->count) == 0, "sweep %zu: units done differ", k);
+        /* Bit for bit, NaN and the sign of zero included. */
+        cr_assert(memcmp(w->values, o->values, o->count * 3 * sizeof(double)) == 0,
+                  "sweep %zu: values differ", k);
+    }
+    wh__repro_ckpt_free(&back);
+    wh__repro_ckpt_free(&c);
+    wh__buf_free(&b);
+}
+
+/* checkpoint.json as given, in a sound zip: the reader must refuse it, saying needle. */
+static void repro_ckpt_refuses(const char *json, const char *needle)
+{
+    wh__zip_entry e = {"checkpoint.json", (const unsigned char *)json, strlen(json)};
+    wh__buf b = {0};
+    cr_assert(wh__zip_encode(&e, 1, &b));
+    wh__repro_ckpt c;
+    wh__io_error err = {0};
+    cr_assert_not(wh__repro_ckpt_decode(b.data, b.len, &c, &err), "accepted %s", json);
+    cr_assert(strstr(err.message, needle) != NULL, "%s: message '%s' lacks '%s'", json,
+              err.message, needle);
+    wh__buf_free(&b);
+}
+
+#define CKPT_HEAD                                                                              \
+    "{\"format\": \"whiten-reproduce-checkpoint\", \"version\": 1, \"seconds\": 1.5, "       \
+    "\"sessions\": \"1\", \"options\": {\"seed\": \"7\"}, \"finished\": [\"E1\"], "
+#define ONE_VALUE "\"0000000000000000\""
+
+Test(repro_ckpt, damaged_files_are_refused_with_the_reason)
+{
+    wh__repro_ckpt c = sample_repro_ckpt(), back;
+    wh__buf b = {0};
+    wh__io_error err = {0};
+    cr_assert(wh__repro_ckpt_encode(&c, "test", &b));
+    for (size_t cut = 1; cut < b.len; cut += b.len / 61 + 1)
+        cr_assert_not(wh__repro_ckpt_decode(b.data, b.len - cut, &back, &err),
+                      "accepted with %zu bytes cut", cut);
+    b.data[b.len / 2] ^= 4; /* one bit inside checkpoint.json: the CRC-32 sees it */
+    cr_assert_not(wh__repro_ckpt_decode(b.data, b.len, &back, &err));
+    cr_assert(strstr(err.message, "CRC-32") != NULL, "%s", err.message);
+    wh__repro_ckpt_free(&c);
+    wh__buf_free(&b);
+    repro_ckpt_refuses("{\"format\": \"whiten-state\", \"version\": 1}", "not a checkpoint of");
+    repro_ckpt_refuses("{\"format\": \"whiten-reproduce-checkpoint\", \"version\": 2}",
+                       "checkpoint version 2; this whiten reads version 1");
+    repro_ckpt_refuses("{\"format\": \"whiten-reproduce-checkpoint\", \"version\": 1, "
+                       "\"seconds\": -1, \"sessions\": \"1\"}",
+                       "\"seconds\" and \"sessions\"");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [0, 1], \"values\": " ONE_VALUE "}]}",
+                       "16 hex digits for 2 units of 1 values");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [2, 1], \"values\": "
+                                 "\"00000000000000000000000000000000\"}]}",
+                       "increasing order");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [3], \"values\": " ONE_VALUE "}]}",
+                       "units below 3");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [0], \"values\": "
+                                 "\"000000000000000g\"}]}",
+                       "lower-case hex");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "100000, \"width\": 100000, \"done\": [], \"values\": \"\"}]}",
+                       "too large");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1.5, \"done\": [], \"values\": \"\"}]}",
+                       "\"width\" must be a whole number");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\"", "not valid JSON");
+}
+
 Test(file, atomic_write_replaces_and_leaves_no_temporary)
 {
     char dir[] = "/tmp/whiten-io-XXXXXX";
