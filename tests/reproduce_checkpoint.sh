@@ -9,12 +9,7 @@
 # usage: reproduce_checkpoint.sh WHITEN_EXECUTABLE
 set -u
 whiten=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 # E2, E3 and E4: about 5 s in all here, in 4 sweeps of 21, 132, 2 and 48 runs.
 only=E2,E3,E4
@@ -33,10 +28,6 @@ same_results() { # folder
         <(grep -v ' s of computation' "$1/REPORT.md") || { echo "  REPORT.md differs"; ok=1; }
     return $ok
 }
-wait_for() {
-    for _ in $(seq 1 3000); do [ -s "$1" ] && return 0; sleep 0.01; done
-    return 1
-}
 # The experiments finished and the runs done that a checkpoint holds.
 holds() {
     python3 -c '
@@ -50,15 +41,9 @@ print("experiments", ",".join(doc["finished"]) or "none", "finished and", runs, 
 # 1. SIGKILL at a random moment after the first checkpoint; the delay is printed
 #    so that a failure can be replayed. Resumed on one thread: results must not
 #    depend on the thread count either.
-delay=$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", r / 65535 * 2.5 }')
-echo "SIGKILL $delay s after the first checkpoint"
-"$whiten" "${repro[@]}" --threads 2 --out kill --checkpoint ck.zip --checkpoint-every 10 > kill.log 2>&1 &
-pid=$!
-wait_for ck.zip || fail "no checkpoint appeared"
-sleep "$delay"
-kill -KILL $pid 2>/dev/null
-wait $pid
-status=$?
+"$whiten" "${repro[@]}" --threads 2 --out kill --checkpoint ck.zip --checkpoint-every 10 \
+    > kill.log 2>&1 &
+kill_at_random $! ck.zip 2.5
 case $status in
     137) ;;
     0) echo "the run finished before the kill; resuming its last checkpoint anyway" ;;
@@ -68,7 +53,7 @@ echo "resuming a checkpoint with $(holds ck.zip)"
 "$whiten" "${repro[@]}" --threads 1 --out kill --resume ck.zip > resume.log 2>&1 ||
     { cat resume.log; fail "resume after SIGKILL"; }
 if same_results kill; then
-    pass "SIGKILL after $delay s, resumed on 1 thread: CSV files and REPORT.md identical"
+    pass "SIGKILL after $kill_delay s, resumed on 1 thread: CSV files and REPORT.md identical"
 else
     fail "SIGKILL + resume differs from the uninterrupted run"
 fi

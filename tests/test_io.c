@@ -476,15 +476,22 @@ static void encode_with_checkpoint(const char *checkpoint, const wh__buf *record
     wh__matrix_free(&M);
 }
 
+/* The decoder refused `input` (shown on failure) with a message that says needle. */
+static void refused_saying(bool decoded, const wh__io_error *err, const char *input,
+                           const char *needle)
+{
+    cr_assert_not(decoded, "accepted %s", input);
+    cr_assert(strstr(err->message, needle) != NULL, "%s: message '%s' lacks '%s'", input,
+              err->message, needle);
+}
+
 static void state_refuses(const char *checkpoint, const wh__buf *record, const char *needle)
 {
     wh__buf b = {0};
     encode_with_checkpoint(checkpoint, record, &b);
     wh__state s;
     wh__io_error err = {0};
-    cr_assert_not(wh__state_decode(b.data, b.len, &s, &err), "accepted %s", checkpoint);
-    cr_assert(strstr(err.message, needle) != NULL, "%s: message '%s' lacks '%s'", checkpoint,
-              err.message, needle);
+    refused_saying(wh__state_decode(b.data, b.len, &s, &err), &err, checkpoint, needle);
     wh__buf_free(&b);
 }
 
@@ -603,9 +610,7 @@ static void repro_ckpt_refuses(const char *json, const char *needle)
     cr_assert(wh__zip_encode(&e, 1, &b));
     wh__repro_ckpt c;
     wh__io_error err = {0};
-    cr_assert_not(wh__repro_ckpt_decode(b.data, b.len, &c, &err), "accepted %s", json);
-    cr_assert(strstr(err.message, needle) != NULL, "%s: message '%s' lacks '%s'", json,
-              err.message, needle);
+    refused_saying(wh__repro_ckpt_decode(b.data, b.len, &c, &err), &err, json, needle);
     wh__buf_free(&b);
 }
 
