@@ -129,12 +129,12 @@ static int write_report(const reproduce_options *o, const wh__buf *body, double 
 }
 
 /* The settings a resumed run must repeat, as the checkpoint records them. */
-typedef struct recorded_options {
+typedef struct resume_settings {
     char seed[24], only[256];
     const char *name[5], *value[5];
-} recorded_options;
+} resume_settings;
 
-static void record_options(const reproduce_options *o, const bool *on, recorded_options *r)
+static void settings_of(const reproduce_options *o, const bool *on, resume_settings *r)
 {
     size_t count;
     const wh__experiment *const *e = wh__experiments(&count);
@@ -154,11 +154,11 @@ static void record_options(const reproduce_options *o, const bool *on, recorded_
 /* The journal of a run given --checkpoint or --resume (NULL otherwise). */
 static int open_journal(const reproduce_options *o, const bool *on, wh__journal **j)
 {
-    recorded_options r;
+    resume_settings r;
     *j = NULL;
     if (o->checkpoint.path == NULL)
         return WH__EXIT_OK;
-    record_options(o, on, &r);
+    settings_of(o, on, &r);
     const wh__journal_options jo = {o->checkpoint.path, o->checkpoint.every,
                                     o->checkpoint.seconds, wh__checkpoint_signal, 5, r.name,
                                     r.value};
