@@ -7,12 +7,7 @@
 # usage: checkpoint.sh WHITEN_EXECUTABLE
 set -u
 whiten=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 # Long enough (about 0.5 s plain, several under ASan) to be killed mid-run.
 sim=(simulate --n 6 --spectrum 0.1:10 --rotate --eta 2e-3 --samples 1000000 --every 5000
@@ -21,20 +16,9 @@ sim=(simulate --n 6 --spectrum 0.1:10 --rotate --eta 2e-3 --samples 1000000 --ev
 
 # A random moment after the first checkpoint exists; the delay is printed so a
 # failure can be replayed.
-wait_for() {
-    for _ in $(seq 1 2000); do [ -s "$1" ] && return 0; sleep 0.01; done
-    return 1
-}
-delay=$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" 'BEGIN { printf "%.2f", r / 65535 * 0.4 }')
-echo "SIGKILL $delay s after the first checkpoint"
 "$whiten" "${sim[@]}" --out part.csv --save-state part.npz --checkpoint ck.npz \
     --checkpoint-every 50000 &
-pid=$!
-wait_for ck.npz || fail "no checkpoint appeared"
-sleep "$delay"
-kill -KILL $pid 2>/dev/null
-wait $pid
-status=$?
+kill_at_random $! ck.npz 0.4
 if [ -e part.csv ]; then
     echo "the run finished before the kill (status $status); resuming its last checkpoint anyway"
     rm -f part.csv part.npz

@@ -393,6 +393,275 @@ Test(state, refuses_another_version_and_bad_shapes)
     wh__matrix_free(&M);
 }
 
+/*
+ * The checkpoint members of a state file (meta.json "checkpoint", record.npy):
+ * what `simulate` and `fit` need to finish an interrupted run bit for bit.
+ */
+static void sample_run(wh__state *s, bool converged, size_t rows)
+{
+    s->has_run = true;
+    strcpy(s->run_command, "simulate");
+    s->run_done = UINT64_C(9007199254740993); /* 2^53 + 1: not exact as a JSON number */
+    s->run_total = UINT64_C(18446744073709551557);
+    s->run_converged = converged;
+    s->run_convergence = converged ? UINT64_C(9007199254740995) : 0;
+    if (rows == 0)
+        return;
+    cr_assert(wh__matrix_alloc(&s->run_record, rows, 5));
+    for (size_t i = 0; i < rows * 5; i++)
+        s->run_record.data[i] = i % 5 == 0 ? 2.385e3 * (double)i : cos(0.385 * (double)i) / 7.0;
+    s->run_record.data[3] = 4.9e-324; /* the smallest subnormal */
+    s->run_record.data[4] = -0.0;
+}
+
+Test(state, checkpoint_members_round_trip_exactly)
+{
+    const struct {
+        int kind;
+        bool converged;
+        size_t rows;
+    } cases[] = {{0, true, 4}, {1, false, 7}, {1, true, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        wh__state s = sample_state(cases[c].kind), back;
+        sample_run(&s, cases[c].converged, cases[c].rows);
+        wh__buf b = {0};
+        wh__io_error err = {0};
+        cr_assert(wh__state_encode(&s, "test", &b));
+        cr_assert(wh__state_decode(b.data, b.len, &back, &err), "case %zu: %s", c, err.message);
+        cr_assert(back.has_run && strcmp(back.run_command, "simulate") == 0, "case %zu: '%s'", c,
+                  back.run_command);
+        cr_assert(back.run_done == s.run_done && back.run_total == s.run_total,
+                  "case %zu: done %llu total %llu, wrote %llu %llu", c,
+                  (unsigned long long)back.run_done, (unsigned long long)back.run_total,
+                  (unsigned long long)s.run_done, (unsigned long long)s.run_total);
+        cr_assert(back.run_converged == s.run_converged &&
+                      back.run_convergence == s.run_convergence,
+                  "case %zu: convergence %d %llu", c, back.run_converged,
+                  (unsigned long long)back.run_convergence);
+        cr_assert(back.run_record.rows == cases[c].rows, "case %zu: %zu rows", c,
+                  back.run_record.rows);
+        if (cases[c].rows > 0)
+            cr_assert(back.run_record.cols == 5 &&
+                          memcmp(back.run_record.data, s.run_record.data,
+                                 cases[c].rows * 5 * sizeof(double)) == 0,
+                      "case %zu: record differs", c);
+        /* The network and source members are unchanged beside them. */
+        cr_assert(memcmp(back.M.data, s.M.data, 9 * sizeof(double)) == 0);
+        cr_assert(back.has_source && memcmp(back.mt, s.mt, sizeof s.mt) == 0);
+        wh__state_free(&back);
+        wh__state_free(&s);
+        wh__buf_free(&b);
+    }
+}
+
+/* A direct n = 2 state whose meta.json has this "checkpoint" object, and record.npy bytes. */
+static void encode_with_checkpoint(const char *checkpoint, const wh__buf *record, wh__buf *out)
+{
+    char meta[512];
+    snprintf(meta, sizeof meta,
+             "{\"format\": \"whiten-state\", \"version\": 1, \"net\": \"direct\", \"n\": 2, "
+             "\"k\": 2, \"eta\": 0.01, \"samples\": \"5\", \"checkpoint\": %s}",
+             checkpoint);
+    wh__matrix M;
+    cr_assert(wh__matrix_alloc(&M, 2, 2));
+    M.data[0] = M.data[3] = 2.385;
+    wh__buf npy = {0};
+    cr_assert(wh__npy_encode(&M, 8, 2, &npy));
+    wh__zip_entry e[3] = {{"meta.json", (const unsigned char *)meta, strlen(meta)},
+                          {"M.npy", npy.data, npy.len},
+                          {"record.npy", record != NULL ? record->data : NULL,
+                           record != NULL ? record->len : 0}};
+    cr_assert(wh__zip_encode(e, record != NULL ? 3 : 2, out));
+    wh__buf_free(&npy);
+    wh__matrix_free(&M);
+}
+
+/* The decoder refused `input` (shown on failure) with a message that says needle. */
+static void refused_saying(bool decoded, const wh__io_error *err, const char *input,
+                           const char *needle)
+{
+    cr_assert_not(decoded, "accepted %s", input);
+    cr_assert(strstr(err->message, needle) != NULL, "%s: message '%s' lacks '%s'", input,
+              err->message, needle);
+}
+
+static void state_refuses(const char *checkpoint, const wh__buf *record, const char *needle)
+{
+    wh__buf b = {0};
+    encode_with_checkpoint(checkpoint, record, &b);
+    wh__state s;
+    wh__io_error err = {0};
+    refused_saying(wh__state_decode(b.data, b.len, &s, &err), &err, checkpoint, needle);
+    wh__buf_free(&b);
+}
+
+Test(state, damaged_checkpoint_members_are_refused)
+{
+    const char *good = "{\"command\": \"fit\", \"done\": \"3\", \"total\": \"9\"}";
+    wh__buf b = {0};
+    wh__state s;
+    wh__io_error err = {0};
+    encode_with_checkpoint(good, NULL, &b);
+    cr_assert(wh__state_decode(b.data, b.len, &s, &err), "the control case: %s", err.message);
+    cr_assert(s.has_run && s.run_done == 3 && s.run_total == 9 && !s.run_converged);
+    wh__state_free(&s);
+    wh__buf_free(&b);
+    state_refuses("{\"done\": \"3\", \"total\": \"9\"}", NULL, "needs a \"command\"");
+    state_refuses("{\"command\": \"a-command-too-long\", \"done\": \"3\", \"total\": \"9\"}", NULL,
+                  "needs a \"command\"");
+    state_refuses("{\"command\": \"fit\", \"done\": 3, \"total\": \"9\"}", NULL,
+                  "\"done\" must be a whole number written as a string");
+    state_refuses("{\"command\": \"fit\", \"done\": \"3\"}", NULL, "\"total\" must be a whole");
+    state_refuses("{\"command\": \"fit\", \"done\": \"10\", \"total\": \"9\"}", NULL,
+                  "\"done\" exceeds \"total\"");
+    state_refuses("{\"command\": \"simulate\", \"done\": \"3\", \"total\": \"9\", "
+                  "\"convergence\": \"2x\"}",
+                  NULL, "\"convergence\" must be a whole number");
+    /* record.npy cut short by 8 bytes (its zip entry is sound, its NPY is not). */
+    wh__matrix rec;
+    cr_assert(wh__matrix_alloc(&rec, 3, 5));
+    wh__buf npy = {0};
+    cr_assert(wh__npy_encode(&rec, 8, 2, &npy));
+    npy.len -= 8;
+    state_refuses(good, &npy, "record.npy: ");
+    wh__buf_free(&npy);
+    wh__matrix_free(&rec);
+}
+
+Test(state, truncated_checkpoint_file_is_refused)
+{
+    wh__state s = sample_state(1), back;
+    sample_run(&s, true, 6);
+    wh__buf b = {0};
+    cr_assert(wh__state_encode(&s, "test", &b));
+    for (size_t cut = 1; cut < b.len; cut += b.len / 97 + 1) {
+        wh__io_error err = {0};
+        cr_assert_not(wh__state_decode(b.data, b.len - cut, &back, &err),
+                      "accepted with the last %zu of %zu bytes cut", cut, b.len);
+        cr_assert(err.message[0] != '\0', "no reason given (cut %zu)", cut);
+    }
+    wh__state_free(&s);
+    wh__buf_free(&b);
+}
+
+/* The checkpoint of `whiten reproduce`: settings, finished experiments, units done. */
+static wh__repro_ckpt sample_repro_ckpt(void)
+{
+    static const char *const names[2] = {"mode", "seed"}, *const values[2] = {"quick", "7"};
+    wh__repro_ckpt c = {.options = 2, .seconds = 2.385, .sessions = 3, .finished = 2,
+                        .sweeps = 2};
+    for (size_t i = 0; i < 2; i++) {
+        c.option_name[i] = strdup(names[i]);
+        c.option_value[i] = strdup(values[i]);
+    }
+    strcpy(c.finished_id[0], "E1");
+    strcpy(c.finished_id[1], "E3");
+    c.sweep = calloc(2, sizeof *c.sweep);
+    cr_assert_not_null(c.sweep);
+    for (size_t k = 0; k < 2; k++) {
+        wh__repro_sweep *w = &c.sweep[k];
+        strcpy(w->experiment, "E4");
+        w->index = k;
+        cr_assert(wh__repro_sweep_alloc(w, 5 + k, 3));
+        for (size_t i = 0; i < w->count; i += 2) { /* units 0, 2, 4 (, 6) done */
+            w->done[i] = 1;
+            for (size_t v = 0; v < 3; v++)
+                w->values[i * 3 + v] = sin(0.385 * (double)(i * 3 + v)) * 1e-300;
+        }
+    }
+    c.sweep[0].values[0] = (double)NAN; /* a run that never converged */
+    c.sweep[0].values[1] = -0.0;
+    c.sweep[0].values[2] = 4.9e-324;
+    return c;
+}
+
+Test(repro_ckpt, round_trip_is_exact)
+{
+    wh__repro_ckpt c = sample_repro_ckpt(), back;
+    wh__buf b = {0};
+    wh__io_error err = {0};
+    cr_assert(wh__repro_ckpt_encode(&c, "test", &b));
+    cr_assert(wh__repro_ckpt_decode(b.data, b.len, &back, &err), "%s", err.message);
+    cr_assert(back.options == 2 && strcmp(back.option_name[1], "seed") == 0 &&
+              strcmp(back.option_value[1], "7") == 0 && strcmp(back.option_value[0], "quick") == 0);
+    cr_assert(back.seconds == c.seconds && back.sessions == 3, "%.17g %llu", back.seconds,
+              (unsigned long long)back.sessions);
+    cr_assert(back.finished == 2 && strcmp(back.finished_id[1], "E3") == 0);
+    cr_assert(back.sweeps == 2);
+    for (size_t k = 0; k < 2; k++) {
+        const wh__repro_sweep *w = &back.sweep[k], *o = &c.sweep[k];
+        cr_assert(strcmp(w->experiment, "E4") == 0 && w->index == k && w->count == o->count &&
+                  w->width == 3);
+        cr_assert(memcmp(w->done, o->done, o->count) == 0, "sweep %zu: units done differ", k);
+        /* Bit for bit, NaN and the sign of zero included. */
+        cr_assert(memcmp(w->values, o->values, o->count * 3 * sizeof(double)) == 0,
+                  "sweep %zu: values differ", k);
+    }
+    wh__repro_ckpt_free(&back);
+    wh__repro_ckpt_free(&c);
+    wh__buf_free(&b);
+}
+
+/* checkpoint.json as given, in a sound zip: the reader must refuse it, saying needle. */
+static void repro_ckpt_refuses(const char *json, const char *needle)
+{
+    wh__zip_entry e = {"checkpoint.json", (const unsigned char *)json, strlen(json)};
+    wh__buf b = {0};
+    cr_assert(wh__zip_encode(&e, 1, &b));
+    wh__repro_ckpt c;
+    wh__io_error err = {0};
+    refused_saying(wh__repro_ckpt_decode(b.data, b.len, &c, &err), &err, json, needle);
+    wh__buf_free(&b);
+}
+
+#define CKPT_HEAD                                                                              \
+    "{\"format\": \"whiten-reproduce-checkpoint\", \"version\": 1, \"seconds\": 1.5, "       \
+    "\"sessions\": \"1\", \"options\": {\"seed\": \"7\"}, \"finished\": [\"E1\"], "
+#define ONE_VALUE "\"0000000000000000\""
+
+Test(repro_ckpt, damaged_files_are_refused_with_the_reason)
+{
+    wh__repro_ckpt c = sample_repro_ckpt(), back;
+    wh__buf b = {0};
+    wh__io_error err = {0};
+    cr_assert(wh__repro_ckpt_encode(&c, "test", &b));
+    for (size_t cut = 1; cut < b.len; cut += b.len / 61 + 1)
+        cr_assert_not(wh__repro_ckpt_decode(b.data, b.len - cut, &back, &err),
+                      "accepted with %zu bytes cut", cut);
+    b.data[b.len / 2] ^= 4; /* one bit inside checkpoint.json: the CRC-32 sees it */
+    cr_assert_not(wh__repro_ckpt_decode(b.data, b.len, &back, &err));
+    cr_assert(strstr(err.message, "CRC-32") != NULL, "%s", err.message);
+    wh__repro_ckpt_free(&c);
+    wh__buf_free(&b);
+    repro_ckpt_refuses("{\"format\": \"whiten-state\", \"version\": 1}", "not a checkpoint of");
+    repro_ckpt_refuses("{\"format\": \"whiten-reproduce-checkpoint\", \"version\": 2}",
+                       "checkpoint version 2; this whiten reads version 1");
+    repro_ckpt_refuses("{\"format\": \"whiten-reproduce-checkpoint\", \"version\": 1, "
+                       "\"seconds\": -1, \"sessions\": \"1\"}",
+                       "\"seconds\" and \"sessions\"");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [0, 1], \"values\": " ONE_VALUE "}]}",
+                       "16 hex digits for 2 units of 1 values");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [2, 1], \"values\": "
+                                 "\"00000000000000000000000000000000\"}]}",
+                       "increasing order");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [3], \"values\": " ONE_VALUE "}]}",
+                       "units below 3");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1, \"done\": [0], \"values\": "
+                                 "\"000000000000000g\"}]}",
+                       "lower-case hex");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "100000, \"width\": 100000, \"done\": [], \"values\": \"\"}]}",
+                       "too large");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\", \"sweep\": 0, \"count\": "
+                                 "3, \"width\": 1.5, \"done\": [], \"values\": \"\"}]}",
+                       "\"width\" must be a whole number");
+    repro_ckpt_refuses(CKPT_HEAD "\"sweeps\": [{\"experiment\": \"E4\"", "not valid JSON");
+}
+
 Test(file, atomic_write_replaces_and_leaves_no_temporary)
 {
     char dir[] = "/tmp/whiten-io-XXXXXX";

@@ -9,19 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cli/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "repro/repro.h"
 #include "whiten.h"
 
 typedef struct reproduce_options {
-    const char *out, *only, *images;
+    const char *out, *only, *images, *resume;
     bool quick, full, report_only;
     size_t threads;
     uint64_t seed;
+    wh__checkpoint checkpoint; /* every: completed runs between checkpoints */
 } reproduce_options;
 
 static const wh__command_help reproduce_help = {
@@ -40,16 +42,17 @@ static const wh__command_help reproduce_help = {
     "--quick (the default) finishes in a few minutes on 2 cores; --full uses more\n"
     "seeds and longer runs. Results do not depend on --threads. --report-only\n"
     "redraws the figures and rewrites REPORT.md from the CSV files already in the\n"
-    "folder, so verdicts always follow from the CSV numbers.",
+    "folder, so verdicts always follow from the CSV numbers.\n"
+    "--checkpoint FILE keeps what is done: the results of each completed run of a\n"
+    "sweep (one alpha, seed or cell of a map) and the finished experiments. It is\n"
+    "written every --checkpoint-every runs and/or --checkpoint-seconds seconds, as\n"
+    "each experiment finishes, and on SIGINT or SIGTERM, which stop the work when\n"
+    "the runs under way end (exit 130 or 143). --resume FILE with the same\n"
+    "--quick/--full, --seed, --only, --out and --images skips what is done and ends\n"
+    "with the CSV files and REPORT.md of an uninterrupted run (but for the report's\n"
+    "timing line); --threads may differ.",
     "whiten reproduce --out results --quick --only E5",
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Mark the experiments named in --only (comma-separated ids); all when NULL. */
 static int select_experiments(const char *only, const wh__experiment *const *e, size_t count,
@@ -84,7 +87,22 @@ static size_t count_marks(const wh__buf *b, const char *mark)
     return n;
 }
 
-static int write_report(const reproduce_options *o, const wh__buf *body, double seconds)
+/* The timing line of the report: computation kept over every session of the run. */
+static void print_timing(wh__buf *doc, const reproduce_options *o, double seconds,
+                         uint64_t sessions)
+{
+    wh__buf_printf(doc, "whiten %s, `whiten reproduce --%s --seed %llu`; %.1f s of computation "
+                        "with %zu thread(s)",
+                   wh_version(), o->full ? "full" : "quick", (unsigned long long)o->seed, seconds,
+                   o->threads);
+    if (sessions > 1)
+        wh__buf_printf(doc, ", over %llu sessions (resumed from a checkpoint)",
+                       (unsigned long long)sessions);
+    wh__buf_printf(doc, ".\n\n");
+}
+
+static int write_report(const reproduce_options *o, const wh__buf *body, double seconds,
+                        uint64_t sessions)
 {
     wh__buf doc = {0};
     const size_t held = count_marks(body, "- ✔"), failed = count_marks(body, "- ✘");
@@ -94,10 +112,7 @@ static int write_report(const reproduce_options *o, const wh__buf *body, double 
                              "folder (`whiten reproduce --report-only`).\n\n",
                        wh_version());
     else
-        wh__buf_printf(&doc, "whiten %s, `whiten reproduce --%s --seed %llu`; %.1f s of "
-                             "computation with %zu thread(s).\n\n",
-                       wh_version(), o->full ? "full" : "quick", (unsigned long long)o->seed,
-                       seconds, o->threads);
+        print_timing(&doc, o, seconds, sessions);
     wh__buf_printf(&doc, "**%zu of %zu claims hold.**\n\n", held, held + failed);
     wh__buf_put(&doc, body->data, body->len);
     char path[4096];
@@ -113,20 +128,98 @@ static int write_report(const reproduce_options *o, const wh__buf *body, double 
     return rc;
 }
 
-static int run(const reproduce_options *o, const bool *on)
+/* The settings a resumed run must repeat, as the checkpoint records them. */
+typedef struct resume_settings {
+    char seed[24], only[256];
+    const char *name[5], *value[5];
+} resume_settings;
+
+static void settings_of(const reproduce_options *o, const bool *on, resume_settings *r)
 {
     size_t count;
     const wh__experiment *const *e = wh__experiments(&count);
-    const wh__repro_settings s = {o->full, o->seed, o->threads, o->images};
-    const double start = now();
-    for (size_t i = 0; i < count && !o->report_only; i++) {
-        if (!on[i])
-            continue;
-        fprintf(stderr, "whiten reproduce: %s %s ...\n", e[i]->id, e[i]->title);
-        if (e[i]->compute(&s, o->out) != 0)
-            return WH__EXIT_FAILURE;
+    snprintf(r->seed, sizeof r->seed, "%llu", (unsigned long long)o->seed);
+    r->only[0] = '\0';
+    for (size_t i = 0; i < count; i++)
+        if (on[i])
+            snprintf(r->only + strlen(r->only), sizeof r->only - strlen(r->only), "%s%s",
+                     r->only[0] != '\0' ? "," : "", e[i]->id);
+    const char *names[5] = {"mode", "seed", "only", "out", "images"};
+    const char *values[5] = {o->full ? "full" : "quick", r->seed, r->only, o->out,
+                             o->images != NULL ? o->images : ""};
+    memcpy(r->name, names, sizeof names);
+    memcpy(r->value, values, sizeof values);
+}
+
+/* The journal of a run given --checkpoint or --resume (NULL otherwise). */
+static int open_journal(const reproduce_options *o, const bool *on, wh__journal **j)
+{
+    resume_settings r;
+    *j = NULL;
+    if (o->checkpoint.path == NULL)
+        return WH__EXIT_OK;
+    settings_of(o, on, &r);
+    const wh__journal_options jo = {o->checkpoint.path, o->checkpoint.every,
+                                    o->checkpoint.seconds, wh__checkpoint_signal, 5, r.name,
+                                    r.value};
+    const int rc = wh__journal_open(&jo, o->resume, j);
+    if (rc != 0) /* a checkpoint of other options is a usage error, as for simulate and fit */
+        return rc == WH__JOURNAL_OTHER_RUN ? WH__EXIT_USAGE : WH__EXIT_FAILURE;
+    wh__checkpoint c = o->checkpoint;
+    wh__checkpoint_start(&c);
+    return WH__EXIT_OK;
+}
+
+/* After a signal: the last checkpoint, and the status of a process killed by it. */
+static int stopped(const reproduce_options *o, wh__journal *j, int signo, const char *where)
+{
+    if (wh__journal_save(j) != 0)
+        return WH__EXIT_FAILURE;
+    fprintf(stderr, "whiten reproduce: stopped by signal %d %s; continue with --resume %s\n",
+            signo, where, o->checkpoint.path);
+    return wh__checkpoint_exit_status(signo);
+}
+
+/* One experiment's compute stage, unless the checkpoint says it finished. */
+static int compute_one(const reproduce_options *o, const wh__repro_settings *s,
+                       const wh__experiment *e)
+{
+    char where[64];
+    snprintf(where, sizeof where, "during %s", e->id);
+    if (wh__journal_finished(s->journal, e->id)) {
+        fprintf(stderr, "whiten reproduce: %s %s: finished before the checkpoint\n", e->id,
+                e->title);
+        return WH__EXIT_OK;
     }
-    const double seconds = now() - start;
+    if (wh__journal_signal(s->journal) != 0)
+        return stopped(o, s->journal, wh__journal_signal(s->journal), where);
+    fprintf(stderr, "whiten reproduce: %s %s ...\n", e->id, e->title);
+    wh__journal_begin(s->journal, e->id);
+    const int rc = e->compute(s, o->out);
+    if (rc == WH__REPRO_STOPPED)
+        return stopped(o, s->journal, wh__journal_signal(s->journal), where);
+    return rc == 0 && wh__journal_end(s->journal) == 0 ? WH__EXIT_OK : WH__EXIT_FAILURE;
+}
+
+static int compute_all(const reproduce_options *o, const bool *on, wh__journal *j)
+{
+    size_t count;
+    const wh__experiment *const *e = wh__experiments(&count);
+    const wh__repro_settings s = {o->full, o->seed, o->threads, o->images, j};
+    int rc = WH__EXIT_OK;
+    for (size_t i = 0; i < count && !o->report_only && rc == WH__EXIT_OK; i++)
+        if (on[i])
+            rc = compute_one(o, &s, e[i]);
+    if (rc == WH__EXIT_OK && wh__journal_signal(j) != 0)
+        rc = stopped(o, j, wh__journal_signal(j), "before the report");
+    return rc;
+}
+
+static int render_all(const reproduce_options *o, const bool *on, double seconds,
+                      uint64_t sessions)
+{
+    size_t count;
+    const wh__experiment *const *e = wh__experiments(&count);
     wh__buf body = {0};
     int rc = 0;
     for (size_t i = 0; i < count && rc == 0; i++) {
@@ -136,14 +229,53 @@ static int run(const reproduce_options *o, const bool *on)
         rc = e[i]->render(o->out, &body);
     }
     if (rc == 0)
-        rc = write_report(o, &body, seconds);
+        rc = write_report(o, &body, seconds, sessions);
     wh__buf_free(&body);
     return rc == 0 ? WH__EXIT_OK : WH__EXIT_FAILURE;
 }
 
+/* The output folder, made after a resume was accepted (a refused one leaves no trace). */
+static int make_folder(const reproduce_options *o)
+{
+    if (o->report_only || mkdir(o->out, 0777) == 0 || errno == EEXIST)
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten reproduce: cannot create folder %s: %s\n", o->out, strerror(errno));
+    return WH__EXIT_FAILURE;
+}
+
+static int run(const reproduce_options *o, const bool *on)
+{
+    wh__journal *j = NULL;
+    const double start = wh__now();
+    int rc = open_journal(o, on, &j);
+    if (rc == WH__EXIT_OK)
+        rc = make_folder(o);
+    if (rc == WH__EXIT_OK)
+        rc = compute_all(o, on, j);
+    const double seconds = j != NULL ? wh__journal_seconds(j) : wh__now() - start;
+    if (rc == WH__EXIT_OK)
+        rc = render_all(o, on, seconds, j != NULL ? wh__journal_sessions(j) : 1);
+    wh__journal_free(j);
+    return rc;
+}
+
+/* --checkpoint and --resume need computation; --resume alone goes on checkpointing there. */
+static int check_checkpoint(reproduce_options *o)
+{
+    if (o->report_only && (o->checkpoint.path != NULL || o->resume != NULL)) {
+        fprintf(stderr, "whiten reproduce: --report-only computes nothing; it takes no "
+                        "--checkpoint or --resume\n");
+        return WH__EXIT_USAGE;
+    }
+    if (o->checkpoint.path == NULL)
+        o->checkpoint.path = o->resume;
+    return WH__EXIT_OK;
+}
+
 int wh__cmd_reproduce(int argc, char **argv)
 {
-    reproduce_options o = {"results", NULL, NULL, false, false, false, 0, 1};
+    reproduce_options o = {"results", NULL, NULL, NULL, false, false, false, 0, 1,
+                           {NULL, 0, 0.0, 0.0}};
     const wh__option table[] = {
         {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "folder for figures, CSV files and REPORT.md"},
         {"quick", WH__OPT_FLAG, &o.quick, 0, 0, 0, "short runs, a few minutes in all (the default)"},
@@ -155,6 +287,17 @@ int wh__cmd_reproduce(int argc, char **argv)
          "E7: comma-separated PNG photographs instead of the synthetic 1/f image"},
         {"report-only", WH__OPT_FLAG, &o.report_only, 0, 0, 0,
          "redraw figures and REPORT.md from the CSV files already in --out"},
+        {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
+         "checkpoint file: the runs and experiments done; written as they complete and on "
+         "SIGINT/SIGTERM"},
+        {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
+         "completed runs between checkpoints (0: only as each experiment finishes and on a "
+         "signal)"},
+        {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
+         "seconds between checkpoints (0: none)"},
+        {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0,
+         "finish the reproduction of this checkpoint (same options), checkpointing to it "
+         "unless --checkpoint names another file"},
     };
     int rc = wh__options_parse(&reproduce_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc != WH__PARSE_OK)
@@ -163,6 +306,8 @@ int wh__cmd_reproduce(int argc, char **argv)
         fprintf(stderr, "whiten reproduce: give --quick or --full, not both\n");
         return WH__EXIT_USAGE;
     }
+    if ((rc = check_checkpoint(&o)) != WH__EXIT_OK)
+        return rc;
     if (o.threads == 0)
         o.threads = (size_t)sysconf(_SC_NPROCESSORS_ONLN);
     size_t count;
@@ -171,9 +316,5 @@ int wh__cmd_reproduce(int argc, char **argv)
     rc = select_experiments(o.only, e, count, on);
     if (rc != WH__EXIT_OK)
         return rc;
-    if (!o.report_only && mkdir(o.out, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "whiten reproduce: cannot create folder %s: %s\n", o.out, strerror(errno));
-        return WH__EXIT_FAILURE;
-    }
     return run(&o, on);
 }

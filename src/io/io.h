@@ -174,6 +174,48 @@ bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out);
 bool wh__state_decode(const unsigned char *bytes, size_t len, wh__state *s, wh__io_error *err);
 void wh__state_free(wh__state *s);
 
+/*
+ * The checkpoint of `whiten reproduce` (docs/state-format.md, "Reproduction
+ * checkpoints"): a zip-stored archive holding checkpoint.json, so that its
+ * CRC-32 catches a damaged file. It records the options of the run, the
+ * experiments finished (their CSV files are written) and, for the experiment
+ * under way, each sweep's completed units with their results. Each value is
+ * kept as the 16 hex digits of its IEEE-754 bits, so NaN (a run that never
+ * converged) and every last bit read back exactly.
+ */
+#define WH__REPRO_CKPT_VERSION 1
+#define WH__REPRO_CKPT_OPTIONS 8      /* options recorded, at most */
+#define WH__REPRO_CKPT_EXPERIMENTS 32 /* finished experiments, at most */
+#define WH__REPRO_CKPT_VALUES 100000000 /* count x width of one sweep, at most */
+
+typedef struct wh__repro_sweep {
+    char experiment[8];  /* "E4" */
+    size_t index;        /* the experiment's sweeps, numbered in the order it runs them */
+    size_t count, width; /* units, and values each unit yields */
+    unsigned char *done; /* count flags (malloc'd) */
+    double *values;      /* count x width (malloc'd); rows of units not done are zero */
+} wh__repro_sweep;
+
+typedef struct wh__repro_ckpt {
+    size_t options; /* name/value pairs of the options a resume must repeat */
+    char *option_name[WH__REPRO_CKPT_OPTIONS], *option_value[WH__REPRO_CKPT_OPTIONS];
+    double seconds;    /* computation kept so far, over every session */
+    uint64_t sessions; /* runs of the command that contributed to it */
+    size_t finished;   /* experiments whose CSV files are written */
+    char finished_id[WH__REPRO_CKPT_EXPERIMENTS][8];
+    size_t sweeps;
+    wh__repro_sweep *sweep; /* malloc'd array of sweeps */
+} wh__repro_ckpt;
+
+/* Allocate w's flags and values (zeroed) for count units of width values; false if empty,
+ * larger than WH__REPRO_CKPT_VALUES or out of memory. */
+bool wh__repro_sweep_alloc(wh__repro_sweep *w, size_t count, size_t width);
+
+bool wh__repro_ckpt_encode(const wh__repro_ckpt *c, const char *creator, wh__buf *out);
+bool wh__repro_ckpt_decode(const unsigned char *bytes, size_t len, wh__repro_ckpt *c,
+                           wh__io_error *err);
+void wh__repro_ckpt_free(wh__repro_ckpt *c);
+
 /* The thin file layer (src/io/file.c). */
 bool wh__file_read(const char *path, unsigned char **bytes, size_t *len, wh__io_error *err);
 bool wh__file_write_atomic(const char *path, const wh__buf *buf, wh__io_error *err);

@@ -46,6 +46,42 @@ int wh__parallel_for(size_t count, size_t threads, void (*job)(size_t i, void *c
     return 0;
 }
 
+typedef struct sweep_run {
+    const wh__sweep *w;
+    double *results;
+    wh__journal *journal;
+    size_t slot;
+} sweep_run;
+
+static void sweep_job(size_t i, void *arg)
+{
+    sweep_run *r = arg;
+    double *out = r->results + i * r->w->width;
+    if (r->journal == NULL) {
+        r->w->job(i, r->w->ctx, out);
+        return;
+    }
+    if (wh__journal_stopping(r->journal) || wh__journal_unit_done(r->journal, r->slot, i))
+        return;
+    r->w->job(i, r->w->ctx, out);
+    wh__journal_complete(r->journal, r->slot, i, out);
+}
+
+int wh__sweep_run(const wh__repro_settings *s, const wh__sweep *w, double *results)
+{
+    sweep_run r = {w, results, s->journal, 0};
+    if (r.journal != NULL && wh__journal_sweep(r.journal, w->count, w->width, results, &r.slot) != 0)
+        return -1;
+    wh__parallel_for(w->count, s->threads, sweep_job, &r);
+    return r.journal != NULL ? wh__journal_sweep_status(r.journal, r.slot) : 0;
+}
+
+void wh__column_put(const double *column, size_t rows, size_t cols, size_t c, double *table)
+{
+    for (size_t r = 0; r < rows; r++)
+        table[r * cols + c] = column[r];
+}
+
 int wh__repro_path(char *buf, size_t size, const char *dir, const char *name)
 {
     if (snprintf(buf, size, "%s/%s", dir, name) >= (int)size) {

@@ -52,9 +52,10 @@ static double e1_time(const e1_plan *p, wh_net_kind kind, double alpha, size_t j
     return 1e-3 * pow(end / 1e-3, (double)j / (E1_TIMES - 1));
 }
 
-static void e1_job(size_t job, void *arg)
+/* Unit `job`: one network from one alpha, its E1_TIMES rows of the table into out. */
+static void e1_job(size_t job, void *arg, double *out)
 {
-    e1_plan *p = arg;
+    const e1_plan *p = arg;
     const wh_net_kind kind = (wh_net_kind)(job / E1_ALPHAS);
     const double alpha = e1_alphas[job % E1_ALPHAS];
     wh_flow_options o;
@@ -66,7 +67,7 @@ static void e1_job(size_t job, void *arg)
     wh_flow *flow = NULL;
     wh_status st = wh_flow_new(&o, &flow);
     for (size_t j = 0; j < E1_TIMES; j++) {
-        double *row = p->table + (job * E1_TIMES + j) * E1_COLS, m[E1_N], eig[E1_N];
+        double *row = out + j * E1_COLS, m[E1_N], eig[E1_N];
         row[0] = (double)kind;
         row[1] = alpha;
         row[2] = e1_time(p, kind, alpha, j);
@@ -97,8 +98,10 @@ static int e1_compute(const wh__repro_settings *s, const char *dir)
     p.table = calloc(rows * E1_COLS, sizeof *p.table);
     if (p.table == NULL)
         return wh__repro_fail("E1", "result table", WH_ENOMEM);
-    wh__parallel_for(2 * E1_ALPHAS, s->threads, e1_job, &p);
-    int rc = wh__repro_write_csv(dir, E1_FILE, e1_header, E1_COLS, p.table, rows);
+    const wh__sweep sweep = {2 * E1_ALPHAS, E1_TIMES * E1_COLS, e1_job, &p};
+    int rc = wh__sweep_run(s, &sweep, p.table);
+    if (rc == 0)
+        rc = wh__repro_write_csv(dir, E1_FILE, e1_header, E1_COLS, p.table, rows);
     free(p.table);
     return rc;
 }

@@ -52,10 +52,10 @@ static void e2_times(const e2_plan *p, wh_net_kind kind, double alpha, double *f
     wh_flow_closed_time(kind, E2_N, p->lambda, m0, E2_EPS, closed_time);
 }
 
-static void e2_job(size_t i, void *arg)
+/* Unit i: one alpha, its row of the table into row. */
+static void e2_job(size_t i, void *arg, double *row)
 {
-    e2_plan *p = arg;
-    double *row = p->table + i * E2_COLS;
+    const e2_plan *p = arg;
     row[0] = pow(10.0, -2.0 + 5.0 * (double)i / (double)(p->count - 1));
     e2_times(p, WH_NET_DIRECT, row[0], &row[1], &row[2]);
     e2_times(p, WH_NET_INTERNEURON, row[0], &row[3], &row[4]);
@@ -73,8 +73,10 @@ static int e2_compute(const wh__repro_settings *s, const char *dir)
     p.table = calloc(p.count * E2_COLS, sizeof *p.table);
     if (p.table == NULL)
         return wh__repro_fail("E2", "result table", WH_ENOMEM);
-    wh__parallel_for(p.count, s->threads, e2_job, &p);
-    int rc = wh__repro_write_csv(dir, E2_FILE, e2_header, E2_COLS, p.table, p.count);
+    const wh__sweep sweep = {p.count, E2_COLS, e2_job, &p};
+    int rc = wh__sweep_run(s, &sweep, p.table);
+    if (rc == 0)
+        rc = wh__repro_write_csv(dir, E2_FILE, e2_header, E2_COLS, p.table, p.count);
     free(p.table);
     return rc;
 }

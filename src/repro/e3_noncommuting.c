@@ -54,9 +54,10 @@ static void e3_spread(uint64_t seed, double *d)
     gsl_rng_free(rng);
 }
 
-static void e3_job(size_t job, void *arg)
+/* Unit `job`: one alpha and one seed; T_eps of both flows into out[0..2). */
+static void e3_job(size_t job, void *arg, double *out)
 {
-    e3_plan *p = arg;
+    const e3_plan *p = arg;
     const size_t ia = job / p->nseeds, is = job % p->nseeds;
     double d[E3_N];
     e3_spread(p->seed * 1000003u + is, d);
@@ -77,7 +78,7 @@ static void e3_job(size_t job, void *arg)
         if (wh_flow_new(&o, &flow) == WH_OK)
             wh_flow_converge(flow, 10.0 * o.init.alpha + 1000.0, &t);
         wh_flow_free(flow);
-        p->times[job * 2 + (size_t)kind] = t;
+        out[kind] = t;
     }
 }
 
@@ -112,9 +113,12 @@ static int e3_compute(const wh__repro_settings *s, const char *dir)
     double *table = calloc(p.nalpha * E3_COLS, sizeof *table);
     int rc;
     if (p.times != NULL && table != NULL) {
-        wh__parallel_for(p.nalpha * p.nseeds, s->threads, e3_job, &p);
-        e3_summarise(&p, table);
-        rc = wh__repro_write_csv(dir, E3_FILE, e3_header, E3_COLS, table, p.nalpha);
+        const wh__sweep sweep = {p.nalpha * p.nseeds, 2, e3_job, &p};
+        rc = wh__sweep_run(s, &sweep, p.times);
+        if (rc == 0) {
+            e3_summarise(&p, table);
+            rc = wh__repro_write_csv(dir, E3_FILE, e3_header, E3_COLS, table, p.nalpha);
+        }
     } else {
         rc = wh__repro_fail("E3", "result tables", WH_ENOMEM);
     }

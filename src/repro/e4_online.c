@@ -39,6 +39,7 @@ typedef struct e4_plan {
     uint64_t curve_samples;
     double *samples; /* [alpha][seed][net] samples to eps */
     double *curves;  /* rows x E4_CURVES_COLS */
+    double *online;  /* 2 x rows: the online columns of the curves, one network after the other */
 } e4_plan;
 
 static double e4_alpha(const e4_plan *p, size_t i)
@@ -68,12 +69,12 @@ static double e4_flow_error(const e4_plan *p, wh_net_kind kind, double alpha, do
 
 /*
  * One online run from alpha I. With `curve` set, the error every E4_RECORD
- * samples goes into column `column` of the curves; otherwise the run stops at
- * the first passage below eps. Returns the first-passage sample count (NaN if
+ * samples goes into curve[t / E4_RECORD]; otherwise the run stops at the
+ * first passage below eps. Returns the first-passage sample count (NaN if
  * none within the cap).
  */
-static double e4_run(e4_plan *p, wh_net_kind kind, double alpha, uint64_t seed, uint64_t cap,
-                     size_t column)
+static double e4_run(const e4_plan *p, wh_net_kind kind, double alpha, uint64_t seed,
+                     uint64_t cap, double *curve)
 {
     wh_net_options o;
     wh_net_options_default(&o);
@@ -87,14 +88,14 @@ static double e4_run(e4_plan *p, wh_net_kind kind, double alpha, uint64_t seed, 
     wh__run run;
     wh_status st = wh__run_open(&o, p->C, 1, 0, seed, &run);
     double x[E4_N];
-    for (uint64_t t = 0; st == WH_OK && t <= cap && (column > 0 || !pass.reached); t++) {
-        const bool record = column > 0 && t % E4_RECORD == 0;
+    for (uint64_t t = 0; st == WH_OK && t <= cap && (curve != NULL || !pass.reached); t++) {
+        const bool record = curve != NULL && t % E4_RECORD == 0;
         if (t % E4_CHECK == 0 || record) {
             wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
             st = wh_metrics_eval(run.metrics, wh_net_lateral(run.net), E4_N, &e);
             wh_passage_observe(&pass, t, E4_ETA, e.spectral);
             if (record)
-                p->curves[(t / E4_RECORD) * E4_CURVES_COLS + column] = e.spectral;
+                curve[t / E4_RECORD] = e.spectral;
         }
         wh_source_next(run.src, x, NULL);
         if (st == WH_OK)
@@ -104,21 +105,23 @@ static double e4_run(e4_plan *p, wh_net_kind kind, double alpha, uint64_t seed, 
     return pass.reached ? (double)pass.samples : (double)NAN;
 }
 
-static void e4_job(size_t job, void *arg)
+/* Unit j of the first sweep: the error curve of network j at one alpha into curve. */
+static void e4_curve_job(size_t j, void *arg, double *curve)
 {
-    e4_plan *p = arg;
-    if (job < 2) { /* the two error curves at one alpha */
-        e4_run(p, (wh_net_kind)job, E4_CURVE_ALPHA, p->seed + 41, p->curve_samples, 1 + job);
-        return;
-    }
-    job -= 2;
+    const e4_plan *p = arg;
+    e4_run(p, (wh_net_kind)j, E4_CURVE_ALPHA, p->seed + 41, p->curve_samples, curve);
+}
+
+/* Unit `job` of the second sweep: one alpha and one seed; samples to eps of both into out. */
+static void e4_job(size_t job, void *arg, double *out)
+{
+    const e4_plan *p = arg;
     const size_t ia = job / p->nseeds, is = job % p->nseeds;
     const double alpha = e4_alpha(p, ia);
     for (int kind = 0; kind < 2; kind++) {
         const double t = e4_flow_time(p, (wh_net_kind)kind, alpha, E4_EPS);
         const uint64_t cap = isfinite(t) ? (uint64_t)(3.0 * t / E4_ETA) + 20000 : 1000000;
-        p->samples[job * 2 + (size_t)kind] =
-            e4_run(p, (wh_net_kind)kind, alpha, p->seed + 4243u * is + 1, cap, 0);
+        out[kind] = e4_run(p, (wh_net_kind)kind, alpha, p->seed + 4243u * is + 1, cap, NULL);
     }
 }
 
@@ -143,6 +146,8 @@ static void e4_fill_curves(e4_plan *p, size_t rows)
     for (size_t r = 0; r < rows; r++) {
         double *row = p->curves + r * E4_CURVES_COLS;
         row[0] = (double)(r * E4_RECORD);
+        row[1] = p->online[r];
+        row[2] = p->online[rows + r];
         row[3] = e4_flow_error(p, WH_NET_DIRECT, E4_CURVE_ALPHA, row[0] * E4_ETA);
         row[4] = e4_flow_error(p, WH_NET_INTERNEURON, E4_CURVE_ALPHA, row[0] * E4_ETA);
     }
@@ -162,12 +167,18 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
     const size_t rows = (size_t)(p.curve_samples / E4_RECORD) + 1;
     p.samples = calloc(p.nalpha * p.nseeds * 2, sizeof *p.samples);
     p.curves = calloc(rows * E4_CURVES_COLS, sizeof *p.curves);
+    p.online = calloc(2 * rows, sizeof *p.online);
     double *table = calloc(p.nalpha * E4_TIMES_COLS, sizeof *table);
-    int rc = p.samples != NULL && p.curves != NULL && table != NULL
+    int rc = p.samples != NULL && p.curves != NULL && p.online != NULL && table != NULL
                  ? 0
                  : wh__repro_fail("E4", "result tables", WH_ENOMEM);
+    const wh__sweep curves = {2, rows, e4_curve_job, &p};
+    const wh__sweep runs = {p.nalpha * p.nseeds, 2, e4_job, &p};
+    if (rc == 0)
+        rc = wh__sweep_run(s, &curves, p.online);
+    if (rc == 0)
+        rc = wh__sweep_run(s, &runs, p.samples);
     if (rc == 0) {
-        wh__parallel_for(2 + p.nalpha * p.nseeds, s->threads, e4_job, &p);
         e4_summarise(&p, table);
         e4_fill_curves(&p, rows);
         rc = wh__repro_write_csv(dir, E4_TIMES_FILE, e4_times_header, E4_TIMES_COLS, table,
@@ -178,6 +189,7 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
     }
     free(p.samples);
     free(p.curves);
+    free(p.online);
     free(table);
     return rc;
 }

@@ -59,10 +59,10 @@ static wh_status e5_make(const e5_plan *p, wh_net_kind kind, wh__run *run, wh_me
     return st;
 }
 
-/* Job j: network j % 2, online (j < 2) or population (j >= 2): one column of the table. */
-static void e5_job(size_t j, void *arg)
+/* Unit j: network j % 2, online (j < 2) or population (j >= 2): column 2 + j of the table. */
+static void e5_job(size_t j, void *arg, double *column)
 {
-    e5_plan *p = arg;
+    const e5_plan *p = arg;
     const bool population = j >= 2;
     wh__run run;
     wh_metrics *m[2] = {NULL, NULL};
@@ -75,7 +75,7 @@ static void e5_job(size_t j, void *arg)
             wh_errors e = {NAN, NAN, NAN};
             if (st == WH_OK)
                 wh_metrics_eval(m[c], wh_net_lateral(run.net), p->n, &e);
-            p->table[(t / p->record) * E5_COLS + 2 + j] = e.spectral;
+            column[t / p->record] = e.spectral;
         }
         if (st != WH_OK)
             continue;
@@ -109,8 +109,15 @@ static int e5_compute(const wh__repro_settings *s, const char *dir)
         p.table[r * E5_COLS] = (double)(r * p.record);
         p.table[r * E5_COLS + 1] = (double)((r * p.record / p.every) % 2);
     }
-    wh__parallel_for(4, s->threads, e5_job, &p);
-    int rc = wh__repro_write_csv(dir, E5_FILE, e5_header, E5_COLS, p.table, p.rows);
+    double *columns = calloc(4 * p.rows, sizeof *columns);
+    const wh__sweep sweep = {4, p.rows, e5_job, &p};
+    int rc = columns != NULL ? wh__sweep_run(s, &sweep, columns)
+                             : wh__repro_fail("E5", "result table", WH_ENOMEM);
+    for (size_t j = 0; rc == 0 && j < 4; j++)
+        wh__column_put(columns + j * p.rows, p.rows, E5_COLS, 2 + j, p.table);
+    if (rc == 0)
+        rc = wh__repro_write_csv(dir, E5_FILE, e5_header, E5_COLS, p.table, p.rows);
+    free(columns);
     free(p.table);
     return rc;
 }

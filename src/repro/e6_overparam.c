@@ -47,9 +47,14 @@ static double rel_diff(const double *a, const double *b, size_t count)
     return diff / scale;
 }
 
-/* (a) Job j runs k = n << j; job 0 also leaves its M trajectory for the others to compare. */
-static void e6_k_run(e6_plan *p, size_t j, double *trace)
+/*
+ * (a) Unit j runs k = n << j: its error every p->record samples into out[0..rows),
+ * then its M at those samples into out[rows..), for comparing the three runs.
+ */
+static void e6_k_run(size_t j, void *arg, double *out)
 {
+    const e6_plan *p = arg;
+    double *trace = out + p->rows;
     static const double spread[E6_N] = {0.5, 1.0, 2.0, 4.0, 8.0, 16.0};
     wh_net_options o;
     wh_net_options_default(&o);
@@ -69,7 +74,7 @@ static void e6_k_run(e6_plan *p, size_t j, double *trace)
             wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
             if (st == WH_OK)
                 wh_metrics_eval(run.metrics, wh_net_lateral(run.net), E6_N, &e);
-            p->k_table[row * E6K_COLS + 1 + j] = e.spectral;
+            out[row] = e.spectral;
             if (st == WH_OK)
                 memcpy(trace + row * E6_N * E6_N, wh_net_lateral(run.net),
                        E6_N * E6_N * sizeof(double));
@@ -82,13 +87,13 @@ static void e6_k_run(e6_plan *p, size_t j, double *trace)
     wh__run_close(&run);
 }
 
-/* One cell of the stability map: both networks from M0 = alpha I at learning rate eta. */
-static void e6_cell(e6_plan *p, size_t cell)
+/* (b) Unit `cell` of the stability map: both networks from M0 = alpha I at rate eta, into row. */
+static void e6_cell(size_t cell, void *arg, double *row)
 {
+    const e6_plan *p = arg;
     const size_t ia = cell % p->nalpha, ie = cell / p->nalpha;
     const double alpha = pow(10.0, -2.0 + 4.0 * (double)ia / (double)(p->nalpha - 1));
     const double eta = pow(10.0, -4.0 + 3.5 * (double)ie / (double)(p->neta - 1));
-    double *row = p->s_table + cell * E6S_COLS;
     row[0] = alpha;
     row[1] = eta;
     for (int kind = 0; kind < 2; kind++) {
@@ -117,23 +122,15 @@ static void e6_cell(e6_plan *p, size_t cell)
     }
 }
 
-typedef struct e6_jobs {
-    e6_plan *plan;
-    double *traces[3];
-} e6_jobs;
-
-static void e6_job(size_t j, void *arg)
+/* The k table from the three runs (rows + rows x n x n values each, as e6_k_run leaves them). */
+static void e6_differences(e6_plan *p, const double *runs)
 {
-    e6_jobs *jobs = arg;
-    if (j < 3)
-        e6_k_run(jobs->plan, j, jobs->traces[j]);
-    else
-        e6_cell(jobs->plan, j - 3);
-}
-
-static void e6_differences(e6_plan *p, double *const traces[3])
-{
-    const size_t nn = E6_N * E6_N;
+    const size_t nn = E6_N * E6_N, width = p->rows * (1 + nn);
+    const double *traces[3];
+    for (size_t j = 0; j < 3; j++) {
+        wh__column_put(runs + j * width, p->rows, E6K_COLS, 1 + j, p->k_table);
+        traces[j] = runs + j * width + p->rows;
+    }
     for (size_t r = 0; r < p->rows; r++) {
         p->k_table[r * E6K_COLS] = (double)(r * p->record);
         for (size_t j = 1; j < 3; j++)
@@ -157,20 +154,23 @@ static int e6_compute(const wh__repro_settings *s, const char *dir)
     const size_t cells = p.nalpha * p.neta, nn = E6_N * E6_N;
     p.k_table = calloc(p.rows * E6K_COLS, sizeof *p.k_table);
     p.s_table = calloc(cells * E6S_COLS, sizeof *p.s_table);
-    e6_jobs jobs = {&p, {NULL, NULL, NULL}};
-    bool ok = p.k_table != NULL && p.s_table != NULL;
-    for (size_t j = 0; j < 3; j++)
-        ok &= (jobs.traces[j] = calloc(p.rows * nn, sizeof(double))) != NULL;
-    int rc = ok ? 0 : wh__repro_fail("E6", "result tables", WH_ENOMEM);
+    double *runs = calloc(3 * p.rows * (1 + nn), sizeof *runs);
+    int rc = p.k_table != NULL && p.s_table != NULL && runs != NULL
+                 ? 0
+                 : wh__repro_fail("E6", "result tables", WH_ENOMEM);
+    const wh__sweep k_sweep = {3, p.rows * (1 + nn), e6_k_run, &p};
+    const wh__sweep map = {cells, E6S_COLS, e6_cell, &p};
+    if (rc == 0)
+        rc = wh__sweep_run(s, &k_sweep, runs);
+    if (rc == 0)
+        rc = wh__sweep_run(s, &map, p.s_table);
     if (rc == 0) {
-        wh__parallel_for(3 + cells, s->threads, e6_job, &jobs);
-        e6_differences(&p, jobs.traces);
+        e6_differences(&p, runs);
         rc = wh__repro_write_csv(dir, E6K_FILE, e6k_header, E6K_COLS, p.k_table, p.rows);
         if (rc == 0)
             rc = wh__repro_write_csv(dir, E6S_FILE, e6s_header, E6S_COLS, p.s_table, cells);
     }
-    for (size_t j = 0; j < 3; j++)
-        free(jobs.traces[j]);
+    free(runs);
     free(p.k_table);
     free(p.s_table);
     return rc;

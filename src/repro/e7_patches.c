@@ -186,12 +186,16 @@ static wh_status e7_make(const e7_plan *p, size_t j, wh_net **net, wh_metrics **
 }
 
 /*
- * Job j: network j learns online; it writes only its own column of the error
- * table, its own filters and its own status. Both draw the same patch stream.
+ * Unit j: network j learns online; out receives its error every p->record
+ * samples (p->rows values), its filters (E7_N x E7_N) and its status. Both
+ * networks draw the same patch stream.
  */
-static void e7_job(size_t j, void *arg)
+#define E7_UNIT_WIDTH(rows) ((rows) + E7_N * E7_N + 1)
+
+static void e7_job(size_t j, void *arg, double *out)
 {
-    e7_plan *p = arg;
+    const e7_plan *p = arg;
+    double *filters = out + p->rows;
     wh_net *net = NULL;
     wh_metrics *m = NULL;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -203,19 +207,27 @@ static void e7_job(size_t j, void *arg)
             wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
             if (st == WH_OK)
                 wh_metrics_eval(m, wh_net_lateral(net), E7_N, &e);
-            p->errors[(t / p->record) * E7_ERRORS_COLS + 1 + j] = e.spectral;
+            out[t / p->record] = e.spectral;
         }
         if (st == WH_OK && t < p->samples) {
             const size_t k = (size_t)gsl_rng_uniform_int(rng, (unsigned long)p->pool);
             st = wh_net_step(net, p->patches + k * E7_N, NULL, NULL, NULL);
         }
     }
-    if (st == WH_OK && e7_filters(wh_net_lateral(net), p->filters[j]) != 0)
+    if (st == WH_OK && e7_filters(wh_net_lateral(net), filters) != 0)
         st = WH_ELINALG;
-    p->status[j] = st;
+    filters[E7_N * E7_N] = (double)st;
     wh_metrics_free(m);
     wh_net_free(net);
     gsl_rng_free(rng);
+}
+
+/* Unit j's results (as e7_job leaves them) into the error table, the filters and the status. */
+static void e7_unpack(e7_plan *p, size_t j, const double *out)
+{
+    wh__column_put(out, p->rows, E7_ERRORS_COLS, 1 + j, p->errors);
+    memcpy(p->filters[j], out + p->rows, E7_N * E7_N * sizeof *out);
+    p->status[j] = (wh_status)out[p->rows + E7_N * E7_N];
 }
 
 /* The closed-form error of each mean flow from M0 = I at t = eta x samples. */
@@ -316,16 +328,22 @@ static int e7_compute(const wh__repro_settings *s, const char *dir)
     p.rows = (size_t)(p.samples / p.record) + 1;
     int rc = e7_prepare(&p, s);
     p.errors = rc == 0 ? calloc(p.rows * E7_ERRORS_COLS, sizeof *p.errors) : NULL;
-    if (p.errors != NULL) {
+    const wh__sweep sweep = {2, E7_UNIT_WIDTH(p.rows), e7_job, &p};
+    double *runs = p.errors != NULL ? calloc(2 * sweep.width, sizeof *runs) : NULL;
+    if (runs != NULL) {
         e7_flows(&p);
-        wh__parallel_for(2, s->threads, e7_job, &p);
-        for (size_t j = 0; j < 2; j++)
+        rc = wh__sweep_run(s, &sweep, runs);
+        for (size_t j = 0; rc == 0 && j < 2; j++)
+            e7_unpack(&p, j, runs + j * sweep.width);
+        for (size_t j = 0; rc == 0 && j < 2; j++)
             if (p.status[j] != WH_OK)
                 fprintf(stderr, "whiten reproduce: E7: the %s network failed: %s\n",
                         j == 0 ? "direct" : "interneuron", wh_status_message(p.status[j]));
-        rc = p.status[0] == WH_OK && p.status[1] == WH_OK ? e7_write(&p, dir) : -1;
-    } else
-        rc = -1;
+        if (rc == 0)
+            rc = p.status[0] == WH_OK && p.status[1] == WH_OK ? e7_write(&p, dir) : -1;
+    } else if (rc == 0)
+        rc = wh__repro_fail("E7", "result tables", WH_ENOMEM);
+    free(runs);
     free(p.errors);
     free(p.patches);
     return rc;

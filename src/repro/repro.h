@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "io/io.h"
+#include "repro/journal.h"
 #include "whiten.h"
 
 typedef struct wh__repro_settings {
@@ -23,8 +24,14 @@ typedef struct wh__repro_settings {
     uint64_t seed;      /* every random stream derives from it */
     size_t threads;     /* worker threads for sweeps (results do not depend on it) */
     const char *images; /* E7: comma-separated PNG files, or NULL for the synthetic image */
+    wh__journal *journal; /* the checkpoint of the run, or NULL */
 } wh__repro_settings;
 
+/*
+ * compute() returns 0 when its CSV files are written, -1 on a failure (with a
+ * message), or WH__REPRO_STOPPED when a signal stopped one of its sweeps
+ * (nothing written; the journal holds the units done).
+ */
 typedef struct wh__experiment {
     const char *id;    /* "E5" */
     const char *title; /* a short heading */
@@ -42,6 +49,26 @@ const wh__experiment *const *wh__experiments(size_t *count);
  * and this one, do its share. Returns 0.
  */
 int wh__parallel_for(size_t count, size_t threads, void (*job)(size_t i, void *ctx), void *ctx);
+
+/*
+ * A sweep: count independent units (runs) of an experiment; job(i, ctx, out)
+ * computes unit i into out[0..width) from i and ctx alone, writing nothing
+ * else. wh__sweep_run fills results (count x width, row i for unit i) on
+ * s->threads threads. With a journal, units a checkpoint already holds are
+ * copied instead of computed, each completed unit is journalled (and may
+ * trigger a checkpoint), and after a signal no new unit starts. Returns 0
+ * when every unit is done, WH__REPRO_STOPPED, or -1 (with a message).
+ */
+typedef struct wh__sweep {
+    size_t count, width;
+    void (*job)(size_t i, void *ctx, double *out);
+    void *ctx;
+} wh__sweep;
+
+int wh__sweep_run(const wh__repro_settings *s, const wh__sweep *w, double *results);
+
+/* Copy a contiguous vector of rows values into column c of a rows x cols table. */
+void wh__column_put(const double *column, size_t rows, size_t cols, size_t c, double *table);
 
 /* dir/name as one path in buf; -1 (with a message) if it does not fit. */
 int wh__repro_path(char *buf, size_t size, const char *dir, const char *name);

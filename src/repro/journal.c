@@ -1,0 +1,318 @@
+/*
+ * journal.c: the checkpoint of a reproduction, kept in memory and saved to
+ * its file (the format is src/io/repro_ckpt.c; the schedule is journal.h).
+ *
+ * One mutex guards the record: workers add their units' results under it, and
+ * a checkpoint that falls due is written under it, so a saved file never
+ * holds half a unit. Workers only read the stop flags without it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "repro/journal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/io.h"
+#include "whiten.h"
+
+struct wh__journal {
+    wh__journal_options o;
+    pthread_mutex_t lock;
+    wh__repro_ckpt record;
+    double seconds_before, start, last_save; /* earlier sessions; this session's clock */
+    uint64_t since;                           /* units completed since the last save */
+    char current[8];                          /* the experiment begun */
+    size_t next_sweep;                        /* its sweeps numbered so far */
+    atomic_bool failed;                       /* a checkpoint could not be written */
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The settings of this run into the record (a fresh journal). */
+static int record_options(wh__repro_ckpt *c, const wh__journal_options *o)
+{
+    if (o->options > WH__REPRO_CKPT_OPTIONS)
+        return -1;
+    for (; c->options < o->options; c->options++) {
+        const size_t i = c->options;
+        c->option_name[i] = malloc(strlen(o->option_name[i]) + 1);
+        c->option_value[i] = malloc(strlen(o->option_value[i]) + 1);
+        if (c->option_name[i] == NULL || c->option_value[i] == NULL) {
+            c->options++;
+            return -1;
+        }
+        strcpy(c->option_name[i], o->option_name[i]);
+        strcpy(c->option_value[i], o->option_value[i]);
+    }
+    return 0;
+}
+
+static const char *saved_value(const wh__repro_ckpt *c, const char *name)
+{
+    for (size_t i = 0; i < c->options; i++)
+        if (strcmp(c->option_name[i], name) == 0)
+            return c->option_value[i];
+    return NULL;
+}
+
+/* Every setting of this run as the checkpoint recorded it; else print the first that differs. */
+static int check_options(const wh__repro_ckpt *c, const wh__journal_options *o, const char *path)
+{
+    for (size_t i = 0; i < o->options; i++) {
+        const char *saved = saved_value(c, o->option_name[i]);
+        if (saved != NULL && strcmp(saved, o->option_value[i]) == 0)
+            continue;
+        fprintf(stderr,
+                "whiten reproduce: %s: the checkpoint's run had %s = '%s', this run has %s = "
+                "'%s'; resume with the --quick/--full, --seed, --only, --out and --images of "
+                "the run that wrote it\n",
+                path, o->option_name[i], saved != NULL ? saved : "(none)", o->option_name[i],
+                o->option_value[i]);
+        return WH__JOURNAL_OTHER_RUN;
+    }
+    if (c->options == o->options)
+        return 0;
+    fprintf(stderr, "whiten reproduce: %s: the checkpoint records %zu settings, this run %zu\n",
+            path, c->options, o->options);
+    return WH__JOURNAL_OTHER_RUN;
+}
+
+static int load(wh__journal *j, const char *path)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    wh__io_error err = {0};
+    bool ok = wh__file_read(path, &bytes, &len, &err) &&
+              wh__repro_ckpt_decode(bytes, len, &j->record, &err);
+    free(bytes);
+    if (!ok) {
+        fprintf(stderr, "whiten reproduce: %s: not a usable checkpoint: %s\n", path, err.message);
+        return -1;
+    }
+    j->seconds_before = j->record.seconds;
+    return check_options(&j->record, &j->o, path);
+}
+
+int wh__journal_open(const wh__journal_options *o, const char *resume, wh__journal **out)
+{
+    wh__journal *j = calloc(1, sizeof *j);
+    *out = NULL;
+    if (j == NULL || pthread_mutex_init(&j->lock, NULL) != 0) {
+        free(j);
+        fprintf(stderr, "whiten reproduce: checkpoint: out of memory\n");
+        return -1;
+    }
+    j->o = *o;
+    atomic_init(&j->failed, false);
+    int rc = resume != NULL ? load(j, resume) : record_options(&j->record, o);
+    if (rc != 0) {
+        if (resume == NULL)
+            fprintf(stderr, "whiten reproduce: checkpoint: out of memory\n");
+        wh__journal_free(j);
+        return rc;
+    }
+    /* The settings now live in the record; the caller's arrays need not outlive this call. */
+    j->o.options = 0;
+    j->o.option_name = j->o.option_value = NULL;
+    j->record.sessions++;
+    j->start = j->last_save = now();
+    *out = j;
+    return 0;
+}
+
+void wh__journal_free(wh__journal *j)
+{
+    if (j == NULL)
+        return;
+    wh__repro_ckpt_free(&j->record);
+    pthread_mutex_destroy(&j->lock);
+    free(j);
+}
+
+bool wh__journal_finished(const wh__journal *j, const char *id)
+{
+    for (size_t i = 0; j != NULL && i < j->record.finished; i++)
+        if (strcmp(j->record.finished_id[i], id) == 0)
+            return true;
+    return false;
+}
+
+void wh__journal_begin(wh__journal *j, const char *id)
+{
+    if (j == NULL)
+        return;
+    snprintf(j->current, sizeof j->current, "%s", id);
+    j->next_sweep = 0;
+}
+
+static int save_locked(wh__journal *j)
+{
+    wh__buf buf = {0};
+    wh__io_error err = {0};
+    char creator[64];
+    snprintf(creator, sizeof creator, "whiten %s", wh_version());
+    j->record.seconds = wh__journal_seconds(j);
+    bool ok = wh__repro_ckpt_encode(&j->record, creator, &buf) ||
+              wh__io_fail(&err, "out of memory");
+    ok = ok && wh__file_write_atomic(j->o.path, &buf, &err);
+    wh__buf_free(&buf);
+    j->since = 0;
+    j->last_save = now();
+    if (ok)
+        return 0;
+    fprintf(stderr, "whiten reproduce: cannot write the checkpoint %s: %s\n", j->o.path,
+            err.message);
+    atomic_store(&j->failed, true);
+    return -1;
+}
+
+int wh__journal_save(wh__journal *j)
+{
+    if (j == NULL)
+        return 0;
+    pthread_mutex_lock(&j->lock);
+    const int rc = save_locked(j);
+    pthread_mutex_unlock(&j->lock);
+    return rc;
+}
+
+/* Drop the sweeps of experiment id: its results are in its CSV files now. */
+static void drop_sweeps(wh__repro_ckpt *c, const char *id)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < c->sweeps; i++) {
+        if (strcmp(c->sweep[i].experiment, id) == 0) {
+            free(c->sweep[i].done);
+            free(c->sweep[i].values);
+        } else {
+            c->sweep[kept++] = c->sweep[i];
+        }
+    }
+    c->sweeps = kept;
+}
+
+int wh__journal_end(wh__journal *j)
+{
+    if (j == NULL)
+        return 0;
+    pthread_mutex_lock(&j->lock);
+    int rc = 0;
+    if (!wh__journal_finished(j, j->current) && j->record.finished < WH__REPRO_CKPT_EXPERIMENTS)
+        strcpy(j->record.finished_id[j->record.finished++], j->current);
+    drop_sweeps(&j->record, j->current);
+    rc = save_locked(j);
+    pthread_mutex_unlock(&j->lock);
+    return rc;
+}
+
+int wh__journal_signal(const wh__journal *j)
+{
+    return j != NULL && j->o.signal != NULL ? j->o.signal() : 0;
+}
+
+double wh__journal_seconds(const wh__journal *j)
+{
+    return j->seconds_before + (now() - j->start);
+}
+
+uint64_t wh__journal_sessions(const wh__journal *j)
+{
+    return j->record.sessions;
+}
+
+static wh__repro_sweep *find_sweep(wh__repro_ckpt *c, const char *id, size_t index)
+{
+    for (size_t i = 0; i < c->sweeps; i++)
+        if (strcmp(c->sweep[i].experiment, id) == 0 && c->sweep[i].index == index)
+            return &c->sweep[i];
+    return NULL;
+}
+
+static wh__repro_sweep *add_sweep(wh__journal *j, size_t count, size_t width)
+{
+    wh__repro_ckpt *c = &j->record;
+    wh__repro_sweep *grown = realloc(c->sweep, (c->sweeps + 1) * sizeof *grown);
+    if (grown == NULL)
+        return NULL;
+    c->sweep = grown;
+    wh__repro_sweep *w = &c->sweep[c->sweeps];
+    memset(w, 0, sizeof *w);
+    snprintf(w->experiment, sizeof w->experiment, "%s", j->current);
+    w->index = j->next_sweep;
+    if (!wh__repro_sweep_alloc(w, count, width)) {
+        free(w->done);
+        free(w->values);
+        return NULL;
+    }
+    c->sweeps++;
+    return w;
+}
+
+int wh__journal_sweep(wh__journal *j, size_t count, size_t width, double *results, size_t *slot)
+{
+    pthread_mutex_lock(&j->lock);
+    wh__repro_sweep *w = find_sweep(&j->record, j->current, j->next_sweep);
+    int rc = 0;
+    if (w != NULL && (w->count != count || w->width != width)) {
+        fprintf(stderr, "whiten reproduce: %s: sweep %zu of %s has %zu units of %zu values in "
+                        "the checkpoint, %zu of %zu in this build; start afresh\n",
+                j->o.path, j->next_sweep, j->current, w->count, w->width, count, width);
+        rc = -1;
+    } else if (w == NULL && (w = add_sweep(j, count, width)) == NULL) {
+        fprintf(stderr, "whiten reproduce: %s: out of memory for the checkpoint\n", j->current);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        if (w->done[i])
+            memcpy(results + i * width, w->values + i * width, width * sizeof *results);
+    if (rc == 0) {
+        *slot = (size_t)(w - j->record.sweep);
+        j->next_sweep++;
+    }
+    pthread_mutex_unlock(&j->lock);
+    return rc;
+}
+
+bool wh__journal_unit_done(const wh__journal *j, size_t slot, size_t i)
+{
+    return j->record.sweep[slot].done[i] != 0;
+}
+
+void wh__journal_complete(wh__journal *j, size_t slot, size_t i, const double *values)
+{
+    pthread_mutex_lock(&j->lock);
+    wh__repro_sweep *w = &j->record.sweep[slot];
+    memcpy(w->values + i * w->width, values, w->width * sizeof *values);
+    w->done[i] = 1;
+    j->since++;
+    const bool due = (j->o.every > 0 && j->since >= j->o.every) ||
+                     (j->o.seconds > 0.0 && now() - j->last_save >= j->o.seconds);
+    if (due)
+        save_locked(j);
+    pthread_mutex_unlock(&j->lock);
+}
+
+bool wh__journal_stopping(const wh__journal *j)
+{
+    return j != NULL && (atomic_load(&j->failed) || wh__journal_signal(j) != 0);
+}
+
+int wh__journal_sweep_status(const wh__journal *j, size_t slot)
+{
+    if (atomic_load(&j->failed))
+        return -1;
+    const wh__repro_sweep *w = &j->record.sweep[slot];
+    for (size_t i = 0; i < w->count; i++)
+        if (!w->done[i])
+            return WH__REPRO_STOPPED;
+    return 0;
+}

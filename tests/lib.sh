@@ -1,0 +1,28 @@
+# lib.sh: what the checkpoint tests share. Source it as the first thing:
+#   . "$(dirname "$0")/lib.sh"
+# It moves into a fresh folder (removed on exit) and defines pass, fail (which
+# counts into $failures) and wait_for FILE (until FILE exists and is not empty,
+# at most 30 s; false if it never does).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+wait_for() {
+    for _ in $(seq 1 3000); do [ -s "$1" ] && return 0; sleep 0.01; done
+    return 1
+}
+# kill_at_random PID FILE MAX: once FILE exists, wait a random moment of up to
+# MAX seconds (printed, so that a failure can be replayed), SIGKILL PID and
+# reap it. Sets $status to its exit status and $kill_delay to the moment.
+kill_at_random() {
+    wait_for "$2" || fail "no checkpoint $2 appeared"
+    kill_delay=$(awk -v r="$(od -An -N2 -tu2 /dev/urandom)" -v max="$3" \
+        'BEGIN { printf "%.2f", r / 65535 * max }')
+    echo "SIGKILL $kill_delay s after the first checkpoint"
+    sleep "$kill_delay"
+    kill -KILL "$1" 2>/dev/null
+    wait "$1"
+    status=$?
+}
