@@ -125,6 +125,8 @@ static wh_status run_path(const path *p, size_t n, size_t count, const double *X
 static void work_model(size_t pi, size_t nn, double iters, double *flops, double *bytes)
 {
     const double n = (double)nn, k = 2.0 * n, n2 = n * n, n3 = n2 * n, m = BENCH_BLOCK;
+    if (pi == P_IBLOCK && nn < 40)
+        pi = P_IFAST; /* wh_net_learn_block takes the per-sample path below n = 40 */
     switch (pi) {
     case P_IEXACT: /* 2 trsv, gemv, scale + ger, syrk W W^T, Cholesky; copies */
         *flops = 2 * n2 + 5 * n * k + n2 * k + n3 / 3;
