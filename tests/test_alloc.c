@@ -16,12 +16,13 @@
 typedef wh_status (*constructor)(const void *spec, void **out);
 
 /*
- * Fail allocation 0, 1, 2, ... until the constructor succeeds; returns how
- * many it makes. Each failure must give WH_ENOMEM, *out NULL and no block
- * left live; the success must free back to the starting count.
+ * Fail allocation 0, 1, 2, ... until the constructor succeeds, which must take
+ * at least `at_least` allocations (so that the test is known to reach them).
+ * Each failure must give WH_ENOMEM, *out NULL and no block left live; the
+ * success must free back to the starting count.
  */
-static size_t fail_each_allocation(const char *what, constructor make, const void *spec,
-                                   void (*destroy)(void *))
+static void fail_each_allocation(const char *what, constructor make, const void *spec,
+                                 void (*destroy)(void *), size_t at_least)
 {
     for (size_t nth = 0; nth < 1000; nth++) {
         const long live = wh__alloc_live();
@@ -36,7 +37,9 @@ static size_t fail_each_allocation(const char *what, constructor make, const voi
             destroy(obj);
             cr_assert_eq(wh__alloc_live(), live, "%s: free leaves %ld blocks", what,
                          wh__alloc_live() - live);
-            return nth;
+            cr_assert_geq(nth, at_least, "%s: only %zu allocations, want at least %zu", what, nth,
+                          at_least);
+            return;
         }
         cr_assert(st == WH_ENOMEM, "%s: allocation %zu failed but status is %s", what, nth,
                   wh_status_name(st));
@@ -45,7 +48,6 @@ static size_t fail_each_allocation(const char *what, constructor make, const voi
                      what, nth, wh__alloc_live() - live);
     }
     cr_assert_fail("%s: never succeeded", what);
-    return 0;
 }
 
 enum { N = 4, K = 6 };
@@ -194,29 +196,23 @@ static void free_running(void *p)
 
 Test(alloc, every_network_survives_each_failed_allocation)
 {
-    for (size_t i = 0; i < sizeof net_cases / sizeof *net_cases; i++) {
-        const net_case *c = &net_cases[i];
-        const size_t made = fail_each_allocation(c->name, make_net, c, free_net);
-        cr_assert_geq(made, c->at_least, "%s: only %zu allocations, want at least %zu", c->name,
-                      made, c->at_least);
-    }
+    for (size_t i = 0; i < sizeof net_cases / sizeof *net_cases; i++)
+        fail_each_allocation(net_cases[i].name, make_net, &net_cases[i], free_net,
+                             net_cases[i].at_least);
 }
 
 Test(alloc, every_flow_survives_each_failed_allocation)
 {
-    for (size_t i = 0; i < sizeof flow_cases / sizeof *flow_cases; i++) {
-        const flow_case *c = &flow_cases[i];
-        const size_t made = fail_each_allocation(c->name, make_flow, c, free_flow);
-        cr_assert_geq(made, c->at_least, "%s: only %zu allocations, want at least %zu", c->name,
-                      made, c->at_least);
-    }
+    for (size_t i = 0; i < sizeof flow_cases / sizeof *flow_cases; i++)
+        fail_each_allocation(flow_cases[i].name, make_flow, &flow_cases[i], free_flow,
+                             flow_cases[i].at_least);
 }
 
 Test(alloc, sources_and_metrics_survive_each_failed_allocation)
 {
-    cr_assert_geq(fail_each_allocation("source", source_two_contexts, NULL, free_source), 4);
-    cr_assert_geq(fail_each_allocation("metrics", metrics, NULL, free_metrics), 5);
-    cr_assert_geq(fail_each_allocation("running covariance", running, NULL, free_running), 3);
+    fail_each_allocation("source", source_two_contexts, NULL, free_source, 4);
+    fail_each_allocation("metrics", metrics, NULL, free_metrics, 5);
+    fail_each_allocation("running covariance", running, NULL, free_running, 3);
 }
 
 Test(alloc, covariance_from_spectrum_survives_each_failed_allocation)
