@@ -95,8 +95,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "fuzz_replay: no seeds in %s\n", argv[1]);
         rc = 1;
     } else if (rc == 0) {
-        fprintf(stderr, "fuzz_replay: %zu inputs from %zu seeds in %s, no failure\n", inputs,
-                seeds, argv[1]);
+        fprintf(stderr, "fuzz_replay: %zu inputs from %zu seeds in %s, no failure\n", inputs, seeds,
+                argv[1]);
     }
     return rc;
 }

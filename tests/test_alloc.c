@@ -56,8 +56,12 @@ static const double spread[N] = {0.5, 1.5, 2.385, 1.0};
 static const double C4[N * N] = {2.0, 0.1, 0.0, 0.0, 0.1, 1.0, 0.2, 0.0,
                                  0.0, 0.2, 3.0, 0.1, 0.0, 0.0, 0.1, 0.5};
 /* W0 for WH_INIT_WEIGHTS: n x k of rank n. */
-static const double W4x6[N * K] = {1.2, 0.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0, 0.4,
-                                   0.0, 0.0, 2.385, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.7, 0.0, 0.2};
+static const double W4x6[N * K] = {
+    1.2, 0.0, 0.0,   0.0, 0.3, 0.0, /* row 1 */
+    0.0, 0.9, 0.0,   0.0, 0.0, 0.4, /* row 2 */
+    0.0, 0.0, 2.385, 0.0, 0.1, 0.0, /* row 3 */
+    0.0, 0.0, 0.0,   0.7, 0.0, 0.2, /* row 4 */
+};
 
 /* A network to build: every kind, start, solver and neural mode has its own buffers. */
 typedef struct net_case {

@@ -343,7 +343,7 @@ static int learn(sim *s, const sim_options *o)
     if (rc != WH__EXIT_OK)
         return rc;
     if (st != WH_OK) {
-        /* The network refused the sample after the ones it learned; counted from 1 as fit's rows. */
+        /* The sample after those learned was refused; counted from 1, as fit's rows are. */
         fprintf(stderr, "whiten simulate: sample %llu: %s (%s)\n",
                 (unsigned long long)wh_net_samples(s->net) + 1, wh_status_message(st),
                 wh_status_name(st));

@@ -304,8 +304,8 @@ static int check_network_memory(const char *command, size_t n, size_t k)
     const double nd = (double)n, kd = (double)(k == 0 ? n : k);
     char what[96];
     snprintf(what, sizeof what, "n = %zu, k = %zu", n, k == 0 ? n : k);
-    return wh__cli_check_memory(command, what, 8.0 * (8.0 * nd * nd + 2.0 * nd * kd + kd * kd),
-                                "");
+    const double bytes = 8.0 * (8.0 * nd * nd + 2.0 * nd * kd + kd * kd);
+    return wh__cli_check_memory(command, what, bytes, "");
 }
 
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
