@@ -178,21 +178,61 @@ printf '1,2,3\n4,nan,6\n' >nan.csv
 printf '1 2 3\n4 5 -inf\n' >inf.txt
 : >empty.csv
 printf '1,2\n3,4\n' >two.csv
-expect_error 1 "truncated NPY header" out.npy -- "$whiten" apply --state S.npz --data trunc.npy --out out.npy
-expect_error 1 "unsupported NPY dtype '<i4'" out.npy -- "$whiten" apply --state S.npz --data "$data/i4.npy" --out out.npy
+# NaN and Inf in an NPY file, a state file of another version, with shapes that
+# disagree, with a corrupted entry, and a saved source stuck at zero (numpy writes them).
+$py - <<'PY' || fail "making the bad NPY and state files"
+import io, json, zipfile
+import numpy as np
+X = np.load("X.npy")[:10]
+Y = X.copy(); Y[5, 1] = np.nan; np.save("nan.npy", Y)
+Y = X.copy(); Y[7, 2] = -np.inf; np.save("inf.npy", Y)
+def entries(path):
+    z = zipfile.ZipFile(path)
+    return {name: z.read(name) for name in z.namelist()}
+def write(path, members):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+def with_meta(key, value):
+    d = entries("S.npz"); meta = json.loads(d["meta.json"]); meta[key] = value
+    d["meta.json"] = json.dumps(meta).encode()
+    return d
+write("v2.npz", with_meta("version", 2))
+write("k7.npz", with_meta("k", 7))
+# Flip the last data byte of M.npy inside the archive: its CRC-32 no longer matches.
+raw = bytearray(open("S.npz", "rb").read())
+info = zipfile.ZipFile("S.npz").getinfo("M.npy")
+name_len = int.from_bytes(raw[info.header_offset + 26:info.header_offset + 28], "little")
+extra_len = int.from_bytes(raw[info.header_offset + 28:info.header_offset + 30], "little")
+raw[info.header_offset + 30 + name_len + extra_len + info.compress_size - 1] ^= 0x55
+open("crc.npz", "wb").write(raw)
+open("crc.offset", "w").write(str(info.header_offset))  # the byte the message names
+d = entries("half.npz")
+mt = np.load(io.BytesIO(d["source_mt19937.npy"])); mt[:624] = 0
+b = io.BytesIO(); np.save(b, mt); d["source_mt19937.npy"] = b.getvalue()
+write("zero_mt.npz", d)
+PY
+expect_error 1 "trunc.npy: byte 20: truncated NPY header: it announces 118 bytes but only 10 follow" out.npy -- "$whiten" apply --state S.npz --data trunc.npy --out out.npy
+expect_error 1 "i4.npy: byte 10: unsupported NPY dtype '<i4'" out.npy -- "$whiten" apply --state S.npz --data "$data/i4.npy" --out out.npy
 expect_error 1 "ragged.csv: line 2, column 1: 2 fields where line 1 has 3" out.csv -- "$whiten" apply --state S.npz --data ragged.csv --out out.csv
 expect_error 1 "text.csv: line 3, column 3: 'abc' is not a number" out.csv -- "$whiten" apply --state S.npz --data text.csv --out out.csv
 expect_error 1 "nan.csv: line 2, column 3: 'nan' is not finite" out.csv -- "$whiten" apply --state S.npz --data nan.csv --out out.csv
 expect_error 1 "inf.txt: line 2, column 5: '-inf' is not finite" S9.npz -- "$whiten" fit --data inf.txt --state S9.npz
 expect_error 1 "empty.csv: the file is empty" S9.npz -- "$whiten" fit --data empty.csv --state S9.npz
 expect_error 1 "two.csv: samples have 2 values, but S.npz has n = 3" out.csv -- "$whiten" apply --state S.npz --data two.csv --out out.csv
-expect_error 1 "not a zip" out.csv -- "$whiten" apply --state X.csv --data X.csv --out out.csv
+expect_error 1 "nan.npy: byte 256: element (5, 1) is NaN; NaN and Inf are refused" out.npy -- "$whiten" apply --state S.npz --data nan.npy --out out.npy
+expect_error 1 "inf.npy: byte 312: element (7, 2) is infinite; NaN and Inf are refused" S9.npz -- "$whiten" fit --data inf.npy --state S9.npz
+expect_error 1 "v2.npz: meta.json: state version 2; this whiten reads version 1" out.csv -- "$whiten" apply --state v2.npz --data X.csv --out out.csv
+expect_error 1 "k7.npz: W.npy is 3 x 5; meta.json says 3 x 7" out.csv -- "$whiten" apply --state k7.npz --data X.csv --out out.csv
+expect_error 1 "crc.npz: byte $(cat crc.offset): zip entry 'M.npy' fails its CRC-32 check" out.csv -- "$whiten" apply --state crc.npz --data X.csv --out out.csv
+expect_error 1 "zero_mt.npz: source_mt19937 is not a state MT19937 can continue from" m9.csv -- "$whiten" simulate --n 3 --samples 100 --resume zero_mt.npz --out m9.csv --quiet
+expect_error 1 "X.csv: byte $(stat -c %s X.csv): not a zip (.npz) archive: no end-of-archive record" out.csv -- "$whiten" apply --state X.csv --data X.csv --out out.csv
 expect_error 1 "row 2 of pass 1: M lost positive definiteness" S9.npz -- "$whiten" fit --net direct --eta 0.9 --data X.csv --state S9.npz
-expect_error 2 "unknown option '--bogus'" out.csv -- "$whiten" apply --bogus --state S.npz --data X.csv --out out.csv
+expect_error 2 "whiten apply: unknown option '--bogus'; see 'whiten apply --help'" out.csv -- "$whiten" apply --bogus --state S.npz --data X.csv --out out.csv
 expect_error 2 "option --eta: expected a number in (0, 1), got '1.5'" S9.npz -- "$whiten" fit --eta 1.5 --data X.csv --state S9.npz
-expect_error 2 "option --k: 2 interneurons is fewer than n = 3" S9.npz -- "$whiten" fit --k 2 --data X.csv --state S9.npz
-expect_error 2 "cannot tell the format" out.xyz -- "$whiten" apply --state S.npz --data X.csv --out out.xyz
-expect_error 2 "option --binary: expected 'f32' or 'f64'" none -- "$whiten" stream --n 3 --binary f16
+expect_error 2 "option --k: 2 interneurons is fewer than n = 3; need k >= n" S9.npz -- "$whiten" fit --k 2 --data X.csv --state S9.npz
+expect_error 2 "option --out: cannot tell the format of 'out.xyz'" out.xyz -- "$whiten" apply --state S.npz --data X.csv --out out.xyz
+expect_error 2 "option --binary: expected 'f32' or 'f64', got 'f16'" none -- "$whiten" stream --n 3 --binary f16
 printf '1,2,3\n4,x,6\n' | "$whiten" stream --n 3 >/dev/null 2>stderr.txt
 [ $? = 1 ] && grep -qF "<stdin>: line 2, column 3: 'x' is not a number" stderr.txt \
     && pass "stream names the bad line" || fail "stream bad line: $(cat stderr.txt)"

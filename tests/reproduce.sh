@@ -18,25 +18,27 @@ grep -q "claims hold" "$work/a/REPORT.md" || fail "no summary line in REPORT.md"
 grep -q "^- ✘" "$work/a/REPORT.md" && fail "a claim failed: $(grep '^- ✘' "$work/a/REPORT.md")"
 
 # 2. Verdicts follow from the CSV numbers: double every direct time in E2, redraw
-#    the report from the CSVs alone, and the linearity verdict must turn.
-python3 - "$work/a/e2_times.csv" <<'PY'
+#    the report from the CSVs alone, and the linearity verdict must turn. Steps 2
+#    and 5 edit a copy (e), so that folder a stays as the two-thread run wrote it.
+cp -r "$work/a" "$work/e"
+python3 - "$work/e/e2_times.csv" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
 for row in rows[1:]:
     row[1] = repr(2 * float(row[1]))
 csv.writer(open(sys.argv[1], "w"), lineterminator="\n").writerows(rows)
 PY
-"$whiten" reproduce --only E2,E5,E6,E7 --report-only --out "$work/a" > /dev/null
-grep -q "^- ✘ direct: T_ε against α has slope 2" "$work/a/REPORT.md" ||
+"$whiten" reproduce --only E2,E5,E6,E7 --report-only --out "$work/e" > /dev/null
+grep -q "^- ✘ direct: T_ε against α has slope 2" "$work/e/REPORT.md" ||
     fail "doubling the direct times did not turn the E2 verdict"
-grep -q "^- ✔ interneurons: T_ε against ln α" "$work/a/REPORT.md" ||
+grep -q "^- ✔ interneurons: T_ε against ln α" "$work/e/REPORT.md" ||
     fail "the interneuron verdict changed although its numbers did not"
 
 # 2b. A run that failed is written as nan: the report is still written, and the
 #     verdict counts it against whoever failed. Direct never re-adapting in E5
 #     keeps "interneurons faster" true; interneurons never re-adapting turns it.
 set_e5_column() { # column value
-    python3 - "$work/a/e5_switch.csv" "$1" "$2" <<'PY'
+    python3 - "$work/e/e5_switch.csv" "$1" "$2" <<'PY'
 import csv, sys
 path, col, value = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rows = list(csv.reader(open(path)))
@@ -47,23 +49,27 @@ csv.writer(open(path, "w"), lineterminator="\n").writerows(rows)
 PY
 }
 set_e5_column 4 nan
-"$whiten" reproduce --only E5 --report-only --out "$work/a" > /dev/null ||
+"$whiten" reproduce --only E5 --report-only --out "$work/e" > /dev/null ||
     fail "a nan in a CSV stopped the report"
-grep -q "^- ✔ population mode: interneurons re-adapt faster" "$work/a/REPORT.md" ||
+grep -q "^- ✔ population mode: interneurons re-adapt faster" "$work/e/REPORT.md" ||
     fail "direct never re-adapting should keep interneurons faster"
 set_e5_column 5 nan
-"$whiten" reproduce --only E5 --report-only --out "$work/a" > /dev/null
-grep -q "^- ✘ population mode: interneurons re-adapt faster" "$work/a/REPORT.md" ||
+"$whiten" reproduce --only E5 --report-only --out "$work/e" > /dev/null
+grep -q "^- ✘ population mode: interneurons re-adapt faster" "$work/e/REPORT.md" ||
     fail "interneurons never re-adapting should turn the E5 verdict"
 
-# 3. The same numbers on one thread as on two, byte for byte. Folder a ran on two
-#    threads, but step 2 edited two of its CSVs: those two come from a fresh run.
-"$whiten" reproduce --quick --threads 1 --out "$work/b" > /dev/null 2>&1
-"$whiten" reproduce --quick --only E2,E5 --threads 2 --out "$work/c" > /dev/null 2>&1
-cp "$work/c/e2_times.csv" "$work/c/e5_switch.csv" "$work/a/"
-for f in "$work"/b/*.csv; do
-    cmp -s "$f" "$work/a/$(basename "$f")" || fail "$(basename "$f") differs between 1 and 2 threads"
+# 3. The same numbers on one thread as on two, byte for byte: every CSV of every
+#    experiment (folder a ran on two threads and is unedited).
+"$whiten" reproduce --quick --threads 1 --out "$work/b" > /dev/null 2>&1 ||
+    fail "reproduce --threads 1 failed"
+csvs=0
+for f in "$work"/a/*.csv; do
+    cmp -s "$f" "$work/b/$(basename "$f")" || fail "$(basename "$f") differs between 1 and 2 threads"
+    csvs=$((csvs + 1))
 done
+[ "$(ls "$work"/b/*.csv | wc -l)" = "$csvs" ] || fail "the two runs wrote different sets of CSVs"
+[ "$csvs" -ge 7 ] || fail "only $csvs CSVs to compare between thread counts"
+echo "reproduce: $csvs CSVs identical on 1 and 2 threads"
 
 # 4. Usage errors name the option.
 "$whiten" reproduce --only E9 --out "$work/d" 2> "$work/err" && fail "--only E9 accepted"
@@ -74,8 +80,8 @@ grep -q "unknown experiment 'E9'" "$work/err" || fail "unclear message: $(cat "$
 grep -q "e2_times.csv" "$work/err" || fail "missing CSV not named: $(cat "$work/err")"
 # 5. A figure that cannot be written is an error with the file's name, not an exit
 #    from inside PLplot.
-mkdir "$work/a/e2_times.tmp.png"
-"$whiten" reproduce --only E2 --report-only --out "$work/a" 2> "$work/err" &&
+mkdir "$work/e/e2_times.tmp.png"
+"$whiten" reproduce --only E2 --report-only --out "$work/e" 2> "$work/err" &&
     fail "an unwritable figure was reported as success"
 grep -q "cannot write .*e2_times.tmp.png" "$work/err" || fail "unclear message: $(cat "$work/err")"
 echo "reproduce: all checks passed"

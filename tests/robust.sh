@@ -13,16 +13,35 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 
-# expect STATUS NEEDLE NAME -- COMMAND...: exit status and a phrase on stderr.
+# Files in the work folder other than the captured output.
+files() { ls -A | grep -v '^\(out\|err\)\.txt$'; }
+
+# Every phrase of NEEDLE (phrases separated by " ... ") is in err.txt.
+has_phrases() {
+    local rest=$1
+    while [ -n "$rest" ]; do
+        grep -qF -- "${rest%% ... *}" err.txt || return 1
+        [ "$rest" = "${rest#* ... }" ] && return 0
+        rest=${rest#* ... }
+    done
+}
+
+# expect STATUS NEEDLE NAME -- COMMAND...: exit status and the phrases of NEEDLE
+# on stderr; a refusal (STATUS not 0) must leave no new file behind. (The data
+# come from awk's rand(), which differs between awks: needles hold no eigenvalue.)
 expect() {
     local want=$1 needle=$2 name=$3
     shift 4
+    local before
+    before=$(files)
     "$@" >out.txt 2>err.txt
     local got=$?
-    if [ "$got" = "$want" ] && grep -qF -- "$needle" err.txt; then
-        pass "$name"
-    else
+    if [ "$got" != "$want" ] || ! has_phrases "$needle"; then
         fail "$name: exit $got (want $want); stderr: $(cat err.txt)"
+    elif [ "$want" != 0 ] && [ "$(files)" != "$before" ]; then
+        fail "$name: a refusal left a file behind: $(files | tr '\n' ' ')"
+    else
+        pass "$name"
     fi
 }
 
@@ -35,39 +54,53 @@ for s in 1e-5:c10 1e-7:c14; do
         printf "%.9f,%.9f,%.9g\n", rand() - .5, rand() - .5, s * (rand() - .5) }' > ${s#*:}.csv
 done
 awk 'BEGIN { srand(3); for (i = 0; i < 2000; i++) printf "%.9f,%.9f,5\n", rand() - .5, rand() - .5 }' > const.csv
+# Third channel the sum of the others plus noise 1e-7: no channel to blame alone.
+awk 'BEGIN { srand(2); for (i = 0; i < 2000; i++) { a = rand() - .5; b = rand() - .5
+    printf "%.9f,%.9f,%.12g\n", a, b, a + b + 1e-7 * (rand() - .5) } }' > mix.csv
 awk 'BEGIN { srand(4); for (i = 0; i < 2000; i++) printf "%.9f,%.9f\n", 3 * (rand() - .5), rand() - .5 }' > ok.csv
 
 fit=(fit --state s.npz --eta 1e-3 --quiet)
-expect 1 "channel 3 is all zeros; channels 2 and 5 are equal" "rank-deficient data refused" -- \
+expect 1 "dup.csv: the data's second-moment matrix C = X^T X / T is singular ... (numerical rank 3 of 5, condition number inf); channel 3 is all zeros; channels 2 and 5 are equal. ... give --ridge EPS to whiten C + EPS I" \
+    "rank-deficient data refused" -- \
     "$whiten" "${fit[@]}" --data dup.csv
-expect 1 "is singular" "simulate --data: rank-deficient data refused" -- \
+expect 1 "whiten simulate: dup.csv: the data's second-moment matrix C = X^T X / T is singular" \
+    "simulate --data: rank-deficient data refused" -- \
     "$whiten" simulate --data dup.csv --samples 100 --quiet
-expect 1 "nearly singular" "condition number 1e14 refused" -- "$whiten" "${fit[@]}" --data c14.csv
-expect 0 "ill-conditioned" "condition number 1e10 warned, learning proceeds" -- \
-    "$whiten" "${fit[@]}" --data c10.csv
-expect 0 "channel 3 is constant (5)" "constant non-zero channel warned" -- \
+expect 1 "c14.csv: the data's second-moment matrix C = X^T X / T is nearly singular ... (numerical rank 3 of 3, condition number 1 ... e+14); the direction of least variance is 100 % channel 3." \
+    "condition number 1e14 refused, naming the channel" -- "$whiten" "${fit[@]}" --data c14.csv
+# The weakest direction of mix.csv is (1, 1, -1) / sqrt(3): a third on each channel.
+expect 1 "the direction of least variance is 33 % channel 1 + 33 % channel 2 + 33 % channel 3." \
+    "a near-dependence among channels refused, naming them" -- "$whiten" "${fit[@]}" --data mix.csv
+rm -f s.npz
+expect 0 "c10.csv: warning: the data's C = X^T X / T is ill-conditioned ... e+10); the direction of least variance is 100 % channel 3; learning is stiff (a stable --eta is at most about sqrt(lambda_min) = ... and this --eta is larger" \
+    "condition number 1e10 warned, learning proceeds" -- "$whiten" "${fit[@]}" --data c10.csv
+[ -s s.npz ] && pass "the warned fit wrote its state" || fail "the warned fit wrote no state"
+expect 0 "const.csv: warning: channel 3 is constant (5); the network whitens X^T X / T" "constant non-zero channel warned" -- \
     "$whiten" "${fit[@]}" --data const.csv
-expect 0 "whitening C + 0.0001 I" "--ridge proceeds on rank-deficient data" -- \
+expect 0 "dup.csv: --ridge 0.0001: whitening C + 0.0001 I" "--ridge proceeds on rank-deficient data" -- \
     "$whiten" fit --state r.npz --eta 1e-3 --passes 3 --ridge 1e-4 --data dup.csv
 expect 0 "whitening C + 0.0001 I" "simulate --data --ridge proceeds" -- \
     "$whiten" simulate --data dup.csv --ridge 1e-4 --samples 2000 --every 500 --out r1.csv
 "$whiten" simulate --data dup.csv --ridge 1e-4 --samples 2000 --every 500 --out r2.csv --quiet 2>/dev/null
 cmp -s r1.csv r2.csv && pass "--ridge noise is reproducible" || fail "--ridge noise differs between runs"
-expect 2 "expected a number" "negative --ridge refused" -- "$whiten" "${fit[@]}" --data ok.csv --ridge -1
+expect 2 "option --ridge: expected a number in [0, 1e+12], got '-1'" "negative --ridge refused" -- "$whiten" "${fit[@]}" --data ok.csv --ridge -1
 
 # Divergence: a large eta on a wide spectrum loses positive definiteness.
-expect 1 "smaller eta or a larger initial scale" "divergence names its cure" -- \
+expect 1 "sample 2: M lost positive definiteness; try a smaller eta or a larger initial scale" \
+    "divergence names the sample and its cure" -- \
     "$whiten" simulate --net direct --solver exact --eigenvalues 0.01,100 --eta 0.9 --samples 2000 --quiet
 
 # Sizes: refused before any allocation, with the reason.
 head -c 320000 /dev/zero > big.f64
-expect 1 "GB of memory; this machine has" "a network larger than memory refused" -- \
+expect 1 "n = 40000, k = 40000 needs about 141 GB of memory; this machine has" "a network larger than memory refused" -- \
     "$whiten" fit --data big.f64 --n 40000 --state s.npz --quiet
-expect 2 "out of range" "k beyond LAPACK's 32-bit sizes refused" -- \
+expect 2 "options --n and --k: n = 2, k = 1000000 is out of range (LAPACK's 32-bit sizes allow each dimension up to 46340)" \
+    "k beyond LAPACK's 32-bit sizes refused" -- \
     "$whiten" fit --data ok.csv --k 1000000 --state s.npz --quiet
-expect 2 "expected a whole number" "--n 100000 --k 100000 refused" -- \
+expect 2 "option --n: expected a whole number in [0, 4096], got '100000'" "--n 100000 --k 100000 refused" -- \
     "$whiten" simulate --n 100000 --k 100000
-expect 1 "out of memory" "--samples 1e12 --every 1: table refused" -- \
+expect 1 "--samples 1000000000000 with --every 1 (a table of 1000000000002 rows of metrics) needs about 4e+04 GB of memory; this machine has" \
+    "--samples 1e12 --every 1: table refused before allocation" -- \
     env ASAN_OPTIONS=allocator_may_return_null=1 "$whiten" simulate --n 3 --samples 1000000000000 --every 1 --quiet
 
 # Determinism: same seed, same bytes, whatever the BLAS thread count.

@@ -182,3 +182,37 @@ Test(state, source_refuses_a_bad_position_word)
     wh_source_free(src);
     free(C);
 }
+
+/* Every Gaussian draw of `count` samples is zero: the stream of an all-zero MT19937. */
+static bool draws_only_zeros(wh_source *src, size_t count)
+{
+    double x[N];
+    bool zeros = true;
+    for (size_t t = 0; t < count; t++) {
+        wh_source_next(src, x, NULL);
+        for (size_t i = 0; i < N; i++)
+            zeros = zeros && x[i] == 0.0;
+    }
+    return zeros;
+}
+
+Test(state, source_refuses_a_generator_state_stuck_at_zero)
+{
+    double *C = wh_test_covariance(N, 0.2, 5.0, 21);
+    wh_source *src = make_source(C, 5);
+    uint32_t words[WH_SOURCE_STATE_WORDS] = {0};
+    words[WH_SOURCE_STATE_WORDS - 1] = 624;
+    assert_status(wh_source_set_state(src, words, 3), WH_EINVAL);
+    /* Word 0's low 31 bits are not part of the recurrence: still stuck at zero. */
+    words[0] = 0x7fffffffu;
+    assert_status(wh_source_set_state(src, words, 3), WH_EINVAL);
+    cr_assert_eq(wh_source_samples(src), 0, "a refused state changed the sample count");
+    cr_assert(!draws_only_zeros(src, 3), "a refused state reached the generator");
+    /* One bit of the 19937 is enough for the full-period cycle: accepted, and not zeros. */
+    words[0] = 0x80000000u;
+    assert_status(wh_source_set_state(src, words, 3), WH_OK);
+    cr_assert_eq(wh_source_samples(src), 3);
+    cr_assert(!draws_only_zeros(src, 700), "a valid state emitted only zeros");
+    wh_source_free(src);
+    free(C);
+}

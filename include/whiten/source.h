@@ -99,7 +99,9 @@ WH_API wh_status wh_source_get_state(const wh_source *src, uint32_t words[WH_SOU
 /*
  * Resume from a saved state. The source must have been built with the same
  * options (covariances, switch_every); only the random stream and sample count
- * are restored. WH_EINVAL if the position word is out of range (nothing changes).
+ * are restored. WH_EINVAL (and nothing changes) if the position word is above
+ * 624, or if the generator's 19937 state bits (the top bit of word 0 and words
+ * 1 to 623) are all zero: MT19937 would then emit nothing but zeros.
  */
 WH_API wh_status wh_source_set_state(wh_source *src, const uint32_t words[WH_SOURCE_STATE_WORDS],
                                      uint64_t samples);

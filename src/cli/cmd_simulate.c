@@ -182,10 +182,31 @@ static int build_learner(const sim_options *o, sim *s)
         rc = resume_run(o, s, &st);
     }
     if (rc == WH__EXIT_OK && st.has_source && s->src != NULL &&
-        wh_source_set_state(s->src, st.mt, st.source_samples) != WH_OK)
-        rc = wh__cli_fail("simulate", "cannot restore the source", WH_EINVAL);
+        wh_source_set_state(s->src, st.mt, st.source_samples) != WH_OK) {
+        fprintf(stderr,
+                "whiten simulate: %s: source_mt19937 is not a state MT19937 can continue from "
+                "(its position word is above 624, or its 19937 state bits are all zero)\n",
+                o->resume);
+        rc = WH__EXIT_FAILURE;
+    }
     wh__state_free(&st);
     return rc;
+}
+
+/* The input vector and the table of metrics (one row per --every samples), if they fit. */
+static int allocate_buffers(const sim_options *o, sim *s)
+{
+    const size_t rows = o->samples / o->every + 2;
+    char what[160];
+    snprintf(what, sizeof what, "--samples %zu with --every %zu (a table of %zu rows of metrics)",
+             o->samples, o->every, rows);
+    if (wh__cli_check_memory("simulate", what, 8.0 * METRIC_COLS * (double)rows,
+                             "; record less often with a larger --every") != WH__EXIT_OK)
+        return WH__EXIT_FAILURE;
+    s->x = malloc(s->n * sizeof *s->x);
+    if (s->x == NULL || !wh__matrix_alloc(&s->table, rows, METRIC_COLS))
+        return wh__cli_fail("simulate", what, WH_ENOMEM);
+    return WH__EXIT_OK;
 }
 
 static int build(const sim_options *o, sim *s)
@@ -193,10 +214,8 @@ static int build(const sim_options *o, sim *s)
     int rc = o->data != NULL ? data_problem(o, s) : build_covariances(o, s);
     if (rc == WH__EXIT_OK && o->data == NULL)
         rc = build_source(o, s);
-    s->x = rc == WH__EXIT_OK ? malloc(s->n * sizeof *s->x) : NULL;
-    if (rc == WH__EXIT_OK &&
-        (s->x == NULL || !wh__matrix_alloc(&s->table, o->samples / o->every + 2, METRIC_COLS)))
-        rc = wh__cli_fail("simulate", "buffers", WH_ENOMEM);
+    if (rc == WH__EXIT_OK)
+        rc = allocate_buffers(o, s);
     if (rc == WH__EXIT_OK)
         rc = build_learner(o, s);
     wh_status st = WH_OK;
@@ -324,8 +343,9 @@ static int learn(sim *s, const sim_options *o)
     if (rc != WH__EXIT_OK)
         return rc;
     if (st != WH_OK) {
-        fprintf(stderr, "whiten simulate: after %llu samples: %s (%s)\n",
-                (unsigned long long)wh_net_samples(s->net), wh_status_message(st),
+        /* The sample after those learned was refused; counted from 1, as fit's rows are. */
+        fprintf(stderr, "whiten simulate: sample %llu: %s (%s)\n",
+                (unsigned long long)wh_net_samples(s->net) + 1, wh_status_message(st),
                 wh_status_name(st));
         return WH__EXIT_FAILURE;
     }

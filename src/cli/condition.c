@@ -82,10 +82,39 @@ static void proportional_channels(const double *C, size_t n, findings *f)
         }
 }
 
-/* Eigenvalues of C, ascending, in w (n); false if LAPACK fails. C is overwritten. */
-static bool eigenvalues(double *C, size_t n, double *w)
+/* Eigenvalues of C, ascending, in w (n); false if LAPACK fails. C is overwritten (by the
+ * eigenvectors, as columns, if `vectors`). */
+static bool eigenvalues(double *C, size_t n, double *w, bool vectors)
 {
-    return LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', (lapack_int)n, C, (lapack_int)n, w) == 0;
+    return LAPACKE_dsyev(LAPACK_ROW_MAJOR, vectors ? 'V' : 'N', 'U', (lapack_int)n, C,
+                         (lapack_int)n, w) == 0;
+}
+
+/*
+ * When no channel is constant or a copy of another, name the channels that the
+ * direction of least variance (the eigenvector of lambda_min) is made of, each
+ * with its share of it (the squares of the unit vector's entries; 10 % or more).
+ * The eigenvectors are computed only here, for data about to be refused or
+ * warned about, because they cost several times the eigenvalues.
+ */
+static void weakest_direction(const wh__matrix *X, findings *f)
+{
+    const size_t n = X->cols;
+    double *V = second_moment(X);
+    double *w = V != NULL ? malloc(n * sizeof *w) : NULL;
+    if (w != NULL && eigenvalues(V, n, w, true)) {
+        note(f, "; the direction of least variance is");
+        size_t named = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double share = V[i * n] * V[i * n];
+            if (share >= 0.1)
+                note(f, "%s%.0f %% channel %zu", named++ == 0 ? " " : " + ", 100.0 * share, i + 1);
+        }
+        if (named == 0)
+            note(f, " spread over many channels");
+    }
+    free(V);
+    free(w);
 }
 
 static void refuse(const char *command, const char *path, double lo, double hi, size_t rank,
@@ -157,7 +186,7 @@ int wh__cli_diagnose_data(const char *command, const char *path, const wh__matri
         return WH__EXIT_OK;
     double *C = second_moment(X);
     double *w = C != NULL ? malloc(n * sizeof *w) : NULL;
-    if (w == NULL || !eigenvalues(C, n, w)) {
+    if (w == NULL || !eigenvalues(C, n, w, false)) {
         /* Too large to diagnose here: learning will report what goes wrong. */
         free(C);
         free(w);
@@ -169,6 +198,8 @@ int wh__cli_diagnose_data(const char *command, const char *path, const wh__matri
     if (C2 != NULL)
         proportional_channels(C2, n, &f);
     free(C2);
+    if (f.len == 0 && !(w[0] * WH__COND_WARN >= w[n - 1]))
+        weakest_direction(X, &f);
     const int rc = judge(command, path, w, n, ridge, eta, quiet, &f);
     free(C);
     free(w);

@@ -283,26 +283,29 @@ static int parse_solver(const char *command, const char *text, wh_solver *solver
     return WH__EXIT_USAGE;
 }
 
+int wh__cli_check_memory(const char *command, const char *what, double bytes, const char *hint)
+{
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    const double have = pages > 0 && page > 0 ? (double)pages * (double)page : DBL_MAX;
+    if (bytes <= have)
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten %s: %s needs about %.3g GB of memory; this machine has %.3g GB%s\n",
+            command, what, bytes / 1e9, have / 1e9, hint);
+    return WH__EXIT_FAILURE;
+}
+
 /*
- * Refuse a network that cannot fit in this machine's memory before asking for
- * it: with overcommit, malloc may succeed and the process be killed later.
  * The library holds about 6 n x n and 2 n x k matrices, the fast solver 2 more
  * n x n, and the interneurons' start a k x k rotation: 8 (8 n^2 + 2 n k + k^2)
  * bytes, counted in doubles so that the estimate itself cannot overflow.
  */
-static int check_memory(const char *command, size_t n, size_t k)
+static int check_network_memory(const char *command, size_t n, size_t k)
 {
     const double nd = (double)n, kd = (double)(k == 0 ? n : k);
-    const double need = 8.0 * (8.0 * nd * nd + 2.0 * nd * kd + kd * kd);
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    const double have = pages > 0 && page > 0 ? (double)pages * (double)page : DBL_MAX;
-    if (need <= have)
-        return WH__EXIT_OK;
-    fprintf(stderr,
-            "whiten %s: n = %zu, k = %zu needs about %.3g GB of memory; this machine has "
-            "%.3g GB\n",
-            command, n, k == 0 ? n : k, need / 1e9, have / 1e9);
-    return WH__EXIT_FAILURE;
+    char what[96];
+    snprintf(what, sizeof what, "n = %zu, k = %zu", n, k == 0 ? n : k);
+    const double bytes = 8.0 * (8.0 * nd * nd + 2.0 * nd * kd + kd * kd);
+    return wh__cli_check_memory(command, what, bytes, "");
 }
 
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
@@ -314,7 +317,7 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
         rc = parse_solver(command, o->solver, &opts.solver);
     if (rc != WH__EXIT_OK)
         return rc;
-    if (o->n <= 46340 && o->k <= 46340 && check_memory(command, o->n, o->k) != WH__EXIT_OK)
+    if (o->n <= 46340 && o->k <= 46340 && check_network_memory(command, o->n, o->k) != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
     opts.refresh = o->refresh;
     opts.n = o->n;

@@ -58,6 +58,13 @@ typedef struct wh__cli_net {
 
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net);
 
+/*
+ * Refuse (exit 1, "WHAT needs about X GB of memory; this machine has Y GB",
+ * then `hint`) what would not fit in this machine's memory, before asking for
+ * it: with overcommit, malloc may succeed and the process be killed later.
+ */
+int wh__cli_check_memory(const char *command, const char *what, double bytes, const char *hint);
+
 /* Report a library failure of `what`: one line, exit status 1. */
 int wh__cli_fail(const char *command, const char *what, wh_status st);
 

@@ -38,10 +38,27 @@ wh_status wh_source_get_state(const wh_source *src, uint32_t words[WH_SOURCE_STA
     return WH_OK;
 }
 
+/*
+ * MT19937's 19937 bits of state are the top bit of word 0 and all of words 1
+ * to 623: the twist reads only those. If they are all zero the recurrence stays
+ * at zero, and the generator emits zeros for ever (after at most one output of
+ * word 0's low bits). Every other state lies on the one cycle of period
+ * 2^19937 - 1, so this is the only state to refuse.
+ */
+static bool stuck_at_zero(const uint32_t words[WH_SOURCE_STATE_WORDS])
+{
+    if ((words[0] & 0x80000000u) != 0)
+        return false;
+    for (size_t i = 1; i < MT_N; i++)
+        if (words[i] != 0)
+            return false;
+    return true;
+}
+
 wh_status wh_source_set_state(wh_source *src, const uint32_t words[WH_SOURCE_STATE_WORDS],
                               uint64_t samples)
 {
-    if (!is_mt19937(src) || words == NULL || words[MT_N] > MT_N)
+    if (!is_mt19937(src) || words == NULL || words[MT_N] > MT_N || stuck_at_zero(words))
         return WH_EINVAL;
     mt_state s;
     memset(&s, 0, sizeof s);
