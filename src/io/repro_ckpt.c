@@ -292,7 +292,8 @@ static bool parse_header(const cJSON *o, wh__repro_ckpt *c, wh__io_error *err)
     c->seconds = cJSON_IsNumber(seconds) ? seconds->valuedouble : -1.0;
     if (sessions != NULL && sessions[0] >= '0' && sessions[0] <= '9')
         c->sessions = strtoull(sessions, &end, 10);
-    if (!(c->seconds >= 0.0) || end == NULL || *end != '\0')
+    /* Not infinite: cJSON would write it as null, which this reader refuses. */
+    if (!(c->seconds >= 0.0) || !isfinite(c->seconds) || end == NULL || *end != '\0')
         return wh__io_fail(err, "%s: \"seconds\" and \"sessions\" must be counts", MEMBER);
     return true;
 }
