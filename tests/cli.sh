@@ -7,13 +7,7 @@
 set -u
 whiten=$1 data=$2 manpage=$3
 py=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 # expect_error STATUS NEEDLE OUTFILE -- COMMAND...: the command must exit with
 # STATUS, print NEEDLE on stderr, and leave neither OUTFILE nor a temporary file.

@@ -8,12 +8,7 @@
 set -u
 whiten=$1
 py=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-failures=0 passes=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; passes=$((passes + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 "$py" - <<'PY' || { echo "FAIL: making the data"; exit 1; }
 import numpy as np
@@ -68,5 +63,4 @@ else
         fail "resumed state differs from the uninterrupted fit"
 fi
 
-echo "$passes passed, $failures failed"
 [ "$failures" = 0 ]

@@ -1,4 +1,4 @@
-# lib.sh: what the checkpoint tests share. Source it as the first thing:
+# lib.sh: what the shell tests share. Source it as the first thing:
 #   . "$(dirname "$0")/lib.sh"
 # It moves into a fresh folder (removed on exit) and defines pass, fail (which
 # counts into $failures) and wait_for FILE (until FILE exists and is not empty,

@@ -6,12 +6,7 @@
 # usage: robust.sh WHITEN_EXECUTABLE
 set -u
 whiten=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 # Files in the work folder other than the captured output.
 files() { ls -A | grep -v '^\(out\|err\)\.txt$'; }
