@@ -60,7 +60,7 @@ static void run(wh_net *net, wh_source *src, double *y)
 }
 
 /* Rebuild net and src from their saved state, as a later run of the tool would. */
-static void restore(const learner *l, const wh_net *from, const wh_source *src_from,
+static void restore(const learner *l, wh_net *from, const wh_source *src_from,
                     const double *C, wh_net **net, wh_source **src)
 {
     const wh_net_kind kind = l->kind;

@@ -266,10 +266,11 @@ WH_API uint64_t wh_net_samples(const wh_net *net);
  * The lateral weights M (n x n, row-major, leading dimension n): for the
  * interneuron network, W W^T. Owned by the network; valid until its next step.
  * With the fast solver M is brought up to date here (interneurons: W W^T,
- * O(n^2 k); direct: the upper triangle mirrored), a cache inside the network:
- * do not call it on one network from two threads at once.
+ * O(n^2 k); direct: the upper triangle mirrored), a cache inside the network,
+ * which is why the network is not const here: do not call it on one network
+ * from two threads at once.
  */
-WH_API const double *wh_net_lateral(const wh_net *net);
+WH_API const double *wh_net_lateral(wh_net *net);
 
 /* The synapses W (n x k, row-major, leading dimension k) of the interneuron
  * network; NULL for the direct network. Owned by the network. */

@@ -143,7 +143,7 @@ static int fill_solver_state(const wh_net *net, wh__state *s)
 }
 
 /* The state's synapses point at the network's own storage; only the solver state is copied. */
-static int fill_state(const wh_net *net, const wh_source *src, wh__state *s)
+static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
 {
     memset(s, 0, sizeof *s);
     s->kind = (int)wh_net_get_kind(net);
@@ -165,13 +165,13 @@ static int fill_state(const wh_net *net, const wh_source *src, wh__state *s)
     return WH__EXIT_OK;
 }
 
-int wh__cli_write_state(const char *command, const char *path, const wh_net *net,
+int wh__cli_write_state(const char *command, const char *path, wh_net *net,
                         const wh_source *src)
 {
     return wh__cli_write_checkpoint(command, path, net, src, NULL);
 }
 
-int wh__cli_write_checkpoint(const char *command, const char *path, const wh_net *net,
+int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
                              const wh_source *src, const wh__state *run)
 {
     wh__state s;

@@ -33,14 +33,14 @@ int wh__cli_write_data(const char *command, const char *path, const wh__matrix *
                        const char *const *header);
 
 /* Write the network (and, if src is not NULL, the source's random state) as a state file. */
-int wh__cli_write_state(const char *command, const char *path, const wh_net *net,
+int wh__cli_write_state(const char *command, const char *path, wh_net *net,
                         const wh_source *src);
 
 /*
  * The same, plus where an unfinished run stood (run's has_run fields and
  * run_record, borrowed): a checkpoint that --resume finishes bit for bit.
  */
-int wh__cli_write_checkpoint(const char *command, const char *path, const wh_net *net,
+int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
                              const wh_source *src, const wh__state *run);
 
 /* Read a state file and build the network it holds; *s keeps the source's state, if any. */

@@ -40,7 +40,7 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
 }
 
 /* Before sample i: a periodic checkpoint, or a last one and a stop after a signal. */
-static int checkpoint(const char *command, const wh_net *net, wh__checkpoint *c, uint64_t i,
+static int checkpoint(const char *command, wh_net *net, wh__checkpoint *c, uint64_t i,
                       uint64_t start, uint64_t total)
 {
     const int signo = wh__checkpoint_signal();
@@ -128,7 +128,7 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
     return rc;
 }
 
-double wh__cli_data_error(const wh_net *net, const wh__matrix *X, double ridge)
+double wh__cli_data_error(wh_net *net, const wh__matrix *X, double ridge)
 {
     const size_t n = X->cols;
     double *C = calloc(n * n, sizeof *C);

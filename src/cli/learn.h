@@ -44,6 +44,6 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
  * second-moment matrix C = X^T X / rows + ridge I (what the network whitens). NaN if C
  * is singular (fewer independent samples than dimensions).
  */
-double wh__cli_data_error(const wh_net *net, const wh__matrix *X, double ridge);
+double wh__cli_data_error(wh_net *net, const wh__matrix *X, double ridge);
 
 #endif

@@ -77,7 +77,7 @@ static wh_status allocate(wh_flow *f)
 }
 
 /* Sizes and the state at t = 0 from the throw-away network. */
-static wh_status shape_and_start(wh_flow *f, const wh_flow_options *o, const wh_net *net)
+static wh_status shape_and_start(wh_flow *f, const wh_flow_options *o, wh_net *net)
 {
     const size_t n = f->n;
     f->k = wh_net_k(net);
@@ -99,7 +99,7 @@ static wh_status shape_and_start(wh_flow *f, const wh_flow_options *o, const wh_
 }
 
 /* rtol x the smallest scale an eigenvalue of M visits on the way (for W, its square root). */
-static wh_status automatic_atol(wh_flow *f, const wh_net *net, double rtol, double *atol)
+static wh_status automatic_atol(wh_flow *f, wh_net *net, double rtol, double *atol)
 {
     wh_status st = wh__eig_solve(&f->eig, wh_net_lateral(net), f->n, false);
     const double m_min = f->eig.w[0];

@@ -63,7 +63,7 @@ wh_status wh__fast_respond(wh_net *net, const double *x, size_t *iterations)
     return wh__fast_direct_respond(net, x, iterations);
 }
 
-void wh__fast_lateral(const wh_net *net)
+void wh__fast_lateral(wh_net *net)
 {
     wh__fast *f = net->fast;
     if (f == NULL || !f->lateral_stale)

@@ -87,8 +87,8 @@ wh_status wh__fast_respond(wh_net *net, const double *x, size_t *iterations);
  * definite. src/net/fast.c. */
 wh_status wh__fast_sync(wh_net *net);
 
-/* Bring net->M up to date for a reader (a cache: writes through net's pointers). src/net/fast.c. */
-void wh__fast_lateral(const wh_net *net);
+/* Bring net->M up to date for a reader (a cache inside the network). src/net/fast.c. */
+void wh__fast_lateral(wh_net *net);
 
 /* The fast paths of each network. */
 wh_status wh__fast_interneuron_rederive(wh_net *net);

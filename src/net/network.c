@@ -275,7 +275,7 @@ uint64_t wh_net_samples(const wh_net *net)
     return net->samples;
 }
 
-const double *wh_net_lateral(const wh_net *net)
+const double *wh_net_lateral(wh_net *net)
 {
     wh__fast_lateral(net);
     return net->M;
