@@ -9,8 +9,11 @@ set -u
 whiten=$1
 . "$(dirname "$0")/lib.sh"
 
-# Long enough (about 0.5 s plain, several under ASan) to be killed mid-run.
-sim=(simulate --n 6 --spectrum 0.1:10 --rotate --eta 2e-3 --samples 1000000 --every 5000
+# Long enough (about 1.5 s plain on this machine, several under ASan) to be
+# killed mid-run: every signal below arrives after the first periodic checkpoint
+# (sample 50 000, under 2 % of the run), and a run that ends first is a failure,
+# never a skip.
+sim=(simulate --n 6 --spectrum 0.1:10 --rotate --eta 2e-3 --samples 3000000 --every 5000
      --seed 11 --quiet)
 "$whiten" "${sim[@]}" --out full.csv --save-state full.npz || fail "uninterrupted simulate"
 
@@ -18,13 +21,11 @@ sim=(simulate --n 6 --spectrum 0.1:10 --rotate --eta 2e-3 --samples 1000000 --ev
 # failure can be replayed.
 "$whiten" "${sim[@]}" --out part.csv --save-state part.npz --checkpoint ck.npz \
     --checkpoint-every 50000 &
-kill_at_random $! ck.npz 0.4
-if [ -e part.csv ]; then
-    echo "the run finished before the kill (status $status); resuming its last checkpoint anyway"
-    rm -f part.csv part.npz
-fi
+kill_at_random $! ck.npz 0.3
+[ "$status" = 137 ] || fail "the run was not killed mid-run (exit $status); make it longer"
+[ -e part.csv ] && fail "a killed run left its metrics file"
 done_at=$(unzip -p ck.npz meta.json | grep -o '"done":[^,]*' | tr -dc 0-9)
-echo "resuming at sample $done_at of 1000000"
+echo "resuming at sample $done_at of 3000000"
 "$whiten" "${sim[@]}" --out part.csv --save-state part.npz --checkpoint ck.npz \
     --checkpoint-every 50000 --resume ck.npz || fail "resume after SIGKILL"
 if cmp -s full.csv part.csv && cmp -s full.npz part.npz; then
@@ -37,17 +38,14 @@ fi
 for sig in TERM:143 INT:130; do
     name=${sig%:*} want=${sig#*:}
     rm -f sig.npz sig.csv sig_state.npz
-    "$whiten" "${sim[@]}" --out sig.csv --save-state sig_state.npz --checkpoint sig.npz &
+    "$whiten" "${sim[@]}" --out sig.csv --save-state sig_state.npz --checkpoint sig.npz \
+        --checkpoint-every 50000 &
     pid=$!
-    sleep 0.3
+    wait_for sig.npz || fail "SIG$name: no periodic checkpoint appeared"
     kill -$name $pid
     wait $pid
     status=$?
-    if [ "$status" = 0 ]; then
-        echo "skip: the run ended before SIG$name arrived"
-        continue
-    fi
-    [ "$status" = "$want" ] || fail "SIG$name: exit $status, want $want"
+    [ "$status" = "$want" ] || fail "SIG$name: exit $status, want $want (0: the run ended first)"
     [ -e sig.csv ] && fail "SIG$name: the metrics file was written for an unfinished run"
     unzip -p sig.npz meta.json | grep -q '"command":.*"simulate"' ||
         fail "SIG$name: no final checkpoint"
@@ -75,11 +73,11 @@ if [ "$status" = 143 ]; then
     cmp -s fit_full.npz fit_part.npz && pass "fit: SIGTERM 143, resume byte-identical" ||
         fail "fit: resumed state differs"
 else
-    [ "$status" = 0 ] && echo "skip: the fit ended before SIGTERM" || fail "fit SIGTERM: exit $status"
+    fail "fit SIGTERM: exit $status, want 143 (0: the fit ended before the signal)"
 fi
 
 # A checkpoint resumed with a different --samples is refused, not misread.
-"$whiten" "${sim[@]/1000000/999999}" --resume ck.npz 2>err.txt
+"$whiten" "${sim[@]/3000000/2999999}" --resume ck.npz 2>err.txt
 status=$?
 [ "$status" = 2 ] && grep -q "resume it with the options" err.txt &&
     pass "checkpoint with other --samples refused" ||
