@@ -106,7 +106,8 @@ int wh__cmd_fit(int argc, char **argv)
         {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
          "checkpoint file (.npz): written periodically and on SIGINT/SIGTERM; --resume it"},
         {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
-         "samples between checkpoints (0: only on a signal)"},
+         "samples between checkpoints (0: only on a signal); resume with the same period "
+         "for a bit-identical end"},
         {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
          "seconds between checkpoints (0: none)"},
         {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
