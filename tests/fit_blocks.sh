@@ -1,9 +1,10 @@
 #!/bin/bash
 # `whiten fit` at n = 48, where it learns in blocks (wh_net_learn_block):
-# the blocked fit equals the exact solver sample by sample (M within 1e-10),
-# and a fit killed with SIGKILL and resumed from a checkpoint whose period
-# (1000) is not a multiple of the block chunk (64) ends byte-identical to an
-# uninterrupted one, and that period is honoured exactly.
+# the blocked fit equals the exact solver sample by sample (M within 1e-10);
+# checkpoints (period 700: no multiple of the 64-sample chunk nor of the
+# refresh period) never change its bits; and a fit killed with SIGKILL and
+# resumed, with or without the period, ends byte-identical to one never
+# checkpointed.
 # usage: fit_blocks.sh WHITEN_EXECUTABLE PYTHON_WITH_NUMPY
 set -u
 whiten=$1
@@ -30,25 +31,31 @@ print(f"relative difference of M: {d:.3g}")
 sys.exit(0 if d <= 1e-10 else 1)
 PY
 
-# The checkpoint period is honoured exactly although it is no multiple of the chunk:
-# a 3000-sample fit leaves its last periodic checkpoint at sample 2000 (without the
-# clamp in chunk_end only multiples of lcm(64, 1000) = 8000 would be due).
-"$whiten" "${common[@]}" --passes 1 --data X.npy --state one.npz --checkpoint at.npz \
-    --checkpoint-every 1000 || fail "fit with a checkpoint period"
-"$py" - at.npz <<'PY' && pass "checkpoint written at sample 2000 of a blocked fit" || fail "checkpoint not at sample 2000"
+# Checkpoints never change the result: a fit with a checkpoint period of 700 (no
+# multiple of the 64-sample chunk, nor of the refresh period 1000) ends with the state
+# file of a fit without one, and its last periodic checkpoint of a 3000-sample pass is
+# at 2816, the first chunk boundary at or after 2800.
+"$whiten" "${common[@]}" --passes 1 --state plain.npz || fail "fit without checkpoints"
+"$whiten" "${common[@]}" --passes 1 --state one.npz --checkpoint at.npz \
+    --checkpoint-every 700 || fail "fit with a checkpoint period"
+cmp -s plain.npz one.npz && pass "checkpointing does not change a blocked fit's bits" ||
+    fail "a checkpointed fit ends differently from a plain one"
+"$py" - at.npz <<'PY' && pass "last checkpoint at sample 2816 (due at 2800)" || fail "checkpoint not at sample 2816"
 import json, sys
 import numpy as np
 meta = json.loads(bytes(np.load(sys.argv[1])["meta.json"]))
 print("checkpoint at sample", meta["checkpoint"]["done"])
-sys.exit(0 if meta["checkpoint"]["done"] == "2000" else 1)
+sys.exit(0 if meta["checkpoint"]["done"] == "2816" else 1)
 PY
 
-# Killed mid-run: long enough (60 passes, ~180 000 samples) to be caught running.
+# Killed mid-run: long enough (60 passes, ~180 000 samples) to be caught running. The
+# uninterrupted fit has no checkpoints; the resumed one is resumed once with the period
+# and once without any, and both end byte-identical to it.
 long=("${common[@]}" --passes 60)
 "$whiten" "${long[@]}" --state full.npz || fail "uninterrupted fit"
-"$whiten" "${long[@]}" --state part.npz --checkpoint ck.npz --checkpoint-every 1000 &
+"$whiten" "${long[@]}" --state part.npz --checkpoint ck.npz --checkpoint-every 700 &
 pid=$!
-for _ in $(seq 1 2000); do [ -s ck.npz ] && break; sleep 0.005; done
+wait_for ck.npz || fail "no checkpoint appeared"
 sleep 0.05
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
@@ -58,9 +65,14 @@ if [ "$status" != 137 ]; then
 elif [ -e part.npz ]; then
     fail "a killed fit left a state file"
 else
-    "$whiten" "${long[@]}" --state part.npz --resume ck.npz || fail "fit --resume"
+    cp ck.npz ck2.npz
+    "$whiten" "${long[@]}" --state part.npz --checkpoint ck.npz --checkpoint-every 700 \
+        --resume ck.npz || fail "fit --resume"
     cmp -s full.npz part.npz && pass "SIGKILL mid-run, resume byte-identical at n = 48" ||
         fail "resumed state differs from the uninterrupted fit"
+    "$whiten" "${long[@]}" --state part2.npz --resume ck2.npz || fail "fit --resume, no period"
+    cmp -s full.npz part2.npz && pass "resumed without a checkpoint period: byte-identical" ||
+        fail "a resume without the period differs"
 fi
 
 [ "$failures" = 0 ]

@@ -386,6 +386,41 @@ Test(block, refusals_name_the_sample_and_learn_nothing)
     wh_net_free(net);
 }
 
+/* A sample that blows M up mid-block (x scaled by 1e80: finite y, overflowing W W^T) is
+ * refused at the same sample as the per-sample path refuses it, with the samples before
+ * it learned; n >= 40 so that blocks are formed. */
+Test(block, a_failure_mid_block_names_the_sample_the_step_loop_names)
+{
+    enum { N = 48, COUNT = 200, BAD = 25 };
+    double *C = wh_test_covariance(N, 0.2, 5.0, 37);
+    wh_source *src = make_source(C, N, 38);
+    static double X[COUNT * N], Y[COUNT * N];
+    for (int i = 0; i < COUNT; i++)
+        wh_source_next(src, X + i * N, NULL);
+    for (int j = 0; j < N; j++)
+        X[BAD * N + j] *= 1e80;
+    wh_net *a = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
+    wh_net *b = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
+    wh_status st = WH_OK;
+    uint64_t failed = 0;
+    for (int i = 0; i < COUNT && st == WH_OK; i++) {
+        wh_step_info one;
+        st = wh_net_step(b, X + i * N, NULL, NULL, &one);
+        failed = one.sample;
+    }
+    assert_status(st, WH_EDIVERGED);
+    wh_step_info info;
+    assert_status(wh_net_learn_block(a, COUNT, X, N, Y, N, NULL, 0, &info), WH_EDIVERGED);
+    cr_assert_eq(info.sample, failed, "learn_block failed at sample %llu, the step loop at %llu",
+                 (unsigned long long)info.sample, (unsigned long long)failed);
+    cr_assert_eq(wh_net_samples(a), wh_net_samples(b));
+    cr_assert_leq(wh_test_rel_diff(N, N, wh_net_lateral(a), N, wh_net_lateral(b), N), 1e-12);
+    free(C);
+    wh_source_free(src);
+    wh_net_free(a);
+    wh_net_free(b);
+}
+
 /* A block of one sample is one online step. */
 Test(minibatch, a_block_of_one_is_an_online_step)
 {

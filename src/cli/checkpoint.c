@@ -24,6 +24,7 @@ static void on_signal(int signo)
 void wh__checkpoint_start(wh__checkpoint *c)
 {
     c->last = wh__now();
+    c->prev = UINT64_MAX;
     if (c->path == NULL)
         return;
     struct sigaction sa;
@@ -39,13 +40,25 @@ int wh__checkpoint_signal(void)
     return (int)caught;
 }
 
+/* Whether a multiple of c->every was reached since the previous call. */
+static bool crossed_multiple(const wh__checkpoint *c, uint64_t done)
+{
+    if (c->every == 0 || done == 0)
+        return false;
+    if (c->prev == UINT64_MAX || done < c->prev)
+        return done % c->every == 0;
+    return done / c->every > c->prev / c->every;
+}
+
 bool wh__checkpoint_due(wh__checkpoint *c, uint64_t done)
 {
-    if (c->path == NULL || done == 0)
+    if (c->path == NULL)
         return false;
     /* Reading the clock costs about as much as a small sample: look every 256. */
-    const bool due = (c->every > 0 && done % c->every == 0) ||
-                     (c->seconds > 0.0 && done % 256 == 0 && wh__now() - c->last >= c->seconds);
+    const bool due = crossed_multiple(c, done) ||
+                     (c->seconds > 0.0 && done > 0 && done % 256 == 0 &&
+                      wh__now() - c->last >= c->seconds);
+    c->prev = done;
     if (due)
         c->last = wh__now();
     return due;

@@ -20,6 +20,7 @@ typedef struct wh__checkpoint {
     uint64_t every;   /* samples between checkpoints; 0: none */
     double seconds;   /* wall-clock seconds between checkpoints; 0: none */
     double last;      /* when the last one was written (wh__now) */
+    uint64_t prev;    /* `done` of the last wh__checkpoint_due call; UINT64_MAX before it */
 } wh__checkpoint;
 
 /* Catch SIGINT and SIGTERM (only if c->path is set) and start the clock. */
@@ -28,7 +29,11 @@ void wh__checkpoint_start(wh__checkpoint *c);
 /* The signal caught since wh__checkpoint_start, or 0. */
 int wh__checkpoint_signal(void);
 
-/* Whether a periodic checkpoint is due after `done` samples of the run. */
+/* Whether a periodic checkpoint is due after `done` samples of the run: a multiple of
+ * `every` was reached since the previous call (on the first call, done is one), or
+ * `seconds` have passed (looked at when done is a multiple of 256). Called after every
+ * sample it is due exactly at the multiples; called every few samples (fit's blocks), at
+ * the first call at or after each. */
 bool wh__checkpoint_due(wh__checkpoint *c, uint64_t done);
 
 /* The exit status for a run stopped by signal signo: 128 + signo. */

@@ -85,7 +85,7 @@ static int run_fit(const fit_options *o)
 int wh__cmd_fit(int argc, char **argv)
 {
     fit_options o = {
-        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, 1, false, {NULL, 0, 0.0, 0.0},
+        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, 1, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
         0.0};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
@@ -106,8 +106,8 @@ int wh__cmd_fit(int argc, char **argv)
         {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
          "checkpoint file (.npz): written periodically and on SIGINT/SIGTERM; --resume it"},
         {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
-         "samples between checkpoints (0: only on a signal); resume with the same period "
-         "for a bit-identical end"},
+         "samples between checkpoints (0: only on a signal); each is written at the first "
+         "multiple of 64 samples at or after its due point"},
         {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
          "seconds between checkpoints (0: none)"},
         {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,

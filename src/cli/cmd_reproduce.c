@@ -275,7 +275,7 @@ static int check_checkpoint(reproduce_options *o)
 int wh__cmd_reproduce(int argc, char **argv)
 {
     reproduce_options o = {"results", NULL, NULL, NULL, false, false, false, 0, 1,
-                           {NULL, 0, 0.0, 0.0}};
+                           {NULL, 0, 0.0, 0.0, UINT64_MAX}};
     const wh__option table[] = {
         {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "folder for figures, CSV files and REPORT.md"},
         {"quick", WH__OPT_FLAG, &o.quick, 0, 0, 0, "short runs, a few minutes in all (the default)"},

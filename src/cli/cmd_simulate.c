@@ -461,7 +461,7 @@ int wh__cmd_simulate(int argc, char **argv)
                      false,
                      false,
                      false,
-                     {NULL, 0, 0.0, 0.0}};
+                     {NULL, 0, 0.0, 0.0, UINT64_MAX}};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
         {"n", WH__OPT_SIZE, &o.net.n, 0, 4096, 0,

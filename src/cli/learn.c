@@ -44,7 +44,9 @@ static int checkpoint(const char *command, wh_net *net, wh__checkpoint *c, uint6
                       uint64_t start, uint64_t total)
 {
     const int signo = wh__checkpoint_signal();
-    if (signo == 0 && (i == start || !wh__checkpoint_due(c, i)))
+    /* Always asked, also at the start: it keeps track of the multiples crossed. */
+    const bool due = wh__checkpoint_due(c, i);
+    if (signo == 0 && (i == start || !due))
         return WH__EXIT_OK;
     wh__state run = {.run_done = i, .run_total = total};
     snprintf(run.run_command, sizeof run.run_command, "%s", command);
@@ -62,21 +64,18 @@ static int checkpoint(const char *command, wh_net *net, wh__checkpoint *c, uint6
 
 /*
  * Where the chunk that starts at sample i of the run ends: at the next
- * multiple of CHUNK, of the checkpoint period, at the end of the pass or of
- * the run. All are functions of the run's own sample index, never of where a
- * run was resumed, and checkpoints and signals are honoured only there, so a
- * resumed run learns in exactly the blocks an uninterrupted one does and ends
- * bit for bit the same.
+ * multiple of CHUNK, at the end of the pass or of the run. These depend on
+ * nothing but the run's own sample index (not on where it was resumed, nor
+ * on the checkpoint options), and checkpoints and signals are honoured only
+ * there, so a fit learns in the same blocks and ends bit for bit the same
+ * however it was checkpointed, interrupted and resumed. A periodic checkpoint
+ * is written at the first boundary at or after each multiple of its period.
  */
-static uint64_t chunk_end(uint64_t i, uint64_t total, size_t rows, const wh__checkpoint *c)
+static uint64_t chunk_end(uint64_t i, uint64_t total, size_t rows)
 {
     uint64_t end = (i / CHUNK + 1) * CHUNK;
     const uint64_t pass_end = (i / rows + 1) * rows;
     end = pass_end < end ? pass_end : end;
-    if (c->path != NULL && c->every > 0) {
-        const uint64_t due = (i / c->every + 1) * c->every;
-        end = due < end ? due : end;
-    }
     return end < total ? end : total;
 }
 
@@ -113,7 +112,7 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
             (rc = checkpoint(command, net, &clock, i, run->start, total)) != WH__EXIT_OK)
             break;
         const size_t r = (size_t)(i % X->rows),
-                     count = (size_t)(chunk_end(i, total, X->rows, &clock) - i);
+                     count = (size_t)(chunk_end(i, total, X->rows) - i);
         const uint64_t before = wh_net_samples(net);
         wh_step_info info;
         wh_status st = wh_net_learn_block(net, count, chunk_input(net, X, r, count, run, buf), n,

@@ -25,7 +25,8 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
  * writing checkpoints as run->checkpoint asks (path NULL: none). Stopped by SIGINT/SIGTERM
  * it writes a last checkpoint and returns 128 + the signal number. For `whiten fit`. The
  * rows go to wh_net_learn_block() in chunks of up to 64 samples (the same online algorithm,
- * blocked for speed); checkpoints and signals are honoured between chunks.
+ * blocked for speed) that end at multiples of 64 samples and at pass ends whatever the
+ * checkpoint options; checkpoints and signals are honoured between chunks.
  */
 typedef struct wh__cli_fit_run {
     size_t passes;

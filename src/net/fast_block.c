@@ -167,7 +167,8 @@ static void interneuron_output(const wh_net *net, size_t j, const double *y, dou
 
 /*
  * Sample j of the block: y_j and h_j into V, S and T extended. False if a
- * check fails (nothing of the block's state changed then).
+ * check fails (row j of T may be written then, but a commit reads only the
+ * rows before it).
  */
 static bool block_sample(wh_net *net, size_t j, const double *x, double rho, double *z)
 {
@@ -189,7 +190,7 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double rho, dou
     update_product(b, j, net->eta);
     if (z != NULL) {
         interneuron_output(net, j, y, z);
-        if (!wh__finite(1, net->k, z, net->k))
+        if (!isfinite(cblas_ddot(bi(net->k), z, 1, z, 1)))
             return false;
     }
     const double eta = net->eta;
@@ -197,7 +198,9 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double rho, dou
     return true;
 }
 
-/* W_next = a^m (W + Y^T (T (Y W))); false (W untouched) if it is not finite. */
+/* W_next = a^m (W + Y^T (T (Y W))); false (W untouched) unless its sum of squares, the
+ * trace of M = W W^T (which bounds every entry of M), is finite: the per-sample path's
+ * check that z^T z is finite, for the whole block. */
 static bool propose_weights(wh_net *net, size_t m)
 {
     wh__block *b = net->fast->block;
@@ -210,7 +213,7 @@ static bool propose_weights(wh_net *net, size_t m)
     wh__copy(n, k, net->W, k, net->W_next, k);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bi(n), bi(k), bi(m), am, b->V, bi(2 * n),
                 b->YW, bi(k), am, net->W_next, bi(k));
-    return wh__finite(n, k, net->W_next, k);
+    return isfinite(cblas_ddot(bi(n * k), net->W_next, 1, net->W_next, 1));
 }
 
 /* Phat <- Phat + V^T S V / p over the block's 2m basis vectors; p <- rho p. */
