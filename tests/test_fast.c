@@ -421,6 +421,35 @@ Test(block, a_failure_mid_block_names_the_sample_the_step_loop_names)
     wh_net_free(b);
 }
 
+/* The block length is the documented clamp(n / 8, 16, 64) from n = 40 on, capped by
+ * ln 2 / (-2 ln(1 - eta)), and 0 wherever learn_block goes sample by sample. */
+Test(block, block_length_follows_its_rule)
+{
+    const struct {
+        wh_net_kind kind;
+        wh_solver solver;
+        size_t n;
+        double eta;
+        size_t want;
+    } cases[] = {
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 48, 1e-3, 16},
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 256, 1e-3, 32},
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 600, 1e-3, 64},
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 48, 0.05, 6},  /* 0.3466 / 0.0513 = 6.76 */
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 48, 0.2, 0},   /* cap 1.55: no block of two */
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 39, 1e-3, 0},  /* below n = 40 */
+        {WH_NET_INTERNEURON, WH_SOLVER_EXACT, 48, 1e-3, 0},
+        {WH_NET_DIRECT, WH_SOLVER_FAST, 48, 1e-3, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wh_net *net = solver_net(cases[i].kind, cases[i].n, cases[i].eta, cases[i].solver, 0,
+                                 1.0);
+        cr_assert_eq(wh_net_block_length(net), cases[i].want, "case %zu: %zu, want %zu", i,
+                     wh_net_block_length(net), cases[i].want);
+        wh_net_free(net);
+    }
+}
+
 /* A block of one sample is one online step. */
 Test(minibatch, a_block_of_one_is_an_online_step)
 {

@@ -233,6 +233,15 @@ WH_API wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, 
                                     wh_step_info *info);
 
 /*
+ * The most samples one block of wh_net_learn_block() holds for this network:
+ * clamp(n / 8, 16, 64) for the fast interneuron path at n >= 40, fewer at a
+ * large eta (the block's rounding grows like (1-eta)^{-2m}, so m <= ln 2 /
+ * (-2 ln(1-eta))); 0 when it goes sample by sample (n < 40, eta > 0.16, any
+ * other network or solver). Refreshes and the end of a call cut blocks shorter.
+ */
+WH_API size_t wh_net_block_length(const wh_net *net);
+
+/*
  * Minibatch learning: a DIFFERENT algorithm from count calls of wh_net_step().
  * M is held fixed over the block of `count` samples (rows of X, count x n,
  * leading dimension ldx): Y = X M^{-1} by one Cholesky factorisation and a

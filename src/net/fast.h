@@ -101,6 +101,9 @@ wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
 /* The blocked interneuron path. src/net/fast_block.c. */
 wh_status wh__block_new(wh_net *net);
 void wh__block_free(wh__block *b);
+/* Most samples a block holds for this network (eta, n), before refreshes and the end of
+ * the call cut it; 0 if every sample takes the per-sample path. */
+size_t wh__block_capacity(const wh_net *net);
 wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X, size_t ldx,
                                      double *Y, size_t ldy, double *Z, size_t ldz, size_t *done);
 

@@ -98,12 +98,18 @@ static size_t preferred_length(size_t n)
  * per-sample path refreshes. 0: the next sample goes through the per-sample
  * path (also whenever fewer than two samples would fit: eta > 0.16, or n < 40).
  */
-static size_t block_length(const wh_net *net, size_t left)
+size_t wh__block_capacity(const wh_net *net)
 {
     const double cap = 0.34657359 / -log1p(-net->eta); /* ln 2 / (-2 ln(1 - eta)) */
-    size_t m = preferred_length(net->n);
-    m = cap < (double)m ? (size_t)cap : m;
-    if (m < 2)
+    const size_t m = preferred_length(net->n);
+    const size_t held = cap < (double)m ? (size_t)cap : m;
+    return held < 2 ? 0 : held;
+}
+
+static size_t block_length(const wh_net *net, size_t left)
+{
+    size_t m = wh__block_capacity(net);
+    if (m == 0)
         return 0;
     const size_t before_refresh = net->refresh - 1 - (size_t)(net->samples % net->refresh);
     m = m < before_refresh ? m : before_refresh;

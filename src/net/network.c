@@ -227,6 +227,11 @@ wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t 
     return st;
 }
 
+size_t wh_net_block_length(const wh_net *net)
+{
+    return net->fast != NULL && net->kind == WH_NET_INTERNEURON ? wh__block_capacity(net) : 0;
+}
+
 wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step_info *info)
 {
     begin_step(net, info);
