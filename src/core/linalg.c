@@ -23,6 +23,56 @@ static blasint bi(size_t v)
     return (blasint)v;
 }
 
+/*
+ * Up to this order the Cholesky family (factor, solves, sandwich), W W^T and
+ * the symmetric matrix-vector product and rank-2 update run as plain loops. OpenBLAS takes a global lock to hand out a work buffer
+ * in dpotrf, dtrsm, dtrsv, dsyrk and dsymv, even on one thread; on small matrices,
+ * called from several threads at once (the sweeps of `whiten reproduce`), that
+ * lock was most of the cost: two threads ran E3 2.5x slower than one (perf:
+ * futex waits under blas_memory_alloc). At these sizes the loops are also no
+ * slower than the calls' own overhead.
+ */
+#define SMALL 32
+
+/* Solve (L L^T) x = b in place, b's entries `stride` apart. */
+static void solve_strided(size_t n, const double *l, size_t ldl, double *b, size_t stride)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v = b[i * stride];
+        for (size_t k = 0; k < i; k++)
+            v -= l[i * ldl + k] * b[k * stride];
+        b[i * stride] = v / l[i * ldl + i];
+    }
+    for (size_t i = n; i-- > 0;) {
+        double v = b[i * stride];
+        for (size_t k = i + 1; k < n; k++)
+            v -= l[k * ldl + i] * b[k * stride];
+        b[i * stride] = v / l[i * ldl + i];
+    }
+}
+
+/* A = L L^T in place, row by row of L; false at the first pivot that is not positive
+ * (or NaN), as dpotrf. */
+static bool chol_loops(size_t n, double *a, size_t lda)
+{
+    for (size_t j = 0; j < n; j++) {
+        double *rj = a + j * lda;
+        double d = rj[j];
+        for (size_t k = 0; k < j; k++)
+            d -= rj[k] * rj[k];
+        if (!(d > 0.0))
+            return false;
+        rj[j] = d = sqrt(d);
+        for (size_t i = j + 1; i < n; i++) {
+            double *ri = a + i * lda, v = ri[j];
+            for (size_t k = 0; k < j; k++)
+                v -= ri[k] * rj[k];
+            ri[j] = v / d;
+        }
+    }
+    return true;
+}
+
 size_t wh__linalg_max_dim(void)
 {
     /* Leave room for n * n workspace queries and leading dimensions in 32-bit ints. */
@@ -74,26 +124,73 @@ void wh__mirror_lower(size_t n, double *a, size_t lda)
 
 void wh__gram(size_t n, size_t k, const double *a, size_t lda, double *c, size_t ldc)
 {
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, bi(n), bi(k), 1.0, a, bi(lda), 0.0, c,
-                bi(ldc));
+    if (n <= SMALL) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double v = 0.0;
+                for (size_t t = 0; t < k; t++)
+                    v += a[i * lda + t] * a[j * lda + t];
+                c[i * ldc + j] = v;
+            }
+    } else {
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, bi(n), bi(k), 1.0, a, bi(lda), 0.0,
+                    c, bi(ldc));
+    }
     wh__mirror_lower(n, c, ldc);
+}
+
+void wh__symv_lower(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                    double *y)
+{
+    if (n > SMALL) {
+        cblas_dsymv(CblasRowMajor, CblasLower, bi(n), alpha, a, bi(lda), x, 1, 0.0, y, 1);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *ri = a + i * lda;
+        double v = ri[i] * x[i];
+        for (size_t j = 0; j < i; j++) {
+            v += ri[j] * x[j];
+            y[j] += ri[j] * x[i];
+        }
+        y[i] = v;
+    }
+    for (size_t i = 0; i < n; i++)
+        y[i] *= alpha;
+}
+
+void wh__syr2_lower(size_t n, double alpha, const double *x, const double *y, double *a,
+                    size_t lda)
+{
+    if (n > SMALL) {
+        cblas_dsyr2(CblasRowMajor, CblasLower, bi(n), alpha, x, 1, y, 1, a, bi(lda));
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j <= i; j++)
+            a[i * lda + j] += alpha * (x[i] * y[j] + y[i] * x[j]);
 }
 
 bool wh__chol(size_t n, double *a, size_t lda)
 {
+    if (n <= SMALL)
+        return chol_loops(n, a, lda);
     return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', bi(n), a, bi(lda)) == 0;
 }
 
 void wh__chol_solve(size_t n, const double *l, size_t ldl, double *b)
 {
+    if (n <= SMALL) {
+        solve_strided(n, l, ldl, b, 1);
+        return;
+    }
     cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, bi(n), l, bi(ldl), b, 1);
     cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, bi(n), l, bi(ldl), b, 1);
 }
 
-void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t ldb)
+/* The sandwich's four triangular solves by BLAS-3. */
+static void blas_sandwich(blasint nn, const double *l, blasint lt, double *b, blasint ld)
 {
-    /* M^{-1} = L^{-T} L^{-1}: two solves from the left, two from the right. */
-    const blasint nn = bi(n), lt = bi(ldl), ld = bi(ldb);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, nn, nn, 1.0, l,
                 lt, b, ld);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, nn, nn, 1.0, l, lt,
@@ -102,6 +199,25 @@ void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t 
                 lt, b, ld);
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, nn, nn, 1.0, l,
                 lt, b, ld);
+}
+
+/* The sandwich's four triangular solves, by columns then rows (small n). */
+static void sandwich_loops(size_t n, const double *l, size_t ldl, double *b, size_t ldb)
+{
+    for (size_t j = 0; j < n; j++)
+        solve_strided(n, l, ldl, b + j, ldb);
+    for (size_t i = 0; i < n; i++)
+        solve_strided(n, l, ldl, b + i * ldb, 1);
+}
+
+void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t ldb)
+{
+    /* M^{-1} = L^{-T} L^{-1}: two solves from the left, two from the right. */
+    const blasint nn = bi(n), lt = bi(ldl), ld = bi(ldb);
+    if (n <= SMALL)
+        sandwich_loops(n, l, ldl, b, ldb);
+    else
+        blas_sandwich(nn, l, lt, b, ld);
     /* Rounding leaves the result a hair from symmetric; the exact answer is symmetric. */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++) {
@@ -113,6 +229,11 @@ void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t 
 
 void wh__chol_solve_many(size_t n, size_t m, const double *l, size_t ldl, double *b, size_t ldb)
 {
+    if (n <= SMALL) {
+        for (size_t j = 0; j < m; j++)
+            solve_strided(n, l, ldl, b + j, ldb);
+        return;
+    }
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(n), bi(m),
                 1.0, l, bi(ldl), b, bi(ldb));
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, bi(n), bi(m), 1.0,
@@ -130,6 +251,11 @@ bool wh__chol_inverse(size_t n, const double *l, size_t ldl, double *p, size_t l
 void wh__chol_solve_rows(size_t n, size_t m, const double *l, size_t ldl, double *b, size_t ldb)
 {
     /* B M^{-1} = B L^{-T} L^{-1}. */
+    if (n <= SMALL) {
+        for (size_t i = 0; i < m; i++)
+            solve_strided(n, l, ldl, b + i * ldb, 1);
+        return;
+    }
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, bi(m), bi(n),
                 1.0, l, bi(ldl), b, bi(ldb));
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(n),

@@ -4,7 +4,8 @@
  * All matrices are row-major with an explicit leading dimension. Symmetric
  * matrices are stored in full (both triangles). A Cholesky factor L with
  * A = L L^T occupies the lower triangle of its buffer; whatever lies above
- * the diagonal is ignored by every routine that reads a factor. None of these
+ * the diagonal is ignored by every routine that reads a factor. Small orders (up to 32) run as plain
+ * loops, larger ones through BLAS/LAPACK (linalg.c says why). None of these
  * routines allocates except wh__eig_init() and wh__haar().
  */
 #ifndef WH_CORE_LINALG_H
@@ -37,6 +38,14 @@ void wh__mirror_lower(size_t n, double *a, size_t lda);
 
 /* C = A A^T for A n x k, both triangles filled. */
 void wh__gram(size_t n, size_t k, const double *a, size_t lda, double *c, size_t ldc);
+
+/* y = alpha A x for symmetric A stored in its lower triangle (dsymv; y is overwritten). */
+void wh__symv_lower(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                    double *y);
+
+/* A += alpha (x y^T + y x^T) on the lower triangle (dsyr2). */
+void wh__syr2_lower(size_t n, double alpha, const double *x, const double *y, double *a,
+                    size_t lda);
 
 /* Factor A = L L^T in place (lower triangle). False if A is not positive definite. */
 bool wh__chol(size_t n, double *a, size_t lda);

@@ -60,7 +60,7 @@ static void outputs(wh_net *net, const double *x)
 {
     const wh__fast *f = net->fast;
     const blasint n = bi(net->n), k = bi(net->k);
-    cblas_dsymv(CblasRowMajor, CblasLower, n, f->p, f->P, n, x, 1, 0.0, net->y, 1);
+    wh__symv_lower(net->n, f->p, f->P, net->n, x, net->y);
     cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, net->W, k, net->y, 1, 0.0, net->z, 1);
 }
 
@@ -110,7 +110,7 @@ static void update_inverse(wh_net *net, double yy, double s)
     const double eta = net->eta, c = eta / ((1.0 - eta) + eta * yy);
     for (size_t i = 0; i < n; i++)
         f->v[i] = -c * f->u[i] + 0.5 * c * c * s * net->y[i];
-    cblas_dsyr2(CblasRowMajor, CblasLower, bi(n), 1.0 / f->p, net->y, 1, f->v, 1, f->P, bi(n));
+    wh__syr2_lower(n, 1.0 / f->p, net->y, f->v, f->P, n);
     f->p /= (1.0 - eta) * (1.0 - eta);
     if (f->p > WH__FAST_RESCALE) {
         for (size_t i = 0; i < n; i++)
@@ -139,7 +139,7 @@ wh_status wh__fast_interneuron_step(wh_net *net, const double *x)
     if (st != WH_OK)
         return exact_step(net, x);
     outputs(net, x);
-    cblas_dsymv(CblasRowMajor, CblasLower, n, f->p, f->P, n, net->y, 1, 0.0, f->u, 1);
+    wh__symv_lower(net->n, f->p, f->P, net->n, net->y, f->u);
     const double xy = cblas_ddot(n, x, 1, net->y, 1), yy = cblas_ddot(n, net->y, 1, net->y, 1);
     const double s = cblas_ddot(n, net->y, 1, f->u, 1);
     const double zz = cblas_ddot(bi(net->k), net->z, 1, net->z, 1);

@@ -1,0 +1,154 @@
+/*
+ * test_linalg.c: the plain-loop paths of src/core/linalg.c (orders up to 32)
+ * against OpenBLAS and LAPACK themselves, the second method. Orders 1, 2, 7,
+ * 31 and 32 with leading dimensions larger than n; the loops must agree with
+ * the library to rounding, and the factorisation must refuse what dpotrf
+ * refuses.
+ */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/linalg.h"
+#include "support.h"
+
+enum { LD = 37 };
+
+static const size_t orders[] = {1, 2, 7, 31, 32};
+
+/* A symmetric positive definite n x n matrix (leading dimension LD) with entries of
+ * different sizes: B B^T / n + 0.5 I for a B from a fixed sequence. */
+static void spd(size_t n, double *a)
+{
+    double b[32 * 32];
+    for (size_t i = 0; i < n * n; i++)
+        b[i] = sin(2.385 * (double)i + 0.7) * (1.0 + (double)(i % 5));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double v = i == j ? 0.5 : 0.0;
+            for (size_t k = 0; k < n; k++)
+                v += b[i * n + k] * b[j * n + k] / (double)n;
+            a[i * LD + j] = v;
+        }
+}
+
+/* LAPACK's factor of the same matrix (row-major lower = column-major upper). */
+static void lapack_chol(size_t n, double *a)
+{
+    cr_assert_eq(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, a, LD), 0);
+}
+
+static double lower_diff(size_t n, const double *a, const double *b)
+{
+    double d = 0.0, s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j <= i; j++) {
+            d = fmax(d, fabs(a[i * LD + j] - b[i * LD + j]));
+            s = fmax(s, fabs(b[i * LD + j]));
+        }
+    return d / s;
+}
+
+Test(linalg, small_cholesky_and_solves_match_lapack)
+{
+    for (size_t t = 0; t < sizeof orders / sizeof *orders; t++) {
+        const size_t n = orders[t];
+        static double a[32 * LD], l[32 * LD], ref[32 * LD], x[32], y[32];
+        spd(n, a);
+        memcpy(l, a, sizeof l);
+        memcpy(ref, a, sizeof ref);
+        cr_assert(wh__chol(n, l, LD));
+        lapack_chol(n, ref);
+        cr_assert_leq(lower_diff(n, l, ref), 1e-14, "n %zu: factor differs by %g", n,
+                      lower_diff(n, l, ref));
+        for (size_t i = 0; i < n; i++)
+            x[i] = y[i] = cos(1.3 * (double)i) + 0.2;
+        wh__chol_solve(n, l, LD, x);
+        cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (blasint)n, ref, LD, y,
+                    1);
+        cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, (blasint)n, ref, LD, y, 1);
+        cr_assert_leq(wh_test_rel_diff(1, n, x, n, y, n), 1e-12, "n %zu: solve", n);
+    }
+}
+
+Test(linalg, small_sandwich_solves_and_gram_match_blas)
+{
+    for (size_t t = 0; t < sizeof orders / sizeof *orders; t++) {
+        const size_t n = orders[t], m = 5;
+        static double a[32 * LD], l[32 * LD], b[32 * LD], c[32 * LD], r[32 * LD], s[32 * LD];
+        spd(n, a);
+        memcpy(l, a, sizeof l);
+        cr_assert(wh__chol(n, l, LD));
+        /* Sandwich: B <- M^{-1} B M^{-1} for symmetric B, against four dtrsm. */
+        spd(n, b);
+        memcpy(c, b, sizeof c);
+        wh__chol_sandwich(n, l, LD, b, LD);
+        const blasint nn = (blasint)n;
+        cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, nn, nn, 1.0,
+                    l, LD, c, LD);
+        cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, nn, nn, 1.0,
+                    l, LD, c, LD);
+        cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, nn, nn, 1.0,
+                    l, LD, c, LD);
+        cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, nn, nn, 1.0,
+                    l, LD, c, LD);
+        cr_assert_leq(wh_test_rel_diff(n, n, b, LD, c, LD), 1e-12, "n %zu: sandwich", n);
+        /* Many right-hand sides from the left (n x m) and rows from the right (m x n). */
+        for (size_t i = 0; i < 32 * LD; i++)
+            r[i] = s[i] = sin(0.37 * (double)i);
+        wh__chol_solve_many(n, m, l, LD, r, LD);
+        cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, nn,
+                    (blasint)m, 1.0, l, LD, s, LD);
+        cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, nn,
+                    (blasint)m, 1.0, l, LD, s, LD);
+        cr_assert_leq(wh_test_rel_diff(n, m, r, LD, s, LD), 1e-12, "n %zu: solve_many", n);
+        wh__chol_solve_rows(n, m, l, LD, r, LD);
+        cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (blasint)m,
+                    nn, 1.0, l, LD, s, LD);
+        cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (blasint)m,
+                    nn, 1.0, l, LD, s, LD);
+        cr_assert_leq(wh_test_rel_diff(m, n, r, LD, s, LD), 1e-12, "n %zu: solve_rows", n);
+        /* W W^T for W n x (n + 3). */
+        wh__gram(n, n + 3, a, LD, b, LD);
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, nn, nn + 3, 1.0, a, LD, 0.0, c, LD);
+        cr_assert_leq(lower_diff(n, b, c), 1e-14, "n %zu: gram", n);
+    }
+}
+
+Test(linalg, small_symv_and_syr2_match_blas)
+{
+    for (size_t t = 0; t < sizeof orders / sizeof *orders; t++) {
+        const size_t n = orders[t];
+        static double a[32 * LD], b[32 * LD], x[32], y[32], u[32], v[32];
+        spd(n, a);
+        memcpy(b, a, sizeof b);
+        for (size_t i = 0; i < n; i++) {
+            x[i] = cos(0.9 * (double)i) - 0.3;
+            y[i] = sin(1.7 * (double)i) + 0.1;
+        }
+        wh__symv_lower(n, 2.385, a, LD, x, u);
+        cblas_dsymv(CblasRowMajor, CblasLower, (blasint)n, 2.385, a, LD, x, 1, 0.0, v, 1);
+        cr_assert_leq(wh_test_rel_diff(1, n, u, n, v, n), 1e-14, "n %zu: symv", n);
+        wh__syr2_lower(n, -0.61, x, y, a, LD);
+        cblas_dsyr2(CblasRowMajor, CblasLower, (blasint)n, -0.61, x, 1, y, 1, b, LD);
+        cr_assert_leq(lower_diff(n, a, b), 1e-14, "n %zu: syr2", n);
+    }
+}
+
+Test(linalg, small_cholesky_refuses_what_dpotrf_refuses)
+{
+    static double a[32 * LD];
+    spd(7, a);
+    a[3 * LD + 3] = -1.0; /* no longer positive definite */
+    cr_assert_not(wh__chol(7, a, LD));
+    spd(7, a);
+    a[5 * LD + 5] = NAN;
+    cr_assert_not(wh__chol(7, a, LD));
+    spd(31, a);
+    for (size_t j = 0; j < 31; j++) /* row 30 = row 29: singular */
+        a[30 * LD + j] = a[j * LD + 30] = a[29 * LD + j];
+    a[30 * LD + 30] = a[29 * LD + 29];
+    cr_assert_not(wh__chol(31, a, LD));
+}
