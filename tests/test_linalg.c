@@ -76,7 +76,7 @@ Test(linalg, small_cholesky_and_solves_match_lapack)
 Test(linalg, small_sandwich_solves_and_gram_match_blas)
 {
     for (size_t t = 0; t < sizeof orders / sizeof *orders; t++) {
-        const size_t n = orders[t], m = 5;
+        const size_t n = orders[t], m = 5; /* < FEW_RHS in linalg.c: the loops */
         static double a[32 * LD], l[32 * LD], b[32 * LD], c[32 * LD], r[32 * LD], s[32 * LD];
         spd(n, a);
         memcpy(l, a, sizeof l);
@@ -110,10 +110,13 @@ Test(linalg, small_sandwich_solves_and_gram_match_blas)
         cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (blasint)m,
                     nn, 1.0, l, LD, s, LD);
         cr_assert_leq(wh_test_rel_diff(m, n, r, LD, s, LD), 1e-12, "n %zu: solve_rows", n);
-        /* W W^T for W n x (n + 3). */
-        wh__gram(n, n + 3, a, LD, b, LD);
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, nn, nn + 3, 1.0, a, LD, 0.0, c, LD);
-        cr_assert_leq(lower_diff(n, b, c), 1e-14, "n %zu: gram", n);
+        /* W W^T for W n x 3 (the loops up to n = 32, n k <= 256) and n x (n + 3). */
+        for (size_t k = 3; k <= n + 3; k += n) {
+            wh__gram(n, k, a, LD, b, LD);
+            cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, nn, (blasint)k, 1.0, a, LD, 0.0, c,
+                        LD);
+            cr_assert_leq(lower_diff(n, b, c), 1e-14, "n %zu k %zu: gram", n, k);
+        }
     }
 }
 

@@ -154,9 +154,9 @@ static void work_model(size_t pi, size_t nn, double iters, size_t mm, double *fl
         *flops = (4 * iters + 6) * n2 + n2 + n3 / 3 / WH_REFRESH_DIRECT;
         *bytes = 8 * ((1.5 * iters + 2.5) * n2 + n2 + 7 * n2 / WH_REFRESH_DIRECT);
         break;
-    default: /* two triangular solves and a syrk per sample, Cholesky per block */
-        *flops = 3 * n2 + (n3 / 3 + 2 * n2) / m;
-        *bytes = 8 * (n2 + 6 * n2 / m);
+    default: /* two triangular solves and a syrk per sample, Cholesky per BENCH_BLOCK */
+        *flops = 3 * n2 + (n3 / 3 + 2 * n2) / BENCH_BLOCK;
+        *bytes = 8 * (n2 + 6 * n2 / BENCH_BLOCK);
         break;
     }
 }
