@@ -105,6 +105,6 @@ void wh__block_free(wh__block *b);
  * the call cut it; 0 if every sample takes the per-sample path. */
 size_t wh__block_capacity(const wh_net *net);
 wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X, size_t ldx,
-                                     double *Y, size_t ldy, double *Z, size_t ldz, size_t *done);
+                                     double *Y, size_t ldy, double *Z, size_t ldz);
 
 #endif

@@ -293,11 +293,10 @@ static wh_status single(wh_net *net, const double *x, double *y, double *z)
 }
 
 wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X, size_t ldx,
-                                     double *Y, size_t ldy, double *Z, size_t ldz, size_t *done)
+                                     double *Y, size_t ldy, double *Z, size_t ldz)
 {
     size_t singles = 0; /* samples that must take the per-sample path next */
-    for (*done = 0; *done < count;) {
-        const size_t i = *done;
+    for (size_t i = 0; i < count;) {
         double *z = Z != NULL ? Z + i * ldz : NULL;
         const size_t m = block_length(net, count - i);
         if (singles > 0 || m == 0 || net->fast->stale) {
@@ -305,11 +304,11 @@ wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X,
             if (st != WH_OK)
                 return st;
             singles -= singles > 0;
-            (*done)++;
+            i++;
             continue;
         }
         const size_t got = run_block(net, m, X + i * ldx, ldx, Y + i * ldy, ldy, z, ldz);
-        *done += got;
+        i += got;
         singles = got > 0 ? (got < m) : m;
     }
     return WH_OK;

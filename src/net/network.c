@@ -212,8 +212,7 @@ wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t 
         Z = NULL;
     wh_status st = WH_OK;
     if (net->fast != NULL && net->kind == WH_NET_INTERNEURON) {
-        size_t done;
-        st = wh__fast_interneuron_learn(net, count, X, ldx, Y, ldy, Z, ldz, &done);
+        st = wh__fast_interneuron_learn(net, count, X, ldx, Y, ldy, Z, ldz);
     } else {
         for (size_t i = 0; i < count && st == WH_OK; i++) {
             wh_step_info one;
