@@ -77,7 +77,7 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
             return isfinite(cblas_ddot(n, net->y, 1, net->y, 1)) ? WH_OK : WH_ENOCONV;
         if (!isfinite(rnorm) || it == WH__CG_MAX_ITER)
             return WH_ENOCONV;
-        cblas_dsymv(CblasRowMajor, CblasLower, n, 1.0, net->M, n, f->d, 1, 0.0, f->q, 1);
+        wh__symv_lower(net->n, 1.0, net->M, net->n, f->d, f->q);
         const double curvature = cblas_ddot(n, f->d, 1, f->q, 1);
         if (!(curvature > 0.0))
             return WH_ENOCONV;

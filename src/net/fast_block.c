@@ -122,7 +122,7 @@ static void correction(wh__block *b, size_t n, size_t w, const double *q, double
     if (w == 0)
         return;
     cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(w), bi(n), 1.0, b->V, bi(n), q, 1, 0.0, b->a, 1);
-    cblas_dsymv(CblasRowMajor, CblasLower, bi(w), 1.0, b->S, LDS, b->a, 1, 0.0, b->b, 1);
+    wh__symv_lower(w, 1.0, b->S, LDS, b->a, b->b);
     cblas_dgemv(CblasRowMajor, CblasTrans, bi(w), bi(n), 1.0, b->V, bi(n), b->b, 1, 1.0, v, 1);
 }
 
@@ -185,7 +185,7 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double rho, dou
     memcpy(y, b->G + j * n, n * sizeof *y);
     correction(b, n, w, x, y);
     cblas_dscal(bi(n), rho, y, 1);
-    cblas_dsymv(CblasRowMajor, CblasLower, bi(n), f->p, f->P, bi(n), y, 1, 0.0, h, 1);
+    wh__symv_lower(n, f->p, f->P, n, y, h);
     memcpy(u, h, n * sizeof *u);
     correction(b, n, w, y, u);
     cblas_dscal(bi(n), rho, u, 1);
