@@ -25,12 +25,13 @@ static blasint bi(size_t v)
 
 /*
  * Up to this order the Cholesky family (factor, solves, sandwich), W W^T and
- * the symmetric matrix-vector product and rank-2 update run as plain loops. OpenBLAS takes a global lock to hand out a work buffer
- * in dpotrf, dtrsm, dtrsv, dsyrk and dsymv, even on one thread; on small matrices,
- * called from several threads at once (the sweeps of `whiten reproduce`), that
- * lock was most of the cost: two threads ran E3 2.5x slower than one (perf:
- * futex waits under blas_memory_alloc). At these sizes the loops are also no
- * slower than the calls' own overhead.
+ * the symmetric matrix-vector product and rank-2 update run as plain loops.
+ * OpenBLAS takes a global lock to hand out a work buffer in dpotrf, dtrsm,
+ * dtrsv, dsyrk and dsymv, even on one thread; on small matrices, called from
+ * several threads at once (the sweeps of `whiten reproduce`), that lock was
+ * most of the cost: two threads ran E3 2.5x slower than one (perf: futex
+ * waits under blas_memory_alloc). At these sizes the loops are also no slower
+ * than the calls' own overhead.
  */
 #define SMALL 32
 
@@ -196,8 +197,9 @@ void wh__chol_solve(size_t n, const double *l, size_t ldl, double *b)
 }
 
 /* The sandwich's four triangular solves by BLAS-3. */
-static void blas_sandwich(blasint nn, const double *l, blasint lt, double *b, blasint ld)
+static void blas_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t ldb)
 {
+    const blasint nn = bi(n), lt = bi(ldl), ld = bi(ldb);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, nn, nn, 1.0, l,
                 lt, b, ld);
     cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, nn, nn, 1.0, l, lt,
@@ -220,11 +222,10 @@ static void sandwich_loops(size_t n, const double *l, size_t ldl, double *b, siz
 void wh__chol_sandwich(size_t n, const double *l, size_t ldl, double *b, size_t ldb)
 {
     /* M^{-1} = L^{-T} L^{-1}: two solves from the left, two from the right. */
-    const blasint nn = bi(n), lt = bi(ldl), ld = bi(ldb);
     if (n <= SMALL)
         sandwich_loops(n, l, ldl, b, ldb);
     else
-        blas_sandwich(nn, l, lt, b, ld);
+        blas_sandwich(n, l, ldl, b, ldb);
     /* Rounding leaves the result a hair from symmetric; the exact answer is symmetric. */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++) {

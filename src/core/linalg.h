@@ -4,9 +4,10 @@
  * All matrices are row-major with an explicit leading dimension. Symmetric
  * matrices are stored in full (both triangles). A Cholesky factor L with
  * A = L L^T occupies the lower triangle of its buffer; whatever lies above
- * the diagonal is ignored by every routine that reads a factor. Small orders (up to 32) run as plain
- * loops, larger ones through BLAS/LAPACK (linalg.c says why). None of these
- * routines allocates except wh__eig_init() and wh__haar().
+ * the diagonal is ignored by every routine that reads a factor. Small orders
+ * (up to 32) run as plain loops, larger ones through BLAS/LAPACK (linalg.c
+ * says why). None of these routines allocates except wh__eig_init() and
+ * wh__haar().
  */
 #ifndef WH_CORE_LINALG_H
 #define WH_CORE_LINALG_H
