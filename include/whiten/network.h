@@ -108,10 +108,11 @@ typedef struct wh_neural {
  *     re-derived from it. Each sample checks that y^T x > 0,
  *     y^T P y > 0 and that y, z are finite (redoing the sample exactly if not);
  *     definiteness of M is certified at every refresh.
- *   WH_SOLVER_FAST, direct: y by conjugate gradients preconditioned with the
- *     Cholesky factor of M from the last refresh (at sample indices that are
- *     multiples of `refresh` the step is the exact one), to a relative
- *     residual of 1e-14, and
+ *   WH_SOLVER_FAST, direct: y by conjugate gradients to a relative residual
+ *     of 1e-14, preconditioned with the inverse of M from the last refresh
+ *     (at sample indices that are multiples of `refresh` the step is the
+ *     exact one) and deflated by the outputs since then (Woodbury), so that
+ *     only the -eta I shifts are left to the iterations, and
  *     M <- M + eta (y y^T - I) in O(n^2). A sample on which CG meets
  *     non-positive curvature or does not converge is redone exactly. A loss of
  *     definiteness between refreshes is reported up to `refresh` samples late.
@@ -140,7 +141,9 @@ typedef enum wh_solver {
  * stays at the 2.5e-14 that rounding in y alone gives, and the refresh
  * (W W^T, Cholesky, inverse: ~3n^3 flops at dgemm speed) costs under 5 % of the
  * step up to n = 1024. Direct: CG iterations grow with the samples since the
- * refresh; 4 to 16 measured within noise of each other at n = 256.
+ * refresh. WH_REFRESH_DIRECT is the direct default up to n = 64; beyond, n / 8
+ * up to 64 (each refresh factors and inverts M, ~n^3 flops): 32 at n = 256,
+ * 64 at n = 1024. wh_net_refresh() tells the period in use.
  */
 #define WH_REFRESH_INTERNEURON 1000
 #define WH_REFRESH_DIRECT 8
@@ -303,8 +306,9 @@ WH_API wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, 
 /*
  * The fast solver's own state, which a bit-for-bit continuation needs besides
  * the synapses: for interneurons P = M^{-1} (as p * Phat), for both networks
- * the Cholesky factor of the last refresh and the samples since it. It is wh_net_solver_state_size() doubles (0 for the exact solver,
- * whose state is the synapses alone), opaque to the caller: save it with the
+ * the Cholesky factor of the last refresh and the samples since it, for the
+ * direct network also the outputs of those samples. It is wh_net_solver_state_size() doubles (0 for
+ * the exact solver, whose state is the synapses alone), opaque to the caller: save it with the
  * synapses and, after wh_net_restore() on a network built with the same
  * kind, n, k, solver and refresh, give it back to wh_net_set_solver_state().
  * Without it a restored fast network re-derives that state from the synapses

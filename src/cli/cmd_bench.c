@@ -45,6 +45,7 @@ typedef struct path_result {
     double diff;       /* relative difference of final M from the exact path */
     double iterations; /* mean CG iterations per sample (direct fast) */
     size_t block;      /* samples per block of the blocked path (0: per sample) */
+    size_t refresh;    /* samples between exact steps of the fast paths (wh_net_refresh) */
     double flops, bytes, fraction;
 } path_result;
 
@@ -123,11 +124,13 @@ static wh_status run_path(const path *p, size_t n, size_t count, const double *X
 }
 
 /* Model of the work per sample of each path (flops, bytes of matrix traffic); m is the
- * blocked path's block length (wh_net_block_length; 0: it goes sample by sample). */
-static void work_model(size_t pi, size_t nn, double iters, size_t mm, double *flops,
+ * blocked path's block length (wh_net_block_length; 0: it goes sample by sample), rr the
+ * refresh period (wh_net_refresh). */
+static void work_model(size_t pi, size_t nn, double iters, size_t mm, size_t rr, double *flops,
                        double *bytes)
 {
     const double n = (double)nn, k = 2.0 * n, n2 = n * n, n3 = n2 * n, m = (double)mm;
+    const double R = rr > 0 ? (double)rr : 1.0, j = (R - 1.0) / 2.0; /* mean samples since */
     if (pi == P_IBLOCK && mm == 0)
         pi = P_IFAST;
     switch (pi) {
@@ -150,9 +153,11 @@ static void work_model(size_t pi, size_t nn, double iters, size_t mm, double *fl
         *flops = 3 * n2 + n3 / 3;
         *bytes = 8 * (7 * n2);
         break;
-    case P_DCG: /* CG: (1 symv + 2 trsv) per iteration + 2 solves + 1 symv; syr; refresh every 8 */
-        *flops = (4 * iters + 6) * n2 + n2 + n3 / 3 / WH_REFRESH_DIRECT;
-        *bytes = 8 * ((1.5 * iters + 2.5) * n2 + n2 + 7 * n2 / WH_REFRESH_DIRECT);
+    case P_DCG: /* deflated CG: iters + 2 applications of A^{-1} (symv on P's triangle and
+                   4 j n of Woodbury), P y of the new row and its j dots, syr on M's triangle;
+                   per refresh Cholesky + inverse (n^3) and the exact step's copies */
+        *flops = (iters + 2) * (2 * n2 + 4 * j * n) + 2 * n2 + 2 * j * n + n2 + n3 / R;
+        *bytes = 8 * ((iters + 3) * n2 / 2 + (iters + 3) * 2 * j * n + n2 + 7 * n2 / R);
         break;
     default: /* two triangular solves and a syrk per sample, Cholesky per BENCH_BLOCK */
         *flops = 3 * n2 + (n3 / 3 + 2 * n2) / BENCH_BLOCK;
@@ -215,7 +220,7 @@ static double measure_dgemv(double bytes)
 
 /* The two-thread sweep (measure_sweep). */
 typedef struct sweep_result {
-    double seconds[2]; /* wall time on 1 and on 2 threads, the best of 3 each */
+    double seconds[2]; /* wall time on 1 and on 2 threads, the best of SWEEP_ROUNDS each */
     double speedup;
     size_t failures; /* runs whose network failed (must be 0) */
 } sweep_result;
@@ -248,6 +253,7 @@ static void fill_data(size_t n, size_t count, uint64_t seed, double *X)
 #define SWEEP_RUNS    8
 #define SWEEP_N       32
 #define SWEEP_SAMPLES 40000
+#define SWEEP_ROUNDS  5
 
 typedef struct sweep_job {
     const double *X; /* SWEEP_SAMPLES x SWEEP_N, shared and read-only */
@@ -259,10 +265,13 @@ static void sweep_run(size_t i, void *ctx)
     sweep_job *job = ctx;
     const path p = {"", WH_NET_INTERNEURON, WH_SOLVER_FAST, FEED_STEP};
     wh_net *net = NULL;
-    job->st[i] = make_net(&p, SWEEP_N, 1e-3 * (1.0 + 0.1 * (double)i), &net);
-    for (size_t t = 0; job->st[i] == WH_OK && t < SWEEP_SAMPLES; t++)
-        job->st[i] = wh_net_step(net, job->X + t * SWEEP_N, NULL, NULL, NULL);
+    /* The status lives on this thread's stack until the run ends: job->st shares
+     * one cache line between the threads, and a store per sample would bounce it. */
+    wh_status st = make_net(&p, SWEEP_N, 1e-3 * (1.0 + 0.1 * (double)i), &net);
+    for (size_t t = 0; st == WH_OK && t < SWEEP_SAMPLES; t++)
+        st = wh_net_step(net, job->X + t * SWEEP_N, NULL, NULL, NULL);
     wh_net_free(net);
+    job->st[i] = st;
 }
 
 static wh_status measure_sweep(uint64_t seed, sweep_result *r)
@@ -272,8 +281,9 @@ static wh_status measure_sweep(uint64_t seed, sweep_result *r)
     sweep_job job = {.X = X};
     r->failures = 0;
     r->seconds[0] = r->seconds[1] = INFINITY;
-    /* 1, 2, 1, 2, 1, 2 threads, the best of each: neither count gets the warm start. */
-    for (size_t round = 0; round < 6; round++) {
+    /* 1, 2, 1, 2, ... threads, the best of each: neither count gets the warm start, and
+     * the best of several rides out the noise of a shared host (runs here vary by 1.5x). */
+    for (size_t round = 0; round < 2 * SWEEP_ROUNDS; round++) {
         const size_t threads = 1 + round % 2;
         const double t0 = clock_of(CLOCK_MONOTONIC);
         wh__parallel_for(SWEEP_RUNS, threads, sweep_run, &job);
@@ -306,6 +316,7 @@ static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
             }
             if (st == WH_OK) {
                 r->block = wh_net_block_length(net);
+                r->refresh = wh_net_refresh(net);
                 const double *M = wh_net_lateral(net);
                 double *ref = exact_M[paths[pi].kind == WH_NET_DIRECT ? 1 : 0];
                 if (paths[pi].solver == WH_SOLVER_EXACT && paths[pi].feed != FEED_MINIBATCH)
@@ -314,7 +325,7 @@ static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
             }
             wh_net_free(net);
         }
-        work_model(pi, n, r->iterations, r->block, &r->flops, &r->bytes);
+        work_model(pi, n, r->iterations, r->block, r->refresh, &r->flops, &r->bytes);
         const double ceiling = fmin(t->dgemm / r->flops, t->bandwidth[ni] / r->bytes);
         r->fraction = r->rate / ceiling;
     }
@@ -339,13 +350,14 @@ static void print_table(const bench_table *t)
                    t->bandwidth[i] * 1e-9, 100.0 * r->fraction);
         }
     printf("\nrel.diff M: against the exact path of the same network (the minibatch row is a\n"
-           "different algorithm, so its difference is not rounding). direct-fast-cg iterations:");
+           "different algorithm, so its difference is not rounding). direct-fast-cg iterations\n"
+           "(refresh):");
     for (size_t i = 0; i < t->count; i++)
-        printf(" n=%zu %.1f", t->n[i], t->r[i][P_DCG].iterations);
+        printf(" n=%zu %.1f (%zu)", t->n[i], t->r[i][P_DCG].iterations, t->r[i][P_DCG].refresh);
     printf("\n\nsweep: %d independent runs (interneurons, n = %d, %d samples each) by wall\n"
-           "clock, best of 3: %.2f s on 1 thread, %.2f s on 2 threads, speed-up %.2fx\n",
-           SWEEP_RUNS, SWEEP_N, SWEEP_SAMPLES, t->sweep.seconds[0], t->sweep.seconds[1],
-           t->sweep.speedup);
+           "clock, best of %d: %.2f s on 1 thread, %.2f s on 2 threads, speed-up %.2fx\n",
+           SWEEP_RUNS, SWEEP_N, SWEEP_SAMPLES, SWEEP_ROUNDS, t->sweep.seconds[0],
+           t->sweep.seconds[1], t->sweep.speedup);
 }
 
 static int print_json(const bench_table *t, const bench_options *o)
@@ -358,6 +370,7 @@ static int print_json(const bench_table *t, const bench_options *o)
     cJSON_AddNumberToObject(sweep, "runs", SWEEP_RUNS);
     cJSON_AddNumberToObject(sweep, "n", SWEEP_N);
     cJSON_AddNumberToObject(sweep, "samples_per_run", SWEEP_SAMPLES);
+    cJSON_AddNumberToObject(sweep, "best_of", SWEEP_ROUNDS);
     cJSON_AddNumberToObject(sweep, "seconds_1_thread", t->sweep.seconds[0]);
     cJSON_AddNumberToObject(sweep, "seconds_2_threads", t->sweep.seconds[1]);
     cJSON_AddNumberToObject(sweep, "speedup", t->sweep.speedup);
@@ -376,8 +389,10 @@ static int print_json(const bench_table *t, const bench_options *o)
             cJSON_AddNumberToObject(row, "bytes_per_sample", r->bytes);
             cJSON_AddNumberToObject(row, "dgemv_bytes_per_s", t->bandwidth[i]);
             cJSON_AddNumberToObject(row, "fraction_of_ceiling", r->fraction);
-            if (p == P_DCG)
+            if (p == P_DCG) {
                 cJSON_AddNumberToObject(row, "cg_iterations", r->iterations);
+                cJSON_AddNumberToObject(row, "refresh", (double)r->refresh);
+            }
             if (p == P_IBLOCK)
                 cJSON_AddNumberToObject(row, "block_length", (double)r->block);
             cJSON_AddItemToArray(rows, row);

@@ -3,12 +3,20 @@
  *
  * M <- M + eta (y y^T - I) has no low-rank inverse update (the -eta I shift
  * defeats Sherman-Morrison, science.md §5.4), so y = M^{-1} x is found by
- * conjugate gradients preconditioned with the Cholesky factor L of a recent M:
- * the preconditioned matrix is I plus a perturbation of rank and size set by
- * the samples since that factor, and CG reaches a relative residual of
- * WH__CG_TOL in a few iterations of O(n^2). Every `refresh` samples the step
- * is the exact one: the candidate M is factored, which both refreshes the
- * preconditioner and certifies M > 0.
+ * conjugate gradients. At every refresh (each sample index that is a
+ * multiple of `refresh`) the step is the exact one: the candidate M_r is
+ * factored, which certifies M > 0, and P = M_r^{-1} is formed from the factor.
+ * `since` samples later
+ *   M = A - since eta I,   A = M_r + eta Y^T Y,
+ * with Y the outputs since, kept (up to WH__CG_RANK_MAX rows). A^{-1} is
+ * exact by Woodbury from P and the Cholesky factor of the small capacitance
+ * K = I / eta + Y P Y^T, one row per sample (deflation: the rank-`since`
+ * drift is gone from the preconditioned matrix I - since eta A^{-1}, whose
+ * eigenvalues lie in [1 - since eta / lambda_min(A), 1]), so CG meets a
+ * relative residual of WH__CG_TOL in a few iterations, each one symmetric
+ * product with P and O(n since): M d comes from the recurrence of A d (see
+ * pcg), not from a pass over M. Measured here (n = 256), this is 2x the
+ * speed of CG preconditioned by two triangular solves with M d by dsymv.
  *
  * What is checked when: every sample, CG must meet only positive curvature
  * d^T M d > 0 (else M is not positive definite) and converge within
@@ -41,14 +49,97 @@ wh_status wh__fast_direct_refactor(wh_net *net)
     }
     net->fast->since = 0;
     net->fast->stale = false;
+    net->fast->inverse_ok = false;
     return WH_OK;
 }
 
-/* s = (L L^T)^{-1} r: the preconditioner. */
+/* s = (L L^T)^{-1} r: the preconditioner, by the explicit inverse when one is kept. */
 static void precondition(const wh_net *net, const double *r, double *s)
 {
+    const wh__fast *f = net->fast;
+    if (f->P != NULL) {
+        wh__symv_lower(net->n, 1.0, f->P, net->n, r, s);
+        return;
+    }
     memcpy(s, r, net->n * sizeof *s);
     wh__chol_solve(net->n, net->L, net->n, s);
+}
+
+/* The explicit inverse of L L^T, if kept, from the current L. */
+static wh_status derive_inverse(wh_net *net)
+{
+    wh__fast *f = net->fast;
+    if (f->P == NULL || f->inverse_ok)
+        return WH_OK;
+    if (!wh__chol_inverse(net->n, net->L, net->n, f->P, net->n))
+        return WH_EDIVERGED;
+    f->inverse_ok = true;
+    f->deflated = 0;
+    f->deflation_ok = true;
+    return WH_OK;
+}
+
+/*
+ * Row i of the deflation: h_i = P y_i into H, and row i of the Cholesky factor of
+ * K = I / eta + Y P Y^T (the Woodbury capacitance of A = M_r + eta Y^T Y). False
+ * if K is not positive definite to rounding (then the path goes undeflated).
+ */
+static bool extend_deflation(wh_net *net, size_t i)
+{
+    wh__fast *f = net->fast;
+    const size_t n = net->n, ld = WH__CG_RANK_MAX;
+    const double *y = f->Y + i * n;
+    double *h = f->H + i * n, *k = f->K + i * ld;
+    wh__symv_lower(n, 1.0, f->P, n, y, h);
+    for (size_t j = 0; j < i; j++) {
+        double v = cblas_ddot(bi(n), h, 1, f->Y + j * n, 1);
+        for (size_t l = 0; l < j; l++)
+            v -= k[l] * f->K[j * ld + l];
+        k[j] = v / f->K[j * ld + j];
+    }
+    double d = 1.0 / net->eta + cblas_ddot(bi(n), h, 1, y, 1);
+    for (size_t l = 0; l < i; l++)
+        d -= k[l] * k[l];
+    if (!(d > 0.0) || !isfinite(d))
+        return false;
+    k[i] = sqrt(d);
+    return true;
+}
+
+/* Deflation rows for every sample since the factor; false if they cannot all be had. */
+static bool deflation_ready(wh_net *net)
+{
+    wh__fast *f = net->fast;
+    if (f->P == NULL || f->since > f->ycap)
+        return false;
+    while (f->deflated < f->since && f->deflation_ok)
+        f->deflation_ok = extend_deflation(net, f->deflated++);
+    return f->deflation_ok;
+}
+
+/* z = A^{-1} r = P r - H^T K^{-1} H r, A = M_r + eta Y^T Y (Woodbury). */
+static void deflated_precondition(const wh_net *net, const double *r, double *z)
+{
+    const wh__fast *f = net->fast;
+    const size_t n = net->n, m = f->since, ld = WH__CG_RANK_MAX;
+    double *t = f->Yd;
+    wh__symv_lower(n, 1.0, f->P, n, r, z);
+    if (m == 0)
+        return;
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(m), bi(n), 1.0, f->H, bi(n), r, 1, 0.0, t, 1);
+    for (size_t i = 0; i < m; i++) {
+        double v = t[i];
+        for (size_t l = 0; l < i; l++)
+            v -= f->K[i * ld + l] * t[l];
+        t[i] = v / f->K[i * ld + i];
+    }
+    for (size_t i = m; i-- > 0;) {
+        double v = t[i];
+        for (size_t l = i + 1; l < m; l++)
+            v -= f->K[l * ld + i] * t[l];
+        t[i] = v / f->K[i * ld + i];
+    }
+    cblas_dgemv(CblasRowMajor, CblasTrans, bi(m), bi(n), -1.0, f->H, bi(n), t, 1, 1.0, z, 1);
 }
 
 /* r = x - M y. */
@@ -59,16 +150,61 @@ static void residual(const wh_net *net, const double *x, double *r)
                 r, 1);
 }
 
-/* Preconditioned CG for M y = x from y = (L L^T)^{-1} x; WH_ENOCONV on breakdown or no convergence. */
+/* q = M d = M_r d + eta Y^T (Y d) - since eta d, with M_r d in f->Md. */
+static void lateral_times(const wh_net *net, const double *d, double *q)
+{
+    const wh__fast *f = net->fast;
+    const size_t n = net->n, rows = f->since;
+    for (size_t i = 0; i < n; i++)
+        q[i] = f->Md[i] - (double)rows * net->eta * d[i];
+    if (rows == 0)
+        return;
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(rows), bi(n), 1.0, f->Y, bi(n), d, 1, 0.0, f->Yd,
+                1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, bi(rows), bi(n), net->eta, f->Y, bi(n), f->Yd, 1, 1.0, q,
+                1);
+}
+
+/*
+ * Preconditioned CG for M y = x; WH_ENOCONV on breakdown or no convergence.
+ * Since the factor, M = M_r + eta Y^T Y - since eta I with M_r = L L^T and Y
+ * the outputs since. CG needs M d for each direction d = s + beta d_prev,
+ * s = C^{-1} r the preconditioned residual; then C d = r + beta C d_prev, so
+ * with C = M_r or C = A = M_r + eta Y^T Y, M d costs no pass over a matrix:
+ *   deflated (P = M_r^{-1} kept, all of Y at hand): C = A by Woodbury,
+ *     M d = A d - since eta d; the low-rank drift is deflated, and only the
+ *     shift is left to CG: the preconditioned matrix is I - since eta A^{-1};
+ *   low rank (Y at hand): C = M_r, M d = M_r d + eta Y^T (Y d) - since eta d;
+ *   full (more samples since than Y holds): C = M_r, M d by one dsymv.
+ * The initial residual takes C y0 = x, which the solve gives to rounding.
+ */
 static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
 {
     wh__fast *f = net->fast;
     const blasint n = bi(net->n);
+    const size_t nn = net->n;
+    if (derive_inverse(net) != WH_OK)
+        return WH_ENOCONV;
+    const bool deflated = deflation_ready(net), low_rank = !deflated && f->since <= f->ycap;
+    const double shift = (double)f->since * net->eta;
+    void (*apply)(const wh_net *, const double *, double *) =
+        deflated ? deflated_precondition : precondition;
     const double target = WH__CG_TOL * cblas_dnrm2(n, x, 1);
-    precondition(net, x, net->y);
-    residual(net, x, f->r);
-    precondition(net, f->r, f->s);
-    memcpy(f->d, f->s, net->n * sizeof *f->d);
+    apply(net, x, net->y);
+    if (deflated) {
+        for (size_t i = 0; i < nn; i++)
+            f->r[i] = shift * net->y[i];
+    } else if (low_rank) {
+        /* r = x - M y0 = -(eta Y^T Y - since eta I) y0, without the cancellation of x. */
+        memset(f->Md, 0, nn * sizeof *f->Md);
+        lateral_times(net, net->y, f->r);
+        cblas_dscal(n, -1.0, f->r, 1);
+    } else {
+        residual(net, x, f->r);
+    }
+    apply(net, f->r, f->s);
+    memcpy(f->d, f->s, nn * sizeof *f->d);
+    memcpy(f->Md, f->r, nn * sizeof *f->Md);
     double rs = cblas_ddot(n, f->r, 1, f->s, 1);
     for (size_t it = 0; it <= WH__CG_MAX_ITER; it++) {
         const double rnorm = cblas_dnrm2(n, f->r, 1);
@@ -77,16 +213,25 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
             return isfinite(cblas_ddot(n, net->y, 1, net->y, 1)) ? WH_OK : WH_ENOCONV;
         if (!isfinite(rnorm) || it == WH__CG_MAX_ITER)
             return WH_ENOCONV;
-        wh__symv_lower(net->n, 1.0, net->M, net->n, f->d, f->q);
+        if (deflated)
+            for (size_t i = 0; i < nn; i++)
+                f->q[i] = f->Md[i] - shift * f->d[i];
+        else if (low_rank)
+            lateral_times(net, f->d, f->q);
+        else
+            wh__symv_lower(nn, 1.0, net->M, nn, f->d, f->q);
         const double curvature = cblas_ddot(n, f->d, 1, f->q, 1);
         if (!(curvature > 0.0))
             return WH_ENOCONV;
         const double alpha = rs / curvature;
         cblas_daxpy(n, alpha, f->d, 1, net->y, 1);
         cblas_daxpy(n, -alpha, f->q, 1, f->r, 1);
-        precondition(net, f->r, f->s);
-        const double rs_next = cblas_ddot(n, f->r, 1, f->s, 1);
-        cblas_daxpby(n, 1.0, f->s, 1, rs_next / rs, f->d, 1);
+        apply(net, f->r, f->s);
+        const double rs_next = cblas_ddot(n, f->r, 1, f->s, 1), beta = rs_next / rs;
+        for (size_t i = 0; i < nn; i++) {
+            f->d[i] = f->s[i] + beta * f->d[i];
+            f->Md[i] = f->r[i] + beta * f->Md[i];
+        }
         rs = rs_next;
     }
     return WH_ENOCONV;
@@ -121,6 +266,9 @@ wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iteratio
 static void update_lateral(wh_net *net)
 {
     const size_t n = net->n;
+    wh__fast *f = net->fast;
+    if (f->since < f->ycap)
+        memcpy(f->Y + f->since * n, net->y, n * sizeof *f->Y);
     cblas_dsyr(CblasRowMajor, CblasLower, bi(n), net->eta, net->y, 1, net->M, bi(n));
     for (size_t i = 0; i < n; i++)
         net->M[i * n + i] -= net->eta;
@@ -139,6 +287,7 @@ wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
         if (st == WH_OK) {
             f->since = 0;
             f->lateral_stale = false;
+            f->inverse_ok = false;
         }
         return st;
     }

@@ -20,8 +20,19 @@ wh_status wh__fast_new(wh_net *net)
     for (size_t i = 0; i < sizeof vectors / sizeof *vectors; i++)
         if ((*vectors[i] = wh__alloc(net->n, sizeof(double))) == NULL)
             return WH_ENOMEM;
-    if (net->kind != WH_NET_INTERNEURON)
-        return WH_OK;
+    if (net->kind != WH_NET_INTERNEURON) {
+        f->ycap = net->refresh - 1 < WH__CG_RANK_MAX ? net->refresh - 1 : WH__CG_RANK_MAX;
+        size_t yn;
+        if (!wh__size_mul(f->ycap, net->n, &yn))
+            return WH_EOVERFLOW;
+        f->Md = wh__alloc(net->n, sizeof(double));
+        f->Y = wh__alloc(yn > 0 ? yn : 1, sizeof(double));
+        f->Yd = wh__alloc(f->ycap > 0 ? f->ycap : 1, sizeof(double));
+        f->P = wh__alloc(nn, sizeof(double));
+        f->H = wh__alloc(yn > 0 ? yn : 1, sizeof(double));
+        f->K = wh__alloc(WH__CG_RANK_MAX * WH__CG_RANK_MAX, sizeof(double));
+        return f->Md && f->Y && f->Yd && f->P && f->H && f->K ? WH_OK : WH_ENOMEM;
+    }
     if ((f->P = wh__alloc(nn, sizeof(double))) == NULL)
         return WH_ENOMEM;
     return wh__block_new(net);
@@ -31,7 +42,7 @@ void wh__fast_free(wh__fast *f)
 {
     if (f == NULL)
         return;
-    double *buffers[] = {f->P, f->u, f->v, f->r, f->d, f->q, f->s};
+    double *buffers[] = {f->P, f->u, f->v, f->r, f->d, f->q, f->s, f->Md, f->Y, f->Yd, f->H, f->K};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
     wh__block_free(f->block);
@@ -44,6 +55,7 @@ void wh__net_synapses_changed(wh_net *net)
     if (net->fast != NULL) {
         net->fast->stale = true;
         net->fast->since = 0;
+        net->fast->inverse_ok = false;
     }
 }
 

@@ -14,11 +14,11 @@
  *     At every sample index that is a multiple of `refresh` the step is the
  *     exact one (M = W W^T, Cholesky of the candidate) and P is re-derived from
  *     the factor, which bounds the drift of P and certifies M > 0.
- *   direct (direct_cg.c): conjugate gradients on M y = x preconditioned by
- *     the Cholesky factor L of a recent M, refactored from the candidate M
- *     at every sample index that is a multiple of `refresh`; M itself is
- *     updated in O(n^2) on its lower triangle (dsyr), the upper one mirrored
- *     when M is read.
+ *   direct (direct_cg.c): conjugate gradients on M y = x, deflated by the
+ *     outputs since the last refresh and preconditioned by P, the inverse of
+ *     the M factored then (the candidate M at every sample index that is a
+ *     multiple of `refresh`); M itself is updated in O(n^2) on its lower
+ *     triangle (dsyr), the upper one mirrored when M is read.
  *
  * Between refreshes net->L is the factor of an older M, so everything that
  * reads it must first call wh__fast_sync().
@@ -36,6 +36,10 @@
 
 /* Conjugate-gradient iterations before the step falls back to a fresh factor. */
 #define WH__CG_MAX_ITER 64
+
+/* Most samples since the factor whose outputs the direct path keeps: with them M d costs
+ * O(n * since) instead of a pass over M (direct_cg.c). */
+#define WH__CG_RANK_MAX 64
 
 /* Scale of P beyond which it is folded back into Phat (keeps p far from overflow). */
 #define WH__FAST_RESCALE 0x1p64
@@ -62,10 +66,19 @@ typedef struct wh__block {
 typedef struct wh__fast wh__fast;
 
 struct wh__fast {
-    double *P;     /* interneurons: Phat, lower triangle of n x n; P = p * Phat */
+    double *P;     /* interneurons: Phat, lower triangle of n x n, P = p * Phat; direct: M_r^{-1} */
     double p;      /* the scale of P */
     double *u, *v; /* n-vectors: P y, and the rank-2 direction of an update */
     double *r, *d, *q, *s; /* conjugate gradients: residual, direction, M d, preconditioned r */
+    double *Md;        /* conjugate gradients: M_r d, M_r = L L^T the factored M, by recurrence */
+    double *Y;         /* direct: ycap x n, the outputs y of the `since` samples since L */
+    double *Yd;        /* direct: ycap, Y d */
+    size_t ycap;       /* direct: rows Y holds, min(refresh - 1, WH__CG_RANK_MAX) */
+    bool inverse_ok;   /* direct: P (when kept) is the inverse of the current L L^T */
+    double *H;         /* direct, with P: ycap x n, rows P y_i of the deflation */
+    double *K;         /* direct, with P: WH__CG_RANK_MAX square, Cholesky of I/eta + Y P Y^T */
+    size_t deflated;   /* direct: rows of H and K computed for the current factor */
+    bool deflation_ok; /* direct: K stayed positive definite for those rows */
     size_t since;  /* fast (non-exact) steps since M and L were last consistent */
     bool stale;    /* P (or L) does not belong to the current synapses */
     bool lateral_stale; /* net->M lags: interneurons W W^T, direct its upper triangle */

@@ -85,6 +85,19 @@ static wh_status allocate(wh_net *net)
     return WH_OK;
 }
 
+/*
+ * The direct fast path's default refresh (WH_REFRESH_DIRECT = 8 up to n = 64):
+ * each refresh factors and inverts M (~n^3 flops), while its deflated CG
+ * needs a few more iterations per sample the longer it runs (direct_cg.c), so
+ * larger n refreshes less often: n / 8 up to WH__CG_RANK_MAX. Measured here
+ * (n = 64, 256, 1024): 8, 32 and 64 are the fastest, within noise.
+ */
+static size_t default_direct_refresh(size_t n)
+{
+    const size_t r = n / 8;
+    return r <= WH_REFRESH_DIRECT ? WH_REFRESH_DIRECT : (r > WH__CG_RANK_MAX ? WH__CG_RANK_MAX : r);
+}
+
 /* AUTO is FAST for interneurons, EXACT for the direct network (see wh_solver). */
 static wh_status choose_solver(wh_net *net, const wh_net_options *opts)
 {
@@ -95,7 +108,8 @@ static wh_status choose_solver(wh_net *net, const wh_net_options *opts)
     if (net->neural.mode != WH_NEURAL_EXACT)
         net->solver = WH_SOLVER_EXACT;
     net->refresh = opts->refresh != 0 ? opts->refresh
-                                      : (interneurons ? WH_REFRESH_INTERNEURON : WH_REFRESH_DIRECT);
+                   : interneurons     ? WH_REFRESH_INTERNEURON
+                                      : default_direct_refresh(opts->n);
     return net->solver == WH_SOLVER_FAST ? wh__fast_new(net) : WH_OK;
 }
 

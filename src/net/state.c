@@ -70,11 +70,12 @@ wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_
  * The fast solver's state as doubles: a header {layout, since, stale, p},
  * then L (n x n), the factor of the last refresh, which the direct network's
  * conjugate gradients use as preconditioner, then for interneurons Phat
- * (n x n). M itself is not part of it: wh_net_restore() set it from the
- * synapses (direct: M as saved; interneurons: W W^T, as the fast path derives
- * it). The layout tag guards against giving one network's state to another.
+ * (n x n), for the direct network the outputs of the samples since that
+ * factor (ycap x n, rows past `since` zero), by which CG forms M d. M itself is not part of it:
+ * wh_net_restore() set it from the synapses (direct: M as saved; interneurons: W W^T, as the fast
+ * path derives it). The layout tag guards against giving one network's state to another.
  */
-enum { HEADER = 4, LAYOUT_DIRECT = 1, LAYOUT_INTERNEURON = 2 };
+enum { HEADER = 4, LAYOUT_DIRECT = 3, LAYOUT_INTERNEURON = 2 }; /* direct was 1 before Y */
 
 static size_t squares(const wh_net *net)
 {
@@ -85,7 +86,8 @@ size_t wh_net_solver_state_size(const wh_net *net)
 {
     if (net == NULL || net->fast == NULL)
         return 0;
-    return HEADER + squares(net) * net->n * net->n;
+    return HEADER + squares(net) * net->n * net->n +
+           (net->kind == WH_NET_INTERNEURON ? 0 : net->fast->ycap * net->n);
 }
 
 static double layout(const wh_net *net)
@@ -106,6 +108,8 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
     memcpy(state + HEADER, net->L, nn * sizeof *state);
     if (net->kind == WH_NET_INTERNEURON)
         memcpy(state + HEADER + nn, f->P, nn * sizeof *state);
+    else
+        memcpy(state + HEADER + nn, f->Y, f->ycap * net->n * sizeof *state);
     return WH_OK;
 }
 
@@ -131,10 +135,13 @@ wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
     wh__fast *f = net->fast;
     f->since = (size_t)state[1];
     f->stale = state[2] != 0.0;
+    f->inverse_ok = false;
     memcpy(net->L, state + HEADER, nn * sizeof *state);
     if (net->kind == WH_NET_INTERNEURON) {
         f->p = state[3];
         memcpy(f->P, state + HEADER + nn, nn * sizeof *state);
+    } else {
+        memcpy(f->Y, state + HEADER + nn, f->ycap * net->n * sizeof *state);
     }
     return WH_OK;
 }
