@@ -216,3 +216,67 @@ Test(state, source_refuses_a_generator_state_stuck_at_zero)
     wh_source_free(src);
     free(C);
 }
+
+/* The blocked path (n >= 40) keeps the weights as a lazy product Q W between refreshes; a
+ * state saved in the middle of that product must continue it bit for bit. Oracle: the
+ * uninterrupted run. (That the product is the right W is test_fast.c's comparison of the
+ * blocked path with the exact one, sample by sample.) */
+Test(state, blocked_path_continues_bit_for_bit_across_its_lazy_product)
+{
+    enum { BN = 48, BK = 96, CALL = 50, CALLS = 8 };
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = WH_NET_INTERNEURON;
+    o.n = BN;
+    o.k = BK;
+    o.eta = 1e-3;
+    o.solver = WH_SOLVER_FAST;
+    wh_net *a = NULL, *b = NULL, *c = NULL;
+    assert_status(wh_net_new(&o, &a), WH_OK);
+    assert_status(wh_net_new(&o, &b), WH_OK);
+    assert_status(wh_net_new(&o, &c), WH_OK);
+    cr_assert_gt(wh_net_block_length(a), 1, "the test needs the blocked path");
+    double *X = malloc(CALL * CALLS * BN * sizeof *X), *ya = malloc(CALL * BN * sizeof *ya),
+           *yc = malloc(CALL * BN * sizeof *yc);
+    uint64_t s = 7;
+    for (size_t i = 0; i < CALL * CALLS * BN; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        X[i] = ((double)(s >> 11) * 0x1p-53 - 0.5) * (1.0 + (double)(i % BN) / BN);
+    }
+    for (int t = 0; t < CALLS / 2; t++) {
+        assert_status(wh_net_learn_block(a, CALL, X + t * CALL * BN, BN, ya, BN, NULL, 0, NULL),
+                      WH_OK);
+        assert_status(wh_net_learn_block(b, CALL, X + t * CALL * BN, BN, yc, BN, NULL, 0, NULL),
+                      WH_OK);
+    }
+    /* b's weights as a reader sees them (the product), saved like `whiten fit` saves them. */
+    double *w = malloc(BN * BK * sizeof *w);
+    memcpy(w, wh_net_weights(b), BN * BK * sizeof *w);
+    assert_status(wh_net_restore(c, w, BK, wh_net_samples(b)), WH_OK);
+    const size_t size = wh_net_solver_state_size(b);
+    double *solver = malloc(size * sizeof *solver);
+    assert_status(wh_net_get_solver_state(b, solver, size), WH_OK);
+    cr_assert_eq(solver[4 + 2 * BN * BN], 1.0, "the save fell between refreshes: Q is running");
+    assert_status(wh_net_set_solver_state(c, solver, size), WH_OK);
+    cr_assert(memcmp(wh_net_weights(c), w, BN * BK * sizeof *w) == 0,
+              "the restored weights are not the saved ones");
+    for (int t = CALLS / 2; t < CALLS; t++) {
+        assert_status(wh_net_learn_block(a, CALL, X + t * CALL * BN, BN, ya, BN, NULL, 0, NULL),
+                      WH_OK);
+        assert_status(wh_net_learn_block(c, CALL, X + t * CALL * BN, BN, yc, BN, NULL, 0, NULL),
+                      WH_OK);
+        cr_assert(memcmp(ya, yc, CALL * BN * sizeof *ya) == 0, "outputs differ after call %d", t);
+    }
+    cr_assert(memcmp(wh_net_weights(a), wh_net_weights(c), BN * BK * sizeof(double)) == 0,
+              "final weights differ");
+    cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(c), BN * BN * sizeof(double)) == 0,
+              "final M differs");
+    free(X);
+    free(ya);
+    free(yc);
+    free(w);
+    free(solver);
+    wh_net_free(a);
+    wh_net_free(b);
+    wh_net_free(c);
+}

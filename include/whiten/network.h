@@ -285,8 +285,12 @@ WH_API uint64_t wh_net_samples(const wh_net *net);
 WH_API const double *wh_net_lateral(wh_net *net);
 
 /* The synapses W (n x k, row-major, leading dimension k) of the interneuron
- * network; NULL for the direct network. Owned by the network. */
-WH_API const double *wh_net_weights(const wh_net *net);
+ * network; NULL for the direct network. Owned by the network, valid until
+ * its next call. Between refreshes the blocked path (wh_net_learn_block)
+ * holds W as a product Q W0 and forms it here (O(n^2 k), once per change), a
+ * cache inside the network like wh_net_lateral's: do not call it on one
+ * network from two threads at once. */
+WH_API const double *wh_net_weights(wh_net *net);
 
 /* Change the learning rate of a live network (for schedules). WH_EETA unless 0 < eta < 1. */
 WH_API wh_status wh_net_set_eta(wh_net *net, double eta);

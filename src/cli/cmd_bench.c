@@ -144,10 +144,11 @@ static void work_model(size_t pi, size_t nn, double iters, size_t mm, size_t rr,
         break;
     case P_IBLOCK: /* per sample: symv on the triangle, 4 gemv over V (2j x n, mean j = m/2);
                       per block: symm (2 n^2 m), S V (8 m^2 n), syr2k of rank 2m on a
-                      triangle (4 m n^2), 2 gemm + trmm on W (4 n k m + m^2 k); refresh */
-        *flops = 2 * n2 + 8 * m * n + 2 * n2 + 8 * m * n + 4 * n2 + 4 * n * k + m * k +
-                 (n2 * k + n3) / WH_REFRESH_INTERNEURON;
-        *bytes = 8 * (n2 / 2 + 4 * m * n + (1.5 * n2 + 5 * n * k + 4 * m * n) / m);
+                      triangle (4 m n^2), 2 gemm + trmm on the n x n product Q (4 n^2 m +
+                      m^2 n); per refresh: W = Q W0, W W^T, Cholesky, inverse */
+        *flops = 2 * n2 + 8 * m * n + 2 * n2 + 8 * m * n + 4 * n2 + 4 * n2 + m * n +
+                 (3 * n2 * k + n3) / WH_REFRESH_INTERNEURON;
+        *bytes = 8 * (n2 / 2 + 4 * m * n + (1.5 * n2 + 5 * n2 + 4 * m * n) / m);
         break;
     case P_DEXACT: /* 2 trsv, copy, syr, mirror, copy, Cholesky */
         *flops = 3 * n2 + n3 / 3;

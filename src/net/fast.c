@@ -56,6 +56,7 @@ void wh__net_synapses_changed(wh_net *net)
         net->fast->stale = true;
         net->fast->since = 0;
         net->fast->inverse_ok = false;
+        wh__block_forget(net);
     }
 }
 
@@ -81,7 +82,7 @@ void wh__fast_lateral(wh_net *net)
     if (f == NULL || !f->lateral_stale)
         return;
     if (net->kind == WH_NET_INTERNEURON)
-        wh__gram(net->n, net->k, net->W, net->k, net->M, net->n);
+        wh__gram(net->n, net->k, wh__block_weights(net), net->k, net->M, net->n);
     else
         wh__mirror_lower(net->n, net->M, net->n);
     f->lateral_stale = false;
@@ -89,6 +90,9 @@ void wh__fast_lateral(wh_net *net)
 
 wh_status wh__fast_sync(wh_net *net)
 {
+    /* Called before learning off the per-sample and blocked paths, which update W itself. */
+    if (net->fast != NULL && net->kind == WH_NET_INTERNEURON)
+        wh__block_settle(net);
     wh__fast_lateral(net);
     if (net->fast == NULL || net->fast->since == 0)
         return WH_OK;

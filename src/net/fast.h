@@ -49,7 +49,7 @@
 
 /*
  * Workspace of the blocked interneuron path (fast_block.c). Within a block
- * of m samples that starts from P0 = p Phat and W0,
+ * of m samples that starts from P0 = p Phat and weights W0 = Q W,
  *   P_j = rho_j (P0 + V^T S V),   W_j = a^j (I + Y^T T Y) W0,   a = 1 - eta,
  * where V holds y_i (row 2i) and P0 y_i (row 2i+1) of the samples so far,
  * so Y is V with leading dimension 2n.
@@ -59,8 +59,14 @@ typedef struct wh__block {
     double *V;         /* 2 WH__BLOCK_MAX x n: the basis, y_i and P0 y_i interleaved */
     double *S;         /* 2 WH__BLOCK_MAX square: coefficients of P's correction */
     double *T;         /* WH__BLOCK_MAX square, lower triangular: coefficients of W's */
-    double *YW;        /* WH__BLOCK_MAX x k: Y W0, then T Y W0 */
+    double *YW;        /* WH__BLOCK_MAX x k: Y Q, then T Y Q (m x n of it) */
     double *a, *b, *r; /* 2 WH__BLOCK_MAX: V x, S V x; WH__BLOCK_MAX: Y y, then T^T Y y */
+    /* Lazy synapses: while `lazy`, the weights are Q W with W = net->W, and the blocks
+     * update the n x n product Q instead of the n x k W (half the work at k = 2n). */
+    double *Q, *Q_next; /* n x n */
+    double *Wv;         /* n x k: Q W for readers (wh_net_weights), valid while view_ok */
+    double wsq;         /* sum of squares of net->W when Q started */
+    bool lazy, view_ok;
 } wh__block;
 
 typedef struct wh__fast wh__fast;
@@ -119,5 +125,13 @@ void wh__block_free(wh__block *b);
 size_t wh__block_capacity(const wh_net *net);
 wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X, size_t ldx,
                                      double *Y, size_t ldy, double *Z, size_t ldz);
+/* The interneuron weights as they are, Q W or net->W (a reader's view; changes nothing
+ * the learning depends on). */
+const double *wh__block_weights(const wh_net *net);
+/* Fold Q into net->W before anything that updates W itself (a learning step off the
+ * blocked path). The bits are those of the view. */
+void wh__block_settle(wh_net *net);
+/* The synapses were replaced from outside: Q no longer applies. */
+void wh__block_forget(wh_net *net);
 
 #endif

@@ -16,8 +16,19 @@
  * the span of V once y_j and h_j are appended, so it only changes S (O(j)
  * per sample). Likewise B_j Q_j adds the row (eta/a) [r^T T, 1] to T, with
  * r = Y y_j. At the end of the block
- *   W <- a^m (W + Y^T (T (Y W))),   P0 <- rho_m (P0 + V^T (S V)),
+ *   Q <- a^m (Q + Y^T (T (Y Q))),   P0 <- rho_m (P0 + V^T (S V)),
  * three matrix products and a rank-2m symmetric update (dsyr2k).
+ *
+ * Q is the product of every B since the weights were last formed: the
+ * synapses are Q W (W = net->W), kept lazily because the step never needs
+ * them, only y = P x does. Q is n x n where W is n x k, so at k = 2n the
+ * blocks do half the work W itself would cost (1.2-1.3x the speed at n = 64
+ * to 1024). z_j, when asked for, is a^j W^T (Q^T v). The weights are formed
+ * (Q W, one dgemm) for a reader into a cache (wh__block_weights), and
+ * folded into net->W (wh__block_settle) before any step that updates W
+ * itself: the per-sample path, so at every refresh. Both give the same bits,
+ * and a reader changes nothing the learning depends on. The solver state
+ * (state.c) carries Q and the W it multiplies, so a restore continues it.
  *
  * The result is the online algorithm of wh_net_step() sample for sample,
  * equal up to rounding, and so are its checks: a sample whose y^T x or
@@ -45,8 +56,9 @@ static blasint bi(size_t v)
 wh_status wh__block_new(wh_net *net)
 {
     const size_t n = net->n, m = WH__BLOCK_MAX;
-    size_t vn, yk;
-    if (!wh__size_mul(2 * m, n, &vn) || !wh__size_mul(m, net->k, &yk))
+    size_t vn, yk, nn, nk;
+    if (!wh__size_mul(2 * m, n, &vn) || !wh__size_mul(m, net->k, &yk) || !wh__size_mul(n, n, &nn) ||
+        !wh__size_mul(n, net->k, &nk))
         return WH_EOVERFLOW;
     wh__block *b = net->fast->block = wh__alloc(1, sizeof *b);
     if (b == NULL)
@@ -54,8 +66,9 @@ wh_status wh__block_new(wh_net *net)
     const struct {
         double **p;
         size_t count;
-    } buffers[] = {{&b->G, vn},  {&b->V, vn},    {&b->S, LDS * LDS}, {&b->T, m * m},
-                   {&b->YW, yk}, {&b->a, 2 * m}, {&b->b, 2 * m},     {&b->r, m}};
+    } buffers[] = {{&b->G, vn},  {&b->V, vn},      {&b->S, LDS * LDS}, {&b->T, m * m},
+                   {&b->YW, yk}, {&b->a, 2 * m},   {&b->b, 2 * m},     {&b->r, m},
+                   {&b->Q, nn},  {&b->Q_next, nn}, {&b->Wv, nk}};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         if ((*buffers[i].p = wh__alloc(buffers[i].count, sizeof(double))) == NULL)
             return WH_ENOMEM;
@@ -66,10 +79,62 @@ void wh__block_free(wh__block *b)
 {
     if (b == NULL)
         return;
-    double *buffers[] = {b->G, b->V, b->S, b->T, b->YW, b->a, b->b, b->r};
+    double *buffers[] = {b->G, b->V, b->S, b->T, b->YW, b->a, b->b, b->r, b->Q, b->Q_next, b->Wv};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
     wh__free(b);
+}
+
+/* dst = Q W (n x k): the weights the lazy representation stands for. */
+static void lazy_product(const wh_net *net, double *dst)
+{
+    const wh__block *b = net->fast->block;
+    const blasint n = bi(net->n), k = bi(net->k);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, n, 1.0, b->Q, n, net->W, k, 0.0,
+                dst, k);
+}
+
+const double *wh__block_weights(const wh_net *net)
+{
+    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
+    if (b == NULL || !b->lazy)
+        return net->W;
+    if (!b->view_ok) {
+        lazy_product(net, b->Wv);
+        b->view_ok = true;
+    }
+    return b->Wv;
+}
+
+void wh__block_settle(wh_net *net)
+{
+    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
+    if (b == NULL || !b->lazy)
+        return;
+    lazy_product(net, net->W_next);
+    double *t = net->W;
+    net->W = net->W_next;
+    net->W_next = t;
+    b->lazy = b->view_ok = false;
+}
+
+void wh__block_forget(wh_net *net)
+{
+    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
+    if (b != NULL)
+        b->lazy = b->view_ok = false;
+}
+
+/* Start Q = I over the current W, unless a product is already running. */
+static void lazy_start(wh_net *net)
+{
+    wh__block *b = net->fast->block;
+    if (b->lazy)
+        return;
+    wh__set_identity(net->n, 1.0, b->Q, net->n);
+    b->wsq = cblas_ddot(bi(net->n * net->k), net->W, 1, net->W, 1);
+    b->lazy = true;
+    b->view_ok = false;
 }
 
 /*
@@ -167,8 +232,11 @@ static void interneuron_output(const wh_net *net, size_t j, const double *y, dou
     if (j > 0)
         cblas_dgemv(CblasRowMajor, CblasTrans, bi(j), bi(n), 1.0, b->V, bi(2 * n), b->r, 1, 1.0, v,
                     1);
+    /* W_j^T v = a^j W^T (Q^T v): Q^T v into y's slot h (free until h_j is formed). */
+    double *t = b->G + j * n;
+    cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(n), 1.0, b->Q, bi(n), v, 1, 0.0, t, 1);
     cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(net->k), pow(1.0 - net->eta, (double)j),
-                net->W, bi(net->k), v, 1, 0.0, z, 1);
+                net->W, bi(net->k), t, 1, 0.0, z, 1);
 }
 
 /*
@@ -204,22 +272,32 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double rho, dou
     return true;
 }
 
-/* W_next = a^m (W + Y^T (T (Y W))); false (W untouched) unless its sum of squares, the
- * trace of M = W W^T (which bounds every entry of M), is finite: the per-sample path's
- * check that z^T z is finite, for the whole block. */
+/*
+ * Q_next = a^m (Q + Y^T (T (Y Q))), the weights then Q_next W; false (nothing
+ * changes) unless their sum of squares, the trace of M = W W^T (which bounds
+ * every entry of M), is finite: the per-sample path's check that z^T z is
+ * finite, for the whole block. |Q W|_F <= |Q|_F |W|_F settles it without
+ * forming Q W unless that bound overflows.
+ */
 static bool propose_weights(wh_net *net, size_t m)
 {
     wh__block *b = net->fast->block;
-    const size_t n = net->n, k = net->k;
+    const size_t n = net->n;
     const double am = pow(1.0 - net->eta, (double)m);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(m), bi(k), bi(n), 1.0, b->V,
-                bi(2 * n), net->W, bi(k), 0.0, b->YW, bi(k));
-    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(k), 1.0,
-                b->T, WH__BLOCK_MAX, b->YW, bi(k));
-    wh__copy(n, k, net->W, k, net->W_next, k);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bi(n), bi(k), bi(m), am, b->V, bi(2 * n),
-                b->YW, bi(k), am, net->W_next, bi(k));
-    return isfinite(cblas_ddot(bi(n * k), net->W_next, 1, net->W_next, 1));
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(m), bi(n), bi(n), 1.0, b->V,
+                bi(2 * n), b->Q, bi(n), 0.0, b->YW, bi(n));
+    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(n), 1.0,
+                b->T, WH__BLOCK_MAX, b->YW, bi(n));
+    wh__copy(n, n, b->Q, n, b->Q_next, n);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bi(n), bi(n), bi(m), am, b->V, bi(2 * n),
+                b->YW, bi(n), am, b->Q_next, bi(n));
+    const double bound = cblas_ddot(bi(n * n), b->Q_next, 1, b->Q_next, 1) * b->wsq;
+    if (isfinite(bound))
+        return true;
+    const blasint nb = bi(n), k = bi(net->k);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, k, nb, 1.0, b->Q_next, nb, net->W, k,
+                0.0, net->W_next, k);
+    return isfinite(cblas_ddot(bi(n * net->k), net->W_next, 1, net->W_next, 1));
 }
 
 /* Phat <- Phat + V^T S V / p over the block's 2m basis vectors; p <- rho p. */
@@ -247,9 +325,11 @@ static bool commit(wh_net *net, size_t m, double rho)
     if (!propose_weights(net, m))
         return false;
     commit_inverse(net, m, rho);
-    double *t = net->W;
-    net->W = net->W_next;
-    net->W_next = t;
+    wh__block *b = net->fast->block;
+    double *t = b->Q;
+    b->Q = b->Q_next;
+    b->Q_next = t;
+    b->view_ok = false;
     net->samples += m;
     net->fast->since += m;
     net->fast->lateral_stale = true;
@@ -268,6 +348,7 @@ static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, doub
     wh__block *b = f->block;
     const size_t n = net->n;
     const double grow = 1.0 / ((1.0 - net->eta) * (1.0 - net->eta));
+    lazy_start(net);
     cblas_dsymm(CblasRowMajor, CblasRight, CblasLower, bi(m), bi(n), f->p, f->P, bi(n), X, bi(ldx),
                 0.0, b->G, bi(n));
     double rho = 1.0;

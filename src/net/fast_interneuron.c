@@ -42,6 +42,7 @@ static wh_status derive_inverse(wh_net *net)
 wh_status wh__fast_interneuron_rederive(wh_net *net)
 {
     const size_t n = net->n;
+    wh__block_settle(net);
     net->fast->stale = true;
     wh__gram(n, net->k, net->W, net->k, net->M, n);
     net->fast->lateral_stale = false;
@@ -61,7 +62,8 @@ static void outputs(wh_net *net, const double *x)
     const wh__fast *f = net->fast;
     const blasint n = bi(net->n), k = bi(net->k);
     wh__symv_lower(net->n, f->p, f->P, net->n, x, net->y);
-    cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, net->W, k, net->y, 1, 0.0, net->z, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, wh__block_weights(net), k, net->y, 1, 0.0,
+                net->z, 1);
 }
 
 static wh_status ready(wh_net *net)
@@ -135,6 +137,7 @@ wh_status wh__fast_interneuron_step(wh_net *net, const double *x)
 {
     wh__fast *f = net->fast;
     const blasint n = bi(net->n);
+    wh__block_settle(net);
     wh_status st = ready(net);
     if (st != WH_OK)
         return exact_step(net, x);

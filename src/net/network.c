@@ -299,9 +299,9 @@ const double *wh_net_lateral(wh_net *net)
     return net->M;
 }
 
-const double *wh_net_weights(const wh_net *net)
+const double *wh_net_weights(wh_net *net)
 {
-    return net->W;
+    return net->fast != NULL && net->kind == WH_NET_INTERNEURON ? wh__block_weights(net) : net->W;
 }
 
 wh_status wh_net_set_eta(wh_net *net, double eta)
