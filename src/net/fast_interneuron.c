@@ -121,15 +121,27 @@ static void update_inverse(wh_net *net, double yy, double s)
     }
 }
 
+/* Rows up to this long are updated by one plain loop: two BLAS calls per row cost more
+ * than the row (n = 16, k = 32: 32 calls a sample). */
+#define SHORT_ROW 64
+
 /* W <- (1-eta) W + eta y z^T, row by row so that the second pass finds the row in cache
  * (OpenBLAS's daxpby, which would do it in one, is several times slower than the two). */
 static void update_weights(wh_net *net)
 {
-    const blasint k = bi(net->k);
+    const size_t k = net->k;
+    const double a = 1.0 - net->eta;
+    const double *restrict z = net->z;
     for (size_t i = 0; i < net->n; i++) {
-        double *w = net->W + i * net->k;
-        cblas_dscal(k, 1.0 - net->eta, w, 1);
-        cblas_daxpy(k, net->eta * net->y[i], net->z, 1, w, 1);
+        double *restrict w = net->W + i * k;
+        const double b = net->eta * net->y[i];
+        if (k <= SHORT_ROW) {
+            for (size_t j = 0; j < k; j++)
+                w[j] = a * w[j] + b * z[j];
+            continue;
+        }
+        cblas_dscal(bi(k), a, w, 1);
+        cblas_daxpy(bi(k), b, net->z, 1, w, 1);
     }
 }
 
