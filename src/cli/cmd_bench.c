@@ -253,8 +253,8 @@ static void fill_data(size_t n, size_t count, uint64_t seed, double *X)
  * wh__parallel_for, one BLAS thread each, timed by the wall clock. */
 #define SWEEP_RUNS    8
 #define SWEEP_N       32
-#define SWEEP_SAMPLES 40000
-#define SWEEP_ROUNDS  5
+#define SWEEP_SAMPLES 20000
+#define SWEEP_ROUNDS  10
 
 typedef struct sweep_job {
     const double *X; /* SWEEP_SAMPLES x SWEEP_N, shared and read-only */
