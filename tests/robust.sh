@@ -87,7 +87,7 @@ expect 1 "sample 2: M lost positive definiteness; try a smaller eta or a larger 
 
 # Sizes: refused before any allocation, with the reason.
 head -c 320000 /dev/zero > big.f64
-expect 1 "n = 40000, k = 40000 needs about 141 GB of memory; this machine has" "a network larger than memory refused" -- \
+expect 1 "n = 40000, k = 40000 needs about 192 GB of memory; this machine has" "a network larger than memory refused" -- \
     "$whiten" fit --data big.f64 --n 40000 --state s.npz --quiet
 expect 2 "options --n and --k: n = 2, k = 1000000 is out of range (LAPACK's 32-bit sizes allow each dimension up to 46340)" \
     "k beyond LAPACK's 32-bit sizes refused" -- \

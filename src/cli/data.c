@@ -308,16 +308,18 @@ int wh__cli_check_memory(const char *command, const char *what, double bytes, co
 }
 
 /*
- * The library holds about 6 n x n and 2 n x k matrices, the fast solver 2 more
- * n x n, and the interneurons' start a k x k rotation: 8 (8 n^2 + 2 n k + k^2)
- * bytes, counted in doubles so that the estimate itself cannot overflow.
+ * The library holds about 6 n x n and 2 n x k matrices, the fast solver up to 5
+ * more n x n (interneurons: P, L, the blocked path's Q twice) and one n x k (the
+ * weights it forms for readers), and the interneurons' start a k x k rotation:
+ * 8 (11 n^2 + 3 n k + k^2) bytes, counted in doubles so that the estimate itself
+ * cannot overflow.
  */
 static int check_network_memory(const char *command, size_t n, size_t k)
 {
     const double nd = (double)n, kd = (double)(k == 0 ? n : k);
     char what[96];
     snprintf(what, sizeof what, "n = %zu, k = %zu", n, k == 0 ? n : k);
-    const double bytes = 8.0 * (8.0 * nd * nd + 2.0 * nd * kd + kd * kd);
+    const double bytes = 8.0 * (11.0 * nd * nd + 3.0 * nd * kd + kd * kd);
     return wh__cli_check_memory(command, what, bytes, "");
 }
 
