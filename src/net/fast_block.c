@@ -171,9 +171,11 @@ size_t wh__block_capacity(const wh_net *net)
     return held < 2 ? 0 : held;
 }
 
-static size_t block_length(const wh_net *net, size_t left)
+/* The next block's length: the capacity (wh__block_capacity, fixed for a call), cut by the
+ * next refresh and the samples left. */
+static size_t block_length(const wh_net *net, size_t capacity, size_t left)
 {
-    size_t m = wh__block_capacity(net);
+    size_t m = capacity;
     if (m == 0)
         return 0;
     const size_t before_refresh = net->refresh - 1 - (size_t)(net->samples % net->refresh);
@@ -377,9 +379,10 @@ wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X,
                                      double *Y, size_t ldy, double *Z, size_t ldz)
 {
     size_t singles = 0; /* samples that must take the per-sample path next */
+    const size_t capacity = wh__block_capacity(net);
     for (size_t i = 0; i < count;) {
         double *z = Z != NULL ? Z + i * ldz : NULL;
-        const size_t m = block_length(net, count - i);
+        const size_t m = block_length(net, capacity, count - i);
         if (singles > 0 || m == 0 || net->fast->stale) {
             wh_status st = single(net, X + i * ldx, Y + i * ldy, z);
             if (st != WH_OK)
