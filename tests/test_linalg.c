@@ -155,3 +155,45 @@ Test(linalg, small_cholesky_refuses_what_dpotrf_refuses)
     a[30 * LD + 30] = a[29 * LD + 29];
     cr_assert_not(wh__chol(31, a, LD));
 }
+
+/* wh__chol_inverse beyond 64 inverts the factor by halves (dtrmm) and forms P with dlauum.
+ * Oracles: LAPACK's dpotri on the same factor, and P M = I. Orders just past the leaf,
+ * odd, and two levels deep; leading dimensions larger than n. */
+Test(linalg, blocked_inverse_matches_dpotri_and_inverts)
+{
+    static const size_t big[] = {65, 97, 130, 257};
+    for (size_t c = 0; c < sizeof big / sizeof *big; c++) {
+        const size_t n = big[c], ld = n + 3;
+        double *m = calloc(n * ld, sizeof *m), *l = calloc(n * ld, sizeof *l),
+               *p = calloc(n * ld, sizeof *p), *q = calloc(n * ld, sizeof *q);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++) {
+                const double v = i == j ? 2.0 + (double)(i % 7) / 3.0
+                                        : 0.3 * sin(1.7 * (double)(i * n + j)) / sqrt((double)n);
+                m[i * ld + j] = m[j * ld + i] = v;
+            }
+        memcpy(l, m, n * ld * sizeof *l);
+        cr_assert_eq(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, l, (lapack_int)ld),
+                     0);
+        cr_assert(wh__chol_inverse(n, l, ld, p, ld));
+        memcpy(q, l, n * ld * sizeof *q);
+        cr_assert_eq(LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, q, (lapack_int)ld),
+                     0);
+        wh__mirror_lower(n, p, ld);
+        wh__mirror_lower(n, q, ld);
+        cr_assert_lt(wh_test_rel_diff(n, n, p, ld, q, ld), 1e-13, "n = %zu", n);
+        double worst = 0.0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                double v = 0.0;
+                for (size_t k = 0; k < n; k++)
+                    v += p[i * ld + k] * m[k * ld + j];
+                worst = fmax(worst, fabs(v - (i == j ? 1.0 : 0.0)));
+            }
+        cr_assert_lt(worst, 1e-13, "n = %zu: |P M - I| = %g", n, worst);
+        free(m);
+        free(l);
+        free(p);
+        free(q);
+    }
+}
