@@ -90,6 +90,14 @@ Test(fast, direct_conjugate_gradients_equal_the_exact_path)
     fast_equals_exact(WH_NET_DIRECT, 64, 20000, 0, 1e-10);
 }
 
+Test(fast, direct_beyond_the_kept_outputs_equals_the_exact_path)
+{
+    /* refresh 100: the direct path keeps the outputs of 64 samples since a refresh, so
+     * samples 65 to 99 of each period take the undeflated CG (preconditioner P, M d by
+     * dsymv), the rest the deflated one. */
+    fast_equals_exact(WH_NET_DIRECT, 24, 3000, 100, 1e-10);
+}
+
 Test(fast, refresh_every_sample_is_the_exact_path)
 {
     fast_equals_exact(WH_NET_DIRECT, 5, 2000, 1, 1e-12);

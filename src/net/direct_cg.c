@@ -53,23 +53,17 @@ wh_status wh__fast_direct_refactor(wh_net *net)
     return WH_OK;
 }
 
-/* s = (L L^T)^{-1} r: the preconditioner, by the explicit inverse when one is kept. */
+/* s = (L L^T)^{-1} r = P r: the preconditioner without deflation. */
 static void precondition(const wh_net *net, const double *r, double *s)
 {
-    const wh__fast *f = net->fast;
-    if (f->P != NULL) {
-        wh__symv_lower(net->n, 1.0, f->P, net->n, r, s);
-        return;
-    }
-    memcpy(s, r, net->n * sizeof *s);
-    wh__chol_solve(net->n, net->L, net->n, s);
+    wh__symv_lower(net->n, 1.0, net->fast->P, net->n, r, s);
 }
 
-/* The explicit inverse of L L^T, if kept, from the current L. */
+/* P = (L L^T)^{-1} from the current L, unless it is already. */
 static wh_status derive_inverse(wh_net *net)
 {
     wh__fast *f = net->fast;
-    if (f->P == NULL || f->inverse_ok)
+    if (f->inverse_ok)
         return WH_OK;
     if (!wh__chol_inverse(net->n, net->L, net->n, f->P, net->n))
         return WH_EDIVERGED;
@@ -110,7 +104,7 @@ static bool extend_deflation(wh_net *net, size_t i)
 static bool deflation_ready(wh_net *net)
 {
     wh__fast *f = net->fast;
-    if (f->P == NULL || f->since > f->ycap)
+    if (f->since > f->ycap)
         return false;
     while (f->deflated < f->since && f->deflation_ok)
         f->deflation_ok = extend_deflation(net, f->deflated++);
@@ -122,7 +116,7 @@ static void deflated_precondition(const wh_net *net, const double *r, double *z)
 {
     const wh__fast *f = net->fast;
     const size_t n = net->n, m = f->since, ld = WH__CG_RANK_MAX;
-    double *t = f->Yd;
+    double *t = f->t;
     wh__symv_lower(n, 1.0, f->P, n, r, z);
     if (m == 0)
         return;
@@ -150,33 +144,17 @@ static void residual(const wh_net *net, const double *x, double *r)
                 r, 1);
 }
 
-/* q = M d = M_r d + eta Y^T (Y d) - since eta d, with M_r d in f->Md. */
-static void lateral_times(const wh_net *net, const double *d, double *q)
-{
-    const wh__fast *f = net->fast;
-    const size_t n = net->n, rows = f->since;
-    for (size_t i = 0; i < n; i++)
-        q[i] = f->Md[i] - (double)rows * net->eta * d[i];
-    if (rows == 0)
-        return;
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(rows), bi(n), 1.0, f->Y, bi(n), d, 1, 0.0, f->Yd,
-                1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi(rows), bi(n), net->eta, f->Y, bi(n), f->Yd, 1, 1.0, q,
-                1);
-}
-
 /*
  * Preconditioned CG for M y = x; WH_ENOCONV on breakdown or no convergence.
- * Since the factor, M = M_r + eta Y^T Y - since eta I with M_r = L L^T and Y
- * the outputs since. CG needs M d for each direction d = s + beta d_prev,
- * s = C^{-1} r the preconditioned residual; then C d = r + beta C d_prev, so
- * with C = M_r or C = A = M_r + eta Y^T Y, M d costs no pass over a matrix:
- *   deflated (P = M_r^{-1} kept, all of Y at hand): C = A by Woodbury,
- *     M d = A d - since eta d; the low-rank drift is deflated, and only the
- *     shift is left to CG: the preconditioned matrix is I - since eta A^{-1};
- *   low rank (Y at hand): C = M_r, M d = M_r d + eta Y^T (Y d) - since eta d;
- *   full (more samples since than Y holds): C = M_r, M d by one dsymv.
- * The initial residual takes C y0 = x, which the solve gives to rounding.
+ * Since the factor, M = A - since eta I with A = M_r + eta Y^T Y, M_r = L L^T
+ * and Y the outputs since. Deflated (all of Y at hand, the usual case), the
+ * preconditioner is A^{-1} by Woodbury, so only the shift is left to CG (the
+ * preconditioned matrix is I - since eta A^{-1}), and M d needs no pass over a
+ * matrix: with s = A^{-1} r the next direction d' = s + beta d has
+ * A d' = r + beta A d, so M d = A d - since eta d by recurrence. The initial
+ * guess y0 = A^{-1} x leaves the residual since eta y0 (A y0 = x to
+ * rounding). Otherwise (more samples since than Y holds, or a capacitance
+ * that rounding left indefinite) the preconditioner is P and M d one dsymv.
  */
 static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
 {
@@ -185,26 +163,20 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
     const size_t nn = net->n;
     if (derive_inverse(net) != WH_OK)
         return WH_ENOCONV;
-    const bool deflated = deflation_ready(net), low_rank = !deflated && f->since <= f->ycap;
+    const bool deflated = deflation_ready(net);
     const double shift = (double)f->since * net->eta;
     void (*apply)(const wh_net *, const double *, double *) =
         deflated ? deflated_precondition : precondition;
     const double target = WH__CG_TOL * cblas_dnrm2(n, x, 1);
     apply(net, x, net->y);
-    if (deflated) {
+    if (deflated)
         for (size_t i = 0; i < nn; i++)
             f->r[i] = shift * net->y[i];
-    } else if (low_rank) {
-        /* r = x - M y0 = -(eta Y^T Y - since eta I) y0, without the cancellation of x. */
-        memset(f->Md, 0, nn * sizeof *f->Md);
-        lateral_times(net, net->y, f->r);
-        cblas_dscal(n, -1.0, f->r, 1);
-    } else {
+    else
         residual(net, x, f->r);
-    }
     apply(net, f->r, f->s);
     memcpy(f->d, f->s, nn * sizeof *f->d);
-    memcpy(f->Md, f->r, nn * sizeof *f->Md);
+    memcpy(f->Ad, f->r, nn * sizeof *f->Ad);
     double rs = cblas_ddot(n, f->r, 1, f->s, 1);
     for (size_t it = 0; it <= WH__CG_MAX_ITER; it++) {
         const double rnorm = cblas_dnrm2(n, f->r, 1);
@@ -215,9 +187,7 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
             return WH_ENOCONV;
         if (deflated)
             for (size_t i = 0; i < nn; i++)
-                f->q[i] = f->Md[i] - shift * f->d[i];
-        else if (low_rank)
-            lateral_times(net, f->d, f->q);
+                f->q[i] = f->Ad[i] - shift * f->d[i];
         else
             wh__symv_lower(nn, 1.0, net->M, nn, f->d, f->q);
         const double curvature = cblas_ddot(n, f->d, 1, f->q, 1);
@@ -230,7 +200,7 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
         const double rs_next = cblas_ddot(n, f->r, 1, f->s, 1), beta = rs_next / rs;
         for (size_t i = 0; i < nn; i++) {
             f->d[i] = f->s[i] + beta * f->d[i];
-            f->Md[i] = f->r[i] + beta * f->Md[i];
+            f->Ad[i] = f->r[i] + beta * f->Ad[i];
         }
         rs = rs_next;
     }

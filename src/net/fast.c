@@ -25,13 +25,13 @@ wh_status wh__fast_new(wh_net *net)
         size_t yn;
         if (!wh__size_mul(f->ycap, net->n, &yn))
             return WH_EOVERFLOW;
-        f->Md = wh__alloc(net->n, sizeof(double));
+        f->Ad = wh__alloc(net->n, sizeof(double));
         f->Y = wh__alloc(yn > 0 ? yn : 1, sizeof(double));
-        f->Yd = wh__alloc(f->ycap > 0 ? f->ycap : 1, sizeof(double));
+        f->t = wh__alloc(f->ycap > 0 ? f->ycap : 1, sizeof(double));
         f->P = wh__alloc(nn, sizeof(double));
         f->H = wh__alloc(yn > 0 ? yn : 1, sizeof(double));
         f->K = wh__alloc(WH__CG_RANK_MAX * WH__CG_RANK_MAX, sizeof(double));
-        return f->Md && f->Y && f->Yd && f->P && f->H && f->K ? WH_OK : WH_ENOMEM;
+        return f->Ad && f->Y && f->t && f->P && f->H && f->K ? WH_OK : WH_ENOMEM;
     }
     if ((f->P = wh__alloc(nn, sizeof(double))) == NULL)
         return WH_ENOMEM;
@@ -42,7 +42,7 @@ void wh__fast_free(wh__fast *f)
 {
     if (f == NULL)
         return;
-    double *buffers[] = {f->P, f->u, f->v, f->r, f->d, f->q, f->s, f->Md, f->Y, f->Yd, f->H, f->K};
+    double *buffers[] = {f->P, f->u, f->v, f->r, f->d, f->q, f->s, f->Ad, f->Y, f->t, f->H, f->K};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
     wh__block_free(f->block);

@@ -37,8 +37,8 @@
 /* Conjugate-gradient iterations before the step falls back to a fresh factor. */
 #define WH__CG_MAX_ITER 64
 
-/* Most samples since the factor whose outputs the direct path keeps: with them M d costs
- * O(n * since) instead of a pass over M (direct_cg.c). */
+/* Most samples since the factor whose outputs the direct path keeps: with them CG is
+ * deflated and M d costs O(n) instead of a pass over M (direct_cg.c). */
 #define WH__CG_RANK_MAX 64
 
 /* Scale of P beyond which it is folded back into Phat (keeps p far from overflow). */
@@ -76,13 +76,13 @@ struct wh__fast {
     double p;      /* the scale of P */
     double *u, *v; /* n-vectors: P y, and the rank-2 direction of an update */
     double *r, *d, *q, *s; /* conjugate gradients: residual, direction, M d, preconditioned r */
-    double *Md;        /* conjugate gradients: M_r d, M_r = L L^T the factored M, by recurrence */
+    double *Ad;        /* conjugate gradients: A d by recurrence (direct_cg.c) */
     double *Y;         /* direct: ycap x n, the outputs y of the `since` samples since L */
-    double *Yd;        /* direct: ycap, Y d */
+    double *t;         /* direct: ycap, the capacitance solve of the Woodbury preconditioner */
     size_t ycap;       /* direct: rows Y holds, min(refresh - 1, WH__CG_RANK_MAX) */
-    bool inverse_ok;   /* direct: P (when kept) is the inverse of the current L L^T */
-    double *H;         /* direct, with P: ycap x n, rows P y_i of the deflation */
-    double *K;         /* direct, with P: WH__CG_RANK_MAX square, Cholesky of I/eta + Y P Y^T */
+    bool inverse_ok;   /* direct: P is the inverse of the current L L^T */
+    double *H;         /* direct: ycap x n, rows P y_i of the deflation */
+    double *K;         /* direct: WH__CG_RANK_MAX square, Cholesky of I/eta + Y P Y^T */
     size_t deflated;   /* direct: rows of H and K computed for the current factor */
     bool deflation_ok; /* direct: K stayed positive definite for those rows */
     size_t since;  /* fast (non-exact) steps since M and L were last consistent */
