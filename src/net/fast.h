@@ -133,5 +133,7 @@ const double *wh__block_weights(const wh_net *net);
 void wh__block_settle(wh_net *net);
 /* The synapses were replaced from outside: Q no longer applies. */
 void wh__block_forget(wh_net *net);
+/* Continue a saved product: Q (n x n) over the weights W (n x k), both copied in. */
+void wh__block_resume(wh_net *net, const double *Q, const double *W);
 
 #endif

@@ -125,16 +125,29 @@ void wh__block_forget(wh_net *net)
         b->lazy = b->view_ok = false;
 }
 
-/* Start Q = I over the current W, unless a product is already running. */
-static void lazy_start(wh_net *net)
+/* A product Q running over net->W: the sum of squares of W for the overflow bound. */
+static void lazy_begin(wh_net *net)
 {
     wh__block *b = net->fast->block;
-    if (b->lazy)
-        return;
-    wh__set_identity(net->n, 1.0, b->Q, net->n);
     b->wsq = cblas_ddot(bi(net->n * net->k), net->W, 1, net->W, 1);
     b->lazy = true;
     b->view_ok = false;
+}
+
+void wh__block_resume(wh_net *net, const double *Q, const double *W)
+{
+    wh__copy(net->n, net->n, Q, net->n, net->fast->block->Q, net->n);
+    wh__copy(net->n, net->k, W, net->k, net->W, net->k);
+    lazy_begin(net);
+}
+
+/* Start Q = I over the current W, unless a product is already running. */
+static void lazy_start(wh_net *net)
+{
+    if (net->fast->block->lazy)
+        return;
+    wh__set_identity(net->n, 1.0, net->fast->block->Q, net->n);
+    lazy_begin(net);
 }
 
 /*

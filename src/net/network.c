@@ -301,7 +301,7 @@ const double *wh_net_lateral(wh_net *net)
 
 const double *wh_net_weights(wh_net *net)
 {
-    return net->fast != NULL && net->kind == WH_NET_INTERNEURON ? wh__block_weights(net) : net->W;
+    return wh__block_weights(net); /* net->W unless the blocked path holds a lazy product */
 }
 
 wh_status wh_net_set_eta(wh_net *net, double eta)

@@ -67,23 +67,24 @@ wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_
 }
 
 /*
- * The fast solver's state as doubles: a header {layout, since, stale, p},
- * then L (n x n), the factor of the last refresh, which the direct network's
- * conjugate gradients use as preconditioner, then for interneurons Phat
- * (n x n) and the lazy synapses of the blocked path ({lazy, wsq}, Q, and
- * the W that Q multiplies: the weights saved with the synapses are their
- * product), for the direct network the outputs of the samples since that
- * factor (ycap x n, rows past `since` zero), by which CG forms M d. M itself is not part of it:
- * wh_net_restore() set it from the synapses (direct: M as saved; interneurons: W W^T, as the fast
- * path derives it). The layout tag guards against giving one network's state to another.
+ * The fast solver's state as doubles: a header {layout, since, stale, p}, then
+ * L (n x n), the factor of the last refresh, then
+ *   interneurons: Phat (n x n), and the blocked path's lazy synapses: a flag
+ *     (1 while they are lazy), Q (n x n) and the W it multiplies (n x k); the
+ *     weights saved with the synapses are their product;
+ *   direct: the outputs of the samples since that factor (ycap x n, rows past
+ *     `since` zero), from which its conjugate gradients are deflated.
+ * What can be derived is not stored: M (wh_net_restore() set it from the
+ * synapses), the direct path's P and Woodbury rows, the sum of squares of W.
+ * The layout tag guards against giving one network's state to another;
+ * direct was 1 before Y, interneurons 2 before the lazy product.
  */
-/* Layout tags: direct was 1 before Y, interneurons 2 before the lazy product. */
 enum { HEADER = 4, LAYOUT_DIRECT = 3, LAYOUT_INTERNEURON = 4 };
 
-/* Interneurons' lazy synapses after Phat: {lazy, wsq}, Q (n x n), the W it multiplies (n x k). */
+/* Interneurons' lazy synapses after Phat: {lazy}, Q (n x n), the W it multiplies (n x k). */
 static size_t lazy_size(const wh_net *net)
 {
-    return 2 + net->n * net->n + net->n * net->k;
+    return 1 + net->n * net->n + net->n * net->k;
 }
 
 static size_t squares(const wh_net *net)
@@ -122,9 +123,8 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
         memset(lazy, 0, lazy_size(net) * sizeof *lazy);
         if (b->lazy) {
             lazy[0] = 1.0;
-            lazy[1] = b->wsq;
-            memcpy(lazy + 2, b->Q, nn * sizeof *lazy);
-            memcpy(lazy + 2 + nn, net->W, net->n * net->k * sizeof *lazy);
+            memcpy(lazy + 1, b->Q, nn * sizeof *lazy);
+            memcpy(lazy + 1 + nn, net->W, net->n * net->k * sizeof *lazy);
         }
     } else {
         memcpy(state + HEADER + nn, f->Y, f->ycap * net->n * sizeof *state);
@@ -144,7 +144,7 @@ static wh_status check_solver_state(const wh_net *net, const double *state, size
         return WH_EINVAL;
     if (net->kind == WH_NET_INTERNEURON) {
         const double *lazy = state + HEADER + 2 * net->n * net->n;
-        if ((lazy[0] != 0.0 && lazy[0] != 1.0) || !(lazy[1] >= 0.0))
+        if (lazy[0] != 0.0 && lazy[0] != 1.0)
             return WH_EINVAL;
     }
     return WH_OK;
@@ -164,15 +164,9 @@ wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
     if (net->kind == WH_NET_INTERNEURON) {
         f->p = state[3];
         memcpy(f->P, state + HEADER + nn, nn * sizeof *state);
-        wh__block *b = f->block;
         const double *lazy = state + HEADER + 2 * nn;
-        b->lazy = lazy[0] != 0.0;
-        b->view_ok = false;
-        if (b->lazy) {
-            b->wsq = lazy[1];
-            memcpy(b->Q, lazy + 2, nn * sizeof *lazy);
-            memcpy(net->W, lazy + 2 + nn, net->n * net->k * sizeof *lazy);
-        }
+        if (lazy[0] != 0.0)
+            wh__block_resume(net, lazy + 1, lazy + 1 + nn);
     } else {
         memcpy(f->Y, state + HEADER + nn, f->ycap * net->n * sizeof *state);
     }
