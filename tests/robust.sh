@@ -106,5 +106,39 @@ OPENBLAS_NUM_THREADS=2 "$whiten" "${sim[@]}" --out d3.csv --save-state d3.npz
 cmp -s d1.csv d2.csv && cmp -s d1.npz d2.npz && cmp -s d1.csv d3.csv && cmp -s d1.npz d3.npz &&
     pass "same seed: identical bytes across runs and thread counts" || fail "simulate not deterministic"
 
+# A solver state from an older layout (fewer values, or another layout tag) is refused with
+# what to do; the same file without its solver state loads.
+/usr/bin/python3 - <<'PY'
+import io, zipfile
+import numpy as np
+with zipfile.ZipFile("d1.npz") as z:
+    members = {name: z.read(name) for name in z.namelist()}
+state = np.load(io.BytesIO(members["solver_state.npy"]))
+def write(path, solver):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            if name != "solver_state.npy":
+                z.writestr(name, data)
+            elif solver is not None:
+                buf = io.BytesIO()
+                np.save(buf, solver)
+                z.writestr(name, buf.getvalue())
+write("short.npz", state[:-1])
+tagged = state.copy()
+tagged[0] = 1.0
+write("tagged.npz", tagged)
+write("bare.npz", None)
+PY
+printf '%s\n' 1,2,3,4,5,6,7,8 2,1,0,1,2,1,0,1 >X8.csv
+expect 1 "short.npz: solver_state.npy holds ... values where this network's fast solver keeps ... (a file from an older whiten?); with that member removed from the archive the state loads" \
+    "a solver state of another size is refused with what to do" -- \
+    "$whiten" apply --state short.npz --data X8.csv --out Z8.csv
+expect 1 "tagged.npz: solver_state.npy does not belong to this network: ... with that member removed" \
+    "a solver state with another layout tag is refused" -- \
+    "$whiten" apply --state tagged.npz --data X8.csv --out Z8.csv
+"$whiten" apply --state bare.npz --data X8.csv --out Z8.csv 2>err.txt &&
+    pass "the same state without solver_state.npy loads" || fail "bare state refused: $(cat err.txt)"
+rm -f Z8.csv
+
 echo "$failures failure(s)"
 [ "$failures" = 0 ]

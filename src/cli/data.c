@@ -209,25 +209,25 @@ static int restore(const char *command, const char *path, const wh__state *s, wh
         return rc;
     const wh__matrix *syn = s->kind == WH_NET_DIRECT ? &s->M : &s->W;
     wh_status st = wh_net_restore(*net, syn->data, syn->cols, s->samples);
-    /* Without the solver's own state the network re-derives it: equal up to rounding. */
-    if (st == WH_OK && s->solver_state.rows > 0) {
-        st = wh_net_set_solver_state(*net, s->solver_state.data, s->solver_state.rows);
-        if (st != WH_OK) {
-            fprintf(stderr,
-                    "whiten %s: %s: solver_state.npy (%zu values) does not fit this network's fast "
-                    "solver (%zu values expected; a file from an older whiten?): %s; with that "
-                    "member removed from the archive the state loads and continues equal up to "
-                    "rounding\n",
-                    command, path, s->solver_state.rows, wh_net_solver_state_size(*net),
-                    wh_status_message(st));
-            wh_net_free(*net);
-            *net = NULL;
-            return WH__EXIT_FAILURE;
-        }
-    }
+    const size_t saved = s->solver_state.rows, expected = wh_net_solver_state_size(*net);
     if (st != WH_OK) {
         fprintf(stderr, "whiten %s: %s: the saved synapses are unusable: %s\n", command, path,
                 wh_status_message(st));
+    } else if (saved > 0 && (st = wh_net_set_solver_state(*net, s->solver_state.data, saved)) !=
+                                WH_OK) {
+        /* Without the solver's own state the network re-derives it: equal up to rounding. */
+        if (saved != expected)
+            fprintf(stderr,
+                    "whiten %s: %s: solver_state.npy holds %zu values where this network's fast "
+                    "solver keeps %zu (a file from an older whiten?)",
+                    command, path, saved, expected);
+        else
+            fprintf(stderr, "whiten %s: %s: solver_state.npy does not belong to this network: %s",
+                    command, path, wh_status_message(st));
+        fprintf(stderr, "; with that member removed from the archive the state loads and "
+                        "continues equal up to rounding\n");
+    }
+    if (st != WH_OK) {
         wh_net_free(*net);
         *net = NULL;
         return WH__EXIT_FAILURE;
