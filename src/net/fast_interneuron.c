@@ -41,8 +41,7 @@ static wh_status derive_inverse(wh_net *net)
 
 wh_status wh__fast_interneuron_rederive(wh_net *net)
 {
-    const size_t n = net->n;
-    wh__block_settle(net);
+    const size_t n = net->n; /* W is net->W: both callers (wh__fast_sync, the step) settled it */
     net->fast->stale = true;
     wh__gram(n, net->k, net->W, net->k, net->M, n);
     net->fast->lateral_stale = false;
@@ -141,7 +140,7 @@ static void update_weights(wh_net *net)
             continue;
         }
         cblas_dscal(bi(k), a, w, 1);
-        cblas_daxpy(bi(k), b, net->z, 1, w, 1);
+        cblas_daxpy(bi(k), b, z, 1, w, 1);
     }
 }
 
