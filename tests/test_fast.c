@@ -98,6 +98,41 @@ Test(fast, direct_beyond_the_kept_outputs_equals_the_exact_path)
     fast_equals_exact(WH_NET_DIRECT, 24, 3000, 100, 1e-10);
 }
 
+/*
+ * The direct fast path keeps M as M_r + eta Y^T Y - since eta I and forms it only
+ * when read. Reading it between refreshes must give the exact path's M, and must
+ * not change what the network learns afterwards (bit for bit against a network
+ * that is never read). Refresh 13 at n = 40: reads at every phase of the period.
+ */
+Test(fast, reading_direct_M_between_refreshes_is_exact_and_changes_nothing)
+{
+    const size_t n = 40;
+    double *C = wh_test_covariance(n, 0.1, 10.0, 11);
+    wh_source *src = make_source(C, n, 12);
+    wh_net *exact = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_EXACT, 0, 2.385);
+    wh_net *read = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
+    wh_net *quiet = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
+    double x[40], ye[40], yr[40], yq[40], worst = 0.0;
+    for (int t = 0; t < 300; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(exact, x, ye, NULL, NULL), WH_OK);
+        assert_status(wh_net_step(read, x, yr, NULL, NULL), WH_OK);
+        assert_status(wh_net_step(quiet, x, yq, NULL, NULL), WH_OK);
+        cr_assert(memcmp(yr, yq, sizeof yr) == 0, "reading M changed the output of sample %d", t);
+        if (t % 3 == 0)
+            worst = fmax(worst,
+                         wh_test_rel_diff(n, n, wh_net_lateral(read), n, wh_net_lateral(exact), n));
+    }
+    cr_assert_leq(worst, 1e-12, "M read between refreshes is %g from the exact path's", worst);
+    cr_assert(memcmp(wh_net_lateral(read), wh_net_lateral(quiet), n * n * sizeof(double)) == 0,
+              "final M differs after reads");
+    free(C);
+    wh_source_free(src);
+    wh_net_free(exact);
+    wh_net_free(read);
+    wh_net_free(quiet);
+}
+
 Test(fast, refresh_every_sample_is_the_exact_path)
 {
     fast_equals_exact(WH_NET_DIRECT, 5, 2000, 1, 1e-12);

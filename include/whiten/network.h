@@ -112,8 +112,11 @@ typedef struct wh_neural {
  *     of 1e-14, preconditioned with the inverse of M from the last refresh
  *     (at sample indices that are multiples of `refresh` the step is the
  *     exact one) and deflated by the outputs since then (Woodbury), so that
- *     only the -eta I shifts are left to the iterations, and
- *     M <- M + eta (y y^T - I) in O(n^2). A sample on which CG meets
+ *     only the -eta I shifts are left to the iterations. M itself is kept
+ *     as the M of the refresh plus eta Y^T Y - since eta I (Y the outputs
+ *     since) and formed (one dsyrk) when read and at the next refresh; with a
+ *     refresh period over 65 it is updated per sample instead
+ *     (M <- M + eta (y y^T - I), O(n^2)). A sample on which CG meets
  *     non-positive curvature or does not converge is redone exactly. A loss of
  *     definiteness between refreshes is reported up to `refresh` samples late.
  *   WH_SOLVER_AUTO (default): FAST for interneurons (exact up to rounding and
@@ -311,7 +314,7 @@ WH_API wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, 
  * The fast solver's own state, which a bit-for-bit continuation needs besides
  * the synapses: for interneurons P = M^{-1} (as p * Phat), for both networks
  * the Cholesky factor of the last refresh and the samples since it, for the
- * direct network also the outputs of those samples. It is wh_net_solver_state_size() doubles (0 for
+ * direct network also the M of that refresh and the outputs since. It is wh_net_solver_state_size() doubles (0 for
  * the exact solver, whose state is the synapses alone), opaque to the caller: save it with the
  * synapses and, after wh_net_restore() on a network built with the same
  * kind, n, k, solver and refresh, give it back to wh_net_set_solver_state().

@@ -37,19 +37,60 @@ static blasint bi(size_t v)
     return (blasint)v;
 }
 
+/* Lower triangle of src into dst (both n x n). */
+static void copy_lower(size_t n, const double *src, double *dst)
+{
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst + i * n, src + i * n, (i + 1) * sizeof *dst);
+}
+
+/* dst's lower triangle = M_r + eta (rows of Y)^T (rows of Y) - rows eta I. */
+static void form_lateral(const wh_net *net, size_t rows, double *dst)
+{
+    const size_t n = net->n;
+    copy_lower(n, net->fast->Mr, dst);
+    if (rows == 0)
+        return;
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(rows), net->eta, net->fast->Y,
+                bi(n), 1.0, dst, bi(n));
+    const double shift = (double)rows * net->eta;
+    for (size_t i = 0; i < n; i++)
+        dst[i * n + i] -= shift;
+}
+
+void wh__fast_direct_lateral(wh_net *net)
+{
+    wh__fast *f = net->fast;
+    if (f->m_since == f->since)
+        return;
+    form_lateral(net, f->since, net->M);
+    f->m_since = f->since;
+    f->lateral_stale = true;
+}
+
+void wh__fast_direct_restart(wh_net *net)
+{
+    copy_lower(net->n, net->M, net->fast->Mr);
+    net->fast->m_since = 0;
+}
+
 wh_status wh__fast_direct_refactor(wh_net *net)
 {
     const size_t n = net->n;
-    wh__copy(n, n, net->M, n, net->L, n);
+    wh__fast *f = net->fast;
+    wh__fast_direct_lateral(net);
+    copy_lower(n, net->M, f->Mr);
+    copy_lower(n, net->M, net->L);
     if (!wh__chol(n, net->L, n)) {
-        /* L is garbage now: a nonzero count makes wh__fast_sync() factor again. */
-        net->fast->stale = true;
-        net->fast->since = 1;
+        /* L is garbage now: a nonzero count makes wh__fast_sync() factor again; M is
+         * current, and M_r is M, so the count must be its own too. */
+        f->stale = true;
+        f->since = f->m_since = 1;
         return WH_EDIVERGED;
     }
-    net->fast->since = 0;
-    net->fast->stale = false;
-    net->fast->inverse_ok = false;
+    f->since = f->m_since = 0;
+    f->stale = false;
+    f->inverse_ok = false;
     return WH_OK;
 }
 
@@ -137,8 +178,9 @@ static void deflated_precondition(const wh_net *net, const double *r, double *z)
 }
 
 /* r = x - M y. */
-static void residual(const wh_net *net, const double *x, double *r)
+static void residual(wh_net *net, const double *x, double *r)
 {
+    wh__fast_direct_lateral(net);
     memcpy(r, x, net->n * sizeof *r);
     cblas_dsymv(CblasRowMajor, CblasLower, bi(net->n), -1.0, net->M, bi(net->n), net->y, 1, 1.0,
                 r, 1);
@@ -232,17 +274,61 @@ wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iteratio
     return solve(net, x, iterations);
 }
 
-/* M <- M + eta (y y^T - I) in place on the lower triangle; the upper one lags. */
+/* y into Y; unless M is lazy, M <- M + eta (y y^T - I) on its lower triangle, the upper
+ * one lagging. */
 static void update_lateral(wh_net *net)
 {
     const size_t n = net->n;
     wh__fast *f = net->fast;
     if (f->since < f->ycap)
         memcpy(f->Y + f->since * n, net->y, n * sizeof *f->Y);
+    if (f->lazy_lateral)
+        return;
+    wh__fast_direct_lateral(net);
     cblas_dsyr(CblasRowMajor, CblasLower, bi(n), net->eta, net->y, 1, net->M, bi(n));
     for (size_t i = 0; i < n; i++)
         net->M[i * n + i] -= net->eta;
-    net->fast->lateral_stale = true;
+    f->m_since++;
+    f->lateral_stale = true;
+}
+
+/*
+ * The exact step at a refresh: the candidate M + eta (y y^T - I) (from M_r and Y, with
+ * the current y as Y's last row, when M is lazy) is factored into L; WH_EDIVERGED, state
+ * kept, if it is not positive definite. Only lower triangles are touched.
+ */
+static wh_status refresh(wh_net *net)
+{
+    const size_t n = net->n;
+    wh__fast *f = net->fast;
+    double *cand = net->M_next;
+    if (f->lazy_lateral) {
+        memcpy(f->Y + f->since * n, net->y, n * sizeof *f->Y);
+        form_lateral(net, f->since + 1, cand);
+    } else {
+        copy_lower(n, net->M, cand);
+        cblas_dsyr(CblasRowMajor, CblasLower, bi(n), net->eta, net->y, 1, cand, bi(n));
+        for (size_t i = 0; i < n; i++)
+            cand[i * n + i] -= net->eta;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!wh__finite(1, i + 1, cand + i * n, n))
+            return WH_EDIVERGED;
+    copy_lower(n, cand, net->L_next);
+    if (!wh__chol(n, net->L_next, n))
+        return WH_EDIVERGED;
+    double *t = net->M;
+    net->M = net->M_next;
+    net->M_next = t;
+    t = net->L;
+    net->L = net->L_next;
+    net->L_next = t;
+    copy_lower(n, net->M, f->Mr);
+    f->since = f->m_since = 0;
+    f->lateral_stale = true;
+    f->inverse_ok = false;
+    net->samples++;
+    return WH_OK;
 }
 
 wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
@@ -251,16 +337,8 @@ wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
     wh_status st = solve(net, x, iterations);
     if (st != WH_OK)
         return st;
-    if ((net->samples + 1) % net->refresh == 0) {
-        wh__net_propose_online(net);
-        st = wh__net_accept(net);
-        if (st == WH_OK) {
-            f->since = 0;
-            f->lateral_stale = false;
-            f->inverse_ok = false;
-        }
-        return st;
-    }
+    if ((net->samples + 1) % net->refresh == 0)
+        return refresh(net);
     update_lateral(net);
     f->since++;
     net->samples++;

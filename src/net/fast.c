@@ -22,16 +22,18 @@ wh_status wh__fast_new(wh_net *net)
             return WH_ENOMEM;
     if (net->kind != WH_NET_INTERNEURON) {
         f->ycap = net->refresh - 1 < WH__CG_RANK_MAX ? net->refresh - 1 : WH__CG_RANK_MAX;
-        size_t yn;
-        if (!wh__size_mul(f->ycap, net->n, &yn))
+        size_t yn, rows;
+        if (!wh__size_mul(f->ycap, net->n, &yn) || !wh__size_mul(f->ycap + 1, net->n, &rows))
             return WH_EOVERFLOW;
         f->Ad = wh__alloc(net->n, sizeof(double));
-        f->Y = wh__alloc(yn > 0 ? yn : 1, sizeof(double));
+        f->lazy_lateral = f->ycap + 1 == net->refresh;
+        f->Y = wh__alloc(rows, sizeof(double));
+        f->Mr = wh__alloc(nn, sizeof(double));
         f->t = wh__alloc(f->ycap > 0 ? f->ycap : 1, sizeof(double));
         f->P = wh__alloc(nn, sizeof(double));
         f->H = wh__alloc(yn > 0 ? yn : 1, sizeof(double));
         f->K = wh__alloc(WH__CG_RANK_MAX * WH__CG_RANK_MAX, sizeof(double));
-        return f->Ad && f->Y && f->t && f->P && f->H && f->K ? WH_OK : WH_ENOMEM;
+        return f->Ad && f->Y && f->Mr && f->t && f->P && f->H && f->K ? WH_OK : WH_ENOMEM;
     }
     if ((f->P = wh__alloc(nn, sizeof(double))) == NULL)
         return WH_ENOMEM;
@@ -42,7 +44,8 @@ void wh__fast_free(wh__fast *f)
 {
     if (f == NULL)
         return;
-    double *buffers[] = {f->P, f->u, f->v, f->r, f->d, f->q, f->s, f->Ad, f->Y, f->t, f->H, f->K};
+    double *buffers[] = {f->P,  f->u, f->v,  f->r, f->d, f->q, f->s,
+                         f->Ad, f->Y, f->Mr, f->t, f->H, f->K};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
     wh__block_free(f->block);
@@ -56,6 +59,8 @@ void wh__net_synapses_changed(wh_net *net)
         net->fast->stale = true;
         net->fast->since = 0;
         net->fast->inverse_ok = false;
+        if (net->kind == WH_NET_DIRECT)
+            wh__fast_direct_restart(net);
         wh__block_forget(net);
     }
 }
@@ -79,6 +84,8 @@ wh_status wh__fast_respond(wh_net *net, const double *x, size_t *iterations)
 void wh__fast_lateral(wh_net *net)
 {
     wh__fast *f = net->fast;
+    if (f != NULL && net->kind == WH_NET_DIRECT)
+        wh__fast_direct_lateral(net);
     if (f == NULL || !f->lateral_stale)
         return;
     if (net->kind == WH_NET_INTERNEURON)

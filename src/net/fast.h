@@ -17,8 +17,11 @@
  *   direct (direct_cg.c): conjugate gradients on M y = x, deflated by the
  *     outputs since the last refresh and preconditioned by P, the inverse of
  *     the M factored then (the candidate M at every sample index that is a
- *     multiple of `refresh`); M itself is updated in O(n^2) on its lower
- *     triangle (dsyr), the upper one mirrored when M is read.
+ *     multiple of `refresh`); M itself is M_r + eta Y^T Y - since eta I, with
+ *     M_r the M of the refresh and Y the outputs since, formed on its lower
+ *     triangle (one dsyrk) only when it is read and at the next refresh, the
+ *     upper triangle mirrored when M is read. A refresh period longer than Y
+ *     holds updates M per sample (dsyr) instead.
  *
  * Between refreshes net->L is the factor of an older M, so everything that
  * reads it must first call wh__fast_sync().
@@ -77,7 +80,12 @@ struct wh__fast {
     double *u, *v; /* n-vectors: P y, and the rank-2 direction of an update */
     double *r, *d, *q, *s; /* conjugate gradients: residual, direction, M d, preconditioned r */
     double *Ad;        /* conjugate gradients: A d by recurrence (direct_cg.c) */
-    double *Y;         /* direct: ycap x n, the outputs y of the `since` samples since L */
+    double *Y;         /* direct: (ycap + 1) x n, the outputs y of the `since` samples since L,
+                        * and a row for the refresh's own y */
+    double *Mr;        /* direct: lower triangle of M at the refresh that L factors */
+    size_t m_since;    /* direct: samples since the refresh that net->M's lower triangle has */
+    bool lazy_lateral; /* direct: ycap holds every sample of a period, so M is formed from Mr
+                        * and Y only when read or refreshed (no pass over M per sample) */
     double *t;         /* direct: ycap, the capacitance solve of the Woodbury preconditioner */
     size_t ycap;       /* direct: rows Y holds, min(refresh - 1, WH__CG_RANK_MAX) */
     bool inverse_ok;   /* direct: P is the inverse of the current L L^T */
@@ -116,6 +124,11 @@ wh_status wh__fast_interneuron_step(wh_net *net, const double *x);
 wh_status wh__fast_direct_refactor(wh_net *net);
 wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iterations);
 wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations);
+
+/* Direct network: bring the lower triangle of net->M up to the current sample (a lazy M is
+ * formed from Mr and Y); and, after the synapses were replaced, start from them. */
+void wh__fast_direct_lateral(wh_net *net);
+void wh__fast_direct_restart(wh_net *net);
 
 /* The blocked interneuron path. src/net/fast_block.c. */
 wh_status wh__block_new(wh_net *net);

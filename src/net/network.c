@@ -137,6 +137,8 @@ wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
         st = choose_solver(net, opts);
     if (st == WH_OK)
         st = wh__net_init_synapses(net, &opts->init);
+    if (st == WH_OK)
+        wh__net_synapses_changed(net);
     if (st != WH_OK) {
         wh_net_free(net);
         return st;

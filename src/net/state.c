@@ -72,14 +72,16 @@ wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_
  *   interneurons: Phat (n x n), and the blocked path's lazy synapses: a flag
  *     (1 while they are lazy), Q (n x n) and the W it multiplies (n x k); the
  *     weights saved with the synapses are their product;
- *   direct: the outputs of the samples since that factor (ycap x n, rows past
- *     `since` zero), from which its conjugate gradients are deflated.
+ *   direct: M_r, the M that factor belongs to (n x n, its lower triangle), and
+ *     the outputs of the samples since (ycap x n, rows past `since` zero), from
+ *     which its conjugate gradients are deflated and M is formed; the M saved
+ *     with the synapses is that form.
  * What can be derived is not stored: M (wh_net_restore() set it from the
  * synapses), the direct path's P and Woodbury rows, the sum of squares of W.
  * The layout tag guards against giving one network's state to another;
- * direct was 1 before Y, interneurons 2 before the lazy product.
+ * direct was 1 before Y and 3 before M_r, interneurons 2 before the lazy product.
  */
-enum { HEADER = 4, LAYOUT_DIRECT = 3, LAYOUT_INTERNEURON = 4 };
+enum { HEADER = 4, LAYOUT_DIRECT = 5, LAYOUT_INTERNEURON = 4 };
 
 /* Interneurons' lazy synapses after Phat: {lazy}, Q (n x n), the W it multiplies (n x k). */
 static size_t lazy_size(const wh_net *net)
@@ -87,16 +89,11 @@ static size_t lazy_size(const wh_net *net)
     return 1 + net->n * net->n + net->n * net->k;
 }
 
-static size_t squares(const wh_net *net)
-{
-    return net->kind == WH_NET_INTERNEURON ? 2 : 1;
-}
-
 size_t wh_net_solver_state_size(const wh_net *net)
 {
     if (net == NULL || net->fast == NULL)
         return 0;
-    return HEADER + squares(net) * net->n * net->n +
+    return HEADER + 2 * net->n * net->n +
            (net->kind == WH_NET_INTERNEURON ? lazy_size(net) : net->fast->ycap * net->n);
 }
 
@@ -127,7 +124,8 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
             memcpy(lazy + 1 + nn, net->W, net->n * net->k * sizeof *lazy);
         }
     } else {
-        memcpy(state + HEADER + nn, f->Y, f->ycap * net->n * sizeof *state);
+        memcpy(state + HEADER + nn, f->Mr, nn * sizeof *state);
+        memcpy(state + HEADER + 2 * nn, f->Y, f->ycap * net->n * sizeof *state);
     }
     return WH_OK;
 }
@@ -168,7 +166,10 @@ wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
         if (lazy[0] != 0.0)
             wh__block_resume(net, lazy + 1, lazy + 1 + nn);
     } else {
-        memcpy(f->Y, state + HEADER + nn, f->ycap * net->n * sizeof *state);
+        memcpy(f->Mr, state + HEADER + nn, nn * sizeof *state);
+        memcpy(f->Y, state + HEADER + 2 * nn, f->ycap * net->n * sizeof *state);
+        /* The M just restored from the synapses is the one formed at this count. */
+        f->m_since = f->since;
     }
     return WH_OK;
 }
