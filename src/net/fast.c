@@ -101,7 +101,8 @@ wh_status wh__fast_sync(wh_net *net)
     if (net->fast != NULL && net->kind == WH_NET_INTERNEURON)
         wh__block_settle(net);
     wh__fast_lateral(net);
-    if (net->fast == NULL || net->fast->since == 0)
+    /* A direct factor of a centred M_r is not M's either. */
+    if (net->fast == NULL || (net->fast->since == 0 && net->fast->centre == 0.0))
         return WH_OK;
     if (net->kind == WH_NET_INTERNEURON)
         return wh__fast_interneuron_rederive(net);

@@ -84,6 +84,7 @@ struct wh__fast {
                         * and a row for the refresh's own y */
     double *Mr;        /* direct: lower triangle of M at the refresh that L factors */
     size_t m_since;    /* direct: samples since the refresh that net->M's lower triangle has */
+    double centre;     /* direct: L factors M_r - centre I (see direct_cg.c) */
     bool lazy_lateral; /* direct: ycap holds every sample of a period, so M is formed from Mr
                         * and Y only when read or refreshed (no pass over M per sample) */
     double *t;         /* direct: ycap, the capacitance solve of the Woodbury preconditioner */

@@ -111,7 +111,7 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
     state[0] = layout(net);
     state[1] = (double)f->since;
     state[2] = f->stale ? 1.0 : 0.0;
-    state[3] = net->kind == WH_NET_INTERNEURON ? f->p : 1.0;
+    state[3] = net->kind == WH_NET_INTERNEURON ? f->p : f->centre;
     memcpy(state + HEADER, net->L, nn * sizeof *state);
     if (net->kind == WH_NET_INTERNEURON) {
         memcpy(state + HEADER + nn, f->P, nn * sizeof *state);
@@ -138,7 +138,8 @@ static wh_status check_solver_state(const wh_net *net, const double *state, size
         return WH_ENONFINITE;
     const double since = state[1];
     if (state[0] != layout(net) || !(since >= 0.0 && since < (double)net->refresh) ||
-        since != floor(since) || (state[2] != 0.0 && state[2] != 1.0) || !(state[3] > 0.0))
+        since != floor(since) || (state[2] != 0.0 && state[2] != 1.0) ||
+        !(state[3] > 0.0 || (net->kind == WH_NET_DIRECT && state[3] == 0.0)))
         return WH_EINVAL;
     if (net->kind == WH_NET_INTERNEURON) {
         const double *lazy = state + HEADER + 2 * net->n * net->n;
@@ -166,6 +167,7 @@ wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
         if (lazy[0] != 0.0)
             wh__block_resume(net, lazy + 1, lazy + 1 + nn);
     } else {
+        f->centre = state[3];
         memcpy(f->Mr, state + HEADER + nn, nn * sizeof *state);
         memcpy(f->Y, state + HEADER + 2 * nn, f->ycap * net->n * sizeof *state);
         /* The M just restored from the synapses is the one formed at this count. */
