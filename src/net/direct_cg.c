@@ -228,17 +228,29 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
             f->r[i] = shift * net->y[i];
     else
         residual(net, x, f->r);
-    apply(net, f->r, f->s);
-    memcpy(f->d, f->s, nn * sizeof *f->d);
-    memcpy(f->Ad, f->r, nn * sizeof *f->Ad);
-    double rs = cblas_ddot(n, f->r, 1, f->s, 1);
-    for (size_t it = 0; it <= WH__CG_MAX_ITER; it++) {
+    double rs = 0.0;
+    for (size_t it = 0;; it++) {
         const double rnorm = cblas_dnrm2(n, f->r, 1);
         *iterations = it;
         if (rnorm <= target)
             return isfinite(cblas_ddot(n, net->y, 1, net->y, 1)) ? WH_OK : WH_ENOCONV;
         if (!isfinite(rnorm) || it == WH__CG_MAX_ITER)
             return WH_ENOCONV;
+        /* The preconditioned residual only once it is known to be needed: the last one
+         * of a solve would cost a pass over P for nothing. */
+        apply(net, f->r, f->s);
+        const double rs_next = cblas_ddot(n, f->r, 1, f->s, 1);
+        if (it == 0) {
+            memcpy(f->d, f->s, nn * sizeof *f->d);
+            memcpy(f->Ad, f->r, nn * sizeof *f->Ad);
+        } else {
+            const double beta = rs_next / rs;
+            for (size_t i = 0; i < nn; i++) {
+                f->d[i] = f->s[i] + beta * f->d[i];
+                f->Ad[i] = f->r[i] + beta * f->Ad[i];
+            }
+        }
+        rs = rs_next;
         if (deflated)
             for (size_t i = 0; i < nn; i++)
                 f->q[i] = f->Ad[i] - shift * f->d[i];
@@ -250,15 +262,7 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
         const double alpha = rs / curvature;
         cblas_daxpy(n, alpha, f->d, 1, net->y, 1);
         cblas_daxpy(n, -alpha, f->q, 1, f->r, 1);
-        apply(net, f->r, f->s);
-        const double rs_next = cblas_ddot(n, f->r, 1, f->s, 1), beta = rs_next / rs;
-        for (size_t i = 0; i < nn; i++) {
-            f->d[i] = f->s[i] + beta * f->d[i];
-            f->Ad[i] = f->r[i] + beta * f->Ad[i];
-        }
-        rs = rs_next;
     }
-    return WH_ENOCONV;
 }
 
 /* y = M^{-1} x by a fresh factor of the current M. */
