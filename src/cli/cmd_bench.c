@@ -154,11 +154,11 @@ static void work_model(size_t pi, size_t nn, double iters, size_t mm, size_t rr,
         *flops = 3 * n2 + n3 / 3;
         *bytes = 8 * (7 * n2);
         break;
-    case P_DCG: /* deflated CG: iters + 2 applications of A^{-1} (symv on P's triangle and
-                   4 j n of Woodbury), P y of the new row and its j dots, syr on M's triangle;
-                   per refresh Cholesky + inverse (n^3) and the exact step's copies */
-        *flops = (iters + 2) * (2 * n2 + 4 * j * n) + 2 * n2 + 2 * j * n + n2 + n3 / R;
-        *bytes = 8 * ((iters + 3) * n2 / 2 + (iters + 3) * 2 * j * n + n2 + 7 * n2 / R);
+    case P_DCG: /* deflated CG: iters + 1 applications of A^{-1} (symv on P's triangle and
+                   4 j n of Woodbury), P y of the new row and its j dots; per refresh M formed
+                   by a syrk (n^2 R), Cholesky + inverse (n^3) and the copies */
+        *flops = (iters + 1) * (2 * n2 + 4 * j * n) + 2 * n2 + 2 * j * n + n2 + n3 / R;
+        *bytes = 8 * ((iters + 2) * n2 / 2 + (iters + 2) * 2 * j * n + 7 * n2 / R);
         break;
     default: /* two triangular solves and a syrk per sample, Cholesky per BENCH_BLOCK */
         *flops = 3 * n2 + (n3 / 3 + 2 * n2) / BENCH_BLOCK;
