@@ -208,7 +208,7 @@ write("zero_mt.npz", d)
 PY
 expect_error 1 "trunc.npy: byte 20: truncated NPY header: it announces 118 bytes but only 10 follow" out.npy -- "$whiten" apply --state S.npz --data trunc.npy --out out.npy
 expect_error 1 "i4.npy: byte 10: unsupported NPY dtype '<i4'" out.npy -- "$whiten" apply --state S.npz --data "$data/i4.npy" --out out.npy
-expect_error 1 "ragged.csv: line 2, column 1: 2 fields where line 1 has 3" out.csv -- "$whiten" apply --state S.npz --data ragged.csv --out out.csv
+expect_error 1 "ragged.csv: line 2, column 4: 2 fields where line 1 has 3" out.csv -- "$whiten" apply --state S.npz --data ragged.csv --out out.csv
 expect_error 1 "text.csv: line 3, column 3: 'abc' is not a number" out.csv -- "$whiten" apply --state S.npz --data text.csv --out out.csv
 expect_error 1 "nan.csv: line 2, column 3: 'nan' is not finite" out.csv -- "$whiten" apply --state S.npz --data nan.csv --out out.csv
 expect_error 1 "inf.txt: line 2, column 5: '-inf' is not finite" S9.npz -- "$whiten" fit --data inf.txt --state S9.npz

@@ -214,7 +214,11 @@ Test(csv, header_comments_and_separators)
 
 Test(csv, malformed_inputs_name_line_and_column)
 {
-    csv_refuses("1,2,3\n4,5\n", "line 2, column 1: 2 fields where line 1 has 3");
+    csv_refuses("1,2,3\n4,5\n", "line 2, column 4: 2 fields where line 1 has 3 (ragged rows; "
+                                "the line ends here)");
+    csv_refuses("1,2\n3, 4 ,  5.5 # note\n", "line 2, column 9: 3 fields where line 1 has 2 "
+                                             "(ragged rows; the first extra field starts here)");
+    csv_refuses("1 2 3\n4 5\t\n", "line 2, column 4: 2 fields where line 1 has 3");
     csv_refuses("a,b\n1,2\n3,x7\n", "line 3, column 3: 'x7' is not a number");
     csv_refuses("1,2\n3,nan\n", "line 2, column 3: 'nan' is not finite");
     csv_refuses("1 2\n-inf 3\n", "line 2, column 1: '-inf' is not finite");

@@ -177,6 +177,22 @@ static bool is_header(const char *line, size_t len, wh__csv_sep sep)
     return true;
 }
 
+/*
+ * Where a row with `count` fields instead of `expected` goes wrong: the start of
+ * its first extra field, or just past its last one if it has too few.
+ */
+static size_t ragged_column(const char *line, size_t len, wh__csv_sep sep, size_t expected)
+{
+    len = content_length(line, len);
+    size_t pos = 0, index = 0;
+    bool more = true;
+    field f;
+    while (more && next_field(line, len, sep, &pos, &more, &f))
+        if (index++ == expected)
+            return f.column;
+    return len + 1;
+}
+
 static bool add_line(table *t, const char *line, size_t len, size_t lineno, wh__csv_sep *sep,
                      wh__io_error *err)
 {
@@ -196,10 +212,13 @@ static bool add_line(table *t, const char *line, size_t len, size_t lineno, wh__
         t->first_line = lineno;
     } else if (count != t->cols) {
         err->line = lineno;
-        err->column = 1;
+        err->column = ragged_column(line, len, *sep, t->cols);
         return wh__io_fail(err,
-                           "line %zu, column 1: %zu fields where line %zu has %zu (ragged rows)",
-                           lineno, count, t->first_line, t->cols);
+                           "line %zu, column %zu: %zu fields where line %zu has %zu (ragged rows; "
+                           "%s)",
+                           lineno, err->column, count, t->first_line, t->cols,
+                           count > t->cols ? "the first extra field starts here"
+                                           : "the line ends here");
     }
     t->len += count;
     return true;
