@@ -6,8 +6,9 @@
  * conjugate gradients. At every refresh (each sample index that is a
  * multiple of `refresh`) the step is the exact one: the candidate M_r is
  * factored, which certifies M > 0. What is factored is M_r - c I with
- * c = refresh eta / 2 (which certifies it all the more), or M_r itself (c = 0)
- * if that fails, and P = (M_r - c I)^{-1} is formed from the factor.
+ * c = (refresh - 1) eta / 2 (which certifies it all the more), or M_r itself
+ * (c = 0) if that fails or the period is longer than Y holds, and
+ * P = (M_r - c I)^{-1} is formed from the factor.
  * `since` samples later
  *   M = A - sigma I,   A = M_r - c I + eta Y^T Y,   sigma = since eta - c,
  * with Y the outputs since, kept (up to WH__CG_RANK_MAX rows). A^{-1} is
@@ -330,9 +331,11 @@ static wh_status refresh(wh_net *net)
     for (size_t i = 0; i < n; i++)
         if (!wh__finite(1, i + 1, cand + i * n, n))
             return WH_EDIVERGED;
-    /* Centre the shifts: factor cand - c I with c half a period's; if that is not
-     * positive definite, cand itself (which alone must be). */
-    double c = 0.5 * (double)net->refresh * net->eta;
+    /* Centre the shifts: over a period `since` runs from 0 to refresh - 1, so factor
+     * cand - c I with c half the largest shift; if that is not positive definite, cand
+     * itself (which alone must be). Not beyond the outputs Y keeps: there the iterations
+     * are undeflated, and a centre far from M_r would only spoil the preconditioner. */
+    double c = f->lazy_lateral ? 0.5 * (double)(net->refresh - 1) * net->eta : 0.0;
     copy_lower(n, cand, net->L_next);
     for (size_t i = 0; i < n; i++)
         net->L_next[i * n + i] -= c;
