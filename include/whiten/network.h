@@ -111,8 +111,9 @@ typedef struct wh_neural {
  *   WH_SOLVER_FAST, direct: y by conjugate gradients to a relative residual
  *     of 1e-14, preconditioned with the inverse of M from the last refresh
  *     (at sample indices that are multiples of `refresh` the step is the
- *     exact one) and deflated by the outputs since then (Woodbury), so that
- *     only the -eta I shifts are left to the iterations. M itself is kept
+ *     exact one), less half a period's shifts, and deflated by the outputs
+ *     since then (Woodbury), so that only the -eta I shifts, centred, are
+ *     left to the iterations. M itself is kept
  *     as the M of the refresh plus eta Y^T Y - since eta I (Y the outputs
  *     since) and formed (one dsyrk) when read and at the next refresh; with a
  *     refresh period over 65 it is updated per sample instead

@@ -82,7 +82,7 @@ static double clock_of(clockid_t id)
 /* Samples per n: enough for a stable rate, few enough that the exact paths finish. */
 static size_t samples_for(size_t n, bool quick)
 {
-    const double s = (quick ? 2e7 : 1e8) / ((double)n * (double)n * sqrt((double)n));
+    const double s = (quick ? 2e7 : 3.2e8) / ((double)n * (double)n * sqrt((double)n));
     return (size_t)fmin(quick ? 20000.0 : 100000.0, fmax(s, 40.0));
 }
 

@@ -38,6 +38,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/linalg.h"
@@ -311,14 +312,16 @@ static void update_lateral(wh_net *net)
 
 /*
  * The exact step at a refresh: the candidate M + eta (y y^T - I) (from M_r and Y, with
- * the current y as Y's last row, when M is lazy) is factored into L; WH_EDIVERGED, state
- * kept, if it is not positive definite. Only lower triangles are touched.
+ * the current y as Y's last row, when M is lazy) becomes the next M_r, and is factored
+ * into L; WH_EDIVERGED, state kept, if it is not positive definite. Only lower
+ * triangles are touched, the candidate is formed in M_next (which then trades places
+ * with M_r), and net->M is left to be formed from it when read.
  */
 static wh_status refresh(wh_net *net)
 {
     const size_t n = net->n;
     wh__fast *f = net->fast;
-    double *cand = net->M_next;
+    double *cand = net->M_next, *l = net->L_next;
     if (f->lazy_lateral) {
         memcpy(f->Y + f->since * n, net->y, n * sizeof *f->Y);
         form_lateral(net, f->since + 1, cand);
@@ -328,32 +331,33 @@ static wh_status refresh(wh_net *net)
         for (size_t i = 0; i < n; i++)
             cand[i * n + i] -= net->eta;
     }
-    for (size_t i = 0; i < n; i++)
-        if (!wh__finite(1, i + 1, cand + i * n, n))
-            return WH_EDIVERGED;
     /* Centre the shifts: over a period `since` runs from 0 to refresh - 1, so factor
      * cand - c I with c half the largest shift; if that is not positive definite, cand
      * itself (which alone must be). Not beyond the outputs Y keeps: there the iterations
      * are undeflated, and a centre far from M_r would only spoil the preconditioner. */
     double c = f->lazy_lateral ? 0.5 * (double)(net->refresh - 1) * net->eta : 0.0;
-    copy_lower(n, cand, net->L_next);
+    copy_lower(n, cand, l);
     for (size_t i = 0; i < n; i++)
-        net->L_next[i * n + i] -= c;
-    if (!wh__chol(n, net->L_next, n)) {
+        l[i * n + i] -= c;
+    if (!wh__chol(n, l, n)) {
         c = 0.0;
-        copy_lower(n, cand, net->L_next);
-        if (!wh__chol(n, net->L_next, n))
+        copy_lower(n, cand, l);
+        if (!wh__chol(n, l, n))
             return WH_EDIVERGED;
     }
+    /* A NaN or infinity anywhere in the candidate's lower triangle reaches the factor's
+     * diagonal at its row (through the square root of a_ii minus the row's squares), and
+     * LAPACK's factorisation need not stop at it: so the diagonal is the finite check. */
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(l[i * n + i]))
+            return WH_EDIVERGED;
     f->centre = c;
-    double *t = net->M;
-    net->M = net->M_next;
-    net->M_next = t;
-    t = net->L;
-    net->L = net->L_next;
-    net->L_next = t;
-    copy_lower(n, net->M, f->Mr);
-    f->since = f->m_since = 0;
+    net->M_next = f->Mr;
+    f->Mr = cand;
+    net->L_next = net->L;
+    net->L = l;
+    f->since = 0;
+    f->m_since = SIZE_MAX; /* net->M is not formed for this period yet */
     f->lateral_stale = true;
     f->inverse_ok = false;
     net->samples++;

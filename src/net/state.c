@@ -67,8 +67,9 @@ wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_
 }
 
 /*
- * The fast solver's state as doubles: a header {layout, since, stale, p}, then
- * L (n x n), the factor of the last refresh, then
+ * The fast solver's state as doubles: a header {layout, since, stale, p} (direct:
+ * the centre c in place of p), then L (n x n), the factor of the last refresh
+ * (direct: of M_r - c I, its lower triangle), then
  *   interneurons: Phat (n x n), and the blocked path's lazy synapses: a flag
  *     (1 while they are lazy), Q (n x n) and the W it multiplies (n x k); the
  *     weights saved with the synapses are their product;
@@ -102,6 +103,16 @@ static double layout(const wh_net *net)
     return net->kind == WH_NET_INTERNEURON ? LAYOUT_INTERNEURON : LAYOUT_DIRECT;
 }
 
+/* The lower triangle of the n x n matrix a, zeros above: the direct path's L and M_r keep
+ * only that triangle, and what lies above it is whatever the buffer held before. */
+static void lower_of(size_t n, const double *a, double *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out + i * n, a + i * n, (i + 1) * sizeof *out);
+        memset(out + i * n + i + 1, 0, (n - i - 1) * sizeof *out);
+    }
+}
+
 wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
 {
     if (state == NULL || size == 0 || size != wh_net_solver_state_size(net))
@@ -112,7 +123,10 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
     state[1] = (double)f->since;
     state[2] = f->stale ? 1.0 : 0.0;
     state[3] = net->kind == WH_NET_INTERNEURON ? f->p : f->centre;
-    memcpy(state + HEADER, net->L, nn * sizeof *state);
+    if (net->kind == WH_NET_INTERNEURON)
+        memcpy(state + HEADER, net->L, nn * sizeof *state);
+    else
+        lower_of(net->n, net->L, state + HEADER);
     if (net->kind == WH_NET_INTERNEURON) {
         memcpy(state + HEADER + nn, f->P, nn * sizeof *state);
         const wh__block *b = f->block;
@@ -124,7 +138,7 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
             memcpy(lazy + 1 + nn, net->W, net->n * net->k * sizeof *lazy);
         }
     } else {
-        memcpy(state + HEADER + nn, f->Mr, nn * sizeof *state);
+        lower_of(net->n, f->Mr, state + HEADER + nn);
         memcpy(state + HEADER + 2 * nn, f->Y, f->ycap * net->n * sizeof *state);
     }
     return WH_OK;
