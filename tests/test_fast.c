@@ -245,6 +245,40 @@ Test(fast, expected_steps_mix_with_fast_online_steps)
 }
 
 /* Direct network from a small start with a large eta loses definiteness: reported, state kept. */
+/*
+ * An output whose square overflows (x = 1e160, M near I) must be refused
+ * at that very sample by both solvers, whatever the phase of the refresh period, and
+ * leave M as it was, as the exact path does; the fast path once returned WH_OK with an
+ * infinite y there, and M turned NaN.
+ */
+Test(fast, direct_output_overflow_is_refused_at_its_sample)
+{
+    const size_t n = 40;
+    const size_t refresh[] = {0, 1, 8, 100};
+    const wh_solver solver[] = {WH_SOLVER_EXACT, WH_SOLVER_FAST, WH_SOLVER_FAST, WH_SOLVER_FAST};
+    double x[40], y[40], before[1600];
+    for (size_t c = 0; c < 4; c++) {
+        wh_net *net = solver_net(WH_NET_DIRECT, n, 1e-3, solver[c], refresh[c], 1.0);
+        for (size_t i = 0; i < n; i++)
+            x[i] = 1.0;
+        for (int t = 0; t < 5; t++) /* into the period, the M formed lazily */
+            assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
+        memcpy(before, wh_net_lateral(net), sizeof before);
+        x[3] = 1e160;
+        wh_step_info info;
+        assert_status(wh_net_step(net, x, y, NULL, &info), WH_EDIVERGED);
+        cr_assert_eq(info.sample, 5, "case %zu", c);
+        cr_assert_eq(wh_net_samples(net), 5);
+        cr_assert(memcmp(before, wh_net_lateral(net), sizeof before) == 0, "case %zu: M changed",
+                  c);
+        x[3] = 1.0;
+        assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
+        for (size_t i = 0; i < n; i++)
+            cr_assert(isfinite(y[i]));
+        wh_net_free(net);
+    }
+}
+
 Test(fast, direct_divergence_is_reported_and_the_state_kept)
 {
     const size_t n = 4;

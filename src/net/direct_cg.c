@@ -275,7 +275,10 @@ static wh_status exact_solve(wh_net *net, const double *x)
         return st;
     memcpy(net->y, x, net->n * sizeof *x);
     wh__chol_solve(net->n, net->L, net->n, net->y);
-    return WH_OK;
+    /* An output that overflows would make M + eta y y^T non-finite, which the exact path
+     * refuses at this sample: so does this one (y^T y finite bounds every y_i y_j). */
+    const blasint n = bi(net->n);
+    return isfinite(cblas_ddot(n, net->y, 1, net->y, 1)) ? WH_OK : WH_EDIVERGED;
 }
 
 static wh_status solve(wh_net *net, const double *x, size_t *iterations)
