@@ -121,3 +121,57 @@ Test(online, running_output_covariance_tracks_the_known_error)
     wh_metrics_free(m);
     free(C);
 }
+
+/*
+ * The direct network's M after T samples is M0 + sum_t eta (y_t y_t^T - I) of its own
+ * outputs. Summed in long double, that is the oracle for the stored M: rounding may
+ * only wander (about sqrt(T) units in the last place), not drift. Adding eta y_i^2
+ * and then subtracting eta rounded the same way every sample, 0.5 units in the last
+ * place each: 3.3e-13 after 3000 samples near 1, which this test refuses. Both
+ * solvers, and a refresh period beyond the kept outputs (M updated per sample).
+ */
+Test(online, direct_M_is_the_sum_of_its_updates_without_a_rounding_drift)
+{
+    const size_t n = 6;
+    const int samples = 3000;
+    double *C = wh_test_covariance(n, 0.5, 2.0, 5);
+    const wh_solver solver[] = {WH_SOLVER_EXACT, WH_SOLVER_FAST, WH_SOLVER_FAST};
+    const size_t refresh[] = {0, 0, 100};
+    for (size_t c = 0; c < 3; c++) {
+        wh_source_options so;
+        wh_source_options_default(&so);
+        so.n = n;
+        so.covariances = C;
+        so.seed = 6;
+        wh_source *src = NULL;
+        assert_status(wh_source_new(&so, &src), WH_OK);
+        wh_net_options o;
+        wh_net_options_default(&o);
+        o.n = n;
+        o.eta = 1e-3;
+        o.solver = solver[c];
+        o.refresh = refresh[c];
+        wh_net *net = NULL;
+        assert_status(wh_net_new(&o, &net), WH_OK);
+        long double sum[36];
+        const double *M0 = wh_net_lateral(net);
+        for (size_t i = 0; i < n * n; i++)
+            sum[i] = M0[i];
+        double x[6], y[6];
+        for (int t = 0; t < samples; t++) {
+            wh_source_next(src, x, NULL);
+            assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < n; j++)
+                    sum[i * n + j] += 1e-3L * ((long double)y[i] * y[j] - (i == j ? 1.0L : 0.0L));
+        }
+        const double *M = wh_net_lateral(net);
+        double worst = 0.0;
+        for (size_t i = 0; i < n * n; i++)
+            worst = fmax(worst, fabs((double)((long double)M[i] - sum[i])));
+        cr_assert_leq(worst, 5e-14, "case %zu: M is %g from the sum of its updates", c, worst);
+        wh_net_free(net);
+        wh_source_free(src);
+    }
+    free(C);
+}

@@ -306,9 +306,9 @@ static void update_lateral(wh_net *net)
     if (f->lazy_lateral)
         return;
     wh__fast_direct_lateral(net);
-    cblas_dsyr(CblasRowMajor, CblasLower, bi(n), net->eta, net->y, 1, net->M, bi(n));
     for (size_t i = 0; i < n; i++)
-        net->M[i * n + i] -= net->eta;
+        f->v[i] = net->M[i * n + i];
+    wh__net_lateral_online(n, net->eta, net->y, f->v, 1, net->M);
     f->m_since++;
     f->lateral_stale = true;
 }
@@ -329,10 +329,9 @@ static wh_status refresh(wh_net *net)
         memcpy(f->Y + f->since * n, net->y, n * sizeof *f->Y);
         form_lateral(net, f->since + 1, cand);
     } else {
+        wh__fast_direct_lateral(net);
         copy_lower(n, net->M, cand);
-        cblas_dsyr(CblasRowMajor, CblasLower, bi(n), net->eta, net->y, 1, cand, bi(n));
-        for (size_t i = 0; i < n; i++)
-            cand[i * n + i] -= net->eta;
+        wh__net_lateral_online(n, net->eta, net->y, net->M, n + 1, cand);
     }
     /* Centre the shifts: over a period `since` runs from 0 to refresh - 1, so factor
      * cand - c I with c half the largest shift; if that is not positive definite, cand

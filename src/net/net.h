@@ -46,6 +46,17 @@ wh_status wh__net_respond(wh_net *net, const double *x, size_t *iterations);
  * not wanted. src/net/network.c. */
 void wh__net_copy_outputs(const wh_net *net, double *y, double *z);
 
+/*
+ * The lower triangle of m (n x n) += eta (y y^T - I), its diagonal computed as
+ * d_i + eta (y_i^2 - 1) from the diagonal d before the update (before[i * stride]).
+ * Adding eta y_i^2 and then subtracting eta would round the same way every sample
+ * (eta's bits below the entry's last place do not change), a bias of about half a unit
+ * in the last place per sample; the one sum has an error that varies with y.
+ * src/net/plasticity.c.
+ */
+void wh__net_lateral_online(size_t n, double eta, const double *y, const double *before,
+                            size_t stride, double *m);
+
 /* Candidate synapses after the online update with net->y, net->z. src/net/plasticity.c. */
 void wh__net_propose_online(wh_net *net);
 

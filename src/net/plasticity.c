@@ -24,15 +24,21 @@ static void lateral_from_weights(wh_net *net)
     wh__gram(net->n, net->k, net->W_next, net->k, net->M_next, net->n);
 }
 
+void wh__net_lateral_online(size_t n, double eta, const double *y, const double *before,
+                            size_t stride, double *m)
+{
+    cblas_dsyr(CblasRowMajor, CblasLower, (blasint)n, eta, y, 1, m, (blasint)n);
+    for (size_t i = 0; i < n; i++)
+        m[i * n + i] = before[i * stride] + eta * (y[i] * y[i] - 1.0);
+}
+
 void wh__net_propose_online(wh_net *net)
 {
     const size_t n = net->n, k = net->k;
     if (net->kind == WH_NET_DIRECT) {
         wh__copy(n, n, net->M, n, net->M_next, n);
-        cblas_dsyr(CblasRowMajor, CblasLower, (blasint)n, net->eta, net->y, 1, net->M_next,
-                   (blasint)n);
+        wh__net_lateral_online(n, net->eta, net->y, net->M, n + 1, net->M_next);
         wh__mirror_lower(n, net->M_next, n);
-        subtract_identity(n, net->eta, net->M_next);
         return;
     }
     wh__copy(n, k, net->W, k, net->W_next, k);
