@@ -246,37 +246,109 @@ Test(fast, expected_steps_mix_with_fast_online_steps)
 
 /* Direct network from a small start with a large eta loses definiteness: reported, state kept. */
 /*
- * An output whose square overflows (x = 1e160, M near I) must be refused
- * at that very sample by both solvers, whatever the phase of the refresh period, and
- * leave M as it was, as the exact path does; the fast path once returned WH_OK with an
- * infinite y there, and M turned NaN.
+ * An output whose square overflows (x = 1e160, M near I) must be refused at that very
+ * sample by both solvers, whatever the phase of the refresh period, and leave the
+ * network as it was, as the exact path does: what follows is bit for bit what a twin
+ * that never saw the sample does. (The fast path once returned WH_OK with an infinite
+ * y there, and M turned NaN; then it refused the sample but had re-based its solver.)
  */
 Test(fast, direct_output_overflow_is_refused_at_its_sample)
 {
     const size_t n = 40;
     const size_t refresh[] = {0, 1, 8, 100};
     const wh_solver solver[] = {WH_SOLVER_EXACT, WH_SOLVER_FAST, WH_SOLVER_FAST, WH_SOLVER_FAST};
-    double x[40], y[40], before[1600];
+    double *C = wh_test_covariance(n, 0.5, 2.0, 23);
+    double x[40], bad[40], y[40], yt[40], before[1600];
     for (size_t c = 0; c < 4; c++) {
+        wh_source *src = make_source(C, n, 24);
         wh_net *net = solver_net(WH_NET_DIRECT, n, 1e-3, solver[c], refresh[c], 1.0);
-        for (size_t i = 0; i < n; i++)
-            x[i] = 1.0;
-        for (int t = 0; t < 5; t++) /* into the period, the M formed lazily */
+        wh_net *twin = solver_net(WH_NET_DIRECT, n, 1e-3, solver[c], refresh[c], 1.0);
+        for (int t = 0; t < 5; t++) { /* into the period, the M formed lazily */
+            wh_source_next(src, x, NULL);
             assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
+            assert_status(wh_net_step(twin, x, yt, NULL, NULL), WH_OK);
+        }
         memcpy(before, wh_net_lateral(net), sizeof before);
-        x[3] = 1e160;
+        memcpy(bad, x, sizeof bad);
+        bad[3] = 1e160;
         wh_step_info info;
-        assert_status(wh_net_step(net, x, y, NULL, &info), WH_EDIVERGED);
+        assert_status(wh_net_step(net, bad, y, NULL, &info), WH_EDIVERGED);
         cr_assert_eq(info.sample, 5, "case %zu", c);
         cr_assert_eq(wh_net_samples(net), 5);
         cr_assert(memcmp(before, wh_net_lateral(net), sizeof before) == 0, "case %zu: M changed",
                   c);
-        x[3] = 1.0;
-        assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
-        for (size_t i = 0; i < n; i++)
-            cr_assert(isfinite(y[i]));
+        for (int t = 0; t < 60; t++) {
+            wh_source_next(src, x, NULL);
+            assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
+            assert_status(wh_net_step(twin, x, yt, NULL, NULL), WH_OK);
+            cr_assert(memcmp(y, yt, sizeof y) == 0,
+                      "case %zu: output %d after the refused sample differs from the twin's", c, t);
+        }
+        cr_assert(memcmp(wh_net_lateral(net), wh_net_lateral(twin), sizeof before) == 0,
+                  "case %zu: M differs from the twin's", c);
         wh_net_free(net);
+        wh_net_free(twin);
+        wh_source_free(src);
     }
+    free(C);
+}
+
+/*
+ * wh_net_respond() is a frozen output: it must not change what the network learns
+ * afterwards, even where it takes the fast solver's exact fallback (the second sample of
+ * a new network used to refactor and re-base the solver). Refresh 13 at n = 40, a
+ * response before every learning step, against a twin that is never asked.
+ */
+Test(fast, direct_responses_change_nothing_the_network_learns)
+{
+    const size_t n = 40;
+    double *C = wh_test_covariance(n, 0.1, 10.0, 25);
+    wh_source *src = make_source(C, n, 26);
+    wh_net *asked = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
+    wh_net *twin = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
+    double x[40], probe[40], y[40], yt[40], r[40];
+    for (size_t i = 0; i < n; i++)
+        probe[i] = sin(0.7 * (double)i);
+    for (int t = 0; t < 100; t++) {
+        assert_status(wh_net_respond(asked, probe, r, NULL, NULL), WH_OK);
+        wh_source_next(src, x, NULL);
+        wh_step_info info;
+        assert_status(wh_net_step(asked, x, y, NULL, NULL), WH_OK);
+        assert_status(wh_net_step(twin, x, yt, NULL, &info), WH_OK);
+        cr_assert(memcmp(y, yt, sizeof y) == 0, "output %d differs after responses", t);
+        /* The fresh factor of a new network serves CG from the first sample on. */
+        if (t == 1)
+            cr_assert_gt(info.iterations, 0, "sample 1 took the exact fallback");
+    }
+    cr_assert(memcmp(wh_net_lateral(asked), wh_net_lateral(twin), n * n * sizeof(double)) == 0,
+              "M differs after responses");
+    /* A solver whose last factorisation failed (stale, since 1) answers by the exact
+     * fallback: a response must not make that factor the solver's base either. */
+    const size_t size = wh_net_solver_state_size(twin);
+    double *state = malloc(size * sizeof *state), *syn = malloc(n * n * sizeof *syn);
+    assert_status(wh_net_get_solver_state(twin, state, size), WH_OK);
+    memcpy(syn, wh_net_lateral(twin), n * n * sizeof *syn);
+    state[1] = 1.0;
+    state[2] = 1.0;
+    wh_net *pair[2];
+    for (int i = 0; i < 2; i++) {
+        pair[i] = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
+        assert_status(wh_net_restore(pair[i], syn, n, 100), WH_OK);
+        assert_status(wh_net_set_solver_state(pair[i], state, size), WH_OK);
+    }
+    assert_status(wh_net_respond(pair[0], probe, r, NULL, NULL), WH_OK);
+    wh_source_next(src, x, NULL);
+    assert_status(wh_net_step(pair[0], x, y, NULL, NULL), WH_OK);
+    assert_status(wh_net_step(pair[1], x, yt, NULL, NULL), WH_OK);
+    cr_assert(memcmp(y, yt, sizeof y) == 0, "a response re-based a stale solver");
+    wh_net_free(pair[0]);
+    wh_net_free(pair[1]);
+    free(state);
+    free(syn);
+    free(C);
+    wh_source_free(src);
+    wh_net_free(asked);
+    wh_net_free(twin);
 }
 
 Test(fast, direct_divergence_is_reported_and_the_state_kept)

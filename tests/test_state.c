@@ -280,3 +280,43 @@ Test(state, blocked_path_continues_bit_for_bit_across_its_lazy_product)
     wh_net_free(b);
     wh_net_free(c);
 }
+
+/*
+ * The direct path keeps one output per sample since its last refresh. A solver state
+ * that claims more samples since than the count the synapses were restored with allows
+ * (since <= samples mod refresh) would run past them: it is refused, and the network
+ * keeps learning from the synapses alone. With the right count it is taken.
+ */
+Test(state, direct_solver_state_with_more_samples_since_than_the_count_is_refused)
+{
+    const learner fast = {WH_NET_DIRECT, WH_SOLVER_FAST, 8};
+    double *C = wh_test_covariance(N, 0.2, 5.0, 31);
+    wh_source *src = make_source(C, 32);
+    wh_net *a = make_net(&fast, 1.0);
+    double x[N];
+    for (int t = 0; t < 7; t++) { /* since = 7 at the save, Y full */
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
+    }
+    const size_t size = wh_net_solver_state_size(a);
+    double *state = malloc(size * sizeof *state), M[N * N];
+    assert_status(wh_net_get_solver_state(a, state, size), WH_OK);
+    cr_assert_eq(state[1], 7.0);
+    memcpy(M, wh_net_lateral(a), sizeof M);
+    wh_net *b = make_net(&fast, 1.0);
+    assert_status(wh_net_restore(b, M, N, 5), WH_OK);
+    assert_status(wh_net_set_solver_state(b, state, size), WH_EINVAL);
+    for (int t = 0; t < 20; t++) { /* through two refreshes, from the synapses alone */
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
+    }
+    wh_net *c = make_net(&fast, 1.0);
+    assert_status(wh_net_restore(c, M, N, 7), WH_OK);
+    assert_status(wh_net_set_solver_state(c, state, size), WH_OK);
+    free(state);
+    free(C);
+    wh_source_free(src);
+    wh_net_free(a);
+    wh_net_free(b);
+    wh_net_free(c);
+}

@@ -315,13 +315,13 @@ WH_API wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, 
  * The fast solver's own state, which a bit-for-bit continuation needs besides
  * the synapses: for interneurons P = M^{-1} (as p * Phat), for both networks
  * the Cholesky factor of the last refresh and the samples since it, for the
- * direct network also the M of that refresh and the outputs since. It is wh_net_solver_state_size() doubles (0 for
- * the exact solver, whose state is the synapses alone), opaque to the caller: save it with the
- * synapses and, after wh_net_restore() on a network built with the same
- * kind, n, k, solver and refresh, give it back to wh_net_set_solver_state().
- * Without it a restored fast network re-derives that state from the synapses
- * and continues equal up to rounding only. Statuses: WH_EINVAL (size or
- * layout does not match the network; nothing changes), WH_ENONFINITE.
+ * direct network also the M of that refresh and the outputs since. It is wh_net_solver_state_size()
+ * doubles (0 for the exact solver, whose state is the synapses alone), opaque to the caller: save
+ * it with the synapses and, after wh_net_restore() on a network built with the same kind, n, k,
+ * solver and refresh, give it back to wh_net_set_solver_state(). Without it a restored fast network
+ * re-derives that state from the synapses and continues equal up to rounding only. Statuses:
+ * WH_EINVAL (size or layout does not match the network, or the state counts more samples since its
+ * last refresh than the samples given to wh_net_restore() allow; nothing changes), WH_ENONFINITE.
  * src/net/state.c.
  */
 WH_API size_t wh_net_solver_state_size(const wh_net *net);

@@ -122,6 +122,9 @@ static wh_status derive_inverse(wh_net *net)
         return WH_OK;
     if (!wh__chol_inverse(net->n, net->L, net->n, f->P, net->n))
         return WH_EDIVERGED;
+    /* The factor was fresh (garbage never gets here: solve() takes the exact path while
+     * `stale` and `since` > 0), so P now belongs to the synapses. */
+    f->stale = false;
     f->inverse_ok = true;
     f->deflated = 0;
     f->deflation_ok = true;
@@ -267,32 +270,51 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
     }
 }
 
-/* y = M^{-1} x by a fresh factor of the current M. */
-static wh_status exact_solve(wh_net *net, const double *x)
+/*
+ * y = M^{-1} x by a fresh factor of the current M, made in L_next. Only a learning step
+ * (commit) whose y is usable makes that factor the solver's base (M_r = M, since 0): a
+ * refused sample, or a frozen response, leaves the solver state as it was, so that what
+ * follows is bit for bit what would have followed without it. WH_EDIVERGED if M is not
+ * positive definite, or if y overflows: M + eta y y^T would not be finite, which the
+ * exact path refuses at this sample too (y^T y finite bounds every y_i y_j).
+ */
+static wh_status exact_solve(wh_net *net, const double *x, bool commit)
 {
-    wh_status st = wh__fast_direct_refactor(net);
-    if (st != WH_OK)
-        return st;
-    memcpy(net->y, x, net->n * sizeof *x);
-    wh__chol_solve(net->n, net->L, net->n, net->y);
-    /* An output that overflows would make M + eta y y^T non-finite, which the exact path
-     * refuses at this sample: so does this one (y^T y finite bounds every y_i y_j). */
-    const blasint n = bi(net->n);
-    return isfinite(cblas_ddot(n, net->y, 1, net->y, 1)) ? WH_OK : WH_EDIVERGED;
+    const size_t n = net->n;
+    wh__fast *f = net->fast;
+    wh__fast_direct_lateral(net);
+    copy_lower(n, net->M, net->L_next);
+    if (!wh__chol(n, net->L_next, n))
+        return WH_EDIVERGED;
+    memcpy(net->y, x, n * sizeof *x);
+    wh__chol_solve(n, net->L_next, n, net->y);
+    if (!isfinite(cblas_ddot(bi(n), net->y, 1, net->y, 1)))
+        return WH_EDIVERGED;
+    if (commit) {
+        double *t = net->L;
+        net->L = net->L_next;
+        net->L_next = t;
+        copy_lower(n, net->M, f->Mr);
+        f->since = f->m_since = 0;
+        f->centre = 0.0;
+        f->stale = false;
+        f->inverse_ok = false;
+    }
+    return WH_OK;
 }
 
-static wh_status solve(wh_net *net, const double *x, size_t *iterations)
+static wh_status solve(wh_net *net, const double *x, size_t *iterations, bool commit)
 {
-    /* After a failed factorisation L is garbage; after an outside change it is fresh. */
+    /* After a failed factorisation (wh__fast_sync) L is garbage, and `since` is 1. */
     if (net->fast->stale && net->fast->since > 0)
-        return exact_solve(net, x);
+        return exact_solve(net, x, commit);
     wh_status st = pcg(net, x, iterations);
-    return st == WH_OK ? WH_OK : exact_solve(net, x);
+    return st == WH_OK ? WH_OK : exact_solve(net, x, commit);
 }
 
 wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iterations)
 {
-    return solve(net, x, iterations);
+    return solve(net, x, iterations, false);
 }
 
 /* y into Y; unless M is lazy, M <- M + eta (y y^T - I) on its lower triangle, the upper
@@ -360,6 +382,7 @@ static wh_status refresh(wh_net *net)
     net->L = l;
     f->since = 0;
     f->m_since = SIZE_MAX; /* net->M is not formed for this period yet */
+    f->stale = false;
     f->lateral_stale = true;
     f->inverse_ok = false;
     net->samples++;
@@ -369,7 +392,7 @@ static wh_status refresh(wh_net *net)
 wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
 {
     wh__fast *f = net->fast;
-    wh_status st = solve(net, x, iterations);
+    wh_status st = solve(net, x, iterations, true);
     if (st != WH_OK)
         return st;
     if ((net->samples + 1) % net->refresh == 0)

@@ -155,6 +155,12 @@ static wh_status check_solver_state(const wh_net *net, const double *state, size
         since != floor(since) || (state[2] != 0.0 && state[2] != 1.0) ||
         !(state[3] > 0.0 || (net->kind == WH_NET_DIRECT && state[3] == 0.0)))
         return WH_EINVAL;
+    /* The direct path keeps one row of Y per sample since the refresh: more samples since
+     * than the count the synapses were restored with allows would run past Y. Only a failed
+     * refactor (stale) leaves since = 1 on a period's first sample. */
+    if (net->kind == WH_NET_DIRECT && since > (double)(net->samples % net->refresh) &&
+        !(since == 1.0 && state[2] == 1.0))
+        return WH_EINVAL;
     if (net->kind == WH_NET_INTERNEURON) {
         const double *lazy = state + HEADER + 2 * net->n * net->n;
         if (lazy[0] != 0.0 && lazy[0] != 1.0)
