@@ -120,9 +120,16 @@ static void continues_bit_for_bit(const learner *l)
 Test(state, every_network_and_solver_continues_bit_for_bit)
 {
     const learner cases[] = {
-        {WH_NET_DIRECT, WH_SOLVER_EXACT, 0},     {WH_NET_DIRECT, WH_SOLVER_FAST, 7},
-        {WH_NET_DIRECT, WH_SOLVER_FAST, 0},      {WH_NET_INTERNEURON, WH_SOLVER_EXACT, 0},
-        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 7}, {WH_NET_INTERNEURON, WH_SOLVER_FAST, 0},
+        {WH_NET_DIRECT, WH_SOLVER_EXACT, 0},
+        {WH_NET_DIRECT, WH_SOLVER_FAST, 7},
+        {WH_NET_DIRECT, WH_SOLVER_FAST, 0},
+        {WH_NET_INTERNEURON, WH_SOLVER_EXACT, 0},
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 7},
+        {WH_NET_INTERNEURON, WH_SOLVER_FAST, 0},
+        /* Every sample exact; and a period longer than the 64 outputs kept, saved 66
+         * samples into it (300 mod 234), where M is updated per sample and CG undeflated. */
+        {WH_NET_DIRECT, WH_SOLVER_FAST, 1},
+        {WH_NET_DIRECT, WH_SOLVER_FAST, 234},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         continues_bit_for_bit(&cases[i]);

@@ -139,7 +139,10 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
         }
     } else {
         lower_of(net->n, f->Mr, state + HEADER + nn);
-        memcpy(state + HEADER + 2 * nn, f->Y, f->ycap * net->n * sizeof *state);
+        /* Rows past `since` are left from earlier periods and never read: saved as zeros. */
+        const size_t kept = (f->since < f->ycap ? f->since : f->ycap) * net->n;
+        memcpy(state + HEADER + 2 * nn, f->Y, kept * sizeof *state);
+        memset(state + HEADER + 2 * nn + kept, 0, (f->ycap * net->n - kept) * sizeof *state);
     }
     return WH_OK;
 }
