@@ -93,6 +93,12 @@ void wh__copy(size_t rows, size_t cols, const double *src, size_t lds, double *d
         memcpy(dst + i * ldd, src + i * lds, cols * sizeof *dst);
 }
 
+void wh__copy_lower(size_t n, const double *src, size_t lds, double *dst, size_t ldd)
+{
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst + i * ldd, src + i * lds, (i + 1) * sizeof *dst);
+}
+
 void wh__set_identity(size_t n, double a, double *dst, size_t ldd)
 {
     for (size_t i = 0; i < n; i++) {
@@ -277,8 +283,7 @@ bool wh__chol_inverse(size_t n, const double *l, size_t ldl, double *p, size_t l
 {
     /* Row-major lower is column-major upper, as for wh__chol: L^{-1} in row-major is
      * U^{-1} in column-major, and dlauum forms U^{-1} U^{-T} = (L L^T)^{-1}. */
-    for (size_t i = 0; i < n; i++)
-        memcpy(p + i * ldp, l + i * ldl, (i + 1) * sizeof *p);
+    wh__copy_lower(n, l, ldl, p, ldp);
     if (n <= TRI_LEAF)
         return LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', bi(n), p, bi(ldp)) == 0;
     return triangular_inverse(n, p, ldp) &&

@@ -25,6 +25,9 @@ size_t wh__linalg_max_dim(void);
 /* Copy a rows x cols block. */
 void wh__copy(size_t rows, size_t cols, const double *src, size_t lds, double *dst, size_t ldd);
 
+/* Copy the lower triangle (diagonal included) of an n x n matrix; dst's upper part is left. */
+void wh__copy_lower(size_t n, const double *src, size_t lds, double *dst, size_t ldd);
+
 /* dst = a I (n x n). */
 void wh__set_identity(size_t n, double a, double *dst, size_t ldd);
 

@@ -49,18 +49,11 @@ static blasint bi(size_t v)
     return (blasint)v;
 }
 
-/* Lower triangle of src into dst (both n x n). */
-static void copy_lower(size_t n, const double *src, double *dst)
-{
-    for (size_t i = 0; i < n; i++)
-        memcpy(dst + i * n, src + i * n, (i + 1) * sizeof *dst);
-}
-
 /* dst's lower triangle = M_r + eta (rows of Y)^T (rows of Y) - rows eta I. */
 static void form_lateral(const wh_net *net, size_t rows, double *dst)
 {
     const size_t n = net->n;
-    copy_lower(n, net->fast->Mr, dst);
+    wh__copy_lower(n, net->fast->Mr, n, dst, n);
     if (rows == 0)
         return;
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(rows), net->eta, net->fast->Y,
@@ -82,7 +75,7 @@ void wh__fast_direct_lateral(wh_net *net)
 
 void wh__fast_direct_restart(wh_net *net)
 {
-    copy_lower(net->n, net->M, net->fast->Mr);
+    wh__copy_lower(net->n, net->M, net->n, net->fast->Mr, net->n);
     net->fast->m_since = 0;
     net->fast->centre = 0.0;
 }
@@ -92,8 +85,8 @@ wh_status wh__fast_direct_refactor(wh_net *net)
     const size_t n = net->n;
     wh__fast *f = net->fast;
     wh__fast_direct_lateral(net);
-    copy_lower(n, net->M, f->Mr);
-    copy_lower(n, net->M, net->L);
+    wh__copy_lower(n, net->M, n, f->Mr, n);
+    wh__copy_lower(n, net->M, n, net->L, n);
     if (!wh__chol(n, net->L, n)) {
         /* L is garbage now: a nonzero count makes wh__fast_sync() factor again; M is
          * current, and M_r is M, so the count must be its own too. */
@@ -283,7 +276,7 @@ static wh_status exact_solve(wh_net *net, const double *x, bool commit)
     const size_t n = net->n;
     wh__fast *f = net->fast;
     wh__fast_direct_lateral(net);
-    copy_lower(n, net->M, net->L_next);
+    wh__copy_lower(n, net->M, n, net->L_next, n);
     if (!wh__chol(n, net->L_next, n))
         return WH_EDIVERGED;
     memcpy(net->y, x, n * sizeof *x);
@@ -294,7 +287,7 @@ static wh_status exact_solve(wh_net *net, const double *x, bool commit)
         double *t = net->L;
         net->L = net->L_next;
         net->L_next = t;
-        copy_lower(n, net->M, f->Mr);
+        wh__copy_lower(n, net->M, n, f->Mr, n);
         f->since = f->m_since = 0;
         f->centre = 0.0;
         f->stale = false;
@@ -352,7 +345,7 @@ static wh_status refresh(wh_net *net)
         form_lateral(net, f->since + 1, cand);
     } else {
         wh__fast_direct_lateral(net);
-        copy_lower(n, net->M, cand);
+        wh__copy_lower(n, net->M, n, cand, n);
         wh__net_lateral_online(n, net->eta, net->y, net->M, n + 1, cand);
     }
     /* Centre the shifts: over a period `since` runs from 0 to refresh - 1, so factor
@@ -360,12 +353,12 @@ static wh_status refresh(wh_net *net)
      * itself (which alone must be). Not beyond the outputs Y keeps: there the iterations
      * are undeflated, and a centre far from M_r would only spoil the preconditioner. */
     double c = f->lazy_lateral ? 0.5 * (double)(net->refresh - 1) * net->eta : 0.0;
-    copy_lower(n, cand, l);
+    wh__copy_lower(n, cand, n, l, n);
     for (size_t i = 0; i < n; i++)
         l[i * n + i] -= c;
     if (!wh__chol(n, l, n)) {
         c = 0.0;
-        copy_lower(n, cand, l);
+        wh__copy_lower(n, cand, n, l, n);
         if (!wh__chol(n, l, n))
             return WH_EDIVERGED;
     }

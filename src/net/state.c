@@ -107,10 +107,9 @@ static double layout(const wh_net *net)
  * only that triangle, and what lies above it is whatever the buffer held before. */
 static void lower_of(size_t n, const double *a, double *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        memcpy(out + i * n, a + i * n, (i + 1) * sizeof *out);
+    wh__copy_lower(n, a, n, out, n);
+    for (size_t i = 0; i < n; i++)
         memset(out + i * n + i + 1, 0, (n - i - 1) * sizeof *out);
-    }
 }
 
 wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
