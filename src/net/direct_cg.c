@@ -80,24 +80,42 @@ void wh__fast_direct_restart(wh_net *net)
     net->fast->centre = 0.0;
 }
 
-wh_status wh__fast_direct_refactor(wh_net *net)
+/* Factor the current M (formed first if lazy) into L_next; false if it is not positive
+ * definite. */
+static bool factor_lateral(wh_net *net)
 {
     const size_t n = net->n;
-    wh__fast *f = net->fast;
     wh__fast_direct_lateral(net);
-    wh__copy_lower(n, net->M, n, f->Mr, n);
-    wh__copy_lower(n, net->M, n, net->L, n);
-    if (!wh__chol(n, net->L, n)) {
-        /* L is garbage now: a nonzero count makes wh__fast_sync() factor again; M is
-         * current, and M_r is M, so the count must be its own too. */
-        f->stale = true;
-        f->since = f->m_since = 1;
-        return WH_EDIVERGED;
-    }
+    wh__copy_lower(n, net->M, n, net->L_next, n);
+    return wh__chol(n, net->L_next, n);
+}
+
+/* Make the factor in L_next the solver's base: M_r = M, no samples since, no centre. */
+static void adopt_factor(wh_net *net)
+{
+    wh__fast *f = net->fast;
+    double *t = net->L;
+    net->L = net->L_next;
+    net->L_next = t;
+    wh__copy_lower(net->n, net->M, net->n, f->Mr, net->n);
     f->since = f->m_since = 0;
     f->centre = 0.0;
     f->stale = false;
     f->inverse_ok = false;
+}
+
+wh_status wh__fast_direct_refactor(wh_net *net)
+{
+    wh__fast *f = net->fast;
+    if (!factor_lateral(net)) {
+        /* `stale` with a nonzero count makes the next step factor again instead of
+         * trusting P; M is current and M_r is made M, so the count is its own too. */
+        wh__copy_lower(net->n, net->M, net->n, f->Mr, net->n);
+        f->stale = true;
+        f->since = f->m_since = 1;
+        return WH_EDIVERGED;
+    }
+    adopt_factor(net);
     return WH_OK;
 }
 
@@ -274,25 +292,14 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
 static wh_status exact_solve(wh_net *net, const double *x, bool commit)
 {
     const size_t n = net->n;
-    wh__fast *f = net->fast;
-    wh__fast_direct_lateral(net);
-    wh__copy_lower(n, net->M, n, net->L_next, n);
-    if (!wh__chol(n, net->L_next, n))
+    if (!factor_lateral(net))
         return WH_EDIVERGED;
     memcpy(net->y, x, n * sizeof *x);
     wh__chol_solve(n, net->L_next, n, net->y);
     if (!isfinite(cblas_ddot(bi(n), net->y, 1, net->y, 1)))
         return WH_EDIVERGED;
-    if (commit) {
-        double *t = net->L;
-        net->L = net->L_next;
-        net->L_next = t;
-        wh__copy_lower(n, net->M, n, f->Mr, n);
-        f->since = f->m_since = 0;
-        f->centre = 0.0;
-        f->stale = false;
-        f->inverse_ok = false;
-    }
+    if (commit)
+        adopt_factor(net);
     return WH_OK;
 }
 
