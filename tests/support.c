@@ -60,6 +60,18 @@ void wh_test_matmul(size_t n, size_t m, size_t p, const double *a, const double 
         }
 }
 
+wh_source *wh_test_source(const double *C, size_t n, uint64_t seed)
+{
+    wh_source_options so;
+    wh_source_options_default(&so);
+    so.n = n;
+    so.covariances = C;
+    so.seed = seed;
+    wh_source *src = NULL;
+    assert_status(wh_source_new(&so, &src), WH_OK);
+    return src;
+}
+
 wh_net *wh_test_net(wh_net_kind kind, size_t n, size_t k, double eta, double alpha)
 {
     wh_net_options o;

@@ -49,4 +49,7 @@ void wh_test_matmul(size_t n, size_t m, size_t p, const double *a, const double 
 /* A network from the defaults with the given kind, n, k, eta and M0 = alpha I. */
 wh_net *wh_test_net(wh_net_kind kind, size_t n, size_t k, double eta, double alpha);
 
+/* A Gaussian source of n channels with covariance C (n x n) and the given seed. */
+wh_source *wh_test_source(const double *C, size_t n, uint64_t seed);
+
 #endif

@@ -32,23 +32,11 @@ static wh_net *solver_net(wh_net_kind kind, size_t n, double eta, wh_solver solv
     return net;
 }
 
-static wh_source *make_source(const double *C, size_t n, uint64_t seed)
-{
-    wh_source_options so;
-    wh_source_options_default(&so);
-    so.n = n;
-    so.covariances = C;
-    so.seed = seed;
-    wh_source *src = NULL;
-    assert_status(wh_source_new(&so, &src), WH_OK);
-    return src;
-}
-
 /* Exact and fast networks on one stream; the relative difference of M (and y) at the end. */
 static void fast_equals_exact(wh_net_kind kind, size_t n, long samples, size_t refresh, double tol)
 {
     double *C = wh_test_covariance(n, 0.1, 10.0, 7);
-    wh_source *src = make_source(C, n, 8);
+    wh_source *src = wh_test_source(C, n, 8);
     wh_net *exact = solver_net(kind, n, 1e-3, WH_SOLVER_EXACT, 0, 2.385);
     wh_net *fast = solver_net(kind, n, 1e-3, WH_SOLVER_FAST, refresh, 2.385);
     double *x = malloc(n * sizeof *x), *ya = malloc(n * sizeof *ya), *yb = malloc(n * sizeof *yb);
@@ -108,7 +96,7 @@ Test(fast, reading_direct_M_between_refreshes_is_exact_and_changes_nothing)
 {
     const size_t n = 40;
     double *C = wh_test_covariance(n, 0.1, 10.0, 11);
-    wh_source *src = make_source(C, n, 12);
+    wh_source *src = wh_test_source(C, n, 12);
     wh_net *exact = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_EXACT, 0, 2.385);
     wh_net *read = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
     wh_net *quiet = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
@@ -172,7 +160,7 @@ Test(fast, respond_solves_the_equilibrium_between_refreshes)
 {
     const size_t n = 6;
     double *C = wh_test_covariance(n, 0.2, 5.0, 3);
-    wh_source *src = make_source(C, n, 4);
+    wh_source *src = wh_test_source(C, n, 4);
     wh_net *net = solver_net(WH_NET_INTERNEURON, n, 0.01, WH_SOLVER_FAST, 1000, 1.7);
     double x[6], y[6], r[6];
     for (int t = 0; t < 123; t++) {
@@ -194,7 +182,7 @@ Test(fast, restore_then_continue_matches_the_exact_path)
 {
     const size_t n = 5;
     double *C = wh_test_covariance(n, 0.2, 5.0, 13);
-    wh_source *src = make_source(C, n, 14);
+    wh_source *src = wh_test_source(C, n, 14);
     wh_net *a = solver_net(WH_NET_INTERNEURON, n, 0.01, WH_SOLVER_FAST, 0, 1.0);
     wh_net *b = solver_net(WH_NET_INTERNEURON, n, 0.01, WH_SOLVER_EXACT, 0, 3.0);
     double x[5];
@@ -222,7 +210,7 @@ Test(fast, expected_steps_mix_with_fast_online_steps)
 {
     const size_t n = 4;
     double *C = wh_test_covariance(n, 0.2, 5.0, 17);
-    wh_source *src = make_source(C, n, 18);
+    wh_source *src = wh_test_source(C, n, 18);
     for (int kind = 0; kind < 2; kind++) {
         wh_net *a = solver_net((wh_net_kind)kind, n, 0.01, WH_SOLVER_FAST, 0, 1.3);
         wh_net *b = solver_net((wh_net_kind)kind, n, 0.01, WH_SOLVER_EXACT, 0, 1.3);
@@ -260,7 +248,7 @@ Test(fast, direct_output_overflow_is_refused_at_its_sample)
     double *C = wh_test_covariance(n, 0.5, 2.0, 23);
     double x[40], bad[40], y[40], yt[40], before[1600];
     for (size_t c = 0; c < 4; c++) {
-        wh_source *src = make_source(C, n, 24);
+        wh_source *src = wh_test_source(C, n, 24);
         wh_net *net = solver_net(WH_NET_DIRECT, n, 1e-3, solver[c], refresh[c], 1.0);
         wh_net *twin = solver_net(WH_NET_DIRECT, n, 1e-3, solver[c], refresh[c], 1.0);
         for (int t = 0; t < 5; t++) { /* into the period, the M formed lazily */
@@ -303,7 +291,7 @@ Test(fast, direct_responses_change_nothing_the_network_learns)
 {
     const size_t n = 40;
     double *C = wh_test_covariance(n, 0.1, 10.0, 25);
-    wh_source *src = make_source(C, n, 26);
+    wh_source *src = wh_test_source(C, n, 26);
     wh_net *asked = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
     wh_net *twin = solver_net(WH_NET_DIRECT, n, 1e-3, WH_SOLVER_FAST, 13, 2.385);
     double x[40], probe[40], y[40], yt[40], r[40];
@@ -355,7 +343,7 @@ Test(fast, direct_divergence_is_reported_and_the_state_kept)
 {
     const size_t n = 4;
     double *C = wh_test_covariance(n, 0.1, 10.0, 19);
-    wh_source *src = make_source(C, n, 20);
+    wh_source *src = wh_test_source(C, n, 20);
     wh_net *net = solver_net(WH_NET_DIRECT, n, 0.4, WH_SOLVER_FAST, 4, 0.45);
     double x[4], before[16];
     wh_status st = WH_OK;
@@ -411,7 +399,7 @@ static void block_equals_exact(const block_case *c)
 {
     const size_t n = c->n, k = c->k;
     double *C = wh_test_covariance(n, 0.1, 10.0, 31);
-    wh_source *src = make_source(C, n, 32);
+    wh_source *src = wh_test_source(C, n, 32);
     wh_net *ref = interneuron_net(c, WH_SOLVER_EXACT, 0);
     wh_net *blk = interneuron_net(c, WH_SOLVER_FAST, c->refresh);
     enum { MAXC = 200 };
@@ -482,7 +470,7 @@ Test(block, other_paths_are_the_step_loop_bit_for_bit)
 {
     const size_t n = 6;
     double *C = wh_test_covariance(n, 0.2, 5.0, 33);
-    wh_source *src = make_source(C, n, 34);
+    wh_source *src = wh_test_source(C, n, 34);
     const struct {
         wh_net_kind kind;
         wh_solver solver;
@@ -542,7 +530,7 @@ Test(block, a_failure_mid_block_names_the_sample_the_step_loop_names)
 {
     enum { N = 48, COUNT = 200, BAD = 25 };
     double *C = wh_test_covariance(N, 0.2, 5.0, 37);
-    wh_source *src = make_source(C, N, 38);
+    wh_source *src = wh_test_source(C, N, 38);
     static double X[COUNT * N], Y[COUNT * N];
     for (int i = 0; i < COUNT; i++)
         wh_source_next(src, X + i * N, NULL);
@@ -622,7 +610,7 @@ Test(minibatch, a_block_sums_the_updates_with_M_held_fixed)
 {
     enum { N = 4, B = 9 };
     double *C = wh_test_covariance(N, 0.2, 5.0, 23);
-    wh_source *src = make_source(C, N, 24);
+    wh_source *src = wh_test_source(C, N, 24);
     wh_net *net = solver_net(WH_NET_DIRECT, N, 0.02, WH_SOLVER_FAST, 0, 1.6);
     double X[B * N], Y[B * N], M0[N * N], want[N * N], r[N];
     for (int b = 0; b < B; b++)

@@ -28,18 +28,6 @@ static wh_net *rotated_net(wh_net_kind kind, size_t k, double eta, wh_neural neu
     return net;
 }
 
-static wh_source *make_source(const double *C, size_t n, uint64_t seed)
-{
-    wh_source_options so;
-    wh_source_options_default(&so);
-    so.n = n;
-    so.covariances = C;
-    so.seed = seed;
-    wh_source *src = NULL;
-    assert_status(wh_source_new(&so, &src), WH_OK);
-    return src;
-}
-
 /* Run exact and simulated networks side by side and compare y (and z) each sample. */
 static void compare_neural(wh_net_kind kind, bool interneuron_dynamics)
 {
@@ -51,7 +39,7 @@ static void compare_neural(wh_net_kind kind, bool interneuron_dynamics)
     const size_t k = kind == WH_NET_DIRECT ? 0 : 8;
     wh_net *a = rotated_net(kind, k, 0.01, exact), *b = rotated_net(kind, k, 0.01, simulated);
     double *C = wh_test_covariance(5, 0.1, 10.0, 3);
-    wh_source *src = make_source(C, 5, 4);
+    wh_source *src = wh_test_source(C, 5, 4);
     double x[5], ya[5], yb[5], za[8], zb[8];
     for (int t = 0; t < 50; t++) {
         wh_step_info info;
@@ -206,7 +194,7 @@ static uint64_t race(uint64_t seed, double alpha)
 {
     const size_t n = 10;
     double *C = wh_test_covariance(n, 0.1, 10.0, seed);
-    wh_source *src = make_source(C, n, seed + 100);
+    wh_source *src = wh_test_source(C, n, seed + 100);
     wh_net *direct = wh_test_net(WH_NET_DIRECT, n, 0, 0.1, alpha);
     wh_net *inter = wh_test_net(WH_NET_INTERNEURON, n, 2 * n, 0.1, alpha);
     double x[10], before[100];
@@ -279,7 +267,7 @@ Test(overparameterisation, interneuron_count_does_not_change_M)
         o.init.seed = 99;
         wh_net *net = NULL;
         assert_status(wh_net_new(&o, &net), WH_OK);
-        wh_source *src = make_source(C, n, 7);
+        wh_source *src = wh_test_source(C, n, 7);
         double x[6];
         for (int t = 0; t < 10000; t++) {
             wh_source_next(src, x, NULL);
@@ -353,7 +341,7 @@ Test(init, user_matrix_and_user_weights_are_taken_as_given)
 static void run_stream(wh_net_kind kind, double *M_out, double *y_out)
 {
     double *C = wh_test_covariance(4, 0.2, 5.0, 31);
-    wh_source *src = make_source(C, 4, 32);
+    wh_source *src = wh_test_source(C, 4, 32);
     wh_net *net = wh_test_net(kind, 4, 8, 0.01, 0.5);
     double x[4];
     for (int t = 0; t < 5000; t++) {

@@ -20,14 +20,8 @@ static online_result run_online(wh_net_kind kind, double eta, uint64_t samples)
     const size_t n = 10;
     const uint64_t every = 1000, tail = 100000;
     double *C = wh_test_covariance(n, 0.1, 10.0, 42);
-    wh_source_options so;
-    wh_source_options_default(&so);
-    so.n = n;
-    so.covariances = C;
-    so.seed = 43;
-    wh_source *src = NULL;
+    wh_source *src = wh_test_source(C, n, 43);
     wh_metrics *m = NULL;
-    assert_status(wh_source_new(&so, &src), WH_OK);
     assert_status(wh_metrics_new(n, C, n, &m), WH_OK);
     wh_net *net = wh_test_net(kind, n, 2 * n, eta, 1.0);
     online_result r = {UINT64_MAX, 0.0};
@@ -95,13 +89,7 @@ Test(online, running_output_covariance_tracks_the_known_error)
     o.eta = 1e-7;
     wh_net *net = NULL;
     assert_status(wh_net_new(&o, &net), WH_OK);
-    wh_source_options so;
-    wh_source_options_default(&so);
-    so.n = n;
-    so.covariances = C;
-    so.seed = 10;
-    wh_source *src = NULL;
-    assert_status(wh_source_new(&so, &src), WH_OK);
+    wh_source *src = wh_test_source(C, n, 10);
     wh_running_cov *rc = NULL;
     assert_status(wh_running_cov_new(n, 20000.0, &rc), WH_OK);
     double x[4], y[4];
@@ -138,13 +126,7 @@ Test(online, direct_M_is_the_sum_of_its_updates_without_a_rounding_drift)
     const wh_solver solver[] = {WH_SOLVER_EXACT, WH_SOLVER_FAST, WH_SOLVER_FAST};
     const size_t refresh[] = {0, 0, 100};
     for (size_t c = 0; c < 3; c++) {
-        wh_source_options so;
-        wh_source_options_default(&so);
-        so.n = n;
-        so.covariances = C;
-        so.seed = 6;
-        wh_source *src = NULL;
-        assert_status(wh_source_new(&so, &src), WH_OK);
+        wh_source *src = wh_test_source(C, n, 6);
         wh_net_options o;
         wh_net_options_default(&o);
         o.n = n;

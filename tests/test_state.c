@@ -39,14 +39,7 @@ static wh_net *make_net(const learner *l, double alpha)
 
 static wh_source *make_source(const double *C, uint64_t seed)
 {
-    wh_source_options so;
-    wh_source_options_default(&so);
-    so.n = N;
-    so.covariances = C;
-    so.seed = seed;
-    wh_source *src = NULL;
-    assert_status(wh_source_new(&so, &src), WH_OK);
-    return src;
+    return wh_test_source(C, N, seed);
 }
 
 /* Run HALF samples through net from src, writing the outputs into y (HALF x N). */
