@@ -122,11 +122,8 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
     state[1] = (double)f->since;
     state[2] = f->stale ? 1.0 : 0.0;
     state[3] = net->kind == WH_NET_INTERNEURON ? f->p : f->centre;
-    if (net->kind == WH_NET_INTERNEURON)
-        memcpy(state + HEADER, net->L, nn * sizeof *state);
-    else
-        lower_of(net->n, net->L, state + HEADER);
     if (net->kind == WH_NET_INTERNEURON) {
+        memcpy(state + HEADER, net->L, nn * sizeof *state);
         memcpy(state + HEADER + nn, f->P, nn * sizeof *state);
         const wh__block *b = f->block;
         double *lazy = state + HEADER + 2 * nn;
@@ -137,6 +134,7 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
             memcpy(lazy + 1 + nn, net->W, net->n * net->k * sizeof *lazy);
         }
     } else {
+        lower_of(net->n, net->L, state + HEADER);
         lower_of(net->n, f->Mr, state + HEADER + nn);
         /* Rows past `since` are left from earlier periods and never read: saved as zeros. */
         const size_t kept = (f->since < f->ycap ? f->since : f->ycap) * net->n;
