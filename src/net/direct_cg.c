@@ -305,7 +305,7 @@ static wh_status exact_solve(wh_net *net, const double *x, bool commit)
 
 static wh_status solve(wh_net *net, const double *x, size_t *iterations, bool commit)
 {
-    /* After a failed factorisation (wh__fast_sync) L is garbage, and `since` is 1. */
+    /* After a failed refactor (wh__fast_sync) P is not to be trusted: `stale`, `since` 1. */
     if (net->fast->stale && net->fast->since > 0)
         return exact_solve(net, x, commit);
     wh_status st = pcg(net, x, iterations);
@@ -328,7 +328,7 @@ static void update_lateral(wh_net *net)
     if (f->lazy_lateral)
         return;
     wh__fast_direct_lateral(net);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) /* the diagonal before, into a free vector */
         f->v[i] = net->M[i * n + i];
     wh__net_lateral_online(n, net->eta, net->y, f->v, 1, net->M);
     f->m_since++;
