@@ -12,7 +12,6 @@
  * bandwidth with a matrix as large as the path's working set).
  */
 #define _POSIX_C_SOURCE 200809L
-#include <cblas.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdbool.h>
@@ -23,6 +22,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/linalg.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -188,8 +188,7 @@ static double measure_dgemm(void)
         a[i] = 1.0 / (double)(i % 97 + 1);
     for (int r = 0; r < 3; r++) {
         double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)m, (int)m, 1.0, a,
-                    (int)m, a + m * m, (int)m, 0.0, a + 2 * m * m, (int)m);
+        wh__gemm(m, m, m, 1.0, a, m, a + m * m, m, 0.0, a + 2 * m * m, m);
         best = fmax(best, 2.0 * (double)(m * m * m) / (clock_of(CLOCK_THREAD_CPUTIME_ID) - t0));
     }
     free(a);
@@ -210,8 +209,7 @@ static double measure_dgemv(double bytes)
     for (int r = 0; r < 3; r++) {
         double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
         for (size_t i = 0; i < reps; i++)
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0, a, (int)cols, x,
-                        1, 0.0, y, 1);
+            wh__gemv(rows, cols, 1.0, a, cols, x, 0.0, y);
         const double t = clock_of(CLOCK_THREAD_CPUTIME_ID) - t0;
         best = fmax(best, 8.0 * (double)(rows * cols) * (double)reps / t);
     }
@@ -468,7 +466,7 @@ int wh__cmd_bench(int argc, char **argv)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
-    openblas_set_num_threads(1);
+    wh__linalg_single_thread();
     static bench_table t;
     static const size_t all_n[BENCH_MAX_N] = {4, 16, 64, 256, 1024};
     t.count = o.quick ? 3 : BENCH_MAX_N;

@@ -4,9 +4,7 @@
  */
 #include "cli/condition.h"
 
-#include <cblas.h>
 #include <float.h>
-#include <lapacke.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -15,6 +13,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/alloc.h"
+#include "core/linalg.h"
 
 /* What is wrong with the channels, as text for the diagnosis. */
 typedef struct findings {
@@ -36,16 +36,15 @@ static void note(findings *f, const char *fmt, ...)
         f->len += (size_t)w;
 }
 
-/* C = X^T X / T, upper triangle, by BLAS (a diagnosis needs no fixed summation order). */
+/* C = X^T X / T, both triangles, by BLAS (a diagnosis needs no fixed summation order). */
 static double *second_moment(const wh__matrix *X)
 {
     const size_t n = X->cols;
     if (X->rows > INT_MAX || n > INT_MAX)
         return NULL;
-    double *C = calloc(n * n, sizeof *C);
+    double *C = wh__alloc(n * n, sizeof *C);
     if (C != NULL)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)X->rows,
-                    1.0 / (double)X->rows, X->data, (int)n, 0.0, C, (int)n);
+        wh__gram_t(n, X->rows, 1.0 / (double)X->rows, X->data, n, C, n);
     return C;
 }
 
@@ -82,14 +81,6 @@ static void proportional_channels(const double *C, size_t n, findings *f)
         }
 }
 
-/* Eigenvalues of C, ascending, in w (n); false if LAPACK fails. C is overwritten (by the
- * eigenvectors, as columns, if `vectors`). */
-static bool eigenvalues(double *C, size_t n, double *w, bool vectors)
-{
-    return LAPACKE_dsyev(LAPACK_ROW_MAJOR, vectors ? 'V' : 'N', 'U', (lapack_int)n, C,
-                         (lapack_int)n, w) == 0;
-}
-
 /*
  * When no channel is constant or a copy of another, name the channels that the
  * direction of least variance (the eigenvector of lambda_min) is made of, each
@@ -97,24 +88,21 @@ static bool eigenvalues(double *C, size_t n, double *w, bool vectors)
  * The eigenvectors are computed only here, for data about to be refused or
  * warned about, because they cost several times the eigenvalues.
  */
-static void weakest_direction(const wh__matrix *X, findings *f)
+static void weakest_direction(const double *C, size_t n, findings *f)
 {
-    const size_t n = X->cols;
-    double *V = second_moment(X);
-    double *w = V != NULL ? malloc(n * sizeof *w) : NULL;
-    if (w != NULL && eigenvalues(V, n, w, true)) {
+    wh__eig e;
+    if (wh__eig_init(&e, n) == WH_OK && wh__eig_solve(&e, C, n, true) == WH_OK) {
         note(f, "; the direction of least variance is");
         size_t named = 0;
         for (size_t i = 0; i < n; i++) {
-            const double share = V[i * n] * V[i * n];
+            const double share = e.a[i] * e.a[i]; /* row 0: the eigenvector of lambda_min */
             if (share >= 0.1)
                 note(f, "%s%.0f %% channel %zu", named++ == 0 ? " " : " + ", 100.0 * share, i + 1);
         }
         if (named == 0)
             note(f, " spread over many channels");
     }
-    free(V);
-    free(w);
+    wh__eig_free(&e);
 }
 
 static void refuse(const char *command, const char *path, double lo, double hi, size_t rank,
@@ -185,24 +173,21 @@ int wh__cli_diagnose_data(const char *command, const char *path, const wh__matri
     if (n > WH__DIAGNOSE_MAX_N)
         return WH__EXIT_OK;
     double *C = second_moment(X);
-    double *w = C != NULL ? malloc(n * sizeof *w) : NULL;
-    if (w == NULL || !eigenvalues(C, n, w, false)) {
+    wh__eig e = {0};
+    if (C == NULL || wh__eig_init(&e, n) != WH_OK || wh__eig_solve(&e, C, n, false) != WH_OK) {
         /* Too large to diagnose here: learning will report what goes wrong. */
-        free(C);
-        free(w);
+        wh__free(C);
+        wh__eig_free(&e);
         return WH__EXIT_OK;
     }
     findings f = {{0}, 0};
     constant_channels(X, &f);
-    double *C2 = second_moment(X);
-    if (C2 != NULL)
-        proportional_channels(C2, n, &f);
-    free(C2);
-    if (f.len == 0 && !(w[0] * WH__COND_WARN >= w[n - 1]))
-        weakest_direction(X, &f);
-    const int rc = judge(command, path, w, n, ridge, eta, quiet, &f);
-    free(C);
-    free(w);
+    proportional_channels(C, n, &f);
+    if (f.len == 0 && !(e.w[0] * WH__COND_WARN >= e.w[n - 1]))
+        weakest_direction(C, n, &f);
+    const int rc = judge(command, path, e.w, n, ridge, eta, quiet, &f);
+    wh__free(C);
+    wh__eig_free(&e);
     return rc;
 }
 

@@ -1,12 +1,12 @@
 /*
  * main.c: the whiten executable: parse, dispatch, map the outcome to an exit code.
  */
-#include <cblas.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/linalg.h"
 #include "whiten.h"
 
 static int cmd_version(int argc, char **argv)
@@ -55,7 +55,7 @@ static void usage(FILE *out)
 static void configure_process(void)
 {
     gsl_set_error_handler_off();
-    openblas_set_num_threads(1);
+    wh__linalg_single_thread();
 }
 
 int main(int argc, char **argv)

@@ -87,6 +87,11 @@ size_t wh__linalg_max_dim(void)
     return 46340;
 }
 
+void wh__linalg_single_thread(void)
+{
+    openblas_set_num_threads(1);
+}
+
 void wh__copy(size_t rows, size_t cols, const double *src, size_t lds, double *dst, size_t ldd)
 {
     for (size_t i = 0; i < rows; i++)
@@ -183,6 +188,47 @@ void wh__syr2_lower(size_t n, double alpha, const double *x, const double *y, do
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j <= i; j++)
             a[i * lda + j] += alpha * (x[i] * y[j] + y[i] * x[j]);
+}
+
+void wh__gram_t(size_t n, size_t rows, double alpha, const double *a, size_t lda, double *c,
+                size_t ldc)
+{
+    /* Only diagnoses and benchmarks call this, once per run: no small-order loops. */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, bi(n), bi(rows), alpha, a, bi(lda), 0.0, c,
+                bi(ldc));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            c[i * ldc + j] = c[j * ldc + i];
+}
+
+void wh__syr_lower(size_t n, double alpha, const double *x, double *a, size_t lda)
+{
+    cblas_dsyr(CblasRowMajor, CblasLower, bi(n), alpha, x, 1, a, bi(lda));
+}
+
+void wh__scale_lower(size_t n, double alpha, double *a, size_t lda)
+{
+    for (size_t i = 0; i < n; i++)
+        cblas_dscal(bi(i + 1), alpha, a + i * lda, 1);
+}
+
+void wh__trmv_lower(size_t n, const double *l, size_t ldl, double *x)
+{
+    cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, bi(n), l, bi(ldl), x, 1);
+}
+
+void wh__gemv(size_t rows, size_t cols, double alpha, const double *a, size_t lda,
+              const double *x, double beta, double *y)
+{
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(rows), bi(cols), alpha, a, bi(lda), x, 1, beta, y,
+                1);
+}
+
+void wh__gemm(size_t m, size_t n, size_t k, double alpha, const double *a, size_t lda,
+              const double *b, size_t ldb, double beta, double *c, size_t ldc)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(m), bi(n), bi(k), alpha, a, bi(lda),
+                b, bi(ldb), beta, c, bi(ldc));
 }
 
 bool wh__chol(size_t n, double *a, size_t lda)

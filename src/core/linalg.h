@@ -22,6 +22,9 @@
 /* Largest dimension handed to BLAS/LAPACK (their integers are 32-bit). */
 size_t wh__linalg_max_dim(void);
 
+/* Run BLAS on one thread in this process (a process-wide setting: the command line's). */
+void wh__linalg_single_thread(void);
+
 /* Copy a rows x cols block. */
 void wh__copy(size_t rows, size_t cols, const double *src, size_t lds, double *dst, size_t ldd);
 
@@ -50,6 +53,27 @@ void wh__symv_lower(size_t n, double alpha, const double *a, size_t lda, const d
 /* A += alpha (x y^T + y x^T) on the lower triangle (dsyr2). */
 void wh__syr2_lower(size_t n, double alpha, const double *x, const double *y, double *a,
                     size_t lda);
+
+/* C = A^T A for A rows x n (n x n result), both triangles filled (dsyrk). */
+void wh__gram_t(size_t n, size_t rows, double alpha, const double *a, size_t lda, double *c,
+                size_t ldc);
+
+/* A += alpha x x^T on the lower triangle (dsyr). */
+void wh__syr_lower(size_t n, double alpha, const double *x, double *a, size_t lda);
+
+/* A <- alpha A on the lower triangle (diagonal included). */
+void wh__scale_lower(size_t n, double alpha, double *a, size_t lda);
+
+/* x <- L x for L lower triangular (dtrmv). */
+void wh__trmv_lower(size_t n, const double *l, size_t ldl, double *x);
+
+/* y = alpha A x + beta y for A rows x cols (dgemv). */
+void wh__gemv(size_t rows, size_t cols, double alpha, const double *a, size_t lda,
+              const double *x, double beta, double *y);
+
+/* C = alpha A B + beta C for A m x k, B k x n, C m x n (dgemm). */
+void wh__gemm(size_t m, size_t n, size_t k, double alpha, const double *a, size_t lda,
+              const double *b, size_t ldb, double beta, double *c, size_t ldc);
 
 /* Factor A = L L^T in place (lower triangle). False if A is not positive definite. */
 bool wh__chol(size_t n, double *a, size_t lda);

@@ -10,7 +10,6 @@
  * finite) makes the field return GSL_EDOM: GSL then retries the step at half
  * the size, so an accepted state always has a positive definite M.
  */
-#include <cblas.h>
 #include <gsl/gsl_errno.h>
 #include <string.h>
 
@@ -70,10 +69,8 @@ static void direct_field(wh_flow *f, double *dydt)
 
 static void weights_field(wh_flow *f, const double *W, double *dydt)
 {
-    const blasint n = (blasint)f->n, k = (blasint)f->k;
     output_excess(f);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, n, 1.0, f->rS, n, W, k, 0.0, dydt,
-                k);
+    wh__gemm(f->n, f->k, f->n, 1.0, f->rS, f->n, W, f->k, 0.0, dydt, f->k);
 }
 
 /* dM/dt = P + P^T - 2 M with P = M^{-1} C, solved directly rather than through W. */

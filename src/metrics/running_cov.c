@@ -2,7 +2,6 @@
  * running_cov.c: an exponentially weighted estimate of the output covariance,
  * for data whose input covariance is unknown.
  */
-#include <cblas.h>
 #include <math.h>
 
 #include "core/alloc.h"
@@ -60,9 +59,8 @@ void wh_running_cov_free(wh_running_cov *rc)
 void wh_running_cov_update(wh_running_cov *rc, const double *y)
 {
     const size_t n = rc->n;
-    for (size_t i = 0; i < n; i++)
-        cblas_dscal((blasint)(i + 1), rc->decay, rc->S + i * n, 1);
-    cblas_dsyr(CblasRowMajor, CblasLower, (blasint)n, 1.0 - rc->decay, y, 1, rc->S, (blasint)n);
+    wh__scale_lower(n, rc->decay, rc->S, n);
+    wh__syr_lower(n, 1.0 - rc->decay, y, rc->S, n);
     rc->weight = rc->decay * rc->weight + (1.0 - rc->decay);
 }
 

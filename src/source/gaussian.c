@@ -1,7 +1,6 @@
 /*
  * gaussian.c: a seeded Gaussian source that cycles through contexts.
  */
-#include <cblas.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -101,8 +100,7 @@ void wh_source_next(wh_source *src, double *x, size_t *context)
 {
     const size_t c = wh_source_context_at(src, src->t);
     wh__rng_gaussian(src->rng, x, src->n);
-    cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, (blasint)src->n,
-                src->L + c * src->n * src->n, (blasint)src->n, x, 1);
+    wh__trmv_lower(src->n, src->L + c * src->n * src->n, src->n, x);
     src->t++;
     if (context != NULL)
         *context = c;

@@ -1,7 +1,6 @@
 /*
  * spectrum.c: covariances C = U diag(lambda) U^T from a described spectrum.
  */
-#include <cblas.h>
 #include <math.h>
 
 #include "core/alloc.h"
@@ -46,8 +45,7 @@ static wh_status rotate(const wh_spectrum *spec, const double *lambda, double *C
     if (st == WH_OK) {
         wh__set_identity(n, 0.0, C, ldc);
         for (size_t m = 0; m < n; m++)
-            cblas_dsyr(CblasRowMajor, CblasLower, (blasint)n, lambda[m], U + m * n, 1, C,
-                       (blasint)ldc);
+            wh__syr_lower(n, lambda[m], U + m * n, C, ldc);
         wh__mirror_lower(n, C, ldc);
     }
     wh__free(U);
