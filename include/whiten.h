@@ -10,6 +10,7 @@
 #define WHITEN_H
 
 #include "whiten/flow.h"
+#include "whiten/gain.h"
 #include "whiten/metrics.h"
 #include "whiten/network.h"
 #include "whiten/source.h"

@@ -43,6 +43,39 @@ typedef struct wh_spectrum {
  */
 WH_API wh_status wh_covariance_from_spectrum(const wh_spectrum *spec, double *C, size_t ldc);
 
+/*
+ * A family of contexts sharing one basis (science.md §7 fact 4; Duong et al.,
+ * NeurIPS 2023): V a Haar-random n x n orthogonal matrix drawn from `seed`,
+ * and for each context c sparse random gains lambda_c (each entry uniform on
+ * [0, lambda_max] with probability `keep`, else 0), giving
+ *   S_c = I + V diag(lambda_c) V^T,   C_c = S_c^T S_c = S_c^2.
+ * Then W = V, g = lambda_c, alpha = 1 whitens context c exactly (C_c^{1/2} =
+ * S_c), so a gains-plus-synapses circuit can learn V from the sequence.
+ */
+typedef struct wh_context_spec {
+    size_t n;           /* dimension; >= 1 */
+    size_t contexts;    /* >= 1 (default 64) */
+    double lambda_max;  /* > 0 (default 10) */
+    double keep;        /* probability an entry of lambda_c is drawn, in (0, 1] (default 0.5) */
+    uint64_t seed;      /* seeds V, then the lambdas (default 1) */
+} wh_context_spec;
+
+/* Defaults: n = 2, 64 contexts, lambda_max = 10, keep = 0.5, seed 1. */
+WH_API void wh_context_spec_default(wh_context_spec *spec);
+
+/*
+ * Draw a context family. V (n x n, leading dimension ldv; NULL if not wanted)
+ * receives the basis, its columns the shared directions; lambdas (contexts x
+ * n, NULL if not wanted) the gains; C (contexts matrices n x n one after
+ * another, leading dimension n; required) the covariances, ready for
+ * wh_source_options.covariances (a source then presents them in turn,
+ * `switch_every` samples each). Statuses: WH_EINVAL (NULL spec or C, ldv < n,
+ * contexts = 0, lambda_max <= 0, keep outside (0, 1]), WH_EDIM, WH_ENONFINITE,
+ * WH_EOVERFLOW, WH_ENOMEM, WH_ELINALG. src/source/contexts.c.
+ */
+WH_API wh_status wh_context_family(const wh_context_spec *spec, double *V, size_t ldv,
+                                   double *lambdas, double *C);
+
 typedef struct wh_source_options {
     size_t n;                   /* dimension of a sample; >= 1 */
     size_t contexts;            /* how many covariances (>= 1; default 1) */

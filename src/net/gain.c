@@ -1,0 +1,403 @@
+/*
+ * gain.c: the gain-modulating circuits, M = alpha I + W diag(g) W^T (gain.h).
+ *
+ * A step reads like the algorithm: respond (y = M^{-1} x by the Cholesky factor
+ * kept with the circuit, z = W^T y); propose the new gains and synapses; form
+ * and factor the candidate M; keep it only if it factors.
+ */
+#include "net/gain.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/linalg.h"
+
+static wh_status check_rate(double eta)
+{
+    if (!isfinite(eta))
+        return WH_ENONFINITE;
+    return eta >= 0.0 && eta < 1.0 ? WH_OK : WH_EETA;
+}
+
+static wh_status check_options(const wh__gain_options *o)
+{
+    if (o->W0 == NULL || o->ldw < o->K)
+        return WH_EINVAL;
+    if (o->n == 0 || o->K == 0 || o->n > wh__linalg_max_dim() || o->K > wh__linalg_max_dim())
+        return WH_EDIM;
+    if (!isfinite(o->alpha) || (o->g0 == NULL && !isfinite(o->g0_value)))
+        return WH_ENONFINITE;
+    if (o->alpha < 0.0)
+        return WH_EINVAL;
+    wh_status st = check_rate(o->eta_g);
+    if (st == WH_OK)
+        st = check_rate(o->eta_w);
+    if (st != WH_OK)
+        return st;
+    if (!wh__finite(o->n, o->K, o->W0, o->ldw) ||
+        (o->g0 != NULL && !wh__finite(1, o->K, o->g0, o->K)))
+        return WH_ENONFINITE;
+    return WH_OK;
+}
+
+static wh_status allocate(wh__gain *c)
+{
+    size_t nn, nk;
+    if (!wh__size_mul(c->n, c->n, &nn) || !wh__size_mul(c->n, c->K, &nk))
+        return WH_EOVERFLOW;
+    double **square[] = {&c->M, &c->M_next, &c->L, &c->L_next, &c->S};
+    for (size_t i = 0; i < sizeof square / sizeof *square; i++)
+        if ((*square[i] = wh__alloc(nn, sizeof(double))) == NULL)
+            return WH_ENOMEM;
+    double **wide[] = {&c->W, &c->W_next, &c->A};
+    for (size_t i = 0; i < sizeof wide / sizeof *wide; i++)
+        if ((*wide[i] = wh__alloc(nk, sizeof(double))) == NULL)
+            return WH_ENOMEM;
+    double **gains[] = {&c->g, &c->g_next, &c->wn, &c->wn_next, &c->z, &c->gz};
+    for (size_t i = 0; i < sizeof gains / sizeof *gains; i++)
+        if ((*gains[i] = wh__alloc(c->K, sizeof(double))) == NULL)
+            return WH_ENOMEM;
+    c->y = wh__alloc(c->n, sizeof(double));
+    return c->y == NULL ? WH_ENOMEM : WH_OK;
+}
+
+void wh__gain_free(wh__gain *c)
+{
+    if (c == NULL)
+        return;
+    void *buffers[] = {c->W,  c->W_next, c->g, c->g_next, c->wn,   c->wn_next,
+                       c->M,  c->M_next, c->L, c->L_next, c->y,    c->z,
+                       c->gz, c->A,      c->S, c->row_a,  c->row_b};
+    for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
+        wh__free(buffers[i]);
+    wh__free(c);
+}
+
+/* wn_j = |w_j|^2 for the columns of W (n x K). */
+static void column_norms(size_t n, size_t K, const double *W, double *wn)
+{
+    for (size_t j = 0; j < K; j++)
+        wn[j] = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < K; j++)
+            wn[j] += W[i * K + j] * W[i * K + j];
+}
+
+/* Scale every column of W to unit length; false if one is zero. */
+static bool unit_columns(size_t n, size_t K, double *W, double *wn)
+{
+    column_norms(n, K, W, wn);
+    for (size_t j = 0; j < K; j++) {
+        if (!(wn[j] > 0.0))
+            return false;
+        wn[j] = 1.0 / sqrt(wn[j]);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < K; j++)
+            W[i * K + j] *= wn[j];
+    column_norms(n, K, W, wn);
+    return true;
+}
+
+/*
+ * A fixed frame whose columns each have at most two non-zeros (the pairs frame,
+ * the standard basis): remember their rows so that z and M cost O(K). Allocates
+ * only when the frame qualifies; WH_ENOMEM is the only failure.
+ */
+static wh_status find_sparse_columns(wh__gain *c)
+{
+    const size_t n = c->n, K = c->K;
+    for (size_t j = 0; j < K; j++) {
+        size_t nonzeros = 0;
+        for (size_t i = 0; i < n; i++)
+            nonzeros += c->W[i * K + j] != 0.0;
+        if (nonzeros > 2)
+            return WH_OK;
+    }
+    c->row_a = wh__alloc(K, sizeof *c->row_a);
+    c->row_b = wh__alloc(K, sizeof *c->row_b);
+    if (c->row_a == NULL || c->row_b == NULL)
+        return WH_ENOMEM;
+    for (size_t j = 0; j < K; j++) {
+        size_t found = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (c->W[i * K + j] == 0.0)
+                continue;
+            if (found++ == 0)
+                c->row_a[j] = c->row_b[j] = i;
+            else
+                c->row_b[j] = i;
+        }
+    }
+    return WH_OK;
+}
+
+static bool all_ones(size_t K, const double *g)
+{
+    for (size_t j = 0; j < K; j++)
+        if (g[j] != 1.0)
+            return false;
+    return true;
+}
+
+/*
+ * m = alpha I + W diag(g) W^T, both triangles. With every gain exactly 1 it is the
+ * Gram product W W^T that Algorithm 2 forms (plasticity.c), so that alpha = 0, g = 1
+ * reproduces that circuit bit for bit. A sparse frame sums its two-non-zero columns,
+ * O(K); a dense one is 0.5 (A W^T + W A^T) with A = W diag(g), one dsyr2k, which is
+ * exactly symmetric.
+ */
+static void form_lateral(wh__gain *c, const double *W, const double *g, double *m)
+{
+    const size_t n = c->n, K = c->K;
+    if (c->row_a != NULL) {
+        wh__set_identity(n, c->alpha, m, n);
+        for (size_t j = 0; j < K; j++) {
+            const size_t a = c->row_a[j], b = c->row_b[j];
+            const double wa = W[a * K + j], wb = W[b * K + j];
+            if (a == b) {
+                m[a * n + a] += g[j] * (wa * wa);
+                continue;
+            }
+            m[a * n + a] += g[j] * (wa * wa);
+            m[b * n + b] += g[j] * (wb * wb);
+            m[a * n + b] += g[j] * (wa * wb);
+            m[b * n + a] = m[a * n + b];
+        }
+        return;
+    }
+    if (all_ones(K, g)) {
+        wh__gram(n, K, W, K, m, n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < K; j++)
+                c->A[i * K + j] = W[i * K + j] * g[j];
+        cblas_dsyr2k(CblasRowMajor, CblasLower, CblasNoTrans, (blasint)n, (blasint)K, 0.5, c->A,
+                     (blasint)K, W, (blasint)K, 0.0, m, (blasint)n);
+        wh__mirror_lower(n, m, n);
+    }
+    for (size_t i = 0; i < n; i++)
+        m[i * n + i] += c->alpha;
+}
+
+/* Factor the candidate M_next into L_next; false if it is not finite or not positive definite. */
+static bool factor_candidate(wh__gain *c)
+{
+    const size_t n = c->n;
+    if (!wh__finite(n, n, c->M_next, n))
+        return false;
+    wh__copy(n, n, c->M_next, n, c->L_next, n);
+    return wh__chol(n, c->L_next, n);
+}
+
+static void swap(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Form and factor M_next from W_next (or W when the frame is fixed) and g_next; swap all in. */
+static wh_status accept(wh__gain *c)
+{
+    const bool learns = c->eta_w > 0.0;
+    form_lateral(c, learns ? c->W_next : c->W, c->g_next, c->M_next);
+    if (!factor_candidate(c))
+        return WH_EDIVERGED;
+    swap(&c->M, &c->M_next);
+    swap(&c->L, &c->L_next);
+    swap(&c->g, &c->g_next);
+    if (learns) {
+        swap(&c->W, &c->W_next);
+        swap(&c->wn, &c->wn_next);
+    }
+    c->samples++;
+    return WH_OK;
+}
+
+wh_status wh__gain_new(const wh__gain_options *opts, wh__gain **out)
+{
+    if (out == NULL)
+        return WH_EINVAL;
+    *out = NULL;
+    if (opts == NULL)
+        return WH_EINVAL;
+    wh_status st = check_options(opts);
+    if (st != WH_OK)
+        return st;
+    wh__gain *c = wh__alloc(1, sizeof *c);
+    if (c == NULL)
+        return WH_ENOMEM;
+    *c = (wh__gain){.n = opts->n,
+                    .K = opts->K,
+                    .alpha = opts->alpha,
+                    .eta_g = opts->eta_g,
+                    .eta_w = opts->eta_w,
+                    .renormalise = opts->renormalise};
+    st = allocate(c);
+    if (st == WH_OK) {
+        wh__copy(c->n, c->K, opts->W0, opts->ldw, c->W, c->K);
+        for (size_t j = 0; j < c->K; j++)
+            c->g[j] = opts->g0 != NULL ? opts->g0[j] : opts->g0_value;
+        if (!c->renormalise)
+            column_norms(c->n, c->K, c->W, c->wn);
+        else if (!unit_columns(c->n, c->K, c->W, c->wn))
+            st = WH_ERANK;
+    }
+    for (size_t j = 0; st == WH_OK && j < c->K; j++)
+        if (!(c->wn[j] > 0.0))
+            st = WH_ERANK;
+    if (st == WH_OK && c->eta_w == 0.0)
+        st = find_sparse_columns(c);
+    if (st == WH_OK) {
+        form_lateral(c, c->W, c->g, c->M_next);
+        st = factor_candidate(c) ? WH_OK : WH_ENOTPD;
+    }
+    if (st != WH_OK) {
+        wh__gain_free(c);
+        return st;
+    }
+    swap(&c->M, &c->M_next);
+    swap(&c->L, &c->L_next);
+    *out = c;
+    return WH_OK;
+}
+
+void wh__gain_respond(wh__gain *c, const double *x)
+{
+    const size_t n = c->n, K = c->K;
+    memcpy(c->y, x, n * sizeof *x);
+    wh__chol_solve(n, c->L, n, c->y);
+    if (c->row_a != NULL) {
+        for (size_t j = 0; j < K; j++) {
+            const size_t a = c->row_a[j], b = c->row_b[j];
+            c->z[j] = c->W[a * K + j] * c->y[a] + (a == b ? 0.0 : c->W[b * K + j] * c->y[b]);
+        }
+        return;
+    }
+    cblas_dgemv(CblasRowMajor, CblasTrans, (blasint)n, (blasint)K, 1.0, c->W, (blasint)K, c->y, 1,
+                0.0, c->z, 1);
+}
+
+/* g_next = g + eta_g (v - wn), v the interneurons' (expected) squared activity. */
+static void propose_gains(wh__gain *c, const double *v)
+{
+    for (size_t j = 0; j < c->K; j++)
+        c->g_next[j] = c->eta_g > 0.0 ? c->g[j] + c->eta_g * (v[j] - c->wn[j]) : c->g[j];
+}
+
+/*
+ * The synapses' candidate after W_next already holds its Hebbian term: columns back to
+ * unit length if asked, and their squared norms.
+ */
+static void finish_synapses(wh__gain *c)
+{
+    if (c->renormalise)
+        unit_columns(c->n, c->K, c->W_next, c->wn_next);
+    else
+        column_norms(c->n, c->K, c->W_next, c->wn_next);
+}
+
+/*
+ * W_next = W diag(1 - eta_w g) + eta_w y (g o z)^T. With g = 1 this is the very
+ * sequence of operations of Algorithm 2 (a scaling by 1 - eta, then dger).
+ */
+static void propose_synapses_online(wh__gain *c)
+{
+    const size_t n = c->n, K = c->K;
+    for (size_t j = 0; j < K; j++) {
+        c->gz[j] = c->g[j] * c->z[j];
+        c->A[j] = 1.0 - c->eta_w * c->g[j];
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < K; j++)
+            c->W_next[i * K + j] = c->W[i * K + j] * c->A[j];
+    cblas_dger(CblasRowMajor, (blasint)n, (blasint)K, c->eta_w, c->y, 1, c->gz, 1, c->W_next,
+               (blasint)K);
+    finish_synapses(c);
+}
+
+wh_status wh__gain_step(wh__gain *c, const double *x)
+{
+    wh__gain_respond(c, x);
+    for (size_t j = 0; j < c->K; j++)
+        c->gz[j] = c->z[j] * c->z[j];
+    propose_gains(c, c->gz);
+    if (c->eta_w > 0.0)
+        propose_synapses_online(c);
+    return accept(c);
+}
+
+/*
+ * Population step: S = M^{-1} C M^{-1} - I (the expected y y^T - I), then
+ *   g_next = g + eta_g (diag(W^T S W) + wn - wn) = g + eta_g diag(W^T S W),
+ *   W_next = W + eta_w S W diag(g).
+ * (diag(W^T (S + I) W) - diag(W^T W) = diag(W^T S W) exactly in real arithmetic.)
+ */
+wh_status wh__gain_step_expected(wh__gain *c, const double *C, size_t ldc)
+{
+    const size_t n = c->n, K = c->K;
+    wh__copy(n, n, C, ldc, c->S, n);
+    wh__chol_sandwich(n, c->L, n, c->S, n);
+    for (size_t i = 0; i < n; i++)
+        c->S[i * n + i] -= 1.0;
+    cblas_dsymm(CblasRowMajor, CblasLeft, CblasLower, (blasint)n, (blasint)K, 1.0, c->S, (blasint)n,
+                c->W, (blasint)K, 0.0, c->A, (blasint)K);
+    for (size_t j = 0; j < K; j++)
+        c->gz[j] = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < K; j++)
+            c->gz[j] += c->W[i * K + j] * c->A[i * K + j];
+    for (size_t j = 0; j < K; j++)
+        c->g_next[j] = c->eta_g > 0.0 ? c->g[j] + c->eta_g * c->gz[j] : c->g[j];
+    if (c->eta_w > 0.0) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < K; j++)
+                c->W_next[i * K + j] = c->W[i * K + j] + c->eta_w * c->A[i * K + j] * c->g[j];
+        finish_synapses(c);
+    }
+    return accept(c);
+}
+
+wh_status wh__gain_restore(wh__gain *c, const double *W, size_t ldw, const double *g,
+                           uint64_t samples)
+{
+    if (c == NULL || g == NULL || (W != NULL && ldw < c->K))
+        return WH_EINVAL;
+    if (!wh__finite(1, c->K, g, c->K) || (W != NULL && !wh__finite(c->n, c->K, W, ldw)))
+        return WH_ENONFINITE;
+    const bool learns = c->eta_w > 0.0;
+    if (W != NULL && !learns)
+        return WH_EINVAL; /* a fixed frame is the circuit's own, not state */
+    if (W != NULL) {
+        wh__copy(c->n, c->K, W, ldw, c->W_next, c->K);
+        column_norms(c->n, c->K, c->W_next, c->wn_next);
+        for (size_t j = 0; j < c->K; j++)
+            if (!(c->wn_next[j] > 0.0))
+                return WH_ERANK;
+    } else if (learns) {
+        wh__copy(c->n, c->K, c->W, c->K, c->W_next, c->K);
+        memcpy(c->wn_next, c->wn, c->K * sizeof *c->wn);
+    }
+    memcpy(c->g_next, g, c->K * sizeof *g);
+    if (accept(c) != WH_OK)
+        return WH_ENOTPD;
+    c->samples = samples;
+    return WH_OK;
+}
+
+wh_status wh__gain_set_rates(wh__gain *c, double eta_g, double eta_w)
+{
+    wh_status st = check_rate(eta_g);
+    if (st == WH_OK)
+        st = check_rate(eta_w);
+    if (st != WH_OK)
+        return st;
+    if ((c->eta_w > 0.0) != (eta_w > 0.0))
+        return WH_EINVAL;
+    c->eta_g = eta_g;
+    c->eta_w = eta_w;
+    return WH_OK;
+}

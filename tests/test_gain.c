@@ -1,0 +1,440 @@
+/*
+ * test_gain.c: the gain-modulating circuits (src/net/gain.c) and their frames
+ * (src/net/frame.c) against the facts of science.md §7.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/linalg.h"
+#include "core/rng.h"
+#include "net/gain.h"
+#include "support.h"
+
+static double *pairs_frame(size_t n)
+{
+    const size_t K = wh_frame_full_size(n);
+    double *W = malloc(n * K * sizeof *W);
+    assert_status(wh_frame_pairs(n, W, K), WH_OK);
+    return W;
+}
+
+static double *random_frame(size_t n, size_t K, uint64_t seed)
+{
+    double *W = malloc(n * K * sizeof *W);
+    assert_status(wh_frame_random(n, K, seed, W, K), WH_OK);
+    return W;
+}
+
+static wh__gain *gain_circuit(size_t n, size_t K, const double *W, double alpha, double eta_g,
+                              double eta_w)
+{
+    wh__gain_options o = {.n = n,
+                          .K = K,
+                          .alpha = alpha,
+                          .eta_g = eta_g,
+                          .eta_w = eta_w,
+                          .renormalise = eta_w > 0.0,
+                          .W0 = W,
+                          .ldw = K};
+    wh__gain *c = NULL;
+    assert_status(wh__gain_new(&o, &c), WH_OK);
+    return c;
+}
+
+/* out = alpha I + W diag(g) W^T by plain sums (an oracle independent of gain.c's paths). */
+static void lateral_oracle(size_t n, size_t K, const double *W, const double *g, double alpha,
+                           double *out)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = i == j ? alpha : 0.0;
+            for (size_t m = 0; m < K; m++)
+                s += W[i * K + m] * g[m] * W[j * K + m];
+            out[i * n + j] = s;
+        }
+}
+
+/* ||M^{-1} C M^{-1} - I||_2 */
+static double whitening_error(size_t n, const double *M, const double *C)
+{
+    wh_metrics *m = NULL;
+    assert_status(wh_metrics_new(n, C, n, &m), WH_OK);
+    wh_errors e;
+    assert_status(wh_metrics_eval(m, M, n, &e), WH_OK);
+    wh_metrics_free(m);
+    return e.spectral;
+}
+
+/* §7 fact 1: alpha = 0, g = 1 fixed, eta_w = eta is Algorithm 2, bit for bit. */
+Test(gain, reduces_to_algorithm_2_bit_for_bit)
+{
+    const size_t n = 5, k = 7;
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = WH_NET_INTERNEURON, o.n = n, o.k = k, o.eta = 2.385e-3, o.solver = WH_SOLVER_EXACT;
+    o.init.kind = WH_INIT_IDENTITY, o.init.alpha = 1.7, o.init.seed = 5;
+    wh_net *net = NULL;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    const double ones[7] = {1, 1, 1, 1, 1, 1, 1};
+    wh__gain_options go = {.n = n,
+                           .K = k,
+                           .alpha = 0.0,
+                           .eta_g = 0.0,
+                           .eta_w = o.eta,
+                           .W0 = wh_net_weights(net),
+                           .ldw = k,
+                           .g0 = ones};
+    wh__gain *c = NULL;
+    assert_status(wh__gain_new(&go, &c), WH_OK);
+    double *C = wh_test_covariance(n, 0.2, 5.0, 9);
+    wh_source *src = wh_test_source(C, n, 3);
+    double x[5], y[5];
+    for (int t = 0; t < 2000; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
+        assert_status(wh__gain_step(c, x), WH_OK);
+        cr_assert(memcmp(y, c->y, sizeof y) == 0, "sample %d: y differs", t);
+    }
+    cr_assert(memcmp(wh_net_weights(net), c->W, n * k * sizeof(double)) == 0, "W differs");
+    cr_assert(memcmp(wh_net_lateral(net), c->M, n * n * sizeof(double)) == 0, "M differs");
+    cr_assert(memcmp(c->g, ones, sizeof ones) == 0, "the gains moved");
+    wh_source_free(src);
+    free(C);
+    wh__gain_free(c);
+    wh_net_free(net);
+}
+
+/* alpha I + W diag(g*) W^T = C^{1/2} for frames that span the symmetric matrices. */
+static void check_optimum(size_t n, size_t K, const double *W, double alpha)
+{
+    double *C = wh_test_covariance(n, 0.3, 7.0, 21), *g = malloc(K * sizeof *g);
+    double *M = malloc(n * n * sizeof *M), *R = malloc(n * n * sizeof *R);
+    assert_status(wh_gain_optimum(n, K, W, K, alpha, C, n, g), WH_OK);
+    lateral_oracle(n, K, W, g, alpha, M);
+    wh_test_matmul(n, n, n, M, M, R); /* M^2 must be C */
+    cr_assert_leq(wh_test_rel_diff(n, n, R, n, C, n), 1e-10, "(alpha I + W diag(g*) W^T)^2 != C");
+    free(C), free(g), free(M), free(R);
+}
+
+Test(gain, optimum_realises_the_square_root)
+{
+    double *P = pairs_frame(4), *Q = random_frame(4, 10, 3), *S = random_frame(3, 6, 8);
+    check_optimum(4, 10, P, 1.0);
+    check_optimum(4, 10, Q, 1.0);
+    check_optimum(3, 6, S, 0.0);
+    check_optimum(4, 10, P, 2.385);
+    free(P), free(Q), free(S);
+}
+
+Test(gain, optimum_refuses_a_frame_that_cannot_span)
+{
+    double *W = random_frame(4, 12, 1), *C = wh_test_covariance(4, 1.0, 2.0, 1), g[12];
+    assert_status(wh_gain_optimum(4, 12, W, 12, 1.0, C, 4, g), WH_ERANK); /* K > n(n+1)/2 */
+    assert_status(wh_gain_optimum(4, 10, W, 12, -1.0, C, 4, g), WH_EINVAL);
+    assert_status(wh_gain_optimum(4, 10, W, 12, NAN, C, 4, g), WH_ENONFINITE);
+    C[0] = -5.0;
+    C[5] = -5.0;
+    assert_status(wh_gain_optimum(4, 10, W, 12, 1.0, C, 4, g), WH_ENOTPD);
+    free(W), free(C);
+}
+
+/* §7 fact 2: the population gain flow from g = 0 reaches g* (1e-8). */
+static void population_reaches_optimum(size_t n, size_t K, const double *W, double eta_g, int steps)
+{
+    double *C = wh_test_covariance(n, 0.5, 4.0, 17), *g = malloc(K * sizeof *g);
+    assert_status(wh_gain_optimum(n, K, W, K, 1.0, C, n, g), WH_OK);
+    wh__gain *c = gain_circuit(n, K, W, 1.0, eta_g, 0.0);
+    for (int t = 0; t < steps; t++)
+        assert_status(wh__gain_step_expected(c, C, n), WH_OK);
+    cr_assert_leq(wh_test_rel_diff(1, K, c->g, K, g, K), 1e-8, "population gains %g from g*",
+                  wh_test_rel_diff(1, K, c->g, K, g, K));
+    cr_assert_leq(whitening_error(n, c->M, C), 1e-8);
+    wh__gain_free(c);
+    free(C), free(g);
+}
+
+Test(gain, population_gains_reach_the_closed_form)
+{
+    double *P = pairs_frame(4), *Q = random_frame(3, 6, 6); /* cross-Gram condition 612 */
+    population_reaches_optimum(4, 10, P, 0.2, 3000);
+    population_reaches_optimum(3, 6, Q, 0.2, 20000);
+    free(P), free(Q);
+}
+
+/* §7 fact 3: K = n random gains stall far from white, where K = n(n+1)/2 whiten. */
+Test(gain, too_few_gains_cannot_whiten)
+{
+    const size_t n = 4;
+    double *C = wh_test_covariance(n, 0.5, 8.0, 29), *W = random_frame(n, n, 6);
+    wh__gain *c = gain_circuit(n, n, W, 1.0, 0.2, 0.0);
+    for (int t = 0; t < 20000; t++)
+        assert_status(wh__gain_step_expected(c, C, n), WH_OK);
+    cr_assert_geq(whitening_error(n, c->M, C), 0.5, "K = n whitened a generic C");
+    wh__gain_free(c);
+    free(C), free(W);
+}
+
+/* The sparse path (pairs frame) and the dense path give M = alpha I + W diag(g) W^T. */
+Test(gain, online_lateral_matches_its_definition)
+{
+    const size_t n = 4, K = 10;
+    double *P = pairs_frame(n), *Q = random_frame(n, K, 2), *C = wh_test_covariance(n, 0.5, 3, 4);
+    double M[16], x[4];
+    double *frames[] = {P, Q};
+    for (size_t f = 0; f < 2; f++) {
+        wh__gain *c = gain_circuit(n, K, frames[f], 1.0, 0.01, 0.0);
+        cr_assert((c->row_a != NULL) == (f == 0), "sparse path chosen wrongly");
+        wh_source *src = wh_test_source(C, n, 12);
+        for (int t = 0; t < 500; t++) {
+            wh_source_next(src, x, NULL);
+            assert_status(wh__gain_step(c, x), WH_OK);
+        }
+        lateral_oracle(n, K, c->W, c->g, 1.0, M);
+        cr_assert_leq(wh_test_rel_diff(n, n, c->M, n, M, n), 1e-14, "frame %zu", f);
+        /* The response is M^{-1} x and W^T M^{-1} x. */
+        double r[4], z[10];
+        wh__gain_respond(c, x);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, 4, 4, 1.0, M, 4, c->y, 1, 0.0, r, 1);
+        cr_assert_leq(wh_test_rel_diff(1, n, r, n, x, n), 1e-12);
+        cblas_dgemv(CblasRowMajor, CblasTrans, 4, 10, 1.0, c->W, 10, c->y, 1, 0.0, z, 1);
+        cr_assert_leq(wh_test_rel_diff(1, K, c->z, K, z, K), 1e-14);
+        wh_source_free(src);
+        wh__gain_free(c);
+    }
+    free(P), free(Q), free(C);
+}
+
+/*
+ * A gain step that leaves M indefinite is refused at that very sample, with the
+ * state kept. The oracle predicts the sample by its own arithmetic: small inputs make
+ * every z_i^2 - 1 negative, so the gains fall until alpha I + W diag(g) W^T loses
+ * definiteness.
+ */
+Test(gain, refused_at_the_sample_where_M_loses_definiteness)
+{
+    const size_t n = 3, K = 6;
+    const double eta_g = 0.05, alpha = 1.0;
+    double *W = pairs_frame(n), g[6] = {0}, M[9], x[3];
+    wh__gain *c = gain_circuit(n, K, W, alpha, eta_g, 0.0);
+    int expected = -1;
+    for (int t = 0; t < 1000 && expected < 0; t++) {
+        x[0] = 0.01 * cos(t), x[1] = 0.02 * sin(3.0 * t), x[2] = 0.015;
+        wh__gain_respond(c, x);
+        for (size_t j = 0; j < K; j++)
+            g[j] = c->g[j] + eta_g * (c->z[j] * c->z[j] - 1.0);
+        lateral_oracle(n, K, W, g, alpha, M);
+        if (wh_test_min_eig(n, M) <= 0.0)
+            expected = t;
+        else
+            assert_status(wh__gain_step(c, x), WH_OK);
+    }
+    cr_assert(expected > 5, "the oracle found no loss of definiteness (%d)", expected);
+    double before[9], gbefore[6];
+    memcpy(before, c->M, sizeof before);
+    memcpy(gbefore, c->g, sizeof gbefore);
+    assert_status(wh__gain_step(c, x), WH_EDIVERGED);
+    cr_assert_eq(c->samples, (uint64_t)expected, "samples %llu", (unsigned long long)c->samples);
+    cr_assert(memcmp(before, c->M, sizeof before) == 0 && memcmp(gbefore, c->g, sizeof g) == 0,
+              "a refused step changed the state");
+    wh__gain_free(c);
+    free(W);
+}
+
+/* Save (W, g, samples) and restore into a fresh circuit: it continues bit for bit. */
+static void check_restore(size_t n, size_t K, const double *W0, double eta_w)
+{
+    double *C = wh_test_covariance(n, 0.5, 4.0, 2), x[6];
+    wh__gain *a = gain_circuit(n, K, W0, 1.0, 0.02, eta_w);
+    wh_source *src = wh_test_source(C, n, 8);
+    for (int t = 0; t < 300; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh__gain_step(a, x), WH_OK);
+    }
+    /* A fixed frame is rebuilt from the saved frame; a learning one is restored. */
+    wh__gain *b = gain_circuit(n, K, eta_w > 0.0 ? W0 : a->W, 1.0, 0.02, eta_w);
+    assert_status(wh__gain_restore(b, eta_w > 0.0 ? a->W : NULL, K, a->g, a->samples), WH_OK);
+    for (int t = 0; t < 300; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh__gain_step(a, x), WH_OK);
+        assert_status(wh__gain_step(b, x), WH_OK);
+    }
+    cr_assert(memcmp(a->W, b->W, n * K * sizeof(double)) == 0, "W differs");
+    cr_assert(memcmp(a->g, b->g, K * sizeof(double)) == 0, "g differs");
+    cr_assert(memcmp(a->M, b->M, n * n * sizeof(double)) == 0, "M differs");
+    cr_assert_eq(a->samples, b->samples);
+    wh_source_free(src);
+    wh__gain_free(a);
+    wh__gain_free(b);
+    free(C);
+}
+
+Test(gain, restore_continues_bit_for_bit)
+{
+    double *P = pairs_frame(3), *Q = random_frame(6, 6, 31);
+    check_restore(3, 6, P, 0.0);
+    check_restore(6, 6, Q, 1e-3);
+    free(P), free(Q);
+}
+
+Test(gain, refuses_bad_options)
+{
+    double *W = random_frame(3, 6, 1);
+    wh__gain_options base = {.n = 3, .K = 6, .alpha = 1.0, .eta_g = 0.01, .W0 = W, .ldw = 6};
+    wh__gain *c = NULL;
+    struct {
+        wh__gain_options o;
+        wh_status want;
+    } cases[] = {
+        {base, WH_OK},     {base, WH_EETA},       {base, WH_EETA}, {base, WH_ENONFINITE},
+        {base, WH_EETA},   {base, WH_EINVAL},     {base, WH_EDIM}, {base, WH_EINVAL},
+        {base, WH_ENOTPD}, {base, WH_ENONFINITE},
+    };
+    cases[1].o.eta_g = 1.0;
+    cases[2].o.eta_g = -0.1;
+    cases[3].o.eta_g = NAN;
+    cases[4].o.eta_w = 1.5;
+    cases[5].o.alpha = -1.0;
+    cases[6].o.K = 0;
+    cases[7].o.ldw = 5;
+    cases[8].o.alpha = 0.0; /* g = 0: M = 0 */
+    cases[9].o.alpha = INFINITY;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wh_status st = wh__gain_new(&cases[i].o, &c);
+        cr_assert(st == cases[i].want, "case %zu: %s, want %s", i, wh_status_name(st),
+                  wh_status_name(cases[i].want));
+        wh__gain_free(c);
+    }
+    for (size_t i = 0; i < 3; i++)
+        W[i * 6 + 4] = 0.0; /* a zero column */
+    assert_status(wh__gain_new(&base, &c), WH_ERANK);
+    cr_assert_null(c);
+    free(W);
+}
+
+Test(gain, construction_survives_every_failed_allocation)
+{
+    double *W = random_frame(3, 6, 1);
+    wh__gain_options o = {.n = 3, .K = 6, .alpha = 1.0, .eta_g = 0.01, .W0 = W, .ldw = 6};
+    for (size_t nth = 0;; nth++) {
+        long live = wh__alloc_live();
+        wh__gain *c = NULL;
+        wh__alloc_fail_at(nth);
+        wh_status st = wh__gain_new(&o, &c);
+        const bool fired = !wh__alloc_armed();
+        wh__alloc_fail_at(WH__ALLOC_NEVER);
+        wh__gain_free(c);
+        cr_assert_eq(wh__alloc_live(), live, "allocation %zu leaked", nth);
+        if (!fired) {
+            assert_status(st, WH_OK);
+            break;
+        }
+        assert_status(st, WH_ENOMEM);
+    }
+    free(W);
+}
+
+/* The pairs frame: K = n(n+1)/2 unit columns that span, far better conditioned than random. */
+Test(frame, pairs_frame_spans_and_is_well_conditioned)
+{
+    for (size_t n = 2; n <= 8; n++) {
+        const size_t K = wh_frame_full_size(n);
+        cr_assert_eq(K, n * (n + 1) / 2);
+        double *P = pairs_frame(n), cond, worst = 0.0;
+        for (size_t j = 0; j < K; j++) {
+            double s = 0.0;
+            for (size_t i = 0; i < n; i++)
+                s += P[i * K + j] * P[i * K + j];
+            assert_close(s, 1.0, 1e-15);
+        }
+        assert_status(wh_frame_condition(n, K, P, K, &cond), WH_OK);
+        cr_assert(isfinite(cond) && cond < 2.0 * (double)(n * n), "pairs cond %g at n = %zu", cond,
+                  n);
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            double *Q = random_frame(n, K, seed), c;
+            assert_status(wh_frame_condition(n, K, Q, K, &c), WH_OK);
+            worst = fmax(worst, c);
+            free(Q);
+        }
+        if (n >= 3)
+            cr_assert_gt(worst, 5.0 * cond, "n = %zu: random %g vs pairs %g", n, worst, cond);
+        free(P);
+    }
+    double *Q = random_frame(3, 7, 1), c;
+    assert_status(wh_frame_condition(3, 7, Q, 7, &c), WH_OK);
+    cr_assert(isinf(c), "K > n(n+1)/2 must be singular, got %g", c);
+    free(Q);
+}
+
+Test(frame, distance_ignores_order_and_sign)
+{
+    const size_t n = 4;
+    double V[16], W[16], d;
+    gsl_rng *rng = wh__rng_new(3);
+    assert_status(wh__haar(rng, n, V, n), WH_OK);
+    wh__rng_free(rng);
+    const size_t perm[4] = {2, 0, 3, 1};
+    const double sign[4] = {-1, 1, 1, -1};
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            W[i * n + j] = sign[j] * V[i * n + perm[j]];
+    assert_status(wh_frame_distance(n, n, W, n, V, n, &d), WH_OK);
+    cr_assert_leq(d, 1e-14);
+    W[5] += 0.3;
+    assert_status(wh_frame_distance(n, n, W, n, V, n, &d), WH_OK);
+    assert_close(d, 0.3, 1e-12);
+}
+
+/* §7 fact 4: W = V, g = lambda_c, alpha = 1 whitens context c exactly. */
+Test(source, context_family_shares_its_basis)
+{
+    wh_context_spec spec;
+    wh_context_spec_default(&spec);
+    spec.n = 5, spec.contexts = 7, spec.seed = 44;
+    double V[25], lambda[35], *C = malloc(7 * 25 * sizeof *C), VtV[25], M[25], R[25];
+    assert_status(wh_context_family(&spec, V, 5, lambda, C), WH_OK);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 5, 5, 5, 1.0, V, 5, V, 5, 0.0, VtV, 5);
+    double Id[25] = {0};
+    for (size_t i = 0; i < 5; i++)
+        Id[i * 6] = 1.0;
+    cr_assert_leq(wh_test_rel_diff(5, 5, VtV, 5, Id, 5), 1e-14);
+    size_t zeros = 0;
+    for (size_t c = 0; c < 7; c++) {
+        for (size_t m = 0; m < 5; m++) {
+            cr_assert(lambda[c * 5 + m] >= 0.0 && lambda[c * 5 + m] <= 10.0);
+            zeros += lambda[c * 5 + m] == 0.0;
+        }
+        lateral_oracle(5, 5, V, lambda + c * 5, 1.0, M);
+        wh_test_matmul(5, 5, 5, M, M, R);
+        cr_assert_leq(wh_test_rel_diff(5, 5, R, 5, C + c * 25, 5), 1e-13, "context %zu", c);
+        cr_assert_leq(whitening_error(5, M, C + c * 25), 1e-12);
+    }
+    cr_assert(zeros > 5 && zeros < 30, "%zu of 35 gains zero with keep = 1/2", zeros);
+    spec.keep = 0.0;
+    assert_status(wh_context_family(&spec, V, 5, lambda, C), WH_EINVAL);
+    free(C);
+}
+
+/* §7 fact 4: population gains plus synapses align W with the shared basis V. */
+Test(gain, population_synapses_learn_the_shared_basis)
+{
+    const size_t n = 4, contexts = 64;
+    wh_context_spec spec;
+    wh_context_spec_default(&spec);
+    spec.n = n, spec.seed = 5;
+    double V[16], *C = malloc(contexts * n * n * sizeof *C), d0, d;
+    assert_status(wh_context_family(&spec, V, n, NULL, C), WH_OK);
+    double *W = random_frame(n, n, 77);
+    wh__gain *c = gain_circuit(n, n, W, 1.0, 0.05, 1e-3);
+    assert_status(wh_frame_distance(n, n, c->W, n, V, n, &d0), WH_OK);
+    for (size_t p = 0; p < 100; p++)
+        for (int t = 0; t < 512; t++)
+            assert_status(wh__gain_step_expected(c, C + (p % contexts) * n * n, n), WH_OK);
+    assert_status(wh_frame_distance(n, n, c->W, n, V, n, &d), WH_OK);
+    cr_assert_gt(d0, 0.5, "the start was already aligned: %g", d0);
+    cr_assert_leq(d, 1e-3, "distance to V %g after 100 presentations (from %g)", d, d0);
+    wh__gain_free(c);
+    free(W), free(C);
+}
