@@ -371,6 +371,30 @@ Test(flow, population_first_passage_approaches_flow_time)
     free(C);
 }
 
+/*
+ * Convergence as a stay below eps: a dip that comes back up does not count; the
+ * stay that lasts the window does, dated from its start; window 0 is first passage.
+ */
+Test(flow, passage_window_ignores_dips)
+{
+    const double errors[] = {0.9, 0.38, 0.52, 0.31, 0.29, 0.41, 0.33, 0.27, 0.30, 0.28, 0.45};
+    wh_passage first, stay;
+    assert_status(wh_passage_init(&first, 0.4), WH_OK);
+    assert_status(wh_passage_init_window(&stay, 0.4, 300), WH_OK);
+    assert_status(wh_passage_init_window(&stay, -0.4, 300), WH_EINVAL);
+    assert_status(wh_passage_init_window(&stay, 0.4, 300), WH_OK);
+    for (size_t i = 0; i < sizeof errors / sizeof *errors; i++) {
+        wh_passage_observe(&first, 100 * i, 1e-3, errors[i]);
+        wh_passage_observe(&stay, 100 * i, 1e-3, errors[i]);
+    }
+    cr_assert(first.reached && first.samples == 100, "first passage at %llu",
+              (unsigned long long)first.samples);
+    /* Below 0.4 from sample 600 to 900 (300 samples); the 0.45 at 1000 comes too late. */
+    cr_assert(stay.reached && stay.samples == 600, "stay from %llu",
+              (unsigned long long)stay.samples);
+    cr_assert_float_eq(stay.time, 0.6, 1e-15);
+}
+
 /* ---- extreme starts finish, or stop with a status that names the reason ---- */
 
 Test(flow, extreme_starts)

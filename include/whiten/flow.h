@@ -178,21 +178,36 @@ WH_API wh_status wh_flow_closed_time(wh_net_kind kind, size_t n, const double *l
                                      const double *m0, double eps, double *t);
 
 /*
- * First passage of an online or population run below eps. Feed it the error
- * after each step (or each recorded step); it keeps the first sample count at
- * which the error was <= eps, and eta x samples, the time on the flow's clock.
+ * Convergence of an online or population run: the first sample count from
+ * which the error stays <= eps for `window` samples. Feed it the error after
+ * each step (or each recorded step) in order. A noisy run's error dips below
+ * an eps near its noise floor long before it settles there; asking that it
+ * stay below for a window of samples (1/eta: one unit of the flow's time,
+ * several relaxation times near the fixed point, science.md §3) keeps such a
+ * dip from deciding. window = 0 is the plain first passage.
  */
 typedef struct wh_passage {
     double eps;
     bool reached;
-    uint64_t samples; /* first sample count with error <= eps (valid if reached) */
+    uint64_t samples; /* start of the stay below eps (valid if reached) */
     double time;      /* eta x samples (valid if reached) */
+    uint64_t window;  /* samples the error must stay <= eps */
+    bool below;       /* the error has been <= eps since `since` (not yet reached) */
+    uint64_t since;
 } wh_passage;
 
-/* Start watching for error <= eps. WH_EINVAL unless eps > 0 and finite. */
+/* Plain first passage (window 0). WH_EINVAL unless eps > 0 and finite. */
 WH_API wh_status wh_passage_init(wh_passage *p, double eps);
 
-/* Record the error after `samples` samples at learning rate eta; true on the first passage. */
+/* Convergence as a stay of `window` samples below eps. WH_EINVAL unless eps > 0, finite. */
+WH_API wh_status wh_passage_init_window(wh_passage *p, double eps, uint64_t window);
+
+/*
+ * Record the error after `samples` samples at learning rate eta; true when
+ * convergence is established (once). With a window, that happens at the first
+ * observation at least `window` samples after the start of the stay, and
+ * p->samples is the start of the stay.
+ */
 WH_API bool wh_passage_observe(wh_passage *p, uint64_t samples, double eta, double error);
 
 #ifdef __cplusplus

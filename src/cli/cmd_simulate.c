@@ -22,13 +22,14 @@
 #include "cli/data.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "repro/floor.h"
 
 #define METRIC_COLS 5
 
 typedef struct sim_options {
     wh__cli_net net;
     size_t samples, every, contexts;
-    uint64_t switch_every;
+    uint64_t switch_every, window;
     double context_scale, eps, ridge;
     const char *spectrum, *eigenvalues, *data, *out, *save_state, *resume;
     bool rotate, json, population, quiet;
@@ -46,8 +47,9 @@ typedef struct sim {
     double *x;
     wh__matrix table; /* rows of samples, context, spectral, frobenius, sqrt_relative */
     size_t rows;
-    bool converged;
-    uint64_t convergence;
+    wh_passage passage; /* convergence: the error stays <= eps for a window of samples */
+    double eps;          /* --eps, or twice the measured noise floor */
+    double floor[2];     /* the measured noise floors (direct, interneurons); NaN if not */
     wh_errors last;
     uint64_t start; /* samples of this run already done (resuming a checkpoint) */
 } sim;
@@ -67,11 +69,16 @@ static const wh__command_help simulate_help = {
     "file instead, measuring against C = X^T X / T. --population follows the expected\n"
     "update M <- M + eta (M^-1 C M^-1 - I) (or its interneuron form) without sampling:\n"
     "then convergence_samples x eta approximates the flow's convergence time.\n"
+    "Converged means the error stays <= eps for --window samples (default 1/eta), so a\n"
+    "dip below eps does not count. The default eps is twice the larger of the two\n"
+    "networks' noise floors at this eta, measured first (each network learning online\n"
+    "from its fixed point M = C^1/2, about 30/eta samples): online errors never settle\n"
+    "below that floor. Give --eps to skip the measurement.\n"
     "--out writes samples, context and three errors every --every samples (.csv or\n"
     ".npy); --json prints one summary object; --save-state / --resume save and continue\n"
     "a run bit for bit (same problem options).",
     "whiten simulate --net interneuron --n 10 --spectrum 0.1:10 --rotate --eta 1e-3 "
-    "--samples 200000 --every 1000 --out errors.csv --eps 0.3 --json",
+    "--samples 200000 --every 1000 --out errors.csv --json",
 };
 
 /* Context j: its own rotation, eigenvalues scaled on odd j (science.md §6, E5). */
@@ -154,8 +161,11 @@ static int resume_run(const sim_options *o, sim *s, const wh__state *st)
         return WH__EXIT_USAGE;
     }
     s->start = st->run_done;
-    s->converged = st->run_converged;
-    s->convergence = st->run_convergence;
+    s->passage.reached = st->run_converged;
+    s->passage.samples = st->run_convergence;
+    s->passage.time = (double)st->run_convergence * wh_net_eta(s->net);
+    s->passage.below = st->run_below;
+    s->passage.since = st->run_since;
     s->rows = r->rows;
     if (r->rows > 0)
         memcpy(s->table.data, r->data, r->rows * METRIC_COLS * sizeof *r->data);
@@ -209,6 +219,80 @@ static int allocate_buffers(const sim_options *o, sim *s)
     return WH__EXIT_OK;
 }
 
+/* Data rows for the noise-floor run: cycled, with the run's --ridge noise. */
+typedef struct floor_rows {
+    const wh__matrix *X;
+    double ridge;
+    uint64_t seed;
+} floor_rows;
+
+static void floor_row(void *ctx, uint64_t t, double *x)
+{
+    const floor_rows *f = ctx;
+    memcpy(x, f->X->data + (size_t)(t % f->X->rows) * f->X->cols, f->X->cols * sizeof *x);
+    if (f->ridge > 0.0)
+        wh__cli_ridge_noise(x, f->X->cols, f->ridge, f->seed, t);
+}
+
+/*
+ * The noise floor of network `kind` at this run's eta: the larger over the
+ * contexts' spectra (both networks are rotation-equivariant, so contexts that
+ * differ by a rotation only share a floor: contexts 0 and 1 cover them all).
+ */
+static wh_status measure_floor(const sim_options *o, sim *s, wh_net_kind kind, double *floor)
+{
+    wh_net_options no;
+    wh_net_options_default(&no);
+    no.kind = kind;
+    no.n = s->n;
+    no.k = kind == WH_NET_INTERNEURON && wh_net_get_kind(s->net) == kind ? wh_net_k(s->net) : 0;
+    no.eta = wh_net_eta(s->net);
+    no.solver = WH_SOLVER_FAST; /* exact to rounding (interneurons) or to 1e-14 (direct CG) */
+    floor_rows rows = {&s->X, o->ridge, o->net.seed};
+    wh_status st = WH_OK;
+    *floor = 0.0;
+    for (size_t c = 0; st == WH_OK && c < (o->contexts > 1 ? 2 : 1); c++) {
+        wh__floor f;
+        /* Its own stream (seed + 977): the run itself is the same as with --eps given. */
+        st = wh__noise_floor(&no, s->C + c * s->n * s->n, s->X.rows > 0 ? floor_row : NULL, &rows,
+                             o->net.seed + 977 + c, &f);
+        *floor = fmax(*floor, f.mean);
+    }
+    return st;
+}
+
+/*
+ * The threshold: --eps, or twice the larger of the two networks' measured noise
+ * floors at this eta (the same for both networks, so that their convergence is
+ * compared at one error), 0.1 in population mode (no noise). Then the window.
+ */
+static int set_threshold(const sim_options *o, sim *s)
+{
+    s->floor[0] = s->floor[1] = (double)NAN;
+    s->eps = o->eps > 0.0 ? o->eps : 0.1;
+    wh_status st = WH_OK;
+    for (int kind = 0; o->eps == 0.0 && !o->population && st == WH_OK && kind < 2; kind++)
+        st = measure_floor(o, s, (wh_net_kind)kind, &s->floor[kind]);
+    if (st != WH_OK) {
+        /* Too large an eta can break a network even at its fixed point; the run says so. */
+        if (!o->quiet)
+            fprintf(stderr, "whiten simulate: warning: no noise floor at eta = %g (%s from "
+                            "M = C^1/2); eps = 0.1\n", wh_net_eta(s->net), wh_status_message(st));
+        s->floor[0] = s->floor[1] = (double)NAN;
+    } else if (o->eps == 0.0 && !o->population) {
+        s->eps = 2.0 * fmax(s->floor[0], s->floor[1]);
+    }
+    const uint64_t window = o->window > 0 ? o->window : (uint64_t)ceil(1.0 / wh_net_eta(s->net));
+    const wh_passage resumed = s->passage;
+    wh_passage_init_window(&s->passage, s->eps, window);
+    s->passage.reached = resumed.reached;
+    s->passage.samples = resumed.samples;
+    s->passage.time = resumed.time;
+    s->passage.below = resumed.below;
+    s->passage.since = resumed.since;
+    return WH__EXIT_OK;
+}
+
 static int build(const sim_options *o, sim *s)
 {
     int rc = o->data != NULL ? data_problem(o, s) : build_covariances(o, s);
@@ -221,6 +305,8 @@ static int build(const sim_options *o, sim *s)
     wh_status st = WH_OK;
     if (rc == WH__EXIT_OK && (st = wh_metrics_new(s->n, s->C, s->n, &s->metrics)) != WH_OK)
         rc = wh__cli_fail("simulate", o->data != NULL ? "the data's X^T X / T" : "metrics", st);
+    if (rc == WH__EXIT_OK)
+        rc = set_threshold(o, s);
     return rc;
 }
 
@@ -247,12 +333,9 @@ static wh_status measure(sim *s, uint64_t t)
     return wh_metrics_eval(s->metrics, wh_net_lateral(s->net), s->n, &s->last);
 }
 
-static void note_convergence(sim *s, const sim_options *o, uint64_t t)
+static void note_convergence(sim *s, uint64_t t)
 {
-    if (!s->converged && s->last.spectral <= o->eps) {
-        s->converged = true;
-        s->convergence = t;
-    }
+    wh_passage_observe(&s->passage, t, wh_net_eta(s->net), s->last.spectral);
 }
 
 static void record(sim *s, uint64_t t)
@@ -287,8 +370,10 @@ static int write_checkpoint(const sim *s, const sim_options *o, uint64_t t)
     strcpy(run.run_command, "simulate");
     run.run_done = t;
     run.run_total = o->samples;
-    run.run_converged = s->converged;
-    run.run_convergence = s->convergence;
+    run.run_converged = s->passage.reached;
+    run.run_convergence = s->passage.samples;
+    run.run_below = s->passage.below;
+    run.run_since = s->passage.since;
     run.run_record = (wh__matrix){s->rows, METRIC_COLS, s->table.data};
     return wh__cli_write_checkpoint("simulate", o->checkpoint.path, s->net,
                                     o->population ? NULL : s->src, &run);
@@ -331,7 +416,7 @@ static int learn(sim *s, const sim_options *o)
         if (st != WH_OK)
             break;
         if (due || o->population)
-            note_convergence(s, o, t);
+            note_convergence(s, t);
         if (due)
             record(s, t);
         if (t == o->samples)
@@ -368,12 +453,20 @@ static void print_json(const sim *s, const sim_options *o, double seconds)
     cJSON_AddNumberToObject(j, "samples", (double)o->samples);
     cJSON_AddNumberToObject(j, "init_scale", o->net.init_scale);
     cJSON_AddNumberToObject(j, "seed", (double)o->net.seed);
-    cJSON_AddNumberToObject(j, "eps", o->eps);
+    cJSON_AddNumberToObject(j, "eps", s->eps);
+    cJSON_AddStringToObject(j, "eps_from", o->eps > 0.0      ? "--eps"
+                                           : o->population ? "population default"
+                                                           : "twice the larger noise floor");
+    cJSON_AddNumberToObject(j, "window", (double)s->passage.window);
+    if (!isnan(s->floor[0])) {
+        cJSON_AddNumberToObject(j, "noise_floor_direct", s->floor[0]);
+        cJSON_AddNumberToObject(j, "noise_floor_interneuron", s->floor[1]);
+    }
     cJSON_AddNumberToObject(j, "final_error", s->last.spectral);
     cJSON_AddNumberToObject(j, "final_error_frobenius", s->last.frobenius);
-    if (s->converged) {
-        cJSON_AddNumberToObject(j, "convergence_samples", (double)s->convergence);
-        cJSON_AddNumberToObject(j, "convergence_time", (double)s->convergence * wh_net_eta(s->net));
+    if (s->passage.reached) {
+        cJSON_AddNumberToObject(j, "convergence_samples", (double)s->passage.samples);
+        cJSON_AddNumberToObject(j, "convergence_time", s->passage.time);
     } else {
         cJSON_AddNullToObject(j, "convergence_samples");
         cJSON_AddNullToObject(j, "convergence_time");
@@ -390,11 +483,17 @@ static void print_summary(const sim *s, const sim_options *o, double seconds)
 {
     printf("whiten simulate: %zu samples in %.3g s; final whitening error %.4g", o->samples,
            seconds, s->last.spectral);
-    if (s->converged)
-        printf("; error <= %g after %llu samples (t = %g)\n", o->eps,
-               (unsigned long long)s->convergence, (double)s->convergence * wh_net_eta(s->net));
+    if (s->passage.reached)
+        printf("; error <= %.3g from sample %llu on (t = %g) for %llu samples", s->eps,
+               (unsigned long long)s->passage.samples, s->passage.time,
+               (unsigned long long)s->passage.window);
     else
-        printf("; never <= %g\n", o->eps);
+        printf("; never <= %.3g for %llu samples", s->eps,
+               (unsigned long long)s->passage.window);
+    if (!isnan(s->floor[0]))
+        printf(" (eps = twice the larger noise floor: %.3g direct, %.3g interneurons)", s->floor[0],
+               s->floor[1]);
+    printf("\n");
 }
 
 static int finish(sim *s, const sim_options *o, double seconds)
@@ -443,25 +542,12 @@ static int check(const sim_options *o)
 
 int wh__cmd_simulate(int argc, char **argv)
 {
-    sim_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0},
-                     100000,
-                     1000,
-                     1,
-                     0,
-                     100.0,
-                     0.1,
-                     0.0,
-                     NULL,
-                     NULL,
-                     NULL,
-                     NULL,
-                     NULL,
-                     NULL,
-                     false,
-                     false,
-                     false,
-                     false,
-                     {NULL, 0, 0.0, 0.0, UINT64_MAX}};
+    sim_options o = {.net = {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0},
+                     .samples = 100000,
+                     .every = 1000,
+                     .contexts = 1,
+                     .context_scale = 100.0,
+                     .checkpoint = {NULL, 0, 0.0, 0.0, UINT64_MAX}};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
         {"n", WH__OPT_SIZE, &o.net.n, 0, 4096, 0,
@@ -495,8 +581,12 @@ int wh__cmd_simulate(int argc, char **argv)
         {"population", WH__OPT_FLAG, &o.population, 0, 0, 0, "expected dynamics, no sampling"},
         {"every", WH__OPT_SIZE, &o.every, 1, 1e12, 0, "record the errors every so many samples"},
         {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "write the recorded errors (.csv or .npy)"},
-        {"eps", WH__OPT_DOUBLE, &o.eps, 0, 1e6, WH__OPEN_MIN,
-         "whitening error that counts as converged"},
+        {"eps", WH__OPT_DOUBLE, &o.eps, 0, 1e6, 0,
+         "converged once the error stays <= eps for --window samples (0: twice the larger "
+         "of the two networks' noise floors, measured first from M = C^1/2 at this eta; "
+         "0.1 with --population)"},
+        {"window", WH__OPT_U64, &o.window, 0, 1e15, 0,
+         "samples the error must stay <= eps (0: 1/eta, one unit of the flow's time)"},
         {"json", WH__OPT_FLAG, &o.json, 0, 0, 0, "print one JSON object with the results"},
         {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0, "write the network (and source)"},
         {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0, "continue from a state file"},

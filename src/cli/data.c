@@ -188,6 +188,8 @@ int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
         s.run_total = run->run_total;
         s.run_converged = run->run_converged;
         s.run_convergence = run->run_convergence;
+        s.run_below = run->run_below;
+        s.run_since = run->run_since;
         s.run_record = run->run_record; /* borrowed: only solver_state is freed below */
     }
     char creator[64];

@@ -166,7 +166,9 @@ typedef struct wh__state {
     uint64_t run_done;       /* samples (or steps) of the run done so far */
     uint64_t run_total;      /* samples the whole run asks for */
     bool run_converged;      /* simulate: the error reached --eps ... */
-    uint64_t run_convergence; /* ... after this many samples of the run */
+    uint64_t run_convergence; /* ... and stayed there from this sample of the run on */
+    bool run_below;          /* simulate: the error is <= --eps since run_since, */
+    uint64_t run_since;      /* ... a stay not yet as long as the window */
     wh__matrix run_record;   /* rows the run has recorded so far; may be empty */
 } wh__state;
 

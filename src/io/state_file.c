@@ -37,6 +37,8 @@ static void add_checkpoint(cJSON *o, const wh__state *s)
     add_count(c, "total", s->run_total);
     if (s->run_converged)
         add_count(c, "convergence", s->run_convergence);
+    else if (s->run_below)
+        add_count(c, "below_since", s->run_since);
 }
 
 static cJSON *meta_json(const wh__state *s, const char *creator)
@@ -180,6 +182,9 @@ static bool parse_checkpoint(const cJSON *c, wh__state *s, wh__io_error *err)
         return wh__io_fail(err, "meta.json: checkpoint \"done\" exceeds \"total\"");
     s->run_converged = cJSON_GetObjectItemCaseSensitive(c, "convergence") != NULL;
     if (s->run_converged && !get_count(c, "convergence", &s->run_convergence, err))
+        return false;
+    s->run_below = cJSON_GetObjectItemCaseSensitive(c, "below_since") != NULL;
+    if (s->run_below && !get_count(c, "below_since", &s->run_since, err))
         return false;
     s->has_run = true;
     return true;
