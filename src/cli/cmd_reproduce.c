@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/shard.h"
 #include "repro/repro.h"
 #include "whiten.h"
 
@@ -24,6 +25,11 @@ typedef struct reproduce_options {
     size_t threads;
     uint64_t seed;
     wh__checkpoint checkpoint; /* every: completed runs between checkpoints */
+    const char *shard_spec;    /* --shard I/N */
+    size_t shards;             /* --shards N */
+    bool merge;
+    wh__shard shard;    /* the share this process computes (count 0: all of it) */
+    size_t merged;      /* --merge: the number of shards merged */
 } reproduce_options;
 
 static const wh__command_help reproduce_help = {
@@ -50,7 +56,17 @@ static const wh__command_help reproduce_help = {
     "the runs under way end (exit 130 or 143). --resume FILE with the same\n"
     "--quick/--full, --seed, --only, --out and --images skips what is done and ends\n"
     "with the CSV files and REPORT.md of an uninterrupted run (but for the report's\n"
-    "timing line); --threads may differ.",
+    "timing line); --threads may differ.\n"
+    "On a cluster (docs/cluster.md): --shard I/N computes share I of N of every\n"
+    "sweep's runs into --out/shards/shard-I-of-N.zip (under a Slurm job array I/N\n"
+    "default to SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT; --shards N gives N for a\n"
+    "task re-submitted alone). Seeds follow each run's index, never the shard, so any\n"
+    "split gives the same numbers; a shard stopped by SIGTERM keeps its runs and\n"
+    "resumes from them when re-submitted. --merge --out DIR checks every run is\n"
+    "present exactly once, names the missing ones and the array tasks to re-submit\n"
+    "(exit 1), or writes the CSV files, figures and REPORT.md of an unsharded run.\n"
+    "  sbatch --array=0-7 --wrap 'whiten reproduce --full --out R --shards 8'\n"
+    "  whiten reproduce --merge --out R",
     "whiten reproduce --out results --quick --only E5",
 };
 
@@ -91,11 +107,13 @@ static size_t count_marks(const wh__buf *b, const char *mark)
 static void print_timing(wh__buf *doc, const reproduce_options *o, double seconds,
                          uint64_t sessions)
 {
-    wh__buf_printf(doc, "whiten %s, `whiten reproduce --%s --seed %llu`; %.1f s of computation "
-                        "with %zu thread(s)",
-                   wh_version(), o->full ? "full" : "quick", (unsigned long long)o->seed, seconds,
-                   o->threads);
-    if (sessions > 1)
+    wh__buf_printf(doc, "whiten %s, `whiten reproduce --%s --seed %llu`; %.1f s of computation ",
+                   wh_version(), o->full ? "full" : "quick", (unsigned long long)o->seed, seconds);
+    if (o->merge)
+        wh__buf_printf(doc, "in %zu shards, merged by `whiten reproduce --merge`", o->merged);
+    else
+        wh__buf_printf(doc, "with %zu thread(s)", o->threads);
+    if (sessions > 1 && !o->merge)
         wh__buf_printf(doc, ", over %llu sessions (resumed from a checkpoint)",
                        (unsigned long long)sessions);
     wh__buf_printf(doc, ".\n\n");
@@ -128,25 +146,29 @@ static int write_report(const reproduce_options *o, const wh__buf *body, double 
     return rc;
 }
 
-/* The settings a resumed run must repeat, as the checkpoint records them. */
+/* The settings a resumed run (or a shard) must repeat, as the checkpoint records them. */
 typedef struct resume_settings {
-    char seed[24], only[256];
+    char seed[24], only[256], shards[24];
     const char *name[5], *value[5];
 } resume_settings;
 
+/* A shard's file does not name --out (the shards of one run may see the folder by other
+ * paths) but the number of shards. */
 static void settings_of(const reproduce_options *o, const bool *on, resume_settings *r)
 {
     size_t count;
     const wh__experiment *const *e = wh__experiments(&count);
     snprintf(r->seed, sizeof r->seed, "%llu", (unsigned long long)o->seed);
+    snprintf(r->shards, sizeof r->shards, "%zu", o->shard.count);
     r->only[0] = '\0';
     for (size_t i = 0; i < count; i++)
         if (on[i])
             snprintf(r->only + strlen(r->only), sizeof r->only - strlen(r->only), "%s%s",
                      r->only[0] != '\0' ? "," : "", e[i]->id);
-    const char *names[5] = {"mode", "seed", "only", "out", "images"};
-    const char *values[5] = {o->full ? "full" : "quick", r->seed, r->only, o->out,
-                             o->images != NULL ? o->images : ""};
+    const bool shard = o->shard.count > 0;
+    const char *names[5] = {"mode", "seed", "only", shard ? "shards" : "out", "images"};
+    const char *values[5] = {o->full ? "full" : "quick", r->seed, r->only,
+                             shard ? r->shards : o->out, o->images != NULL ? o->images : ""};
     memcpy(r->name, names, sizeof names);
     memcpy(r->value, values, sizeof values);
 }
@@ -161,7 +183,7 @@ static int open_journal(const reproduce_options *o, const bool *on, wh__journal 
     settings_of(o, on, &r);
     const wh__journal_options jo = {o->checkpoint.path, o->checkpoint.every,
                                     o->checkpoint.seconds, wh__checkpoint_signal, 5, r.name,
-                                    r.value};
+                                    r.value, o->shard.index, o->shard.count};
     const int rc = wh__journal_open(&jo, o->resume, j);
     if (rc != 0) /* a checkpoint of other options is a usage error, as for simulate and fit */
         return rc == WH__JOURNAL_OTHER_RUN ? WH__EXIT_USAGE : WH__EXIT_FAILURE;
@@ -175,14 +197,19 @@ static int stopped(const reproduce_options *o, wh__journal *j, int signo, const 
 {
     if (wh__journal_save(j) != 0)
         return WH__EXIT_FAILURE;
-    fprintf(stderr, "whiten reproduce: stopped by signal %d %s; continue with --resume %s\n",
-            signo, where, o->checkpoint.path);
+    if (o->shard.count > 0)
+        fprintf(stderr, "whiten reproduce: shard %zu of %zu stopped by signal %d %s; its runs "
+                        "done are in %s: re-submit the task to finish it\n",
+                o->shard.index, o->shard.count, signo, where, o->checkpoint.path);
+    else
+        fprintf(stderr, "whiten reproduce: stopped by signal %d %s; continue with --resume %s\n",
+                signo, where, o->checkpoint.path);
     return wh__checkpoint_exit_status(signo);
 }
 
 /* One experiment's compute stage, unless the checkpoint says it finished. */
 static int compute_one(const reproduce_options *o, const wh__repro_settings *s,
-                       const wh__experiment *e)
+                       const wh__experiment *e, const char *dir)
 {
     char where[64];
     snprintf(where, sizeof where, "during %s", e->id);
@@ -195,21 +222,27 @@ static int compute_one(const reproduce_options *o, const wh__repro_settings *s,
         return stopped(o, s->journal, wh__journal_signal(s->journal), where);
     fprintf(stderr, "whiten reproduce: %s %s ...\n", e->id, e->title);
     wh__journal_begin(s->journal, e->id);
-    const int rc = e->compute(s, o->out);
+    const int rc = e->compute(s, dir);
     if (rc == WH__REPRO_STOPPED)
         return stopped(o, s->journal, wh__journal_signal(s->journal), where);
     return rc == 0 && wh__journal_end(s->journal) == 0 ? WH__EXIT_OK : WH__EXIT_FAILURE;
 }
 
-static int compute_all(const reproduce_options *o, const bool *on, wh__journal *j)
+/* Every experiment selected, its CSV files into dir. A merge goes on past an experiment
+ * that fails for want of runs, to name every missing run. */
+static int compute_all(const reproduce_options *o, const bool *on, wh__journal *j,
+                       const char *dir)
 {
     size_t count;
     const wh__experiment *const *e = wh__experiments(&count);
     const wh__repro_settings s = {o->full, o->seed, o->threads, o->images, j};
     int rc = WH__EXIT_OK;
-    for (size_t i = 0; i < count && !o->report_only && rc == WH__EXIT_OK; i++)
+    for (size_t i = 0; i < count && !o->report_only && rc == WH__EXIT_OK; i++) {
         if (on[i])
-            rc = compute_one(o, &s, e[i]);
+            rc = compute_one(o, &s, e[i], dir);
+        if (o->merge && rc == WH__EXIT_FAILURE && wh__journal_missing(j) > 0)
+            rc = WH__EXIT_OK;
+    }
     if (rc == WH__EXIT_OK && wh__journal_signal(j) != 0)
         rc = stopped(o, j, wh__journal_signal(j), "before the report");
     return rc;
@@ -251,11 +284,184 @@ static int run(const reproduce_options *o, const bool *on)
     if (rc == WH__EXIT_OK)
         rc = make_folder(o);
     if (rc == WH__EXIT_OK)
-        rc = compute_all(o, on, j);
+        rc = compute_all(o, on, j, o->out);
     const double seconds = j != NULL ? wh__journal_seconds(j) : wh__now() - start;
     if (rc == WH__EXIT_OK)
         rc = render_all(o, on, seconds, j != NULL ? wh__journal_sessions(j) : 1);
     wh__journal_free(j);
+    return rc;
+}
+
+/*
+ * One shard: its share of every sweep into its file under --out/shards (resumed from that
+ * file if a task before it was stopped), the experiments' CSV files of its partial
+ * results into a scratch folder that is removed again.
+ */
+static int run_shard(reproduce_options *o, const bool *on)
+{
+    static char path[4096]; /* o->checkpoint.path points here */
+    char scratch[4096], tag[64];
+    struct stat st;
+    int rc = wh__shard_folders("reproduce", o->out);
+    if (rc == WH__EXIT_OK)
+        rc = wh__shard_file("reproduce", o->out, o->shard, path, sizeof path);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    o->checkpoint.path = path;
+    o->resume = stat(path, &st) == 0 ? path : NULL;
+    wh__journal *j = NULL;
+    rc = open_journal(o, on, &j);
+    if (rc == WH__EXIT_OK && o->resume != NULL)
+        fprintf(stderr, "whiten reproduce: shard %zu of %zu: going on from %s (%zu runs done)\n",
+                o->shard.index, o->shard.count, path, wh__journal_units_done(j));
+    snprintf(tag, sizeof tag, "shard-%zu-of-%zu", o->shard.index, o->shard.count);
+    if (rc == WH__EXIT_OK)
+        rc = wh__scratch_make("reproduce", o->out, tag, scratch, sizeof scratch);
+    if (rc == WH__EXIT_OK) {
+        rc = compute_all(o, on, j, scratch);
+        wh__scratch_remove(scratch);
+    }
+    if (rc == WH__EXIT_OK && wh__journal_save(j) != 0)
+        rc = WH__EXIT_FAILURE;
+    if (rc == WH__EXIT_OK)
+        printf("whiten reproduce: shard %zu of %zu: %zu runs in %s; when every shard is done: "
+               "whiten reproduce --merge --out %s\n",
+               o->shard.index, o->shard.count, wh__journal_units_done(j), path, o->out);
+    wh__journal_free(j);
+    return rc;
+}
+
+/* The settings of the run the shard files record, into o and on. */
+static int merge_settings(reproduce_options *o, const wh__journal *j, size_t shards, bool *on)
+{
+    const char *mode = wh__journal_setting(j, "mode"), *seed = wh__journal_setting(j, "seed"),
+               *only = wh__journal_setting(j, "only"), *images = wh__journal_setting(j, "images"),
+               *count = wh__journal_setting(j, "shards");
+    char *end = NULL, want[24];
+    snprintf(want, sizeof want, "%zu", shards);
+    if (seed != NULL)
+        o->seed = strtoull(seed, &end, 10);
+    if (mode == NULL || (strcmp(mode, "quick") != 0 && strcmp(mode, "full") != 0) ||
+        end == NULL || *end != '\0' || only == NULL || images == NULL || count == NULL ||
+        strcmp(count, want) != 0) {
+        fprintf(stderr, "whiten reproduce: the shard files in %s/shards are not shards of one "
+                        "reproduction into %zu shards\n", o->out, shards);
+        return WH__EXIT_FAILURE;
+    }
+    o->full = strcmp(mode, "full") == 0;
+    o->only = only;
+    o->images = images[0] != '\0' ? images : NULL;
+    size_t n;
+    const wh__experiment *const *e = wh__experiments(&n);
+    const int rc = select_experiments(only, e, n, on);
+    return rc == WH__EXIT_OK ? rc : WH__EXIT_FAILURE;
+}
+
+typedef struct missing_run {
+    size_t shard, order, unit;
+    const char *id;
+    size_t sweep;
+} missing_run;
+
+static int by_shard(const void *a, const void *b)
+{
+    const missing_run *x = a, *y = b;
+    if (x->shard != y->shard)
+        return (x->shard > y->shard) - (x->shard < y->shard);
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* One line per shard and sweep naming the runs missing, then what to re-submit. */
+static int report_missing(const reproduce_options *o, wh__journal *j, size_t shards)
+{
+    const size_t m = wh__journal_missing(j);
+    missing_run *r = malloc(m * sizeof *r);
+    unsigned char *flag = calloc(shards, 1);
+    if (r == NULL || flag == NULL) {
+        free(r), free(flag);
+        fprintf(stderr, "whiten reproduce: %zu runs missing (out of memory to list them)\n", m);
+        return WH__EXIT_FAILURE;
+    }
+    for (size_t k = 0; k < m; k++) {
+        wh__journal_missing_at(j, k, &r[k].id, &r[k].sweep, &r[k].unit);
+        r[k].shard = wh__journal_owner(r[k].id, r[k].sweep, r[k].unit, shards);
+        r[k].order = k;
+        flag[r[k].shard] = 1;
+    }
+    qsort(r, m, sizeof *r, by_shard);
+    for (size_t k = 0; k < m; k++) {
+        const bool first = k == 0 || r[k].shard != r[k - 1].shard || r[k].id != r[k - 1].id ||
+                           r[k].sweep != r[k - 1].sweep;
+        const bool last = k + 1 == m || r[k].shard != r[k + 1].shard ||
+                          r[k].id != r[k + 1].id || r[k].sweep != r[k + 1].sweep;
+        if (first)
+            fprintf(stderr, "whiten reproduce: missing from shard %zu of %zu: %s sweep %zu runs ",
+                    r[k].shard, shards, r[k].id, r[k].sweep);
+        fprintf(stderr, "%zu%s", r[k].unit, last ? "\n" : ",");
+    }
+    fprintf(stderr, "whiten reproduce: %zu of %zu runs missing; nothing written to %s\n", m,
+            m + wh__journal_units_done(j), o->out);
+    wh__shard_advise("reproduce", flag, shards);
+    free(r);
+    free(flag);
+    return WH__EXIT_FAILURE;
+}
+
+/*
+ * --merge: the union of the shard files; the experiments' CSV files into a scratch folder,
+ * moved into --out only when no run is missing; then the figures and REPORT.md.
+ */
+static int run_merge(reproduce_options *o)
+{
+    char **paths = NULL, scratch[4096];
+    size_t *index = NULL, count = 0, shards = 0;
+    bool on[32];
+    wh__journal *j = NULL;
+    int rc = wh__shard_list("reproduce", o->out, &paths, &index, &count, &shards);
+    if (rc == WH__EXIT_OK &&
+        wh__journal_merge((const char *const *)paths, index, count, shards, &j) != 0)
+        rc = WH__EXIT_FAILURE;
+    o->merged = shards;
+    if (rc == WH__EXIT_OK)
+        rc = merge_settings(o, j, shards, on);
+    if (rc == WH__EXIT_OK)
+        rc = wh__scratch_make("reproduce", o->out, "merge", scratch, sizeof scratch);
+    if (rc == WH__EXIT_OK) {
+        fprintf(stderr, "whiten reproduce: merging %zu of %zu shard files (%zu runs)\n", count,
+                shards, wh__journal_units_done(j));
+        rc = compute_all(o, on, j, scratch);
+        if (rc == WH__EXIT_OK && wh__journal_missing(j) > 0)
+            rc = report_missing(o, j, shards);
+        if (rc == WH__EXIT_OK)
+            rc = wh__scratch_move("reproduce", scratch, o->out);
+        wh__scratch_remove(scratch);
+    }
+    if (rc == WH__EXIT_OK)
+        rc = render_all(o, on, wh__journal_seconds(j), 1);
+    wh__journal_free(j);
+    wh__shard_list_free(paths, index, count);
+    return rc;
+}
+
+/* --merge takes the run's settings from the shard files; a shard checkpoints to its own. */
+static int check_shard(reproduce_options *o)
+{
+    if (o->merge && (o->shard_spec != NULL || o->shards > 0 || o->checkpoint.path != NULL ||
+                     o->resume != NULL || o->report_only || o->only != NULL ||
+                     o->images != NULL || o->quick || o->full)) {
+        fprintf(stderr, "whiten reproduce: --merge takes the run's settings from the shard "
+                        "files; give it only --out and --threads\n");
+        return WH__EXIT_USAGE;
+    }
+    if (o->merge || o->report_only)
+        return WH__EXIT_OK;
+    const int rc = wh__shard_choose("reproduce", o->shard_spec, o->shards, &o->shard);
+    if (rc == WH__EXIT_OK && o->shard.count > 0 &&
+        (o->checkpoint.path != NULL || o->resume != NULL)) {
+        fprintf(stderr, "whiten reproduce: a shard keeps its runs in its own file under "
+                        "--out/shards; it takes no --checkpoint or --resume\n");
+        return WH__EXIT_USAGE;
+    }
     return rc;
 }
 
@@ -275,7 +481,7 @@ static int check_checkpoint(reproduce_options *o)
 int wh__cmd_reproduce(int argc, char **argv)
 {
     reproduce_options o = {"results", NULL, NULL, NULL, false, false, false, 0, 1,
-                           {NULL, 0, 0.0, 0.0, UINT64_MAX}};
+                           {NULL, 0, 0.0, 0.0, UINT64_MAX}, NULL, 0, false, {0, 0}, 0};
     const wh__option table[] = {
         {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "folder for figures, CSV files and REPORT.md"},
         {"quick", WH__OPT_FLAG, &o.quick, 0, 0, 0, "short runs, a few minutes in all (the default)"},
@@ -298,6 +504,15 @@ int wh__cmd_reproduce(int argc, char **argv)
         {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0,
          "finish the reproduction of this checkpoint (same options), checkpointing to it "
          "unless --checkpoint names another file"},
+        {"shard", WH__OPT_STRING, &o.shard_spec, 0, 0, 0,
+         "I/N: compute share I of N of every sweep into --out/shards (default under a Slurm "
+         "array: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT), e.g. 2/8"},
+        {"shards", WH__OPT_SIZE, &o.shards, 0, 1e6, 0,
+         "N of a Slurm array task's share, which is SLURM_ARRAY_TASK_ID (for a task "
+         "re-submitted alone); 0 = SLURM_ARRAY_TASK_COUNT"},
+        {"merge", WH__OPT_FLAG, &o.merge, 0, 0, 0,
+         "merge the shard files in --out/shards: name missing runs, or write the CSV files, "
+         "figures and REPORT.md"},
     };
     int rc = wh__options_parse(&reproduce_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc != WH__PARSE_OK)
@@ -306,15 +521,17 @@ int wh__cmd_reproduce(int argc, char **argv)
         fprintf(stderr, "whiten reproduce: give --quick or --full, not both\n");
         return WH__EXIT_USAGE;
     }
-    if ((rc = check_checkpoint(&o)) != WH__EXIT_OK)
+    if ((rc = check_shard(&o)) != WH__EXIT_OK || (rc = check_checkpoint(&o)) != WH__EXIT_OK)
         return rc;
     if (o.threads == 0)
         o.threads = (size_t)sysconf(_SC_NPROCESSORS_ONLN);
     size_t count;
     const wh__experiment *const *e = wh__experiments(&count);
     bool on[32];
+    if (o.merge)
+        return run_merge(&o);
     rc = select_experiments(o.only, e, count, on);
     if (rc != WH__EXIT_OK)
         return rc;
-    return run(&o, on);
+    return o.shard.count > 0 ? run_shard(&o, on) : run(&o, on);
 }

@@ -61,7 +61,8 @@ static void sweep_job(size_t i, void *arg)
         r->w->job(i, r->w->ctx, out);
         return;
     }
-    if (wh__journal_stopping(r->journal) || wh__journal_unit_done(r->journal, r->slot, i))
+    /* Units done before, other shards' units, and every unit of a merge are not computed. */
+    if (wh__journal_stopping(r->journal) || !wh__journal_unit_wanted(r->journal, r->slot, i))
         return;
     r->w->job(i, r->w->ctx, out);
     wh__journal_complete(r->journal, r->slot, i, out);

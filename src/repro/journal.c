@@ -28,6 +28,9 @@ struct wh__journal {
     char current[8];                          /* the experiment begun */
     size_t next_sweep;                        /* its sweeps numbered so far */
     atomic_bool failed;                       /* a checkpoint could not be written */
+    bool merge;                               /* the union of shard files: computes nothing */
+    size_t missing, missing_cap;              /* merge: the units not done, as (slot, unit) */
+    size_t (*missing_unit)[2];
 };
 
 static double now(void)
@@ -133,6 +136,7 @@ void wh__journal_free(wh__journal *j)
 {
     if (j == NULL)
         return;
+    free(j->missing_unit);
     wh__repro_ckpt_free(&j->record);
     pthread_mutex_destroy(&j->lock);
     free(j);
@@ -156,6 +160,8 @@ void wh__journal_begin(wh__journal *j, const char *id)
 
 static int save_locked(wh__journal *j)
 {
+    if (j->merge) /* the shards' files are the record; a merge writes none */
+        return 0;
     wh__buf buf = {0};
     wh__io_error err = {0};
     char creator[64];
@@ -208,7 +214,8 @@ int wh__journal_end(wh__journal *j)
     int rc = 0;
     if (!wh__journal_finished(j, j->current) && j->record.finished < WH__REPRO_CKPT_EXPERIMENTS)
         strcpy(j->record.finished_id[j->record.finished++], j->current);
-    drop_sweeps(&j->record, j->current);
+    if (j->o.shards == 0 && !j->merge) /* a shard's units are its results */
+        drop_sweeps(&j->record, j->current);
     rc = save_locked(j);
     pthread_mutex_unlock(&j->lock);
     return rc;
@@ -282,9 +289,52 @@ int wh__journal_sweep(wh__journal *j, size_t count, size_t width, double *result
     return rc;
 }
 
-bool wh__journal_unit_done(const wh__journal *j, size_t slot, size_t i)
+size_t wh__journal_owner(const char *id, size_t sweep, size_t unit, size_t shards)
 {
-    return j->record.sweep[slot].done[i] != 0;
+    /* FNV-1a of the experiment's id and the sweep's number places the sweep's first unit;
+     * its units then go round the shards, so every shard gets a fair share of each sweep. */
+    uint64_t h = 14695981039346656037u;
+    for (const char *p = id; *p != '\0'; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    h = (h ^ (uint64_t)sweep) * 1099511628211u;
+    return shards > 0 ? (size_t)((h % shards + unit % shards) % shards) : 0;
+}
+
+static bool owned(const wh__journal *j, const wh__repro_sweep *w, size_t i)
+{
+    return j->o.shards == 0 || wh__journal_owner(w->experiment, w->index, i, j->o.shards) ==
+                                   j->o.shard;
+}
+
+static void note_missing(wh__journal *j, size_t slot, size_t i)
+{
+    pthread_mutex_lock(&j->lock);
+    if (j->missing == j->missing_cap) {
+        const size_t cap = j->missing_cap > 0 ? 2 * j->missing_cap : 64;
+        size_t(*grown)[2] = realloc(j->missing_unit, cap * sizeof *grown);
+        if (grown == NULL) {
+            atomic_store(&j->failed, true);
+            pthread_mutex_unlock(&j->lock);
+            return;
+        }
+        j->missing_unit = grown;
+        j->missing_cap = cap;
+    }
+    j->missing_unit[j->missing][0] = slot;
+    j->missing_unit[j->missing++][1] = i;
+    pthread_mutex_unlock(&j->lock);
+}
+
+bool wh__journal_unit_wanted(wh__journal *j, size_t slot, size_t i)
+{
+    const wh__repro_sweep *w = &j->record.sweep[slot];
+    if (w->done[i] != 0)
+        return false;
+    if (j->merge) {
+        note_missing(j, slot, i);
+        return false;
+    }
+    return owned(j, w, i);
 }
 
 void wh__journal_complete(wh__journal *j, size_t slot, size_t i, const double *values)
@@ -311,8 +361,157 @@ int wh__journal_sweep_status(const wh__journal *j, size_t slot)
     if (atomic_load(&j->failed))
         return -1;
     const wh__repro_sweep *w = &j->record.sweep[slot];
-    for (size_t i = 0; i < w->count; i++)
-        if (!w->done[i])
+    for (size_t i = 0; !j->merge && i < w->count; i++)
+        if (!w->done[i] && owned(j, w, i))
             return WH__REPRO_STOPPED;
+    return 0;
+}
+
+const char *wh__journal_setting(const wh__journal *j, const char *name)
+{
+    return saved_value(&j->record, name);
+}
+
+static int compare_units(const void *a, const void *b)
+{
+    const size_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0]) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+size_t wh__journal_missing(wh__journal *j)
+{
+    if (j->missing > 1)
+        qsort(j->missing_unit, j->missing, sizeof *j->missing_unit, compare_units);
+    return j->missing;
+}
+
+void wh__journal_missing_at(const wh__journal *j, size_t k, const char **id, size_t *sweep,
+                            size_t *unit)
+{
+    const wh__repro_sweep *w = &j->record.sweep[j->missing_unit[k][0]];
+    *id = w->experiment;
+    *sweep = w->index;
+    *unit = j->missing_unit[k][1];
+}
+
+size_t wh__journal_units_done(const wh__journal *j)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < j->record.sweeps; s++)
+        for (size_t i = 0; i < j->record.sweep[s].count; i++)
+            n += j->record.sweep[s].done[i] != 0;
+    return n;
+}
+
+/* File f's settings are those of the first file; else print the first that differs. */
+static bool same_settings(const wh__repro_ckpt *first, const wh__repro_ckpt *c,
+                          const char *const *paths, size_t f)
+{
+    for (size_t i = 0; i < first->options; i++) {
+        const char *v = saved_value(c, first->option_name[i]);
+        if (v != NULL && strcmp(v, first->option_value[i]) == 0)
+            continue;
+        fprintf(stderr, "whiten reproduce: %s and %s are shards of different runs: %s is '%s' "
+                        "in one, '%s' in the other; remove the stale one\n",
+                paths[0], paths[f], first->option_name[i], first->option_value[i],
+                v != NULL ? v : "(none)");
+        return false;
+    }
+    if (c->options == first->options)
+        return true;
+    fprintf(stderr, "whiten reproduce: %s and %s are shards of different runs (%zu and %zu "
+                    "settings)\n", paths[0], paths[f], first->options, c->options);
+    return false;
+}
+
+/* Add the units of sweep w (from file f, shard `shard`) to the union. */
+static bool merge_sweep(wh__journal *j, const wh__repro_sweep *w, const char *const *paths,
+                        size_t f, size_t shard, size_t shards)
+{
+    wh__repro_sweep *u = find_sweep(&j->record, w->experiment, w->index);
+    if (u != NULL && (u->count != w->count || u->width != w->width)) {
+        fprintf(stderr, "whiten reproduce: %s: sweep %zu of %s has %zu units of %zu values, "
+                        "another shard file %zu of %zu\n",
+                paths[f], w->index, w->experiment, w->count, w->width, u->count, u->width);
+        return false;
+    }
+    if (u == NULL) {
+        snprintf(j->current, sizeof j->current, "%s", w->experiment);
+        j->next_sweep = w->index;
+        if ((u = add_sweep(j, w->count, w->width)) == NULL) {
+            fprintf(stderr, "whiten reproduce: %s: out of memory\n", paths[f]);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < w->count; i++) {
+        if (!w->done[i])
+            continue;
+        if (wh__journal_owner(w->experiment, w->index, i, shards) != shard) {
+            fprintf(stderr, "whiten reproduce: %s holds run %zu of %s sweep %zu, which belongs "
+                            "to shard %zu of %zu\n",
+                    paths[f], i, w->experiment, w->index,
+                    wh__journal_owner(w->experiment, w->index, i, shards), shards);
+            return false;
+        }
+        if (u->done[i]) {
+            fprintf(stderr, "whiten reproduce: run %zu of %s sweep %zu is in %s and in another "
+                            "shard file\n", i, w->experiment, w->index, paths[f]);
+            return false;
+        }
+        u->done[i] = 1;
+        memcpy(u->values + i * u->width, w->values + i * w->width, w->width * sizeof *u->values);
+    }
+    return true;
+}
+
+static bool merge_file(wh__journal *j, const char *const *paths, const size_t *shard, size_t f,
+                       size_t shards)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    wh__io_error err = {0};
+    wh__repro_ckpt c;
+    bool ok = wh__file_read(paths[f], &bytes, &len, &err) &&
+              wh__repro_ckpt_decode(bytes, len, &c, &err);
+    free(bytes);
+    if (!ok) {
+        fprintf(stderr, "whiten reproduce: %s: not a usable shard file: %s\n", paths[f],
+                err.message);
+        return false;
+    }
+    if (f == 0) { /* the union takes the first file's settings */
+        j->record.options = c.options;
+        memcpy(j->record.option_name, c.option_name, sizeof c.option_name);
+        memcpy(j->record.option_value, c.option_value, sizeof c.option_value);
+        c.options = 0;
+    } else {
+        ok = same_settings(&j->record, &c, paths, f);
+    }
+    for (size_t s = 0; ok && s < c.sweeps; s++)
+        ok = merge_sweep(j, &c.sweep[s], paths, f, shard[f], shards);
+    j->seconds_before += c.seconds;
+    j->record.sessions += c.sessions;
+    wh__repro_ckpt_free(&c);
+    return ok;
+}
+
+int wh__journal_merge(const char *const *paths, const size_t *shard, size_t count, size_t shards,
+                      wh__journal **out)
+{
+    const wh__journal_options none = {0};
+    int rc = wh__journal_open(&none, NULL, out);
+    if (rc != 0)
+        return rc;
+    wh__journal *j = *out;
+    j->merge = true;
+    j->record.sessions = 0;
+    for (size_t f = 0; f < count; f++)
+        if (!merge_file(j, paths, shard, f, shards)) {
+            wh__journal_free(j);
+            *out = NULL;
+            return -1;
+        }
+    j->current[0] = '\0';
+    j->next_sweep = 0;
     return 0;
 }

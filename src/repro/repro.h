@@ -56,8 +56,12 @@ int wh__parallel_for(size_t count, size_t threads, void (*job)(size_t i, void *c
  * else. wh__sweep_run fills results (count x width, row i for unit i) on
  * s->threads threads. With a journal, units a checkpoint already holds are
  * copied instead of computed, each completed unit is journalled (and may
- * trigger a checkpoint), and after a signal no new unit starts. Returns 0
- * when every unit is done, WH__REPRO_STOPPED, or -1 (with a message).
+ * trigger a checkpoint), and after a signal no new unit starts. A shard's
+ * journal computes only the shard's units (the other rows stay as they were:
+ * the experiment goes on to its next sweep, and its CSV files go to a scratch
+ * folder); a merge's journal computes none (journal.h). So job and ctx must
+ * not depend on the results of an earlier sweep. Returns 0 when every unit
+ * (of the shard) is done, WH__REPRO_STOPPED, or -1 (with a message).
  */
 typedef struct wh__sweep {
     size_t count, width;
