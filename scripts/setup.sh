@@ -5,7 +5,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 packages="gcc pkg-config meson ninja-build python3 libopenblas-dev liblapacke-dev libgsl-dev
-libcriterion-dev libcjson-dev zlib1g-dev libpng-dev libplplot-dev plplot-driver-cairo python3-numpy"
+libcriterion-dev libcjson-dev zlib1g-dev libpng-dev libplplot-dev plplot-driver-cairo python3-numpy
+slurmctld slurmd slurm-client munge"
 
 missing=""
 for p in $packages; do
