@@ -16,6 +16,10 @@
  *     synaptic update   W <- W + eta (y z^T - W)
  *     so that M = W W^T plays the part of the direct lateral weights.
  *
+ * In every update below eta is the rate of the sample being learned: the base
+ * rate (wh_net_eta) under a constant schedule, else wh_schedule_eta() of the
+ * network's schedule at that sample's index (see wh_schedule).
+ *
  * Plan, execute, free: wh_net_new() validates the options and allocates every
  * buffer; wh_net_step() and wh_net_step_expected() allocate nothing and print
  * nothing; wh_net_free(NULL) is a no-op. Matrices are row-major with an
@@ -114,8 +118,10 @@ typedef struct wh_neural {
  *     exact one), less half a period's shifts, and deflated by the outputs
  *     since then (Woodbury), so that only the -eta I shifts, centred, are
  *     left to the iterations. M itself is kept
- *     as the M of the refresh plus eta Y^T Y - since eta I (Y the outputs
- *     since) and formed (one dsyrk) when read and at the next refresh; with a
+ *     as the M of the refresh plus Y^T Y - (sum of the rates since) I (Y the
+ *     outputs since, each scaled by the square root of its sample's rate, so
+ *     that a rate changed within the period is exact) and formed (one dsyrk)
+ *     when read and at the next refresh; with a
  *     refresh period over 65 it is updated per sample instead
  *     (M <- M + eta (y y^T - I), O(n^2)). A sample on which CG meets
  *     non-positive curvature or does not converge is redone exactly. A loss of
@@ -152,6 +158,33 @@ typedef enum wh_solver {
 #define WH_REFRESH_INTERNEURON 1000
 #define WH_REFRESH_DIRECT 8
 
+/*
+ * A learning-rate schedule: the rate used for the sample with index t (the
+ * network's samples count, from 0) is wh_schedule_eta(schedule, eta, t),
+ * with eta the network's base rate (wh_net_eta). A decaying rate lets the
+ * online estimate settle on stationary data, where a constant one leaves it
+ * at a noise floor of order eta; a constant one tracks drifting statistics.
+ */
+typedef enum wh_schedule_kind {
+    WH_SCHEDULE_CONSTANT = 0, /* eta_t = eta */
+    WH_SCHEDULE_DECAY = 1     /* eta_t = eta / (1 + (t - start) / tau)^gamma for t >= start,
+                               * eta before */
+} wh_schedule_kind;
+
+typedef struct wh_schedule {
+    wh_schedule_kind kind;
+    double tau;     /* samples; > 0 for DECAY */
+    double gamma;   /* 1/2 < gamma <= 1 for DECAY (1 = eta / (1 + t / tau)) */
+    uint64_t start; /* sample index where the decay starts (t counts the network's samples) */
+} wh_schedule;
+
+/*
+ * The rate of sample t under schedule s from base rate eta, by the formula of
+ * wh_schedule_kind (never larger than eta). s is trusted (validated where a
+ * network takes it); a NULL s means CONSTANT.
+ */
+WH_API double wh_schedule_eta(const wh_schedule *s, double eta, uint64_t t);
+
 /* Everything needed to build a network. Fill with wh_net_options_default(). */
 typedef struct wh_net_options {
     wh_net_kind kind;
@@ -162,6 +195,7 @@ typedef struct wh_net_options {
     wh_neural neural;
     wh_solver solver;  /* see wh_solver (default WH_SOLVER_AUTO) */
     size_t refresh;    /* fast solvers: samples between exact steps; 0 = default */
+    wh_schedule schedule; /* learning-rate schedule over eta (default WH_SCHEDULE_CONSTANT) */
 } wh_net_options;
 
 /* What one step did. Any pointer to it may be NULL. */
@@ -178,7 +212,8 @@ WH_API void wh_net_options_default(wh_net_options *opts);
 /*
  * Validate `opts` and build a network. On success *out owns a new network; on
  * failure *out is NULL and nothing is leaked. Statuses: WH_EINVAL (NULL
- * argument, unknown kind, WEIGHTS for a direct network), WH_EDIM (n = 0, or n
+ * argument, unknown kind or schedule kind, WEIGHTS for a direct network, a
+ * DECAY schedule whose tau or gamma is out of range), WH_EDIM (n = 0, or n
  * or k too large for LAPACK), WH_EINTERNEURONS (k < n), WH_EETA, WH_ENONFINITE,
  * WH_ENOTSYM (M0 not symmetric), WH_ENOTPD (M0, alpha or spread not positive),
  * WH_ERANK (W0 W0^T singular), WH_EOVERFLOW, WH_ENOMEM, WH_ELINALG.
@@ -242,8 +277,9 @@ WH_API wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, 
 /*
  * The most samples one block of wh_net_learn_block() holds for this network:
  * clamp(n / 8, 16, 64) for the fast interneuron path at n >= 40, fewer at a
- * large eta (the block's rounding grows like (1-eta)^{-2m}, so m <= ln 2 /
- * (-2 ln(1-eta))); 0 when it goes sample by sample (n < 40, eta > 0.16, any
+ * large base eta (the block's rounding grows like (1-eta)^{-2m}, so m <= ln 2 /
+ * (-2 ln(1-eta)); a schedule's rates never exceed the base rate, and within a
+ * block each sample learns at its own); 0 when it goes sample by sample (n < 40, eta > 0.16, any
  * other network or solver). Refreshes and the end of a call cut blocks shorter.
  */
 WH_API size_t wh_net_block_length(const wh_net *net);
@@ -255,7 +291,9 @@ WH_API size_t wh_net_block_length(const wh_net *net);
  * BLAS-3 triangular solve, then the block's updates are summed,
  *   direct:       M <- M + eta (Y^T Y - count I)
  *   interneurons: W <- W + eta (Y^T Y - count I) W
- * (each sample's update with the M of the block's start). Y (count x n,
+ * (each sample's update with the M of the block's start; when the schedule's
+ * rate changes within the block, each sample's term y y^T - I has its own
+ * rate). Y (count x n,
  * leading dimension ldy) receives the outputs and is required. The samples
  * count grows by `count`; info->sample is the block's first sample.
  * Statuses: WH_EINVAL (NULL, count = 0, ld too small), WH_ENONFINITE (X; nothing
@@ -296,8 +334,19 @@ WH_API const double *wh_net_lateral(wh_net *net);
  * network from two threads at once. */
 WH_API const double *wh_net_weights(wh_net *net);
 
-/* Change the learning rate of a live network (for schedules). WH_EETA unless 0 < eta < 1. */
+/* Change the base learning rate of a live network. WH_EETA unless 0 < eta < 1. */
 WH_API wh_status wh_net_set_eta(wh_net *net, double eta);
+
+/*
+ * Change the learning-rate schedule of a live network; it applies from the
+ * next sample on (t keeps counting the network's samples). Statuses: WH_EINVAL
+ * (NULL, unknown kind, or for DECAY a tau that is not finite and > 0 or a gamma
+ * outside (1/2, 1]); on failure nothing changes.
+ */
+WH_API wh_status wh_net_set_schedule(wh_net *net, const wh_schedule *s);
+
+/* The schedule in use. */
+WH_API wh_schedule wh_net_get_schedule(const wh_net *net);
 
 /*
  * Put saved synapses back into a live network of the same kind and size, so
@@ -315,7 +364,8 @@ WH_API wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, 
  * The fast solver's own state, which a bit-for-bit continuation needs besides
  * the synapses: for interneurons P = M^{-1} (as p * Phat), for both networks
  * the Cholesky factor of the last refresh and the samples since it, for the
- * direct network also the M of that refresh and the outputs since. It is wh_net_solver_state_size()
+ * direct network also the M of that refresh, the outputs since and the sum of their rates. It is
+ * wh_net_solver_state_size()
  * doubles (0 for the exact solver, whose state is the synapses alone), opaque to the caller: save
  * it with the synapses and, after wh_net_restore() on a network built with the same kind, n, k,
  * solver and refresh, give it back to wh_net_set_solver_state(). Without it a restored fast network

@@ -6,14 +6,17 @@
  * conjugate gradients. At every refresh (each sample index that is a
  * multiple of `refresh`) the step is the exact one: the candidate M_r is
  * factored, which certifies M > 0. What is factored is M_r - c I with
- * c = (refresh - 1) eta / 2 (which certifies it all the more), or M_r itself
- * (c = 0) if that fails or the period is longer than Y holds, and
- * P = (M_r - c I)^{-1} is formed from the factor.
- * `since` samples later
- *   M = A - sigma I,   A = M_r - c I + eta Y^T Y,   sigma = since eta - c,
- * with Y the outputs since, kept (up to WH__CG_RANK_MAX rows). A^{-1} is
+ * c = (refresh - 1) eta / 2 (eta the refresh's rate; it certifies M_r all the
+ * more), or M_r itself (c = 0) if that fails or the period is longer than Y
+ * holds, and P = (M_r - c I)^{-1} is formed from the factor.
+ * `since` samples later, sample s having learned at its own rate eta_s,
+ *   M = A - sigma I,   A = M_r - c I + Y^T Y,   sigma = sum_s eta_s - c,
+ * with Y the outputs since, each scaled by sqrt(eta_s), kept (up to
+ * WH__CG_RANK_MAX rows); sum_s eta_s is `drift`. With a constant rate this is
+ * M_r + eta Y^T Y - since eta I; a schedule or wh_net_set_eta() changing the
+ * rate within a period changes nothing else. A^{-1} is
  * exact by Woodbury from P and the Cholesky factor of the small capacitance
- * K = I / eta + Y P Y^T, one row per sample (deflation: the rank-`since`
+ * K = I + Y P Y^T, one row per sample (deflation: the rank-`since`
  * drift is gone from the preconditioned matrix I - sigma A^{-1}, whose
  * eigenvalues lie within |sigma| / lambda_min(A) of 1), so CG meets a
  * relative residual of WH__CG_TOL in a few iterations, each one symmetric
@@ -24,7 +27,7 @@
  * iterations a sample at n = 256 (5.3 -> 4.7).
  *
  * M itself is never updated per sample while Y holds the whole period (refresh
- * <= WH__CG_RANK_MAX + 1): it is M_r + eta Y^T Y - since eta I, formed on its
+ * <= WH__CG_RANK_MAX + 1): it is M_r + Y^T Y - drift I, formed on its
  * lower triangle by one dsyrk when read (wh__fast_direct_lateral) and at the
  * refresh, always from M_r, so a reader cannot change the fit. That keeps P
  * alone in the cache between refreshes: 1.17x at n = 256.
@@ -49,16 +52,16 @@ static blasint bi(size_t v)
     return (blasint)v;
 }
 
-/* dst's lower triangle = M_r + eta (rows of Y)^T (rows of Y) - rows eta I. */
-static void form_lateral(const wh_net *net, size_t rows, double *dst)
+/* dst's lower triangle = M_r + (rows of Y)^T (rows of Y) - shift I, shift the sum of
+ * those rows' rates (Y's rows are scaled by their square roots). */
+static void form_lateral(const wh_net *net, size_t rows, double shift, double *dst)
 {
     const size_t n = net->n;
     wh__copy_lower(n, net->fast->Mr, n, dst, n);
     if (rows == 0)
         return;
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(rows), net->eta, net->fast->Y,
-                bi(n), 1.0, dst, bi(n));
-    const double shift = (double)rows * net->eta;
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(rows), 1.0, net->fast->Y, bi(n),
+                1.0, dst, bi(n));
     for (size_t i = 0; i < n; i++)
         dst[i * n + i] -= shift;
 }
@@ -68,7 +71,7 @@ void wh__fast_direct_lateral(wh_net *net)
     wh__fast *f = net->fast;
     if (f->m_since == f->since)
         return;
-    form_lateral(net, f->since, net->M);
+    form_lateral(net, f->since, f->drift, net->M);
     f->m_since = f->since;
     f->lateral_stale = true;
 }
@@ -78,6 +81,7 @@ void wh__fast_direct_restart(wh_net *net)
     wh__copy_lower(net->n, net->M, net->n, net->fast->Mr, net->n);
     net->fast->m_since = 0;
     net->fast->centre = 0.0;
+    net->fast->drift = 0.0;
 }
 
 /* Factor the current M (formed first if lazy) into L_next; false if it is not positive
@@ -99,7 +103,7 @@ static void adopt_factor(wh_net *net)
     net->L_next = t;
     wh__copy_lower(net->n, net->M, net->n, f->Mr, net->n);
     f->since = f->m_since = 0;
-    f->centre = 0.0;
+    f->centre = f->drift = 0.0;
     f->stale = false;
     f->inverse_ok = false;
 }
@@ -113,6 +117,7 @@ wh_status wh__fast_direct_refactor(wh_net *net)
         wh__copy_lower(net->n, net->M, net->n, f->Mr, net->n);
         f->stale = true;
         f->since = f->m_since = 1;
+        f->drift = 0.0;
         return WH_EDIVERGED;
     }
     adopt_factor(net);
@@ -144,7 +149,7 @@ static wh_status derive_inverse(wh_net *net)
 
 /*
  * Row i of the deflation: h_i = P y_i into H, and row i of the Cholesky factor of
- * K = I / eta + Y P Y^T (the Woodbury capacitance of A = M_r + eta Y^T Y). False
+ * K = I + Y P Y^T (the Woodbury capacitance of A = M_r + Y^T Y, Y's rows scaled). False
  * if K is not positive definite to rounding (then the path goes undeflated).
  */
 static bool extend_deflation(wh_net *net, size_t i)
@@ -160,7 +165,7 @@ static bool extend_deflation(wh_net *net, size_t i)
             v -= k[l] * f->K[j * ld + l];
         k[j] = v / f->K[j * ld + j];
     }
-    double d = 1.0 / net->eta + cblas_ddot(bi(n), h, 1, y, 1);
+    double d = 1.0 + cblas_ddot(bi(n), h, 1, y, 1);
     for (size_t l = 0; l < i; l++)
         d -= k[l] * k[l];
     if (!(d > 0.0) || !isfinite(d))
@@ -180,7 +185,7 @@ static bool deflation_ready(wh_net *net)
     return f->deflation_ok;
 }
 
-/* z = A^{-1} r = P r - H^T K^{-1} H r, A = M_r + eta Y^T Y (Woodbury). */
+/* z = A^{-1} r = P r - H^T K^{-1} H r, A = M_r + Y^T Y (Woodbury). */
 static void deflated_precondition(const wh_net *net, const double *r, double *z)
 {
     const wh__fast *f = net->fast;
@@ -216,13 +221,13 @@ static void residual(wh_net *net, const double *x, double *r)
 
 /*
  * Preconditioned CG for M y = x; WH_ENOCONV on breakdown or no convergence.
- * Since the factor, M = A - since eta I with A = M_r + eta Y^T Y, M_r = L L^T
- * and Y the outputs since. Deflated (all of Y at hand, the usual case), the
+ * Since the factor, M = A - drift I with A = M_r + Y^T Y, M_r = L L^T
+ * and Y the outputs since, scaled. Deflated (all of Y at hand, the usual case), the
  * preconditioner is A^{-1} by Woodbury, so only the shift is left to CG (the
  * preconditioned matrix is I - since eta A^{-1}), and M d needs no pass over a
  * matrix: with s = A^{-1} r the next direction d' = s + beta d has
- * A d' = r + beta A d, so M d = A d - since eta d by recurrence. The initial
- * guess y0 = A^{-1} x leaves the residual since eta y0 (A y0 = x to
+ * A d' = r + beta A d, so M d = A d - sigma d by recurrence. The initial
+ * guess y0 = A^{-1} x leaves the residual sigma y0 (A y0 = x to
  * rounding). Otherwise (more samples since than Y holds, or a capacitance
  * that rounding left indefinite) the preconditioner is P and M d one dsymv.
  */
@@ -234,7 +239,7 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
     if (derive_inverse(net) != WH_OK)
         return WH_ENOCONV;
     const bool deflated = deflation_ready(net);
-    const double shift = (double)f->since * net->eta - f->centre;
+    const double shift = f->drift - f->centre;
     void (*apply)(const wh_net *, const double *, double *) =
         deflated ? deflated_precondition : precondition;
     const double target = WH__CG_TOL * cblas_dnrm2(n, x, 1);
@@ -317,49 +322,60 @@ wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iteratio
     return solve(net, x, iterations, false);
 }
 
-/* y into Y; unless M is lazy, M <- M + eta (y y^T - I) on its lower triangle, the upper
- * one lagging. */
-static void update_lateral(wh_net *net)
+/* sqrt(eta) y into row `row` of Y. */
+static void keep_output(wh_net *net, size_t row, double eta)
+{
+    const size_t n = net->n;
+    const double scale = sqrt(eta);
+    double *dst = net->fast->Y + row * n;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = scale * net->y[i];
+}
+
+/* y, learned at rate eta, into Y; unless M is lazy, M <- M + eta (y y^T - I) on its lower
+ * triangle, the upper one lagging. */
+static void update_lateral(wh_net *net, double eta)
 {
     const size_t n = net->n;
     wh__fast *f = net->fast;
     if (f->since < f->ycap)
-        memcpy(f->Y + f->since * n, net->y, n * sizeof *f->Y);
+        keep_output(net, f->since, eta);
+    f->drift += eta;
     if (f->lazy_lateral)
         return;
     wh__fast_direct_lateral(net);
     for (size_t i = 0; i < n; i++) /* the diagonal before, into a free vector */
         f->v[i] = net->M[i * n + i];
-    wh__net_lateral_online(n, net->eta, net->y, f->v, 1, net->M);
+    wh__net_lateral_online(n, eta, net->y, f->v, 1, net->M);
     f->m_since++;
     f->lateral_stale = true;
 }
 
 /*
- * The exact step at a refresh: the candidate M + eta (y y^T - I) (from M_r and Y, with
- * the current y as Y's last row, when M is lazy) becomes the next M_r, and is factored
+ * The exact step at a refresh, at rate eta: the candidate M + eta (y y^T - I) (from M_r
+ * and Y, with the current y as Y's last row, when M is lazy) becomes the next M_r, and is factored
  * into L; WH_EDIVERGED, state kept, if it is not positive definite. Only lower
  * triangles are touched, the candidate is formed in M_next (which then trades places
  * with M_r), and net->M is left to be formed from it when read.
  */
-static wh_status refresh(wh_net *net)
+static wh_status refresh(wh_net *net, double eta)
 {
     const size_t n = net->n;
     wh__fast *f = net->fast;
     double *cand = net->M_next, *l = net->L_next;
     if (f->lazy_lateral) {
-        memcpy(f->Y + f->since * n, net->y, n * sizeof *f->Y);
-        form_lateral(net, f->since + 1, cand);
+        keep_output(net, f->since, eta);
+        form_lateral(net, f->since + 1, f->drift + eta, cand);
     } else {
         wh__fast_direct_lateral(net);
         wh__copy_lower(n, net->M, n, cand, n);
-        wh__net_lateral_online(n, net->eta, net->y, net->M, n + 1, cand);
+        wh__net_lateral_online(n, eta, net->y, net->M, n + 1, cand);
     }
     /* Centre the shifts: over a period `since` runs from 0 to refresh - 1, so factor
-     * cand - c I with c half the largest shift; if that is not positive definite, cand
+     * cand - c I with c half the largest shift at this rate; if that is not positive definite, cand
      * itself (which alone must be). Not beyond the outputs Y keeps: there the iterations
      * are undeflated, and a centre far from M_r would only spoil the preconditioner. */
-    double c = f->lazy_lateral ? 0.5 * (double)(net->refresh - 1) * net->eta : 0.0;
+    double c = f->lazy_lateral ? 0.5 * (double)(net->refresh - 1) * eta : 0.0;
     wh__copy_lower(n, cand, n, l, n);
     for (size_t i = 0; i < n; i++)
         l[i * n + i] -= c;
@@ -376,6 +392,7 @@ static wh_status refresh(wh_net *net)
         if (!isfinite(l[i * n + i]))
             return WH_EDIVERGED;
     f->centre = c;
+    f->drift = 0.0;
     net->M_next = f->Mr;
     f->Mr = cand;
     net->L_next = net->L;
@@ -395,9 +412,10 @@ wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
     wh_status st = solve(net, x, iterations, true);
     if (st != WH_OK)
         return st;
+    const double eta = wh__net_rate(net);
     if ((net->samples + 1) % net->refresh == 0)
-        return refresh(net);
-    update_lateral(net);
+        return refresh(net, eta);
+    update_lateral(net, eta);
     f->since++;
     net->samples++;
     return WH_OK;

@@ -17,8 +17,9 @@
  *   direct (direct_cg.c): conjugate gradients on M y = x, deflated by the
  *     outputs since the last refresh and preconditioned by P, the inverse of
  *     the M factored then (the candidate M at every sample index that is a
- *     multiple of `refresh`); M itself is M_r + eta Y^T Y - since eta I, with
- *     M_r the M of the refresh and Y the outputs since, formed on its lower
+ *     multiple of `refresh`); M itself is M_r + Y^T Y - drift I, with
+ *     M_r the M of the refresh, Y the outputs since, each scaled by the square
+ *     root of its rate, and drift the sum of those rates, formed on its lower
  *     triangle (one dsyrk) only when it is read and at the next refresh, the
  *     upper triangle mirrored when M is read. A refresh period longer than Y
  *     holds updates M per sample (dsyr) instead.
@@ -81,17 +82,19 @@ struct wh__fast {
     double *r, *d, *q, *s; /* conjugate gradients: residual, direction, M d, preconditioned r */
     double *Ad;        /* conjugate gradients: A d by recurrence (direct_cg.c) */
     double *Y;         /* direct: (ycap + 1) x n, the outputs y of the `since` samples since L,
-                        * and a row for the refresh's own y */
+                        * each times the square root of its rate, and a row for the
+                        * refresh's own y */
     double *Mr;        /* direct: lower triangle of M at the refresh that L factors */
     size_t m_since;    /* direct: samples since the refresh that net->M's lower triangle has */
     double centre;     /* direct: L factors M_r - centre I (see direct_cg.c) */
+    double drift;      /* direct: the sum of the rates of the samples since the refresh */
     bool lazy_lateral; /* direct: ycap holds every sample of a period, so M is formed from Mr
                         * and Y only when read or refreshed (no pass over M per sample) */
     double *t;         /* direct: ycap, the capacitance solve of the Woodbury preconditioner */
     size_t ycap;       /* direct: rows Y holds, min(refresh - 1, WH__CG_RANK_MAX) */
     bool inverse_ok;   /* direct: P is the inverse of the current L L^T */
     double *H;         /* direct: ycap x n, rows P y_i of the deflation */
-    double *K;         /* direct: WH__CG_RANK_MAX square, Cholesky of I/eta + Y P Y^T */
+    double *K;         /* direct: WH__CG_RANK_MAX square, Cholesky of I + Y P Y^T */
     size_t deflated;   /* direct: rows of H and K computed for the current factor */
     bool deflation_ok; /* direct: K stayed positive definite for those rows */
     size_t since;  /* fast (non-exact) steps since M and L were last consistent */

@@ -4,8 +4,9 @@
  * The online algorithm is sequential: sample j needs the P and W left by
  * sample j-1. But every update is a low-rank change of the block's starting
  * point (science.md §5.1, §5.3), so within a block of m samples
- *   W_j = B_{j-1} ... B_0 W0 = a^j (I + Y^T T Y) W0,           a = 1 - eta,
- *   P_j = M_j^{-1}         = rho_j (P0 + V^T S V),              rho_j = a^{-2j},
+ *   W_j = B_{j-1} ... B_0 W0 = A_j (I + Y^T T Y) W0,     A_j = a_0 ... a_{j-1},
+ *   P_j = M_j^{-1}         = rho_j (P0 + V^T S V),        rho_j = A_j^{-2},
+ * a_i = 1 - eta_i with eta_i the rate of sample i (a schedule may vary it),
  * with Y the outputs y_0 .. y_{j-1} (rows), T lower triangular, and V the
  * rows y_i and h_i = P0 y_i. Then
  *   y_j = P_j x_j = rho_j (P0 x_j + V^T S V x_j),
@@ -14,16 +15,16 @@
  * needs one pass over P0 (h_j) and O(nj) more. The Sherman-Morrison update
  * of P_j (fast_interneuron.c) is a rank-2 change along y_j and u_j, both in
  * the span of V once y_j and h_j are appended, so it only changes S (O(j)
- * per sample). Likewise B_j Q_j adds the row (eta/a) [r^T T, 1] to T, with
+ * per sample). Likewise B_j Q_j adds the row (eta_j/a_j) [r^T T, 1] to T, with
  * r = Y y_j. At the end of the block
- *   Q <- a^m (Q + Y^T (T (Y Q))),   P0 <- rho_m (P0 + V^T (S V)),
+ *   Q <- A_m (Q + Y^T (T (Y Q))),   P0 <- rho_m (P0 + V^T (S V)),
  * three matrix products and a rank-2m symmetric update (dsyr2k).
  *
  * Q is the product of every B since the weights were last formed: the
  * synapses are Q W (W = net->W), kept lazily because the step never needs
  * them, only y = P x does. Q is n x n where W is n x k, so at k = 2n the
  * blocks do half the work W itself would cost (1.2-1.3x the speed at n = 64
- * to 1024). z_j, when asked for, is a^j W^T (Q^T v). The weights are formed
+ * to 1024). z_j, when asked for, is A_j W^T (Q^T v). The weights are formed
  * (Q W, one dgemm) for a reader into a cache (wh__block_weights), and
  * folded into net->W (wh__block_settle) before any step that updates W
  * itself: the per-sample path, so at every refresh. Both give the same bits,
@@ -178,6 +179,7 @@ static size_t preferred_length(size_t n)
  */
 size_t wh__block_capacity(const wh_net *net)
 {
+    /* From the base rate: a schedule's rates never exceed it. */
     const double cap = 0.34657359 / -log1p(-net->eta); /* ln 2 / (-2 ln(1 - eta)) */
     const size_t m = preferred_length(net->n);
     const size_t held = cap < (double)m ? (size_t)cap : m;
@@ -237,8 +239,10 @@ static void update_product(wh__block *b, size_t j, double eta)
     b->T[j * WH__BLOCK_MAX + j] = g;
 }
 
-/* z_j = W_j^T y_j = a^j W0^T (y + Y^T T^T r) into z, with T^T r in b->r. */
-static void interneuron_output(const wh_net *net, size_t j, const double *y, double *z)
+/* z_j = W_j^T y_j = A_j W0^T (y + Y^T T^T r) into z, with T^T r in b->r and A_j the
+ * product of the block's (1 - eta_i), i < j. */
+static void interneuron_output(const wh_net *net, size_t j, double shrink, const double *y,
+                               double *z)
 {
     wh__block *b = net->fast->block;
     const size_t n = net->n;
@@ -247,19 +251,21 @@ static void interneuron_output(const wh_net *net, size_t j, const double *y, dou
     if (j > 0)
         cblas_dgemv(CblasRowMajor, CblasTrans, bi(j), bi(n), 1.0, b->V, bi(2 * n), b->r, 1, 1.0, v,
                     1);
-    /* W_j^T v = a^j W^T (Q^T v): Q^T v into y's slot h (free until h_j is formed). */
+    /* W_j^T v = A_j W^T (Q^T v): Q^T v into y's slot h (free until h_j is formed). */
     double *t = b->G + j * n;
     cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(n), 1.0, b->Q, bi(n), v, 1, 0.0, t, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(net->k), pow(1.0 - net->eta, (double)j),
-                net->W, bi(net->k), t, 1, 0.0, z, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(net->k), shrink, net->W, bi(net->k), t, 1,
+                0.0, z, 1);
 }
 
 /*
- * Sample j of the block: y_j and h_j into V, S and T extended. False if a
- * check fails (row j of T may be written then, but a commit reads only the
- * rows before it).
+ * Sample j of the block, learned at rate eta: y_j and h_j into V, S and T
+ * extended. rho and shrink are the products of the block's 1 / (1 - eta_i)^2
+ * and (1 - eta_i) over the samples i < j. False if a check fails (row j of T
+ * may be written then, but a commit reads only the rows before it).
  */
-static bool block_sample(wh_net *net, size_t j, const double *x, double rho, double *z)
+static bool block_sample(wh_net *net, size_t j, const double *x, double eta, double rho,
+                         double shrink, double *z)
 {
     wh__fast *f = net->fast;
     wh__block *b = f->block;
@@ -276,29 +282,27 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double rho, dou
     const double s = cblas_ddot(bi(n), y, 1, u, 1);
     if (!(xy > 0.0 && s > 0.0 && isfinite(xy + yy + s)))
         return false;
-    update_product(b, j, net->eta);
+    update_product(b, j, eta);
     if (z != NULL) {
-        interneuron_output(net, j, y, z);
+        interneuron_output(net, j, shrink, y, z);
         if (!isfinite(cblas_ddot(bi(net->k), z, 1, z, 1)))
             return false;
     }
-    const double eta = net->eta;
     update_coefficients(b, w, eta / ((1.0 - eta) + eta * yy), s, rho);
     return true;
 }
 
 /*
- * Q_next = a^m (Q + Y^T (T (Y Q))), the weights then Q_next W; false (nothing
+ * Q_next = A_m (Q + Y^T (T (Y Q))), the weights then Q_next W; false (nothing
  * changes) unless their sum of squares, the trace of M = W W^T (which bounds
  * every entry of M), is finite: the per-sample path's check that z^T z is
  * finite, for the whole block. |Q W|_F <= |Q|_F |W|_F settles it without
  * forming Q W unless that bound overflows.
  */
-static bool propose_weights(wh_net *net, size_t m)
+static bool propose_weights(wh_net *net, size_t m, double am)
 {
     wh__block *b = net->fast->block;
     const size_t n = net->n;
-    const double am = pow(1.0 - net->eta, (double)m);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(m), bi(n), bi(n), 1.0, b->V,
                 bi(2 * n), b->Q, bi(n), 0.0, b->YW, bi(n));
     cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(n), 1.0,
@@ -333,11 +337,12 @@ static void commit_inverse(wh_net *net, size_t m, double rho)
     }
 }
 
-/* End a block of m >= 1 samples: the synapses and P move on. False if W_next is not
- * finite (nothing changes). */
-static bool commit(wh_net *net, size_t m, double rho)
+/* End a block of m >= 1 samples (rho and am the products of their 1 / (1 - eta_i)^2 and
+ * 1 - eta_i): the synapses and P move on. False if W_next is not finite (nothing
+ * changes). */
+static bool commit(wh_net *net, size_t m, double rho, double am)
 {
-    if (!propose_weights(net, m))
+    if (!propose_weights(net, m, am))
         return false;
     commit_inverse(net, m, rho);
     wh__block *b = net->fast->block;
@@ -362,17 +367,20 @@ static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, doub
     wh__fast *f = net->fast;
     wh__block *b = f->block;
     const size_t n = net->n;
-    const double grow = 1.0 / ((1.0 - net->eta) * (1.0 - net->eta));
     lazy_start(net);
     cblas_dsymm(CblasRowMajor, CblasRight, CblasLower, bi(m), bi(n), f->p, f->P, bi(n), X, bi(ldx),
                 0.0, b->G, bi(n));
-    double rho = 1.0;
+    double rho = 1.0, shrink = 1.0;
     size_t j = 0;
-    while (j < m && block_sample(net, j, X + j * ldx, rho, Z != NULL ? Z + j * ldz : NULL)) {
-        rho *= grow;
-        j++;
+    for (; j < m; j++) {
+        /* Each sample at its own rate (a schedule may change it within the block). */
+        const double eta = wh_schedule_eta(&net->schedule, net->eta, net->samples + j);
+        if (!block_sample(net, j, X + j * ldx, eta, rho, shrink, Z != NULL ? Z + j * ldz : NULL))
+            break;
+        rho /= (1.0 - eta) * (1.0 - eta);
+        shrink *= 1.0 - eta;
     }
-    if (j == 0 || !commit(net, j, rho))
+    if (j == 0 || !commit(net, j, rho, shrink))
         return 0;
     for (size_t i = 0; i < j; i++)
         memcpy(Y + i * ldy, b->V + 2 * i * n, n * sizeof *Y);

@@ -104,11 +104,11 @@ static wh_status exact_step(wh_net *net, const double *x)
 }
 
 /* Phat += (y v^T + v y^T) / p with v = -c u + (c^2 s / 2) y; then p /= (1-eta)^2. */
-static void update_inverse(wh_net *net, double yy, double s)
+static void update_inverse(wh_net *net, double eta, double yy, double s)
 {
     wh__fast *f = net->fast;
     const size_t n = net->n;
-    const double eta = net->eta, c = eta / ((1.0 - eta) + eta * yy);
+    const double c = eta / ((1.0 - eta) + eta * yy);
     for (size_t i = 0; i < n; i++)
         f->v[i] = -c * f->u[i] + 0.5 * c * c * s * net->y[i];
     wh__syr2_lower(n, 1.0 / f->p, net->y, f->v, f->P, n);
@@ -126,14 +126,14 @@ static void update_inverse(wh_net *net, double yy, double s)
 
 /* W <- (1-eta) W + eta y z^T, row by row so that the second pass finds the row in cache
  * (OpenBLAS's daxpby, which would do it in one, is several times slower than the two). */
-static void update_weights(wh_net *net)
+static void update_weights(wh_net *net, double eta)
 {
     const size_t k = net->k;
-    const double a = 1.0 - net->eta;
+    const double a = 1.0 - eta;
     const double *restrict z = net->z;
     for (size_t i = 0; i < net->n; i++) {
         double *restrict w = net->W + i * k;
-        const double b = net->eta * net->y[i];
+        const double b = eta * net->y[i];
         if (k <= SHORT_ROW) {
             for (size_t j = 0; j < k; j++)
                 w[j] = a * w[j] + b * z[j];
@@ -161,8 +161,9 @@ wh_status wh__fast_interneuron_step(wh_net *net, const double *x)
         return exact_step(net, x);
     if ((net->samples + 1) % net->refresh == 0)
         return exact_update(net);
-    update_inverse(net, yy, s);
-    update_weights(net);
+    const double eta = wh__net_rate(net);
+    update_inverse(net, eta, yy, s);
+    update_weights(net, eta);
     f->lateral_stale = true;
     f->since++;
     net->samples++;

@@ -13,7 +13,8 @@
 struct wh_net {
     wh_net_kind kind;
     size_t n, k;
-    double eta;
+    double eta;         /* base rate; sample t learns at wh_schedule_eta(&schedule, eta, t) */
+    wh_schedule schedule;
     wh_neural neural;
     uint64_t samples;
 
@@ -28,6 +29,12 @@ struct wh_net {
     size_t refresh;     /* fast solvers: samples between exact refreshes */
     struct wh__fast *fast; /* state of the fast solver (src/net/fast.h); NULL if exact */
 };
+
+/* The learning rate of the next sample, the one with index net->samples. src/net/schedule.c. */
+double wh__net_rate(const wh_net *net);
+
+/* WH_OK if s is a valid schedule, else WH_EINVAL. src/net/schedule.c. */
+wh_status wh__schedule_check(const wh_schedule *s);
 
 /* The fast solver's state, if any, no longer belongs to the synapses (they were
  * replaced from outside a learning step): the next fast step re-derives it.

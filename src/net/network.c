@@ -56,6 +56,8 @@ static wh_status check_options(const wh_net_options *o, size_t k)
     if (o->solver != WH_SOLVER_AUTO && o->solver != WH_SOLVER_EXACT && o->solver != WH_SOLVER_FAST)
         return WH_EINVAL;
     wh_status st = check_eta(o->eta);
+    if (st == WH_OK)
+        st = wh__schedule_check(&o->schedule);
     if (st != WH_OK)
         return st;
     return check_neural(&o->neural, o->kind);
@@ -131,6 +133,7 @@ wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
     net->n = opts->n;
     net->k = k;
     net->eta = opts->eta;
+    net->schedule = opts->schedule;
     net->neural = opts->neural;
     st = allocate(net);
     if (st == WH_OK)

@@ -3,7 +3,8 @@
  *
  *   direct        M <- M + eta (y y^T - I)          (anti-Hebbian + homeostatic)
  *   interneurons  W <- W + eta (y z^T - W)          (Hebbian + decay)
- * and their population versions with y y^T replaced by M^{-1} C M^{-1}.
+ * and their population versions with y y^T replaced by M^{-1} C M^{-1}, eta
+ * the rate of the sample (or step) being learned (wh__net_rate).
  * Each writes a candidate into the *_next buffers; wh__net_accept() keeps it
  * only if the candidate M is positive definite.
  */
@@ -35,15 +36,16 @@ void wh__net_lateral_online(size_t n, double eta, const double *y, const double 
 void wh__net_propose_online(wh_net *net)
 {
     const size_t n = net->n, k = net->k;
+    const double eta = wh__net_rate(net);
     if (net->kind == WH_NET_DIRECT) {
         wh__copy(n, n, net->M, n, net->M_next, n);
-        wh__net_lateral_online(n, net->eta, net->y, net->M, n + 1, net->M_next);
+        wh__net_lateral_online(n, eta, net->y, net->M, n + 1, net->M_next);
         wh__mirror_lower(n, net->M_next, n);
         return;
     }
     wh__copy(n, k, net->W, k, net->W_next, k);
-    cblas_dscal((blasint)(n * k), 1.0 - net->eta, net->W_next, 1);
-    cblas_dger(CblasRowMajor, (blasint)n, (blasint)k, net->eta, net->y, 1, net->z, 1, net->W_next,
+    cblas_dscal((blasint)(n * k), 1.0 - eta, net->W_next, 1);
+    cblas_dger(CblasRowMajor, (blasint)n, (blasint)k, eta, net->y, 1, net->z, 1, net->W_next,
                (blasint)k);
     lateral_from_weights(net);
 }
@@ -51,18 +53,19 @@ void wh__net_propose_online(wh_net *net)
 void wh__net_propose_expected(wh_net *net, const double *C, size_t ldc)
 {
     const size_t n = net->n, k = net->k;
+    const double eta = wh__net_rate(net);
     /* S = M^{-1} C M^{-1} - I: the expected y y^T - I. */
     wh__copy(n, n, C, ldc, net->S, n);
     wh__chol_sandwich(n, net->L, n, net->S, n);
     subtract_identity(n, 1.0, net->S);
     if (net->kind == WH_NET_DIRECT) {
         wh__copy(n, n, net->M, n, net->M_next, n);
-        cblas_daxpy((blasint)(n * n), net->eta, net->S, 1, net->M_next, 1);
+        cblas_daxpy((blasint)(n * n), eta, net->S, 1, net->M_next, 1);
         return;
     }
     wh__copy(n, k, net->W, k, net->W_next, k);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)k, (blasint)n,
-                net->eta, net->S, (blasint)n, net->W, (blasint)k, 1.0, net->W_next, (blasint)k);
+                eta, net->S, (blasint)n, net->W, (blasint)k, 1.0, net->W_next, (blasint)k);
     lateral_from_weights(net);
 }
 

@@ -73,16 +73,18 @@ wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_
  *   interneurons: Phat (n x n), and the blocked path's lazy synapses: a flag
  *     (1 while they are lazy), Q (n x n) and the W it multiplies (n x k); the
  *     weights saved with the synapses are their product;
- *   direct: M_r, the M that factor belongs to (n x n, its lower triangle), and
- *     the outputs of the samples since (ycap x n, rows past `since` zero), from
- *     which its conjugate gradients are deflated and M is formed; the M saved
- *     with the synapses is that form.
+ *   direct: M_r, the M that factor belongs to (n x n, its lower triangle), the
+ *     outputs of the samples since, each times the square root of its rate
+ *     (ycap x n, rows past `since` zero), from which its conjugate gradients
+ *     are deflated and M is formed, and the sum of those samples' rates; the M
+ *     saved with the synapses is that form.
  * What can be derived is not stored: M (wh_net_restore() set it from the
  * synapses), the direct path's P and Woodbury rows, the sum of squares of W.
  * The layout tag guards against giving one network's state to another;
- * direct was 1 before Y and 3 before M_r, interneurons 2 before the lazy product.
+ * direct was 1 before Y, 3 before M_r and 5 before the rates (unscaled Y),
+ * interneurons 2 before the lazy product.
  */
-enum { HEADER = 4, LAYOUT_DIRECT = 5, LAYOUT_INTERNEURON = 4 };
+enum { HEADER = 4, LAYOUT_DIRECT = 6, LAYOUT_INTERNEURON = 4 };
 
 /* Interneurons' lazy synapses after Phat: {lazy}, Q (n x n), the W it multiplies (n x k). */
 static size_t lazy_size(const wh_net *net)
@@ -95,7 +97,7 @@ size_t wh_net_solver_state_size(const wh_net *net)
     if (net == NULL || net->fast == NULL)
         return 0;
     return HEADER + 2 * net->n * net->n +
-           (net->kind == WH_NET_INTERNEURON ? lazy_size(net) : net->fast->ycap * net->n);
+           (net->kind == WH_NET_INTERNEURON ? lazy_size(net) : net->fast->ycap * net->n + 1);
 }
 
 static double layout(const wh_net *net)
@@ -140,6 +142,7 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
         const size_t kept = (f->since < f->ycap ? f->since : f->ycap) * net->n;
         memcpy(state + HEADER + 2 * nn, f->Y, kept * sizeof *state);
         memset(state + HEADER + 2 * nn + kept, 0, (f->ycap * net->n - kept) * sizeof *state);
+        state[size - 1] = f->drift;
     }
     return WH_OK;
 }
@@ -165,6 +168,8 @@ static wh_status check_solver_state(const wh_net *net, const double *state, size
         const double *lazy = state + HEADER + 2 * net->n * net->n;
         if (lazy[0] != 0.0 && lazy[0] != 1.0)
             return WH_EINVAL;
+    } else if (!(state[size - 1] >= 0.0)) {
+        return WH_EINVAL; /* the sum of the rates since the refresh */
     }
     return WH_OK;
 }
@@ -190,6 +195,7 @@ wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
         f->centre = state[3];
         memcpy(f->Mr, state + HEADER + nn, nn * sizeof *state);
         memcpy(f->Y, state + HEADER + 2 * nn, f->ycap * net->n * sizeof *state);
+        f->drift = state[size - 1];
         /* The M just restored from the synapses is the one formed at this count. */
         f->m_since = f->since;
     }
