@@ -53,10 +53,10 @@ Test(schedule, rate_follows_its_formula)
 Test(schedule, bad_tau_and_gamma_are_refused)
 {
     const wh_schedule bad[] = {
-        {WH_SCHEDULE_DECAY, 0.0, 1.0, 0},       {WH_SCHEDULE_DECAY, -3.5, 1.0, 0},
-        {WH_SCHEDULE_DECAY, NAN, 1.0, 0},       {WH_SCHEDULE_DECAY, INFINITY, 1.0, 0},
-        {WH_SCHEDULE_DECAY, 10.0, 0.5, 0},      {WH_SCHEDULE_DECAY, 10.0, 1.0000001, 0},
-        {WH_SCHEDULE_DECAY, 10.0, NAN, 0},      {WH_SCHEDULE_DECAY, 10.0, -0.75, 0},
+        {WH_SCHEDULE_DECAY, 0.0, 1.0, 0},     {WH_SCHEDULE_DECAY, -3.5, 1.0, 0},
+        {WH_SCHEDULE_DECAY, NAN, 1.0, 0},     {WH_SCHEDULE_DECAY, INFINITY, 1.0, 0},
+        {WH_SCHEDULE_DECAY, 10.0, 0.5, 0},    {WH_SCHEDULE_DECAY, 10.0, 1.0000001, 0},
+        {WH_SCHEDULE_DECAY, 10.0, NAN, 0},    {WH_SCHEDULE_DECAY, 10.0, -0.75, 0},
         {(wh_schedule_kind)7, 10.0, 0.75, 0},
     };
     wh_net_options o;
@@ -137,9 +137,8 @@ static void reference_step(reference *r, const double *x, double eta)
         gram(n, k, r->W, r->M);
     memcpy(r->A, r->M, n * n * sizeof *r->A);
     memcpy(r->y, x, n * sizeof *r->y);
-    cr_assert_eq(LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, 1, r->A, (lapack_int)n, r->y,
-                               1),
-                 0);
+    cr_assert_eq(
+        LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, 1, r->A, (lapack_int)n, r->y, 1), 0);
     if (!r->interneurons) {
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < n; j++)
@@ -165,11 +164,11 @@ typedef struct path_case {
     size_t n, k;
     wh_solver solver;
     size_t refresh;
-    bool simulated;  /* simulated neural dynamics */
-    bool blocks;     /* fed through wh_net_learn_block in ragged chunks */
-    bool set_eta;    /* a constant schedule whose base rate changes mid-period */
+    bool simulated; /* simulated neural dynamics */
+    bool blocks;    /* fed through wh_net_learn_block in ragged chunks */
+    bool set_eta;   /* a constant schedule whose base rate changes mid-period */
     long samples;
-    double tol;      /* on M, relative */
+    double tol; /* on M, relative */
 } path_case;
 
 static wh_net *case_net(const path_case *c)
@@ -238,8 +237,9 @@ static void path_equals_reference(const path_case *c)
     }
     cr_assert_eq(wh_net_samples(net), (uint64_t)c->samples);
     const double dm = wh_test_rel_diff(n, n, wh_net_lateral(net), n, r.M, n);
-    cr_assert_leq(dm, c->tol, "%s: relative difference of M from the reference after %ld samples: "
-                              "%g (tolerance %g)",
+    cr_assert_leq(dm, c->tol,
+                  "%s: relative difference of M from the reference after %ld samples: "
+                  "%g (tolerance %g)",
                   c->name, c->samples, dm, c->tol);
     cr_assert_leq(worst_y, 1e3 * c->tol, "%s: largest relative difference of y: %g", c->name,
                   worst_y);
@@ -260,16 +260,16 @@ static const path_case cases[] = {
      1500, 1e-11},
     {"interneuron fast", WH_NET_INTERNEURON, 16, 32, WH_SOLVER_FAST, 0, false, false, false, 3000,
      1e-12},
-    {"interneuron blocks", WH_NET_INTERNEURON, 64, 128, WH_SOLVER_FAST, 0, false, true, false,
-     3000, 1e-12},
+    {"interneuron blocks", WH_NET_INTERNEURON, 64, 128, WH_SOLVER_FAST, 0, false, true, false, 3000,
+     1e-12},
     {"direct CG n 16", WH_NET_DIRECT, 16, 0, WH_SOLVER_FAST, 0, false, false, false, 3000, 1e-12},
     {"direct CG n 64", WH_NET_DIRECT, 64, 0, WH_SOLVER_FAST, 13, false, true, false, 3000, 1e-12},
     {"direct CG beyond the kept outputs", WH_NET_DIRECT, 24, 0, WH_SOLVER_FAST, 100, false, false,
      false, 3000, 1e-12},
     {"direct CG, eta set mid-period", WH_NET_DIRECT, 16, 0, WH_SOLVER_FAST, 8, false, false, true,
      3000, 1e-12},
-    {"direct CG, eta set mid-period, refresh 100", WH_NET_DIRECT, 24, 0, WH_SOLVER_FAST, 100,
-     false, false, true, 3000, 1e-12},
+    {"direct CG, eta set mid-period, refresh 100", WH_NET_DIRECT, 24, 0, WH_SOLVER_FAST, 100, false,
+     false, true, 3000, 1e-12},
     {"interneuron blocks, eta set", WH_NET_INTERNEURON, 64, 128, WH_SOLVER_FAST, 0, false, true,
      true, 3000, 1e-12},
 };
@@ -344,8 +344,8 @@ Test(schedule, save_and_restore_continue_bit_for_bit)
 Test(schedule, minibatch_weights_each_sample_by_its_rate)
 {
     const size_t n = 5, block = 25;
-    const path_case c = {"minibatch", WH_NET_DIRECT, 5, 0, WH_SOLVER_EXACT, 0, false, false, false,
-                         0, 0};
+    const path_case c = {"minibatch", WH_NET_DIRECT, 5, 0, WH_SOLVER_EXACT, 0, false,
+                         false,       false,         0, 0};
     double *C = wh_test_covariance(n, 0.2, 5.0, 45);
     wh_source *src = wh_test_source(C, n, 46);
     wh_net *net = case_net(&c);
