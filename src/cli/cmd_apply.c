@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/data.h"
 #include "cli/learn.h"
 #include "cli/options.h"
@@ -80,5 +81,14 @@ int wh__cmd_apply(int argc, char **argv)
                         "not change)\n");
         return WH__EXIT_USAGE;
     }
-    return run_apply(&o);
+    const wh__cli_file files[] = {
+        {"state", o.state, false, NULL},
+        {"data", o.data, false, NULL},
+        {"out", o.out, true, NULL},
+        {"save-state", o.save_state, true, NULL},
+    };
+    rc = wh__cli_check_files("apply", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_npz("apply", "save-state", o.save_state);
+    return rc == WH__EXIT_OK ? run_apply(&o) : rc;
 }

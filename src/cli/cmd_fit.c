@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/condition.h"
 #include "cli/data.h"
 #include "cli/learn.h"
@@ -126,5 +127,16 @@ int wh__cmd_fit(int argc, char **argv)
         fprintf(stderr, "whiten fit: give --data FILE and --state FILE; see 'whiten fit --help'\n");
         return WH__EXIT_USAGE;
     }
-    return run_fit(&o);
+    const wh__cli_file files[] = {
+        {"data", o.data, false, NULL},
+        {"resume", o.resume, false, NULL},
+        {"state", o.state, true, NULL},
+        {"checkpoint", o.checkpoint.path, true, "resume"},
+    };
+    rc = wh__cli_check_files("fit", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_npz("fit", "state", o.state);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_npz("fit", "checkpoint", o.checkpoint.path);
+    return rc == WH__EXIT_OK ? run_fit(&o) : rc;
 }

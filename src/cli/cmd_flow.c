@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/options.h"
+#include "io/io.h"
 #include "whiten.h"
 
 /* Rows of --out at most: a finer grid is a usage error, not a full disk. */
@@ -174,29 +175,38 @@ static wh_status emit_trajectory(FILE *f, wh_flow *flow, double t_end, double ev
     return st;
 }
 
-/* Write the trajectory to path through a temporary file and a rename: all or nothing. */
+/* Write the trajectory to path through the tool's safe writer (src/io/file.c): all or nothing. */
 static int write_trajectory(const char *path, wh_flow *flow, double t_end, double every)
 {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-        return usage_error("option --out: path too long");
-    int fd = mkstemp(tmp);
+    wh__file_out out;
+    wh__io_error err = {0};
+    if (!wh__file_out_open(&out, path, &err)) {
+        fprintf(stderr, "whiten flow: %s: %s\n", path, err.message);
+        return WH__EXIT_FAILURE;
+    }
+    const int fd = dup(out.fd);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (f == NULL) {
         fprintf(stderr, "whiten flow: cannot write %s: %s\n", path, strerror(errno));
         if (fd >= 0)
             close(fd);
+        wh__file_out_abort(&out);
         return WH__EXIT_FAILURE;
     }
     wh_status st = emit_trajectory(f, flow, t_end, every);
+    const int saved = errno;
     bool failed = fclose(f) != 0 || st == WH_EINVAL;
     if (st != WH_OK && st != WH_EINVAL) {
-        remove(tmp);
+        wh__file_out_abort(&out);
         return library_error("integrating the trajectory", st);
     }
-    if (failed || rename(tmp, path) != 0) {
-        fprintf(stderr, "whiten flow: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
+    if (failed) {
+        fprintf(stderr, "whiten flow: cannot write %s: %s\n", path, strerror(saved));
+        wh__file_out_abort(&out);
+        return WH__EXIT_FAILURE;
+    }
+    if (!wh__file_out_commit(&out, &err)) {
+        fprintf(stderr, "whiten flow: %s: %s\n", path, err.message);
         return WH__EXIT_FAILURE;
     }
     return WH__EXIT_OK;

@@ -537,7 +537,21 @@ static int check(const sim_options *o)
         fprintf(stderr, "whiten simulate: --population needs a known covariance, not --data\n");
         return WH__EXIT_USAGE;
     }
-    return o->out != NULL ? wh__cli_format("simulate", "out", o->out, &fmt) : WH__EXIT_OK;
+    const wh__cli_file files[] = {
+        {"data", o->data, false, NULL},
+        {"resume", o->resume, false, NULL},
+        {"out", o->out, true, NULL},
+        {"save-state", o->save_state, true, NULL},
+        {"checkpoint", o->checkpoint.path, true, "resume"},
+    };
+    int rc = wh__cli_check_files("simulate", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_npz("simulate", "save-state", o->save_state);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_npz("simulate", "checkpoint", o->checkpoint.path);
+    if (rc == WH__EXIT_OK && o->out != NULL)
+        rc = wh__cli_format("simulate", "out", o->out, &fmt);
+    return rc;
 }
 
 int wh__cmd_simulate(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/data.h"
 #include "cli/options.h"
 
@@ -227,5 +228,12 @@ int wh__cmd_stream(int argc, char **argv)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
-    return run_stream(&o);
+    const wh__cli_file files[] = {
+        {"state", o.state, false, NULL},
+        {"save-state", o.save_state, true, NULL},
+    };
+    rc = wh__cli_check_files("stream", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_npz("stream", "save-state", o.save_state);
+    return rc == WH__EXIT_OK ? run_stream(&o) : rc;
 }

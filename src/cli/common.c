@@ -1,6 +1,10 @@
+#define _XOPEN_SOURCE 700
 #include "cli/common.h"
 
+#include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,4 +147,127 @@ int wh__cli_covariance(const char *command, const char *eigenvalues, const char 
     free(values);
     *n = spec.n;
     return rc;
+}
+
+/* Where a path is: its file's device and inode, or its folder's and its name. */
+typedef struct file_id {
+    bool exists, known, special;
+    dev_t dev;
+    ino_t ino;
+    const char *name; /* for a file not there yet: its last component */
+} file_id;
+
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static file_id identify(const char *path)
+{
+    file_id id = {0};
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        id.exists = id.known = true;
+        id.special = S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode);
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+        return id;
+    }
+    char *dir = folder_of(path);
+    if (dir != NULL && stat(dir, &st) == 0) {
+        id.known = true;
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+        const char *slash = strrchr(path, '/');
+        id.name = slash != NULL ? slash + 1 : path;
+    }
+    free(dir);
+    return id;
+}
+
+static bool same(const file_id *a, const file_id *b)
+{
+    if (!a->known || !b->known || a->exists != b->exists || a->dev != b->dev || a->ino != b->ino)
+        return false;
+    if (a->exists) /* /dev/null twice is no harm */
+        return !(a->special && b->special);
+    return strcmp(a->name, b->name) == 0;
+}
+
+/* An output's folder must exist and be writable, and the output must not be a folder. */
+static int check_output_place(const char *command, const wh__cli_file *f)
+{
+    struct stat st;
+    if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "whiten %s: option --%s: %s is a folder; name a file\n", command,
+                f->option, f->path);
+        return WH__EXIT_USAGE;
+    }
+    if (f->path[0] == '\0') {
+        fprintf(stderr, "whiten %s: option --%s: the file name is empty\n", command, f->option);
+        return WH__EXIT_USAGE;
+    }
+    char *dir = folder_of(f->path);
+    int rc = WH__EXIT_OK;
+    if (dir == NULL) {
+        fprintf(stderr, "whiten %s: out of memory\n", command);
+        rc = WH__EXIT_FAILURE;
+    } else if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "whiten %s: option --%s: cannot write %s: its folder %s does not exist\n",
+                command, f->option, f->path, dir);
+        rc = WH__EXIT_USAGE;
+    } else if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "whiten %s: option --%s: cannot write %s: folder %s: %s\n", command,
+                f->option, f->path, dir, strerror(errno));
+        rc = WH__EXIT_FAILURE;
+    }
+    free(dir);
+    return rc;
+}
+
+int wh__cli_check_files(const char *command, const wh__cli_file *files, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const wh__cli_file *a = &files[i];
+        if (a->path == NULL || !a->output)
+            continue;
+        int rc = check_output_place(command, a);
+        if (rc != WH__EXIT_OK)
+            return rc;
+        const file_id ia = identify(a->path);
+        for (size_t j = 0; j < count; j++) {
+            const wh__cli_file *b = &files[j];
+            if (j == i || b->path == NULL || (b->output && j < i))
+                continue;
+            if ((a->may_be != NULL && strcmp(a->may_be, b->option) == 0) ||
+                (b->may_be != NULL && strcmp(b->may_be, a->option) == 0))
+                continue;
+            const file_id ib = identify(b->path);
+            if (!same(&ia, &ib))
+                continue;
+            fprintf(stderr,
+                    "whiten %s: options --%s %s and --%s %s name the same file; %s would "
+                    "overwrite %s\n",
+                    command, a->option, a->path, b->option, b->path,
+                    b->output ? "one output" : "the output",
+                    b->output ? "the other" : "the input it reads");
+            return WH__EXIT_USAGE;
+        }
+    }
+    return WH__EXIT_OK;
+}
+
+int wh__cli_check_npz(const char *command, const char *option, const char *path)
+{
+    const size_t len = path != NULL ? strlen(path) : 0;
+    if (path == NULL || (len > 4 && strcmp(path + len - 4, ".npz") == 0))
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten %s: option --%s: '%s' must end in .npz (a state file is an .npz "
+                    "archive)\n", command, option, path);
+    return WH__EXIT_USAGE;
 }

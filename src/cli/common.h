@@ -36,4 +36,27 @@ int wh__cli_range(const char *command, const char *option, const char *text, dou
 int wh__cli_covariance(const char *command, const char *eigenvalues, const char *spectrum,
                        size_t *n, bool rotate, uint64_t seed, double **C);
 
+/*
+ * The files a command reads and writes, checked before any work: an output
+ * must not be the same file as an input or as another output (compared by
+ * device and inode, following symbolic links, so `./d.csv`, a hard link and a
+ * symlink to d.csv all count as d.csv; an output not there yet is compared by
+ * its folder's device and inode and its name). An output `may_be` one other
+ * option's file (a --checkpoint that replaces the --resume it continues).
+ * The check also refuses an output that is a folder, or whose folder does not
+ * exist or cannot be written, so that a long run does not fail at its end.
+ * Prints one line naming both options, returns WH__EXIT_USAGE (or OK).
+ */
+typedef struct wh__cli_file {
+    const char *option; /* without the leading "--" */
+    const char *path;   /* NULL: not given */
+    bool output;
+    const char *may_be; /* option whose file this output may be, or NULL */
+} wh__cli_file;
+
+int wh__cli_check_files(const char *command, const wh__cli_file *files, size_t count);
+
+/* A state or checkpoint file must be named .npz (what it is, and what numpy opens). */
+int wh__cli_check_npz(const char *command, const char *option, const char *path);
+
 #endif

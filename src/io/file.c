@@ -2,18 +2,31 @@
  * file.c: the only place the I/O module touches the file system.
  *
  * Reading takes a whole file into memory (the readers decode buffers).
- * Writing is atomic: the bytes go to a fresh temporary file beside the target
- * (same folder, hence same file system), which is flushed to disk and then
- * renamed over the target. rename() replaces a file in one step, so a reader
- * sees the old file or the new one, never half of one; on any failure the
- * temporary file is removed and the target is untouched.
+ * Writing is atomic, and every output of the tool goes through the one writer
+ * below (wh__file_out_*): the bytes go to a temporary file created exclusively
+ * (mkstemp: O_CREAT | O_EXCL, a fresh random name, mode 0600 until it is done)
+ * beside the target (same folder, hence same file system), which is flushed,
+ * fsync'd and checked, then renamed over the target. rename() replaces a file
+ * in one step, so a reader sees the old file or the new one, never half of
+ * one; on any failure the temporary file is removed and the target untouched.
+ *
+ * By design:
+ * - a file replaced keeps its permission bits (a 0600 file stays 0600); a new
+ *   file gets 0666 less the umask, as open() would give it;
+ * - a symbolic link as target is followed: the file it points to is replaced
+ *   (through a temporary beside that file) and the link stays a link; a link
+ *   to nothing is refused;
+ * - a FIFO, character or block device as target (a pipe, /dev/stdout,
+ *   /dev/null) is written to directly, never replaced;
+ * - a folder as target is refused.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,42 +116,122 @@ static void sync_folder(const char *tmp)
     free(dir);
 }
 
-/* mkstemp() creates mode 0600; give the file the mode open() would have. */
-static void usual_mode(int fd)
+static bool special(mode_t mode)
 {
-    const mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
+    return S_ISFIFO(mode) || S_ISCHR(mode) || S_ISBLK(mode);
+}
+
+bool wh__file_out_open(wh__file_out *o, const char *path, wh__io_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    struct stat lst, st;
+    const bool exists = lstat(path, &lst) == 0;
+    if (!exists && errno != ENOENT)
+        return wh__io_fail(err, "cannot write: %s", strerror(errno));
+    if (exists && S_ISLNK(lst.st_mode)) {
+        if (stat(path, &st) != 0)
+            return wh__io_fail(err, "a symbolic link to a file that cannot be reached (%s); "
+                                    "refused", strerror(errno));
+        if (!special(st.st_mode) && !S_ISDIR(st.st_mode)) {
+            /* Follow the link: replace the file it points to, keep the link. */
+            o->target = realpath(path, NULL);
+            if (o->target == NULL)
+                return wh__io_fail(err, "cannot follow the symbolic link: %s", strerror(errno));
+        }
+    } else if (exists) {
+        st = lst;
+    }
+    if (exists && S_ISDIR(st.st_mode))
+        return wh__io_fail(err, "is a folder, not a file");
+    if (exists && special(st.st_mode)) {
+        o->direct = true;
+        o->fd = open(path, O_WRONLY | O_NOCTTY);
+        if (o->fd < 0)
+            return wh__io_fail(err, "cannot open: %s", strerror(errno));
+        return true;
+    }
+    if (o->target == NULL && (o->target = strdup(path)) == NULL)
+        return wh__io_fail(err, "out of memory");
+    o->tmp = temp_name(o->target);
+    if (o->tmp == NULL) {
+        wh__file_out_abort(o);
+        return wh__io_fail(err, "out of memory");
+    }
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
+        wh__io_fail(err, "cannot create a temporary file beside it: %s", strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        wh__file_out_abort(o);
+        return false;
+    }
+    if (exists) {
+        o->mode = st.st_mode & 07777;
+    } else {
+        const mode_t mask = umask(0);
+        umask(mask);
+        o->mode = 0666 & ~mask;
+    }
+    return true;
+}
+
+bool wh__file_out_write(wh__file_out *o, const void *data, size_t len, wh__io_error *err)
+{
+    if (!write_all(o->fd, data, len))
+        return wh__io_fail(err, "cannot write: %s", errno != 0 ? strerror(errno) : "short write");
+    return true;
+}
+
+bool wh__file_out_commit(wh__file_out *o, wh__io_error *err)
+{
+    bool ok = true;
+    int saved = 0;
+    if (!o->direct && (fsync(o->fd) != 0 || fchmod(o->fd, o->mode) != 0)) {
+        ok = false;
+        saved = errno;
+    }
+    if (close(o->fd) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    o->fd = -1;
+    if (ok && !o->direct && rename(o->tmp, o->target) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok)
+        wh__io_fail(err, "cannot write: %s", strerror(saved));
+    else if (!o->direct)
+        sync_folder(o->tmp);
+    if (ok) {
+        free(o->tmp); /* renamed: nothing to remove */
+        o->tmp = NULL;
+    }
+    wh__file_out_abort(o);
+    return ok;
+}
+
+void wh__file_out_abort(wh__file_out *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+    if (o->tmp != NULL)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->target);
+    o->tmp = o->target = NULL;
 }
 
 bool wh__file_write_atomic(const char *path, const wh__buf *buf, wh__io_error *err)
 {
-    char *tmp = temp_name(path);
-    if (tmp == NULL)
-        return wh__io_fail(err, "out of memory");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        wh__io_fail(err, "cannot create a temporary file beside it: %s", strerror(errno));
-        free(tmp);
+    wh__file_out o;
+    if (!wh__file_out_open(&o, path, err))
+        return false;
+    if (!wh__file_out_write(&o, buf->data, buf->len, err)) {
+        wh__file_out_abort(&o);
         return false;
     }
-    usual_mode(fd);
-    bool ok = write_all(fd, buf->data, buf->len) && fsync(fd) == 0;
-    int saved = ok ? 0 : errno;
-    if (close(fd) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        wh__io_fail(err, "cannot write: %s", strerror(saved));
-        unlink(tmp);
-    } else {
-        sync_folder(tmp);
-    }
-    free(tmp);
-    return ok;
+    return wh__file_out_commit(&o, err);
 }

@@ -220,6 +220,32 @@ void wh__repro_ckpt_free(wh__repro_ckpt *c);
 
 /* The thin file layer (src/io/file.c). */
 bool wh__file_read(const char *path, unsigned char **bytes, size_t *len, wh__io_error *err);
+
+/*
+ * The one safe writer of every output (data, states, checkpoints, figures,
+ * tables, reports). open creates a unique temporary file exclusively beside
+ * the target (or, for a FIFO or device, opens the target itself); write
+ * appends to it; commit flushes, fsyncs, gives it the replaced file's
+ * permission bits (new files: 0666 less the umask) and renames it over the
+ * target; abort removes it. A symbolic link as target is followed (the file it
+ * names is replaced, the link kept); a link to nothing and a folder are
+ * refused. Whoever must hand a file NAME to a library (PLplot) may write to
+ * `tmp` by name between open and commit: it exists, and nobody else made it.
+ */
+typedef struct wh__file_out {
+    int fd;
+    char *tmp;    /* the temporary (NULL when writing directly) */
+    char *target; /* the file renamed over: the path, or where its symlink points */
+    bool direct;  /* a FIFO or device: written in place */
+    unsigned mode;
+} wh__file_out;
+
+bool wh__file_out_open(wh__file_out *o, const char *path, wh__io_error *err);
+bool wh__file_out_write(wh__file_out *o, const void *data, size_t len, wh__io_error *err);
+bool wh__file_out_commit(wh__file_out *o, wh__io_error *err);
+void wh__file_out_abort(wh__file_out *o);
+
+/* open, write buf, commit: the whole buffer or nothing. */
 bool wh__file_write_atomic(const char *path, const wh__buf *buf, wh__io_error *err);
 
 #endif

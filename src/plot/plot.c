@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "io/io.h"
 
 enum { COLOR_BG = 0, COLOR_FG = 1, COLOR_SERIES = 2, COLOR_BAND = 10, COLOR_GRID = 18 };
 
@@ -229,40 +232,64 @@ static void begin(const char *device, const char *path, PLINT width, PLINT heigh
     plschr(0.0, 1.0);
 }
 
-static int finish(const char *tmp, const char *path)
+/*
+ * Whether the rendered file is whole: cairo reports a failed write (a full
+ * disk) to PLplot, which ignores it, so look at how the file ends instead. A
+ * PNG ends with its IEND chunk, an SVG with its closing tag.
+ */
+static bool complete(int fd, int device)
 {
-    plend1();
-    if (rename(tmp, path) != 0) {
-        fprintf(stderr, "whiten: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    static const unsigned char iend[8] = {'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    unsigned char tail[64];
+    const off_t size = lseek(fd, 0, SEEK_END);
+    const size_t want = device == 0 ? sizeof iend : sizeof tail;
+    if (size < (off_t)want || pread(fd, tail, want, size - (off_t)want) != (ssize_t)want)
+        return false;
+    if (device == 0)
+        return memcmp(tail, iend, sizeof iend) == 0;
+    for (size_t i = 0; i + 6 <= want; i++)
+        if (memcmp(tail + i, "</svg>", 6) == 0)
+            return true;
+    return false;
 }
 
 typedef void (*draw_fn)(const void *what);
 
+/*
+ * Each file goes through the tool's one safe writer (src/io/file.c): PLplot
+ * renders into the temporary it created exclusively beside the target (never
+ * a fixed name a planted symlink could redirect), then the file is checked,
+ * fsync'd and renamed into place with the replaced file's permissions.
+ */
 static int render(const char *base, PLINT width, PLINT height, draw_fn draw, const void *what)
 {
     static const char *const devices[2] = {"pngcairo", "svgcairo"}, *const ext[2] = {"png", "svg"};
     for (int d = 0; d < 2; d++) {
-        char path[4096], tmp[4200];
+        char path[4096];
         if (snprintf(path, sizeof path, "%s.%s", base, ext[d]) >= (int)sizeof path) {
             fprintf(stderr, "whiten: figure path too long: %s\n", base);
             return -1;
         }
-        snprintf(tmp, sizeof tmp, "%s.tmp.%s", base, ext[d]);
-        /* PLplot calls exit() when it cannot open its output: find out first, here. */
-        FILE *probe = fopen(tmp, "wb");
-        if (probe == NULL) {
-            fprintf(stderr, "whiten: cannot write %s: %s\n", tmp, strerror(errno));
+        wh__file_out out;
+        wh__io_error err = {0};
+        /* PLplot calls exit() when it cannot open its output: the file exists before. */
+        if (!wh__file_out_open(&out, path, &err)) {
+            fprintf(stderr, "whiten: %s: %s\n", path, err.message);
             return -1;
         }
-        fclose(probe);
-        begin(devices[d], tmp, width, height);
+        begin(devices[d], out.direct ? path : out.tmp, width, height);
         draw(what);
-        if (finish(tmp, path) != 0)
+        plend1();
+        if (!out.direct && !complete(out.fd, d)) {
+            fprintf(stderr, "whiten: %s: the rendered figure is incomplete (a full disk?); "
+                            "the previous file is kept\n", path);
+            wh__file_out_abort(&out);
             return -1;
+        }
+        if (!wh__file_out_commit(&out, &err)) {
+            fprintf(stderr, "whiten: %s: %s\n", path, err.message);
+            return -1;
+        }
     }
     return 0;
 }
