@@ -1,0 +1,213 @@
+"""Every bad input raises a Python exception with the reason; a refused batch changes nothing."""
+import pickle
+import threading
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+import whiten
+from conftest import gaussian
+
+
+def snapshot(w):
+    """Everything that makes up the learned network, bit for bit."""
+    return pickle.dumps(w._export())
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(net="recurrent"), "net must be 'direct' or 'interneuron'"),
+    (dict(k=2), "k = 2 interneurons is fewer than n = 3"),
+    (dict(k=2.5), "k must be an integer"),
+    (dict(eta=0.0), r"eta must lie in \(0, 1\)"),
+    (dict(eta=1.0), r"eta must lie in \(0, 1\)"),
+    (dict(eta=float("nan")), r"eta must lie in \(0, 1\)"),
+    (dict(passes=0), "passes must be an integer >= 1"),
+    (dict(init_scale=-2.0), "init_scale must be finite and > 0"),
+    (dict(init_scale=float("inf")), "init_scale must be finite and > 0"),
+    (dict(solver="cholesky"), "solver must be 'auto', 'exact' or 'fast'"),
+    (dict(refresh=-1), "refresh must be an integer >= 0"),
+    (dict(random_state=-3), "random_state must be >= 0"),
+])
+def test_bad_parameters(params, match):
+    X, _ = gaussian(50, 3)
+    with pytest.raises(ValueError, match=match):
+        whiten.Whitener(**params).fit(X)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.zeros(3), "Expected 2D array"),
+    (np.zeros((4, 3, 2)), "Found array with dim 3"),
+    (np.zeros((0, 3)), "0 sample"),
+    (np.zeros((4, 0)), "0 feature"),
+    (np.array([[1.0, np.nan, 2.0]]), "NaN"),
+    (np.array([[1.0, np.inf, 2.0]]), "infinity"),
+    (np.array([["a", "b", "c"]]), "could not convert|dtype"),
+])
+def test_bad_samples_for_fit(bad, match):
+    with pytest.raises(ValueError, match=match):
+        whiten.Whitener().fit(bad)
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "transform", "filter", "inverse_transform"])
+@pytest.mark.parametrize("bad, match", [
+    (np.ones((5, 4)), "4 features, but Whitener is expecting 3"),
+    (np.array([[1.0, np.nan, 2.0]]), "NaN"),
+    (np.array([[1.0, -np.inf, 2.0]]), "infinity"),
+    (np.ones(3), "Expected 2D array"),
+])
+def test_bad_samples_after_fit_change_nothing(method, bad, match):
+    X, _ = gaussian(200, 3)
+    w = whiten.Whitener().fit(X)
+    before = snapshot(w)
+    with pytest.raises(ValueError, match=match):
+        getattr(w, method)(bad)
+    assert snapshot(w) == before
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.ones(4), "4 values per sample; the network has n = 3"),
+    (np.ones((1, 3)), r"one sample of shape \(n,\)"),
+    (np.array([1.0, np.nan, 0.5]), "row 0, column 1 is NaN"),
+    (np.array([1.0, 2.0, np.inf]), "row 0, column 2 is infinite"),
+])
+def test_bad_step(bad, match):
+    w = whiten.Whitener().fit(gaussian(100, 3)[0])
+    before = snapshot(w)
+    with pytest.raises(ValueError, match=match):
+        w.step(bad)
+    assert snapshot(w) == before
+
+
+def test_unfitted():
+    for call in (lambda w: w.transform(np.ones((2, 2))), lambda w: w.step(np.ones(2)),
+                 lambda w: w.M_, lambda w: w.save("never.npz"),
+                 lambda w: w.inverse_transform(np.ones((2, 2)))):
+        with pytest.raises(NotFittedError):
+            call(whiten.Whitener())
+
+
+def diverging():
+    """Direct network at a large eta on inputs far from unit scale: M loses definiteness."""
+    rng = np.random.default_rng(3)
+    return rng.standard_normal((400, 4)) * 0.05
+
+
+@pytest.mark.parametrize("solver", ["exact", "fast"])
+def test_divergence_is_an_arithmetic_error_with_the_sample(solver):
+    X = diverging()
+    w = whiten.Whitener(net="direct", eta=0.3, solver=solver, refresh=8).partial_fit(X[:3])
+    before = snapshot(w)
+    with pytest.raises(whiten.DivergedError) as info:
+        w.partial_fit(X[3:])
+    e = info.value
+    assert isinstance(e, ArithmeticError)
+    assert e.status == "WH_EDIVERGED" and "positive definite" in str(e)
+    assert 3 <= e.sample < 400 and f"sample {e.sample}" in str(e)
+    # Never a half-updated estimator: the network is the one from before the batch.
+    assert snapshot(w) == before and w.n_samples_seen_ == 3
+    # The sample named is the one a sample-by-sample run refuses (exact solver: at once).
+    if solver == "exact":
+        w2 = whiten.Whitener(net="direct", eta=0.3, solver=solver)
+        with pytest.raises(whiten.DivergedError) as again:
+            w2.filter(X)
+        assert again.value.sample == e.sample
+        with pytest.raises(NotFittedError):   # a refused first batch leaves it unfitted
+            w2.M_
+        assert not hasattr(w2, "n_features_in_")
+
+
+def test_refused_batch_then_learning_continues_as_if_never_tried():
+    X, _ = gaussian(600, 5)
+    a = whiten.Whitener(eta=2e-3).partial_fit(X[:300])
+    b = whiten.Whitener(eta=2e-3).partial_fit(X[:300])
+    bad = X[300:400].copy()
+    bad[57, 2] = np.nan
+    with pytest.raises(ValueError, match="row 57, column 2 is NaN|NaN"):
+        b.partial_fit(bad)
+    a.partial_fit(X[300:])
+    b.partial_fit(X[300:])
+    assert snapshot(a) == snapshot(b)
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"not a zip at all", "not a whiten state file"),
+    (None, "not a whiten state file"),
+])
+def test_bad_state_files(tmp_path, content, match):
+    p = tmp_path / "S.npz"
+    if content is None:
+        np.savez(p, A=np.ones(2))
+    else:
+        p.write_bytes(content)
+    with pytest.raises(ValueError, match=match):
+        whiten.load(p)
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda m: m.update(format="other"), "not a whiten state"),
+    (lambda m: m.update(version=2), "state version 2; this whiten reads version 1"),
+    (lambda m: m.update(net="gain"), '"net" must be'),
+    (lambda m: m.update(samples=12), "whole number written as a string"),
+    (lambda m: m.update(n=4, k=4), r"M.npy is \(3, 3\); meta.json says n = 4"),
+    (lambda m: m.update(eta=1.5), r"eta|\(0, 1\)"),
+])
+def test_damaged_meta(tmp_path, edit, match):
+    import json
+    from whiten._state import read_state, write_state
+    w = whiten.Whitener().fit(gaussian(100, 3)[0])
+    meta, arrays = w._export()
+    edit(meta)
+    write_state(tmp_path / "S.npz", meta, arrays)
+    with pytest.raises(ValueError, match=match):
+        whiten.load(tmp_path / "S.npz")
+
+
+def test_unusable_synapses(tmp_path):
+    from whiten._state import write_state
+    w = whiten.Whitener(net="direct").fit(gaussian(100, 3)[0])
+    meta, arrays = w._export()
+    arrays["M"] = -np.eye(3)
+    write_state(tmp_path / "S.npz", meta, arrays)
+    with pytest.raises(ValueError, match="not positive definite"):
+        whiten.load(tmp_path / "S.npz")
+
+
+def test_save_is_atomic(tmp_path):
+    w = whiten.Whitener().fit(gaussian(100, 3)[0])
+    with pytest.raises(OSError):
+        w.save(tmp_path / "missing-folder" / "S.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_network_two_threads_is_refused():
+    """Two threads on one network: one of them is told, and the network stays whole."""
+    X, _ = gaussian(200000, 8)
+    w = whiten.Whitener().partial_fit(X[:10])
+    barrier = threading.Barrier(2)
+    outcome = []
+
+    def learn():
+        barrier.wait()
+        try:
+            w.partial_fit(X)
+            outcome.append("ok")
+        except RuntimeError as e:
+            outcome.append(str(e))
+
+    threads = [threading.Thread(target=learn) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcome)[0] == "ok" and "in use by another thread" in sorted(outcome)[1], outcome
+    assert w.n_samples_seen_ == 200010
+
+
+def test_refused_fit_keeps_the_fitted_estimator():
+    w = whiten.Whitener(net="direct").fit(gaussian(300, 3)[0])
+    before, features = snapshot(w), w.n_features_in_
+    w.set_params(eta=0.3)
+    with pytest.raises(whiten.DivergedError):
+        w.fit(diverging())       # 4 features, diverges part-way
+    assert snapshot(w) == before and w.n_features_in_ == features

@@ -1,0 +1,122 @@
+"""Against mathematical oracles: M -> C^{1/2}, identity output covariance, the flows' closed
+forms; and the GIL released while the library learns."""
+import threading
+import time
+
+import numpy as np
+import pytest
+from scipy.linalg import sqrtm
+
+import whiten
+from conftest import gaussian
+
+
+@pytest.mark.parametrize("net", ["direct", "interneuron"])
+def test_learns_the_square_root_of_c(net):
+    X, _ = gaussian(60000, 4, spread=(0.5, 2.0))
+    w = whiten.Whitener(net=net, eta=2e-4, passes=3).fit(X)
+    root = sqrtm(X.T @ X / len(X)).real   # the data's own C: the noise floor is eta's only
+    rel = np.linalg.norm(w.M_ - root) / np.linalg.norm(root)
+    assert rel < 0.05, rel
+    Y = w.transform(X)
+    cov = Y.T @ Y / len(Y)
+    assert np.linalg.norm(cov - np.eye(4), 2) < 0.1
+    np.testing.assert_allclose(w.inverse_transform(Y), X, rtol=0, atol=1e-12 * np.abs(X).max())
+    assert np.allclose(w.M_, w.M_.T, rtol=0, atol=0) and np.all(np.linalg.eigvalsh(w.M_) > 0)
+
+
+def test_interneuron_weights_give_m():
+    X, _ = gaussian(3000, 5)
+    w = whiten.Whitener(k=11, eta=2e-3).fit(X)
+    assert w.W_.shape == (5, 11)
+    np.testing.assert_allclose(w.W_ @ w.W_.T, w.M_, rtol=1e-12, atol=1e-14)
+    assert whiten.Whitener(net="direct").fit(X).W_ is None
+
+
+def test_transform_is_the_equilibrium():
+    X, _ = gaussian(500, 6)
+    w = whiten.Whitener(eta=3e-3).fit(X)
+    np.testing.assert_allclose(w.transform(X), np.linalg.solve(w.M_, X.T).T, rtol=1e-11,
+                               atol=1e-13)
+
+
+def test_init_scale_and_first_output():
+    x = np.array([2.385, -1.25, 0.5])
+    w = whiten.Whitener(net="direct", init_scale=4.0, eta=0.01)
+    y = w.filter(x[None, :])[0]
+    np.testing.assert_allclose(y, x / 4.0, rtol=1e-15)           # y = M0^{-1} x
+    M1 = 4.0 * np.eye(3) + 0.01 * (np.outer(y, y) - np.eye(3))     # M <- M + eta (y y^T - I)
+    np.testing.assert_allclose(w.M_, M1, rtol=1e-15)
+
+
+@pytest.mark.parametrize("net", ["direct", "interneuron"])
+def test_flow_matches_the_closed_form(net):
+    lam = np.array([0.5, 2.0, 8.0])
+    f = whiten.flow(net, eigenvalues=lam, init_scale=10.0, t=np.linspace(0, 3, 7))
+    for i, t in enumerate(f.t):
+        m = np.array([whiten._whiten.mode(0 if net == "direct" else 1, l, 10.0, t) for l in lam])
+        np.testing.assert_allclose(np.sort(m), f.eigenvalues[i], rtol=1e-8)
+    if net == "interneuron":   # m(t)^2 = lambda + (m0^2 - lambda) e^{-4t}
+        m = np.sqrt(lam + (100.0 - lam) * np.exp(-4 * 3.0))
+        np.testing.assert_allclose(f.eigenvalues[-1], np.sort(m), rtol=1e-8)
+    err = np.linalg.norm(np.linalg.solve(f.M[-1], np.linalg.solve(f.M[-1], np.diag(lam)).T)
+                         - np.eye(3), 2)
+    assert abs(err - f.error[-1]) < 1e-10 * max(1, err)
+    closed = whiten.convergence_time(net, eigenvalues=lam, init_scale=10.0)
+    numerical = whiten.convergence_time(net, eigenvalues=lam, init_scale=10.0,
+                                        method="numerical")
+    assert abs(closed - numerical) < 1e-7 * closed, (closed, numerical)
+    assert f.closed_form_time == closed
+
+
+def test_interneurons_logarithmic_direct_linear():
+    lam = [0.5, 2.0]
+    t = {(net, a): whiten.convergence_time(net, eigenvalues=lam, init_scale=a)
+         for net in ("direct", "interneuron") for a in (100.0, 1000.0)}
+    # T ~ alpha for the direct network, T ~ (1/2) ln alpha for interneurons.
+    assert 9.5 < t["direct", 1000.0] / t["direct", 100.0] < 10.5
+    assert abs(t["interneuron", 1000.0] - t["interneuron", 100.0] - 0.5 * np.log(10)) < 1e-3
+
+
+def test_flow_with_a_full_covariance():
+    _, C = gaussian(10, 4)
+    f = whiten.flow("interneuron", C=C, init_scale=3.0)
+    assert np.isnan(f.closed_form_time)         # C is not diagonal: no closed form here
+    assert f.error[-1] <= 0.01 + 1e-9 and f.t[-1] == f.convergence_time
+    np.testing.assert_allclose(f.M[-1], sqrtm(C).real, rtol=0.02)
+    closed = whiten.convergence_time("interneuron", C=C, init_scale=3.0)   # M0 = aI commutes
+    assert abs(closed - f.convergence_time) < 1e-7 * closed
+
+
+def test_flow_bad_input():
+    with pytest.raises(ValueError, match="not both"):
+        whiten.flow(C=np.eye(2), eigenvalues=[1, 2])
+    with pytest.raises(ValueError, match="eigenvalues must be finite and > 0"):
+        whiten.flow(eigenvalues=[1, -2])
+    with pytest.raises(ValueError, match="not positive definite|WH_ENOTPD"):
+        whiten.flow(C=np.array([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(ValueError, match="ascending"):
+        whiten.flow(eigenvalues=[1, 2], t=[0.0, 2.0, 1.0])
+    with pytest.raises(ValueError, match="method must be"):
+        whiten.convergence_time(eigenvalues=[1.0], method="guess")
+
+
+def test_gil_is_released_while_learning():
+    X, _ = gaussian(400000, 16)
+    w = whiten.Whitener()
+    w.partial_fit(X[:1])
+    done = threading.Event()
+    ticks = []
+
+    def fit():
+        w.partial_fit(X)
+        done.set()
+
+    t = threading.Thread(target=fit)
+    t.start()
+    time.sleep(0.02)
+    while not done.is_set():
+        ticks.append(time.perf_counter())
+    t.join()
+    # With the GIL held for the whole call this thread would not run until it returned.
+    assert len(ticks) > 1000, len(ticks)

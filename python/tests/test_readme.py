@@ -1,0 +1,20 @@
+"""The README's Python example runs as printed."""
+import os
+import re
+
+
+def test_readme_example(tmp_path, monkeypatch, capsys):
+    root = os.environ.get("WHITEN_SOURCE_ROOT") or os.path.join(os.path.dirname(__file__),
+                                                                "..", "..")
+    text = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    section = text[text.index("\n## Python\n"):]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 1
+    monkeypatch.chdir(tmp_path)
+    exec(compile(blocks[0], "README.md", "exec"), {})
+    out = capsys.readouterr().out.split()
+    assert (tmp_path / "S.npz").exists()
+    cov = [float(v.strip("[]")) for v in out[:-2] if v.strip("[]")]
+    assert len(cov) == 9 and all(abs(c - (1.0 if i % 4 == 0 else 0.0)) < 0.2
+                                 for i, c in enumerate(cov)), cov
+    assert abs(float(out[-2]) - 3.6246) < 1e-3 and abs(float(out[-1]) - 3.6246) < 1e-3
