@@ -43,17 +43,22 @@ env=$("$cluster" start "$work/cluster") || { fail "the local cluster did not sta
 eval "$env"
 pass "local cluster up ($(elapsed))"
 
-# The folders hold the same CSV files (the same set, byte for byte) and the same report
-# but for its timing line.
-same_results() { # REF DIR
+# The folders hold the same CSV files (the same set, byte for byte; timing.csv, the
+# seconds each run took, only the same number of lines) and the same report but for
+# its timing line.
+same_results() { # REF DIR REPORT
     local f ok=0
     [ "$(cd "$1" && ls ./*.csv)" = "$(cd "$2" && ls ./*.csv)" ] ||
         { echo "  the CSV files differ: $(ls "$1") / $(ls "$2")"; ok=1; }
     for f in "$1"/*.csv; do
-        cmp -s "$f" "$2/$(basename "$f")" || { echo "  $(basename "$f") differs"; ok=1; }
+        if [ "$(basename "$f")" = timing.csv ]; then
+            [ "$(wc -l < "$f")" = "$(wc -l < "$2/timing.csv")" ] || { echo "  timing.csv"; ok=1; }
+        else
+            cmp -s "$f" "$2/$(basename "$f")" || { echo "  $(basename "$f") differs"; ok=1; }
+        fi
     done
-    cmp -s <(grep -v ' s of computation' "$1/REPORT.md") \
-        <(grep -v ' s of computation' "$2/REPORT.md") || { echo "  REPORT.md differs"; ok=1; }
+    cmp -s <(grep -v ' s of computation' "$1/$3") <(grep -v ' s of computation' "$2/$3") ||
+        { echo "  $3 differs"; ok=1; }
     return $ok
 }
 
@@ -77,25 +82,37 @@ missing_of() {
         done
 }
 
-# One command as an array of 3 tasks, task 1 cancelled once it has begun its second
-# stage (its log shows $4); the merge must then name exactly the runs it had not done;
-# task 1 re-submitted alone; the merge must match the reference.
-# usage: array_round NAME OUT "COMMAND..." STAGE_PATTERN MERGE_COMMAND...
+# One command as an array of 3 tasks, task 1 cancelled: while it runs, once its log shows
+# STAGE (SIGTERM: it journals the runs it has done), or, with STAGE empty, before it starts
+# (the array is submitted held, task 1 cancelled, the others released: runs of a second
+# are over before a cancel could reach them). The merge must then name exactly the runs
+# task 1 had not done; task 1 is re-submitted alone; the merge must then succeed.
+# usage: array_round NAME OUT "COMMAND..." STAGE MERGE_COMMAND...
 array_round() {
-    local name=$1 out=$2 command=$3 stage=$4
+    local name=$1 out=$2 command=$3 stage=$4 hold=""
     shift 4
-    sbatch --parsable --wait --array=0-2 -o "$name-%a.log" --wrap "$command --shards 3" \
+    [ -n "$stage" ] || hold=--hold
+    sbatch --parsable --wait $hold --array=0-2 -o "$name-%a.log" --wrap "$command --shards 3" \
         > "$name.job" 2> "$name.sbatch" &
     local waiter=$! job=""
     wait_for "$name.job" && job=$(cut -d';' -f1 "$name.job")
     [ -n "$job" ] || { fail "$name: sbatch gave no job id: $(cat "$name.sbatch")"; return; }
     local n
-    for n in $(seq 1 600); do grep -q "$stage" "$name-1.log" 2> /dev/null && break; sleep 0.1; done
+    if [ -n "$stage" ]; then
+        for n in $(seq 1 600); do
+            grep -q "$stage" "$name-1.log" 2> /dev/null && break
+            sleep 0.1
+        done
+    fi
     scancel "${job}_1"
+    [ -n "$stage" ] || scontrol release "$job"
     wait $waiter
     local status=$?
-    [ "$status" != 0 ] || fail "$name: sbatch --wait exit 0 with a task cancelled"
-    grep -q "CANCELLED" "$name-1.log" || fail "$name: task 1 was not cancelled: $(cat "$name-1.log")"
+    # A task cancelled while it ran fails the array (sbatch --wait returns the highest exit
+    # code); one cancelled before it started does not count there.
+    [ -z "$stage" ] || [ "$status" != 0 ] || fail "$name: sbatch --wait exit 0 with a task cancelled"
+    [ -z "$stage" ] || grep -q "CANCELLED" "$name-1.log" ||
+        fail "$name: task 1 was not cancelled: $(cat "$name-1.log")"
     runs_of "$out/shards/shard-1-of-3.zip" | sort > "$name.partial"
     echo "$name: array done ($(elapsed)); task 1 cancelled with $(wc -l < "$name.partial") runs journalled"
 
@@ -134,10 +151,23 @@ array_round() {
 echo "reference reproduce done ($(elapsed))"
 array_round repro "$work/repro" "$whiten reproduce --quick --threads 1 --out $work/repro" \
     "E2 Convergence" reproduce --merge
-if same_results ref "$work/repro"; then
+if same_results ref "$work/repro" REPORT.md; then
     pass "reproduce: 3 array tasks, one cancelled and re-submitted: CSV files and REPORT.md identical"
 else
     fail "reproduce: the merged files differ from the unsharded run's"
+fi
+
+# 2. whiten sweep: 36 tiny runs over two circuits.
+"$whiten" sweep "$sweep_file" --threads 1 --out sweep-ref > sweep-ref.log 2>&1 ||
+    { cat sweep-ref.log; fail "the unsharded sweep"; }
+[ "$(($(wc -l < sweep-ref/runs.csv) - 1))" -ge 24 ] || fail "the sweep has fewer than 24 runs"
+[ "$(cut -d, -f2 sweep-ref/runs.csv | sort -u | wc -l)" = 3 ] ||
+    fail "the sweep does not cover two circuits"
+array_round sweep "$work/sweep" "$whiten sweep $sweep_file --out $work/sweep" "" sweep --merge
+if same_results sweep-ref "$work/sweep" SUMMARY.md; then
+    pass "sweep: 3 array tasks, one cancelled and re-submitted: runs.csv, summary.csv and SUMMARY.md identical"
+else
+    fail "sweep: the merged files differ from the unsharded run's"
 fi
 
 stop_cluster

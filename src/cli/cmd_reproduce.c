@@ -357,56 +357,6 @@ static int merge_settings(reproduce_options *o, const wh__journal *j, size_t sha
     return rc == WH__EXIT_OK ? rc : WH__EXIT_FAILURE;
 }
 
-typedef struct missing_run {
-    size_t shard, order, unit;
-    const char *id;
-    size_t sweep;
-} missing_run;
-
-static int by_shard(const void *a, const void *b)
-{
-    const missing_run *x = a, *y = b;
-    if (x->shard != y->shard)
-        return (x->shard > y->shard) - (x->shard < y->shard);
-    return (x->order > y->order) - (x->order < y->order);
-}
-
-/* One line per shard and sweep naming the runs missing, then what to re-submit. */
-static int report_missing(const reproduce_options *o, wh__journal *j, size_t shards)
-{
-    const size_t m = wh__journal_missing(j);
-    missing_run *r = malloc(m * sizeof *r);
-    unsigned char *flag = calloc(shards, 1);
-    if (r == NULL || flag == NULL) {
-        free(r), free(flag);
-        fprintf(stderr, "whiten reproduce: %zu runs missing (out of memory to list them)\n", m);
-        return WH__EXIT_FAILURE;
-    }
-    for (size_t k = 0; k < m; k++) {
-        wh__journal_missing_at(j, k, &r[k].id, &r[k].sweep, &r[k].unit);
-        r[k].shard = wh__journal_owner(r[k].id, r[k].sweep, r[k].unit, shards);
-        r[k].order = k;
-        flag[r[k].shard] = 1;
-    }
-    qsort(r, m, sizeof *r, by_shard);
-    for (size_t k = 0; k < m; k++) {
-        const bool first = k == 0 || r[k].shard != r[k - 1].shard || r[k].id != r[k - 1].id ||
-                           r[k].sweep != r[k - 1].sweep;
-        const bool last = k + 1 == m || r[k].shard != r[k + 1].shard ||
-                          r[k].id != r[k + 1].id || r[k].sweep != r[k + 1].sweep;
-        if (first)
-            fprintf(stderr, "whiten reproduce: missing from shard %zu of %zu: %s sweep %zu runs ",
-                    r[k].shard, shards, r[k].id, r[k].sweep);
-        fprintf(stderr, "%zu%s", r[k].unit, last ? "\n" : ",");
-    }
-    fprintf(stderr, "whiten reproduce: %zu of %zu runs missing; nothing written to %s\n", m,
-            m + wh__journal_units_done(j), o->out);
-    wh__shard_advise("reproduce", flag, shards);
-    free(r);
-    free(flag);
-    return WH__EXIT_FAILURE;
-}
-
 /*
  * --merge: the union of the shard files; the experiments' CSV files into a scratch folder,
  * moved into --out only when no run is missing; then the figures and REPORT.md.
@@ -431,7 +381,7 @@ static int run_merge(reproduce_options *o)
                 shards, wh__journal_units_done(j));
         rc = compute_all(o, on, j, scratch);
         if (rc == WH__EXIT_OK && wh__journal_missing(j) > 0)
-            rc = report_missing(o, j, shards);
+            rc = wh__shard_report_missing("reproduce", j, shards, o->out);
         if (rc == WH__EXIT_OK)
             rc = wh__scratch_move("reproduce", scratch, o->out);
         wh__scratch_remove(scratch);

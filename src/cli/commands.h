@@ -17,5 +17,6 @@ int wh__cmd_fit(int argc, char **argv);
 int wh__cmd_apply(int argc, char **argv);
 int wh__cmd_stream(int argc, char **argv);
 int wh__cmd_bench(int argc, char **argv);
+int wh__cmd_sweep(int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@ static const struct command {
     {"apply", wh__cmd_apply, "whiten a data file with a saved network"},
     {"stream", wh__cmd_stream, "whiten samples from standard input as they arrive"},
     {"reproduce", wh__cmd_reproduce, "reproduce the paper's experiments: figures, CSVs, REPORT.md"},
+    {"sweep", wh__cmd_sweep, "a parameter sweep from a JSON grid; sharded over a Slurm array"},
     {"bench", wh__cmd_bench, "time every learning path against this machine's limits"},
     {"version", cmd_version, "print the version and exit"},
 };

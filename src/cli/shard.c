@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "repro/journal.h"
 
 #define MAX_SHARDS 1000000
 
@@ -306,4 +307,54 @@ void wh__shard_advise(const char *cmd, const unsigned char *missing, size_t shar
     fprintf(stderr, "whiten %s: re-submit %s %s of the array alone (sbatch --array=%s ... "
                     "--shards %zu), then merge again\n", cmd, tasks == 1 ? "task" : "tasks",
             list, list, shards);
+}
+
+typedef struct missing_run {
+    size_t shard, order, unit;
+    const char *id;
+    size_t sweep;
+} missing_run;
+
+static int by_shard(const void *a, const void *b)
+{
+    const missing_run *x = a, *y = b;
+    if (x->shard != y->shard)
+        return (x->shard > y->shard) - (x->shard < y->shard);
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* One line per shard and sweep naming the runs missing, then what to re-submit. */
+int wh__shard_report_missing(const char *cmd, wh__journal *j, size_t shards, const char *out)
+{
+    const size_t m = wh__journal_missing(j);
+    missing_run *r = malloc(m * sizeof *r);
+    unsigned char *flag = calloc(shards, 1);
+    if (r == NULL || flag == NULL) {
+        free(r), free(flag);
+        fprintf(stderr, "whiten %s: %zu runs missing (out of memory to list them)\n", cmd, m);
+        return WH__EXIT_FAILURE;
+    }
+    for (size_t k = 0; k < m; k++) {
+        wh__journal_missing_at(j, k, &r[k].id, &r[k].sweep, &r[k].unit);
+        r[k].shard = wh__journal_owner(r[k].id, r[k].sweep, r[k].unit, shards);
+        r[k].order = k;
+        flag[r[k].shard] = 1;
+    }
+    qsort(r, m, sizeof *r, by_shard);
+    for (size_t k = 0; k < m; k++) {
+        const bool first = k == 0 || r[k].shard != r[k - 1].shard || r[k].id != r[k - 1].id ||
+                           r[k].sweep != r[k - 1].sweep;
+        const bool last = k + 1 == m || r[k].shard != r[k + 1].shard ||
+                          r[k].id != r[k + 1].id || r[k].sweep != r[k + 1].sweep;
+        if (first)
+            fprintf(stderr, "whiten %s: missing from shard %zu of %zu: %s sweep %zu runs ", cmd,
+                    r[k].shard, shards, r[k].id, r[k].sweep);
+        fprintf(stderr, "%zu%s", r[k].unit, last ? "\n" : ",");
+    }
+    fprintf(stderr, "whiten %s: %zu of %zu runs missing; nothing written to %s\n", cmd, m,
+            m + wh__journal_units_done(j), out);
+    wh__shard_advise(cmd, flag, shards);
+    free(r);
+    free(flag);
+    return WH__EXIT_FAILURE;
 }

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "repro/journal.h"
+
 typedef struct wh__shard {
     size_t index, count; /* share `index` of `count`; count 0: not sharded */
 } wh__shard;
@@ -55,5 +57,12 @@ void wh__scratch_remove(const char *scratch);
  * array tasks whose runs are missing), for command `cmd`.
  */
 void wh__shard_advise(const char *cmd, const unsigned char *missing, size_t shards);
+
+/*
+ * After a merge journal j went through every sweep: one line per shard and
+ * sweep naming the runs missing, a count, and the array tasks to re-submit.
+ * Returns WH__EXIT_FAILURE.
+ */
+int wh__shard_report_missing(const char *cmd, wh__journal *j, size_t shards, const char *out);
 
 #endif
