@@ -52,12 +52,13 @@ typedef struct k_spec {
 } k_spec;
 
 typedef struct grid {
-    size_t ncirc, ndata, nn, nk, neta, nscale, nseed;
+    size_t ncirc, ndata, nn, nk, neta, nsched, nscale, nseed;
     wh_net_kind circ[MAX_CIRCUITS];
     data_spec data[MAX_DATA];
     size_t n[MAX_VALUES];
     k_spec k[MAX_VALUES];
     double eta[MAX_VALUES], scale[MAX_VALUES];
+    wh_schedule sched[MAX_VALUES];
     uint64_t seed[MAX_SEEDS];
     uint64_t samples, every, window;
     double eps; /* 0: twice the run's measured noise floor */
@@ -67,7 +68,7 @@ typedef struct grid {
 
 /* One run's coordinates. */
 typedef struct point {
-    size_t circ, data, n, k, eta, scale, seed; /* indices into the grid's axes */
+    size_t circ, data, n, k, eta, sched, scale, seed; /* indices into the grid's axes */
     size_t kvalue;                              /* interneurons; 0 for direct connections */
 } point;
 
@@ -224,6 +225,48 @@ static bool read_data(reader *r, const cJSON *doc, grid *g)
     return v != NULL;
 }
 
+/* "schedule": {"kind": "constant"} or {"kind": "decay", "tau": T, "gamma": G, "start": S}. */
+static bool read_schedules(reader *r, const cJSON *doc, grid *g)
+{
+    static const char *const usage = "{\"kind\": \"constant\"} or {\"kind\": \"decay\", "
+                                     "\"tau\": samples > 0, \"gamma\": in (0.5, 1], \"start\": "
+                                     "a sample index (default 0)}";
+    if (cJSON_GetObjectItemCaseSensitive(doc, "schedule") == NULL) {
+        g->nsched = 1;
+        g->sched[0] = (wh_schedule){WH_SCHEDULE_CONSTANT, 0.0, 0.0, 0};
+        return true;
+    }
+    const cJSON *v = list_of(r, doc, "schedule", MAX_VALUES, &g->nsched, true);
+    for (size_t i = 0; v != NULL && i < g->nsched; i++) {
+        const cJSON *x = item_at(v, i), *item;
+        wh_schedule *s = &g->sched[i];
+        *s = (wh_schedule){WH_SCHEDULE_CONSTANT, 0.0, 1.0, 0};
+        const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "kind"));
+        if (!cJSON_IsObject(x) || kind == NULL ||
+            (strcmp(kind, "constant") != 0 && strcmp(kind, "decay") != 0))
+            return bad(r, "schedule", "every entry must be ", usage);
+        s->kind = strcmp(kind, "decay") == 0 ? WH_SCHEDULE_DECAY : WH_SCHEDULE_CONSTANT;
+        cJSON_ArrayForEach(item, x)
+        {
+            const double d = cJSON_IsNumber(item) ? item->valuedouble : (double)NAN;
+            const bool decay = s->kind == WH_SCHEDULE_DECAY;
+            if (strcmp(item->string, "kind") == 0)
+                continue;
+            if (decay && strcmp(item->string, "tau") == 0 && d > 0.0 && d < 1e18)
+                s->tau = d;
+            else if (decay && strcmp(item->string, "gamma") == 0 && d > 0.5 && d <= 1.0)
+                s->gamma = d;
+            else if (decay && strcmp(item->string, "start") == 0 && whole(d, 0, 1e15))
+                s->start = (uint64_t)d;
+            else
+                return bad(r, "schedule", "every entry must be ", usage);
+        }
+        if (s->kind == WH_SCHEDULE_DECAY && !(s->tau > 0.0))
+            return bad(r, "schedule", "a decay needs \"tau\": ", usage);
+    }
+    return v != NULL;
+}
+
 static bool read_seeds(reader *r, const cJSON *doc, grid *g)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "seeds");
@@ -265,8 +308,9 @@ static bool count_of(reader *r, const cJSON *doc, const char *key, double lo, do
 
 static bool known_keys(reader *r, const cJSON *doc)
 {
-    static const char *const keys[] = {"name", "circuits", "data", "n", "k", "eta",
-                                       "init_scale", "seeds", "samples", "every", "window",
+    static const char *const keys[] = {"name",       "circuits", "data",    "n",
+                                       "k",          "eta",      "schedule", "init_scale",
+                                       "seeds",      "samples",  "every",   "window",
                                        "eps"};
     const cJSON *item;
     cJSON_ArrayForEach(item, doc)
@@ -276,7 +320,7 @@ static bool known_keys(reader *r, const cJSON *doc)
             i++;
         if (i == sizeof keys / sizeof *keys)
             return bad(r, item->string, "unknown key; known: name, circuits, data, n, k, eta, ",
-                       "init_scale, seeds, samples, every, window, eps");
+                       "schedule, init_scale, seeds, samples, every, window, eps");
     }
     return true;
 }
@@ -289,6 +333,7 @@ static bool read_grid(reader *r, const cJSON *doc, grid *g)
     bool ok = known_keys(r, doc) && read_circuits(r, doc, g) && read_data(r, doc, g) &&
               numbers(r, doc, "n", 1, MAX_N, true, n, MAX_VALUES, &g->nn) && read_k(r, doc, g) &&
               numbers(r, doc, "eta", 0, 0.5, false, g->eta, MAX_VALUES, &g->neta) &&
+              read_schedules(r, doc, g) &&
               numbers(r, doc, "init_scale", 0, 1e12, false, g->scale, MAX_VALUES, &g->nscale) &&
               read_seeds(r, doc, g) && count_of(r, doc, "samples", 1, 1e12, 10000, &g->samples) &&
               count_of(r, doc, "every", 1, 1e12, 100, &g->every) &&
@@ -320,8 +365,8 @@ static size_t k_of(const grid *g, size_t k, size_t n)
 /* Runs of circuit c: direct connections have no k axis. */
 static size_t block_of(const grid *g, size_t c)
 {
-    return g->ndata * g->nn * (g->circ[c] == WH_NET_DIRECT ? 1 : g->nk) * g->neta * g->nscale *
-           g->nseed;
+    return g->ndata * g->nn * (g->circ[c] == WH_NET_DIRECT ? 1 : g->nk) * g->neta * g->nsched *
+           g->nscale * g->nseed;
 }
 
 static size_t runs_of(const grid *g)
@@ -332,7 +377,8 @@ static size_t runs_of(const grid *g)
     return total;
 }
 
-/* Run i's grid point: circuits outermost, then data, n, k, eta, scale, seed innermost. */
+/* Run i's grid point: circuits outermost, then data, n, k, eta, schedule, scale, seed
+ * innermost. */
 static point point_of(const grid *g, size_t i)
 {
     point p = {0};
@@ -341,6 +387,7 @@ static point point_of(const grid *g, size_t i)
     const size_t nk = g->circ[p.circ] == WH_NET_DIRECT ? 1 : g->nk;
     p.seed = i % g->nseed, i /= g->nseed;
     p.scale = i % g->nscale, i /= g->nscale;
+    p.sched = i % g->nsched, i /= g->nsched;
     p.eta = i % g->neta, i /= g->neta;
     p.k = i % nk, i /= nk;
     p.n = i % g->nn, i /= g->nn;
@@ -490,8 +537,9 @@ static void sweep_job(size_t i, void *arg, double *out)
     o.init.alpha = g->scale[p.scale];
     o.init.seed = seed + 1000003u;
     wh__floor f = {(double)NAN, (double)NAN, 0};
-    if (st == WH_OK)
+    if (st == WH_OK) /* the floor of the base rate, held constant */
         st = wh__noise_floor(&o, C, NULL, NULL, seed + 2000003u, &f);
+    o.schedule = g->sched[p.sched];
     out[R_FLOOR] = f.mean;
     out[R_EPS] = g->eps > 0.0 ? g->eps : 2.0 * f.mean;
     if (st == WH_OK)
@@ -503,10 +551,10 @@ static void sweep_job(size_t i, void *arg, double *out)
 
 /* ---- results ------------------------------------------------------------------------- */
 
-#define RUN_COLS 13
+#define RUN_COLS 14
 static const char *const run_header[RUN_COLS] = {
-    "run",     "circuit", "n",           "k",             "eta",           "init_scale",
-    "seed",    "data",    "status",      "final_error",   "samples_to_eps", "eps",
+    "run",         "circuit",        "n",   "k",          "eta",    "schedule", "init_scale",
+    "seed",        "data",           "status", "final_error", "samples_to_eps", "eps",
     "noise_floor"};
 
 static void run_row(const grid *g, size_t i, const double *v, double *row)
@@ -517,6 +565,7 @@ static void run_row(const grid *g, size_t i, const double *v, double *row)
                                     (double)g->n[p.n],
                                     (double)p.kvalue,
                                     g->eta[p.eta],
+                                    (double)p.sched,
                                     g->scale[p.scale],
                                     (double)g->seed[p.seed],
                                     (double)p.data,
@@ -528,9 +577,9 @@ static void run_row(const grid *g, size_t i, const double *v, double *row)
     memcpy(row, cells, sizeof cells);
 }
 
-#define SUM_COLS 11
+#define SUM_COLS 12
 static const char *const sum_header[SUM_COLS] = {
-    "circuit", "n", "k", "eta", "init_scale", "data", "runs", "converged",
+    "circuit", "n", "k", "eta", "schedule", "init_scale", "data", "runs", "converged",
     "median_samples_to_eps", "median_final_error", "median_noise_floor"};
 
 static double median_of(double *v, size_t m)
@@ -560,6 +609,7 @@ static void summarise(const grid *g, size_t runs, const double *values, double *
                                       (double)g->n[p.n],
                                       (double)p.kvalue,
                                       g->eta[p.eta],
+                                      (double)p.sched,
                                       g->scale[p.scale],
                                       (double)p.data,
                                       (double)s,
@@ -573,22 +623,25 @@ static void summarise(const grid *g, size_t runs, const double *values, double *
 
 static void summary_markdown(const grid *g, const double *table, size_t rows, wh__buf *doc)
 {
-    wh__buf_printf(doc, "| circuit | n | k | η | α | data | runs | converged | median samples "
-                        "to ε | median final error | median noise floor |\n"
-                        "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    wh__buf_printf(doc, "| circuit | n | k | η | schedule | α | data | runs | converged | "
+                        "median samples to ε | median final error | median noise floor |\n"
+                        "|:---|---:|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t r = 0; r < rows; r++) {
         const double *t = table + r * SUM_COLS;
-        char k[24] = "–", samples[32] = "never";
+        const wh_schedule *s = &g->sched[(size_t)t[4]];
+        char k[24] = "–", samples[32] = "never", sched[96] = "constant";
         if (t[0] != (double)WH_NET_DIRECT)
             snprintf(k, sizeof k, "%.0f", t[2]);
-        if (isfinite(t[8]))
-            snprintf(samples, sizeof samples, "%.6g", t[8]);
-        wh__buf_printf(doc, "| %s | %.0f | %s | %g | %g | %.0f | %.0f | %.0f | %s | %.4g | "
+        if (isfinite(t[9]))
+            snprintf(samples, sizeof samples, "%.6g", t[9]);
+        if (s->kind == WH_SCHEDULE_DECAY)
+            snprintf(sched, sizeof sched, "decay τ = %g, γ = %g from %llu", s->tau, s->gamma,
+                     (unsigned long long)s->start);
+        wh__buf_printf(doc, "| %s | %.0f | %s | %g | %s | %g | %.0f | %.0f | %.0f | %s | %.4g | "
                             "%.4g |\n",
-                       circuit_name((wh_net_kind)t[0]), t[1], k, t[3], t[4], t[5], t[6], t[7],
-                       samples, t[9], t[10]);
+                       circuit_name((wh_net_kind)t[0]), t[1], k, t[3], sched, t[5], t[6], t[7],
+                       t[8], samples, t[10], t[11]);
     }
-    (void)g;
 }
 
 typedef struct sweep_options {
@@ -794,11 +847,15 @@ static const wh__command_help sweep_help = {
     "The sweep file (all keys but circuits, n, eta, init_scale and seeds optional):\n"
     "  {\"circuits\": [\"direct\", \"interneuron\"], \"n\": [4, 8], \"k\": [\"n\", \"2n\"],\n"
     "   \"eta\": [1e-3, 3e-3], \"init_scale\": [1, 10], \"seeds\": 8,\n"
+    "   \"schedule\": [{\"kind\": \"constant\"},\n"
+    "                {\"kind\": \"decay\", \"tau\": 5000, \"gamma\": 1, \"start\": 0}],\n"
     "   \"data\": [{\"spectrum\": [0.1, 10], \"rotate\": true, \"seed\": 1}],\n"
     "   \"samples\": 20000, \"every\": 100, \"window\": 1000, \"eps\": 0.3}\n"
     "A run learns online from M0 = init_scale x I on Gaussian inputs of the data's\n"
     "spectrum (log-spaced eigenvalues, Haar rotation from the data's seed); k applies\n"
-    "to interneurons only (\"2n\": twice n; default n); \"seeds\": 8 means seeds 1..8.\n"
+    "to interneurons only (\"2n\": twice n; default n); \"seeds\": 8 means seeds 1..8;\n"
+    "a decay schedule uses eta / (1 + (t - start) / tau)^gamma from sample start\n"
+    "(default: constant eta).\n"
     "Each run records its final error (mean spectral whitening error over the last\n"
     "fifth of the records, every `every` samples), the samples until the error stays\n"
     "<= eps for `window` samples (default 10 x every; NaN if never), its noise floor\n"
