@@ -259,7 +259,7 @@ WH_API wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc,
  * interneuron activities z = W^T y, or is NULL (ignored for the direct
  * network). For the interneuron network with the fast solver, up to 64
  * samples at a time are processed with one pass over P = M^{-1} per sample
- * and matrix-matrix (BLAS-3) products at the block's end (src/net/fast_block.c);
+ * and matrix-matrix (BLAS-3) products at the block's end (src/net/interneuron_block.c);
  * passing Z = NULL saves an O(nk) product per sample. For every other network
  * and solver it is a loop of wh_net_step().
  * Statuses: WH_EINVAL (NULL, count = 0, a leading dimension too small),
@@ -298,7 +298,7 @@ WH_API size_t wh_net_block_length(const wh_net *net);
  * count grows by `count`; info->sample is the block's first sample.
  * Statuses: WH_EINVAL (NULL, count = 0, ld too small), WH_ENONFINITE (X; nothing
  * changes), WH_EDIVERGED (the summed update would leave M not positive
- * definite: state kept). Allocates nothing. src/net/minibatch.c.
+ * definite: state kept). Allocates nothing. src/net/plasticity.c.
  */
 WH_API wh_status wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx,
                                    double *Y, size_t ldy, wh_step_info *info);
@@ -356,7 +356,7 @@ WH_API wh_schedule wh_net_get_schedule(const wh_net *net);
  * ld), and M = W W^T is recomputed. `samples` becomes the count of samples
  * seen. On failure the network is unchanged. Statuses: WH_EINVAL (NULL, ld too
  * small), WH_ENONFINITE, WH_ENOTSYM, WH_ENOTPD (M not positive definite),
- * WH_ERANK (W W^T singular). Allocates nothing. src/net/state.c.
+ * WH_ERANK (W W^T singular). Allocates nothing. src/net/synapses.c.
  */
 WH_API wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_t samples);
 
@@ -372,7 +372,7 @@ WH_API wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, 
  * re-derives that state from the synapses and continues equal up to rounding only. Statuses:
  * WH_EINVAL (size or layout does not match the network, or the state counts more samples since its
  * last refresh than the samples given to wh_net_restore() allow; nothing changes), WH_ENONFINITE.
- * src/net/state.c.
+ * src/net/direct_cg.c, src/net/interneuron_block.c.
  */
 WH_API size_t wh_net_solver_state_size(const wh_net *net);
 WH_API wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size);
@@ -382,7 +382,7 @@ WH_API wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_
  * The output y (n values) and interneuron activity z (k values, may be NULL)
  * of input x, by the same neural dynamics as wh_net_step(), but without any
  * synaptic update: the network is frozen (the samples count does not move).
- * Statuses: WH_ENONFINITE, WH_ENOCONV. Allocates nothing. src/net/respond.c.
+ * Statuses: WH_ENONFINITE, WH_ENOCONV. Allocates nothing.
  */
 WH_API wh_status wh_net_respond(wh_net *net, const double *x, double *y, double *z,
                                 wh_step_info *info);

@@ -28,7 +28,7 @@
  *
  * M itself is never updated per sample while Y holds the whole period (refresh
  * <= WH__CG_RANK_MAX + 1): it is M_r + Y^T Y - drift I, formed on its
- * lower triangle by one dsyrk when read (wh__fast_direct_lateral) and at the
+ * lower triangle by one dsyrk when read (lateral_lower) and at the
  * refresh, always from M_r, so a reader cannot change the fit. That keeps P
  * alone in the cache between refreshes: 1.17x at n = 256.
  *
@@ -44,6 +44,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/linalg.h"
 #include "net/fast.h"
 
@@ -66,7 +67,9 @@ static void form_lateral(const wh_net *net, size_t rows, double shift, double *d
         dst[i * n + i] -= shift;
 }
 
-void wh__fast_direct_lateral(wh_net *net)
+/* Bring the lower triangle of net->M up to the current sample (a lazy M is formed from
+ * M_r and Y). */
+static void lateral_lower(wh_net *net)
 {
     wh__fast *f = net->fast;
     if (f->m_since == f->since)
@@ -76,12 +79,15 @@ void wh__fast_direct_lateral(wh_net *net)
     f->lateral_stale = true;
 }
 
-void wh__fast_direct_restart(wh_net *net)
+/* Start from the synapses just put in from outside: M_r = M, nothing since. */
+static void restart(wh_net *net)
 {
-    wh__copy_lower(net->n, net->M, net->n, net->fast->Mr, net->n);
-    net->fast->m_since = 0;
-    net->fast->centre = 0.0;
-    net->fast->drift = 0.0;
+    wh__fast *f = net->fast;
+    wh__copy_lower(net->n, net->M, net->n, f->Mr, net->n);
+    f->stale = true;
+    f->since = f->m_since = 0;
+    f->inverse_ok = false;
+    f->centre = f->drift = 0.0;
 }
 
 /* Factor the current M (formed first if lazy) into L_next; false if it is not positive
@@ -89,7 +95,7 @@ void wh__fast_direct_restart(wh_net *net)
 static bool factor_lateral(wh_net *net)
 {
     const size_t n = net->n;
-    wh__fast_direct_lateral(net);
+    lateral_lower(net);
     wh__copy_lower(n, net->M, n, net->L_next, n);
     return wh__chol(n, net->L_next, n);
 }
@@ -108,7 +114,8 @@ static void adopt_factor(wh_net *net)
     f->inverse_ok = false;
 }
 
-wh_status wh__fast_direct_refactor(wh_net *net)
+/* Factor the current M and make it the base. WH_EDIVERGED if not positive definite. */
+static wh_status refactor(wh_net *net)
 {
     wh__fast *f = net->fast;
     if (!factor_lateral(net)) {
@@ -213,7 +220,7 @@ static void deflated_precondition(const wh_net *net, const double *r, double *z)
 /* r = x - M y. */
 static void residual(wh_net *net, const double *x, double *r)
 {
-    wh__fast_direct_lateral(net);
+    lateral_lower(net);
     memcpy(r, x, net->n * sizeof *r);
     cblas_dsymv(CblasRowMajor, CblasLower, bi(net->n), -1.0, net->M, bi(net->n), net->y, 1, 1.0,
                 r, 1);
@@ -310,15 +317,16 @@ static wh_status exact_solve(wh_net *net, const double *x, bool commit)
 
 static wh_status solve(wh_net *net, const double *x, size_t *iterations, bool commit)
 {
-    /* After a failed refactor (wh__fast_sync) P is not to be trusted: `stale`, `since` 1. */
+    /* After a failed refactor (sync) P is not to be trusted: `stale`, `since` 1. */
     if (net->fast->stale && net->fast->since > 0)
         return exact_solve(net, x, commit);
     wh_status st = pcg(net, x, iterations);
     return st == WH_OK ? WH_OK : exact_solve(net, x, commit);
 }
 
-wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iterations)
+static wh_status respond(wh_net *net, const double *x, size_t *iterations)
 {
+    *iterations = 0;
     return solve(net, x, iterations, false);
 }
 
@@ -343,7 +351,7 @@ static void update_lateral(wh_net *net, double eta)
     f->drift += eta;
     if (f->lazy_lateral)
         return;
-    wh__fast_direct_lateral(net);
+    lateral_lower(net);
     for (size_t i = 0; i < n; i++) /* the diagonal before, into a free vector */
         f->v[i] = net->M[i * n + i];
     wh__net_lateral_online(n, eta, net->y, f->v, 1, net->M);
@@ -367,7 +375,7 @@ static wh_status refresh(wh_net *net, double eta)
         keep_output(net, f->since, eta);
         form_lateral(net, f->since + 1, f->drift + eta, cand);
     } else {
-        wh__fast_direct_lateral(net);
+        lateral_lower(net);
         wh__copy_lower(n, net->M, n, cand, n);
         wh__net_lateral_online(n, eta, net->y, net->M, n + 1, cand);
     }
@@ -406,9 +414,10 @@ static wh_status refresh(wh_net *net, double eta)
     return WH_OK;
 }
 
-wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
+static wh_status learn(wh_net *net, const double *x, size_t *iterations)
 {
     wh__fast *f = net->fast;
+    *iterations = 0;
     wh_status st = solve(net, x, iterations, true);
     if (st != WH_OK)
         return st;
@@ -420,3 +429,181 @@ wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations)
     net->samples++;
     return WH_OK;
 }
+
+/* ---- The table of the direct fast path. ---- */
+
+static void destroy(wh_net *net)
+{
+    wh__fast_free(net->fast);
+    wh__synapses_free(net);
+}
+
+/* Y keeps the outputs of up to WH__CG_RANK_MAX samples since a refresh: with a refresh
+ * period that fits, M is lazy (formed from M_r and Y only when read). */
+static wh_status create(wh_net *net, const wh_net_options *opts)
+{
+    wh_status st = wh__synapses_alloc(net, false);
+    if (st == WH_OK)
+        st = wh__fast_new(net);
+    if (st != WH_OK)
+        return st;
+    wh__fast *f = net->fast;
+    f->ycap = net->refresh - 1 < WH__CG_RANK_MAX ? net->refresh - 1 : WH__CG_RANK_MAX;
+    f->lazy_lateral = f->ycap + 1 == net->refresh;
+    size_t nn, yn, rows;
+    if (!wh__size_mul(net->n, net->n, &nn) || !wh__size_mul(f->ycap, net->n, &yn) ||
+        !wh__size_mul(f->ycap + 1, net->n, &rows))
+        return WH_EOVERFLOW;
+    f->Ad = wh__alloc(net->n, sizeof(double));
+    f->Y = wh__alloc(rows, sizeof(double));
+    f->Mr = wh__alloc(nn, sizeof(double));
+    f->t = wh__alloc(f->ycap > 0 ? f->ycap : 1, sizeof(double));
+    f->P = wh__alloc(nn, sizeof(double));
+    f->H = wh__alloc(yn > 0 ? yn : 1, sizeof(double));
+    f->K = wh__alloc(WH__CG_RANK_MAX * WH__CG_RANK_MAX, sizeof(double));
+    if (!(f->Ad && f->Y && f->Mr && f->t && f->P && f->H && f->K))
+        return WH_ENOMEM;
+    st = wh__init_direct(net, &opts->init);
+    if (st == WH_OK)
+        restart(net);
+    return st;
+}
+
+static const double *lateral(wh_net *net)
+{
+    lateral_lower(net);
+    if (net->fast->lateral_stale) {
+        wh__mirror_lower(net->n, net->M, net->n);
+        net->fast->lateral_stale = false;
+    }
+    return net->M;
+}
+
+/* M formed and L its factor, before an update from outside the path. A factor of a
+ * centred M_r is not M's either. */
+static wh_status sync(wh_net *net)
+{
+    lateral(net);
+    if (net->fast->since == 0 && net->fast->centre == 0.0)
+        return WH_OK;
+    return refactor(net);
+}
+
+static wh_status learn_expected(wh_net *net, const double *C, size_t ldc)
+{
+    wh_status st = sync(net);
+    if (st == WH_OK)
+        st = wh__net_expected(net, C, ldc, wh__direct_propose_summed);
+    if (st == WH_OK)
+        restart(net);
+    return st;
+}
+
+static wh_status learn_minibatch(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                                 size_t ldy)
+{
+    wh_status st = sync(net);
+    if (st == WH_OK)
+        st = wh__net_minibatch(net, count, X, ldx, Y, ldy, wh__direct_propose_summed);
+    if (st == WH_OK)
+        restart(net);
+    return st;
+}
+
+static wh_status restore(wh_net *net, const double *M, size_t ld, uint64_t samples)
+{
+    wh_status st = wh__synapses_restore_lateral(net, M, ld, samples);
+    if (st == WH_OK)
+        restart(net);
+    return st;
+}
+
+/*
+ * The solver state as doubles: a header {layout, since, stale, c}, then L (n x n, its
+ * lower triangle), the factor of M_r - c I at the last refresh, M_r (its lower
+ * triangle), the outputs of the samples since, each times the square root of its rate
+ * (ycap x n, rows past `since` zero), and the sum of those rates. What can be derived
+ * is not stored: M (restore formed it from the synapses, and it is M_r + Y^T Y - drift
+ * I), P and the Woodbury rows. The layout tag guards against giving one network's state
+ * to another: 1 before Y, 3 before M_r, 5 before the rates (unscaled Y); the
+ * interneurons' are even.
+ */
+enum { HEADER = 4, LAYOUT = 6 };
+
+static size_t state_size(const wh_net *net)
+{
+    return HEADER + 2 * net->n * net->n + net->fast->ycap * net->n + 1;
+}
+
+/* The lower triangle of the n x n matrix a, zeros above: L and M_r keep only that
+ * triangle, and what lies above it is whatever the buffer held before. */
+static void lower_of(size_t n, const double *a, double *out)
+{
+    wh__copy_lower(n, a, n, out, n);
+    for (size_t i = 0; i < n; i++)
+        memset(out + i * n + i + 1, 0, (n - i - 1) * sizeof *out);
+}
+
+static void get_state(const wh_net *net, double *state)
+{
+    const size_t nn = net->n * net->n;
+    const wh__fast *f = net->fast;
+    state[0] = LAYOUT;
+    state[1] = (double)f->since;
+    state[2] = f->stale ? 1.0 : 0.0;
+    state[3] = f->centre;
+    lower_of(net->n, net->L, state + HEADER);
+    lower_of(net->n, f->Mr, state + HEADER + nn);
+    /* Rows past `since` are left from earlier periods and never read: saved as zeros. */
+    const size_t kept = (f->since < f->ycap ? f->since : f->ycap) * net->n;
+    double *rows = state + HEADER + 2 * nn;
+    memcpy(rows, f->Y, kept * sizeof *state);
+    memset(rows + kept, 0, (f->ycap * net->n - kept) * sizeof *state);
+    rows[f->ycap * net->n] = f->drift;
+}
+
+/* Y keeps one row per sample since the refresh: more samples since than the count the
+ * synapses were restored with allows would run past it. Only a failed refactor (stale)
+ * leaves since = 1 on a period's first sample. */
+static wh_status set_state(wh_net *net, const double *state)
+{
+    const size_t nn = net->n * net->n;
+    const double since = state[1], drift = state[HEADER + 2 * nn + net->fast->ycap * net->n];
+    const bool stale = state[2] == 1.0;
+    if (state[0] != LAYOUT || !(since >= 0.0 && since < (double)net->refresh) ||
+        since != floor(since) || (state[2] != 0.0 && !stale) || !(state[3] >= 0.0) ||
+        (since > (double)(net->samples % net->refresh) && !(since == 1.0 && stale)) ||
+        !(drift >= 0.0))
+        return WH_EINVAL;
+    wh__fast *f = net->fast;
+    f->since = (size_t)since;
+    f->stale = stale;
+    f->inverse_ok = false;
+    f->centre = state[3];
+    f->drift = drift;
+    memcpy(net->L, state + HEADER, nn * sizeof *state);
+    memcpy(f->Mr, state + HEADER + nn, nn * sizeof *state);
+    memcpy(f->Y, state + HEADER + 2 * nn, f->ycap * net->n * sizeof *state);
+    /* The M just restored from the synapses is the one formed at this count. */
+    f->m_since = f->since;
+    return WH_OK;
+}
+
+const wh__net_ops wh__direct_cg_ops = {
+    .name = "direct, fast (conjugate gradients)",
+    .has_z = false,
+    .create = create,
+    .destroy = destroy,
+    .respond = respond,
+    .learn = learn,
+    .learn_block = NULL,
+    .block_length = NULL,
+    .learn_expected = learn_expected,
+    .learn_minibatch = learn_minibatch,
+    .lateral = lateral,
+    .weights = NULL,
+    .restore = restore,
+    .state_size = state_size,
+    .get_state = get_state,
+    .set_state = set_state,
+};

@@ -1,10 +1,11 @@
 /*
- * fast.h: the fast learning paths (WH_SOLVER_FAST), shared by src/net/fast*.c.
+ * fast.h: the state of the fast learning paths (WH_SOLVER_FAST): direct_cg.c,
+ * interneuron_fast.c and interneuron_block.c, with lazy_weights.c and fast.c.
  *
  * The exact path factors the candidate M for every sample (O(n^3)). The fast
  * paths keep enough state to find y = M^{-1} x in O(n^2):
  *
- *   interneurons (fast_interneuron.c): P = M^{-1} tracked by the exact
+ *   interneurons (interneuron_fast.c): P = M^{-1} tracked by the exact
  *     Sherman-Morrison form of M <- B M B (science.md §5.3), stored as its
  *     lower triangle times a scalar, P = p * Phat, so that the 1/(1-eta)^2
  *     of every step costs one multiplication. M = W W^T is not needed by the
@@ -48,11 +49,11 @@
 /* Scale of P beyond which it is folded back into Phat (keeps p far from overflow). */
 #define WH__FAST_RESCALE 0x1p64
 
-/* Most samples one block of wh_net_learn_block() holds (fast_block.c). */
+/* Most samples one block of wh_net_learn_block() holds (interneuron_block.c). */
 #define WH__BLOCK_MAX 64
 
 /*
- * Workspace of the blocked interneuron path (fast_block.c). Within a block
+ * Workspace of the blocked interneuron path (interneuron_block.c). Within a block
  * of m samples that starts from P0 = p Phat and weights W0 = Q W,
  *   P_j = rho_j (P0 + V^T S V),   W_j = a^j (I + Y^T T Y) W0,   a = 1 - eta,
  * where V holds y_i (row 2i) and P0 y_i (row 2i+1) of the samples so far,
@@ -103,54 +104,28 @@ struct wh__fast {
     wh__block *block;   /* interneurons: workspace of wh_net_learn_block() */
 };
 
-/* Allocate the fast state for net->kind; WH_ENOMEM, WH_EOVERFLOW. src/net/fast.c. */
+/* The fast state with its n-vectors; the paths add their own buffers. WH_ENOMEM,
+ * WH_EOVERFLOW. fast.c. */
 wh_status wh__fast_new(wh_net *net);
 void wh__fast_free(wh__fast *f);
 
-/* One learning step on the fast path; statuses as wh_net_step. src/net/fast.c. */
-wh_status wh__fast_step(wh_net *net, const double *x, size_t *iterations);
-
-/* Frozen output y (and z) of x into net->y (net->z). src/net/fast.c. */
-wh_status wh__fast_respond(wh_net *net, const double *x, size_t *iterations);
-
-/* Make M, L (and W) of the network exactly consistent again: M = W W^T for
- * interneurons, L the Cholesky factor of M. WH_EDIVERGED if M is not positive
- * definite. src/net/fast.c. */
-wh_status wh__fast_sync(wh_net *net);
-
-/* Bring net->M up to date for a reader (a cache inside the network). src/net/fast.c. */
-void wh__fast_lateral(wh_net *net);
-
-/* The fast paths of each network. */
-wh_status wh__fast_interneuron_rederive(wh_net *net);
-wh_status wh__fast_interneuron_respond(wh_net *net, const double *x);
-wh_status wh__fast_interneuron_step(wh_net *net, const double *x);
-wh_status wh__fast_direct_refactor(wh_net *net);
-wh_status wh__fast_direct_respond(wh_net *net, const double *x, size_t *iterations);
-wh_status wh__fast_direct_step(wh_net *net, const double *x, size_t *iterations);
-
-/* Direct network: bring the lower triangle of net->M up to the current sample (a lazy M is
- * formed from Mr and Y); and, after the synapses were replaced, start from them. */
-void wh__fast_direct_lateral(wh_net *net);
-void wh__fast_direct_restart(wh_net *net);
-
-/* The blocked interneuron path. src/net/fast_block.c. */
-wh_status wh__block_new(wh_net *net);
-void wh__block_free(wh__block *b);
-/* Most samples a block holds for this network (eta, n), before refreshes and the end of
- * the call cut it; 0 if every sample takes the per-sample path. */
-size_t wh__block_capacity(const wh_net *net);
-wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X, size_t ldx,
-                                     double *Y, size_t ldy, double *Z, size_t ldz);
-/* The interneuron weights as they are, Q W or net->W (a reader's view; changes nothing
- * the learning depends on). */
-const double *wh__block_weights(const wh_net *net);
+/* The interneuron weights as a reader sees them: Q W while the blocked path holds them
+ * lazily, else net->W (changes nothing the learning depends on). lazy_weights.c. */
+const double *wh__lazy_weights(const wh_net *net);
 /* Fold Q into net->W before anything that updates W itself (a learning step off the
- * blocked path). The bits are those of the view. */
-void wh__block_settle(wh_net *net);
-/* The synapses were replaced from outside: Q no longer applies. */
-void wh__block_forget(wh_net *net);
+ * blocked path). The bits are those of the view. lazy_weights.c. */
+void wh__lazy_settle(wh_net *net);
+/* The synapses were replaced from outside: Q no longer applies. lazy_weights.c. */
+void wh__lazy_forget(wh_net *net);
+/* Start Q = I over the current W, unless a product is already running. lazy_weights.c. */
+void wh__lazy_start(wh_net *net);
 /* Continue a saved product: Q (n x n) over the weights W (n x k), both copied in. */
-void wh__block_resume(wh_net *net, const double *Q, const double *W);
+void wh__lazy_resume(wh_net *net, const double *Q, const double *W);
+
+/* The per-sample fast interneuron path (science.md §5.3). interneuron_fast.c. */
+wh_status wh__interneuron_fast_step(wh_net *net, const double *x);
+wh_status wh__interneuron_fast_respond(wh_net *net, const double *x);
+/* M = W W^T, its factor and P re-derived from net->W (settled); WH_EDIVERGED. */
+wh_status wh__interneuron_fast_rederive(wh_net *net);
 
 #endif

@@ -137,17 +137,31 @@ static wh_status mixed_weights(wh_net *net, gsl_rng *rng)
     return st;
 }
 
-wh_status wh__net_init_synapses(wh_net *net, const wh_init *init)
+wh_status wh__init_direct(wh_net *net, const wh_init *init)
 {
     if (init->kind == WH_INIT_WEIGHTS)
-        return net->kind == WH_NET_INTERNEURON ? user_weights(net, init) : WH_EINVAL;
+        return WH_EINVAL;
     gsl_rng *rng = wh__rng_new(init->seed);
     if (rng == NULL)
         return WH_ENOMEM;
     wh_status st = initial_lateral(net, init, rng);
     if (st == WH_OK)
         st = factor_lateral(net, WH_ENOTPD);
-    if (st == WH_OK && net->kind == WH_NET_INTERNEURON)
+    wh__rng_free(rng);
+    return st;
+}
+
+wh_status wh__init_interneurons(wh_net *net, const wh_init *init)
+{
+    if (init->kind == WH_INIT_WEIGHTS)
+        return user_weights(net, init);
+    gsl_rng *rng = wh__rng_new(init->seed);
+    if (rng == NULL)
+        return WH_ENOMEM;
+    wh_status st = initial_lateral(net, init, rng);
+    if (st == WH_OK)
+        st = factor_lateral(net, WH_ENOTPD);
+    if (st == WH_OK)
         st = mixed_weights(net, rng);
     wh__rng_free(rng);
     return st;

@@ -1,5 +1,7 @@
 /*
- * network.c: building, stepping and inspecting a wh_net.
+ * network.c: the dispatcher. It validates the options, picks the circuit's
+ * path (one table of operations, net.h) once in the constructor, and hands
+ * every call to that table: no other file asks which circuit it runs.
  */
 #include <math.h>
 #include <string.h>
@@ -63,28 +65,28 @@ static wh_status check_options(const wh_net_options *o, size_t k)
     return check_neural(&o->neural, o->kind);
 }
 
-static wh_status allocate(wh_net *net)
+/*
+ * The paths: one table of operations per circuit and solver (net.h). This
+ * list and the choices just below are the only places that know which
+ * circuits exist; a circuit without a FAST entry runs its EXACT one.
+ */
+static const struct path {
+    wh_net_kind kind;
+    wh_solver solver;
+    const wh__net_ops *ops;
+} paths[] = {
+    {WH_NET_DIRECT, WH_SOLVER_EXACT, &wh__direct_exact_ops},
+    {WH_NET_DIRECT, WH_SOLVER_FAST, &wh__direct_cg_ops},
+    {WH_NET_INTERNEURON, WH_SOLVER_EXACT, &wh__interneuron_exact_ops},
+    {WH_NET_INTERNEURON, WH_SOLVER_FAST, &wh__interneuron_fast_ops},
+};
+
+static const wh__net_ops *find_path(wh_net_kind kind, wh_solver solver)
 {
-    size_t nn, nk;
-    if (!wh__size_mul(net->n, net->n, &nn) || !wh__size_mul(net->n, net->k, &nk))
-        return WH_EOVERFLOW;
-    double **square[] = {&net->M, &net->M_next, &net->L, &net->L_next, &net->S};
-    for (size_t i = 0; i < sizeof square / sizeof *square; i++)
-        if ((*square[i] = wh__alloc(nn, sizeof(double))) == NULL)
-            return WH_ENOMEM;
-    net->y = wh__alloc(net->n, sizeof(double));
-    net->ry = wh__alloc(net->n, sizeof(double));
-    net->z = wh__alloc(net->k, sizeof(double));
-    net->rz = wh__alloc(net->k, sizeof(double));
-    if (net->y == NULL || net->ry == NULL || net->z == NULL || net->rz == NULL)
-        return WH_ENOMEM;
-    if (net->kind == WH_NET_INTERNEURON) {
-        net->W = wh__alloc(nk, sizeof(double));
-        net->W_next = wh__alloc(nk, sizeof(double));
-        if (net->W == NULL || net->W_next == NULL)
-            return WH_ENOMEM;
-    }
-    return WH_OK;
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (paths[i].kind == kind && paths[i].solver == solver)
+            return paths[i].ops;
+    return NULL;
 }
 
 /*
@@ -100,19 +102,20 @@ static size_t default_direct_refresh(size_t n)
     return r <= WH_REFRESH_DIRECT ? WH_REFRESH_DIRECT : (r > WH__CG_RANK_MAX ? WH__CG_RANK_MAX : r);
 }
 
-/* AUTO is FAST for interneurons, EXACT for the direct network (see wh_solver). */
-static wh_status choose_solver(wh_net *net, const wh_net_options *opts)
+/* AUTO is FAST for interneurons, EXACT for the direct network (see wh_solver);
+ * simulated neural dynamics take the exact path. */
+static void choose_path(wh_net *net, const wh_net_options *opts)
 {
     const bool interneurons = net->kind == WH_NET_INTERNEURON;
     net->solver = opts->solver == WH_SOLVER_AUTO
                       ? (interneurons ? WH_SOLVER_FAST : WH_SOLVER_EXACT)
                       : opts->solver;
-    if (net->neural.mode != WH_NEURAL_EXACT)
+    if (net->neural.mode != WH_NEURAL_EXACT || find_path(net->kind, net->solver) == NULL)
         net->solver = WH_SOLVER_EXACT;
     net->refresh = opts->refresh != 0 ? opts->refresh
                    : interneurons     ? WH_REFRESH_INTERNEURON
                                       : default_direct_refresh(opts->n);
-    return net->solver == WH_SOLVER_FAST ? wh__fast_new(net) : WH_OK;
+    net->ops = find_path(net->kind, net->solver);
 }
 
 wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
@@ -135,13 +138,10 @@ wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
     net->eta = opts->eta;
     net->schedule = opts->schedule;
     net->neural = opts->neural;
-    st = allocate(net);
-    if (st == WH_OK)
-        st = choose_solver(net, opts);
-    if (st == WH_OK)
-        st = wh__net_init_synapses(net, &opts->init);
-    if (st == WH_OK)
-        wh__net_synapses_changed(net);
+    choose_path(net, opts);
+    net->y = wh__alloc(net->n, sizeof(double));
+    net->z = wh__alloc(net->k, sizeof(double));
+    st = net->y != NULL && net->z != NULL ? net->ops->create(net, opts) : WH_ENOMEM;
     if (st != WH_OK) {
         wh_net_free(net);
         return st;
@@ -154,11 +154,10 @@ void wh_net_free(wh_net *net)
 {
     if (net == NULL)
         return;
-    double *buffers[] = {net->M,  net->M_next, net->L,  net->L_next, net->W, net->W_next,
-                         net->y,  net->z,      net->ry, net->rz,     net->S};
-    for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
-        wh__free(buffers[i]);
-    wh__fast_free(net->fast);
+    if (net->ops != NULL)
+        net->ops->destroy(net);
+    wh__free(net->y);
+    wh__free(net->z);
     wh__free(net);
 }
 
@@ -170,21 +169,13 @@ static void begin_step(const wh_net *net, wh_step_info *info)
     }
 }
 
-/* Solve for the output; update the synapses; keep them only if M stays positive definite. */
-static wh_status exact_step(wh_net *net, const double *x, size_t *iterations)
-{
-    wh_status st = wh__net_respond(net, x, iterations);
-    if (st != WH_OK)
-        return st;
-    wh__net_propose_online(net);
-    return wh__net_accept(net);
-}
-
-void wh__net_copy_outputs(const wh_net *net, double *y, double *z)
+/* Copy the last outputs net->y (and net->z where the circuit has them) to y and z, each
+ * NULL if not wanted. */
+static void copy_outputs(const wh_net *net, double *y, double *z)
 {
     if (y != NULL)
         memcpy(y, net->y, net->n * sizeof *y);
-    if (z != NULL && net->kind == WH_NET_INTERNEURON)
+    if (z != NULL && net->ops->has_z)
         memcpy(z, net->z, net->k * sizeof *z);
 }
 
@@ -194,13 +185,27 @@ wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_ste
     if (!wh__finite(1, net->n, x, net->n))
         return WH_ENONFINITE;
     size_t iterations = 0;
-    wh_status st = net->fast != NULL ? wh__fast_step(net, x, &iterations)
-                                     : exact_step(net, x, &iterations);
+    wh_status st = net->ops->learn(net, x, &iterations);
     if (info != NULL)
         info->iterations = iterations;
     if (st != WH_OK)
         return st;
-    wh__net_copy_outputs(net, y, z);
+    copy_outputs(net, y, z);
+    return WH_OK;
+}
+
+wh_status wh_net_respond(wh_net *net, const double *x, double *y, double *z, wh_step_info *info)
+{
+    begin_step(net, info);
+    if (!wh__finite(1, net->n, x, net->n))
+        return WH_ENONFINITE;
+    size_t iterations = 0;
+    wh_status st = net->ops->respond(net, x, &iterations);
+    if (info != NULL)
+        info->iterations = iterations;
+    if (st != WH_OK)
+        return st;
+    copy_outputs(net, y, z);
     return WH_OK;
 }
 
@@ -219,7 +224,7 @@ wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t 
     if (info != NULL)
         *info = (wh_step_info){net != NULL ? net->samples : 0, 0};
     if (net == NULL || X == NULL || Y == NULL || count == 0 || ldx < net->n || ldy < net->n ||
-        (Z != NULL && net->kind == WH_NET_INTERNEURON && ldz < net->k))
+        (Z != NULL && net->ops->has_z && ldz < net->k))
         return WH_EINVAL;
     const size_t bad = first_nonfinite(count, net->n, X, ldx);
     if (bad < count) {
@@ -227,11 +232,11 @@ wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t 
             info->sample = net->samples + bad;
         return WH_ENONFINITE;
     }
-    if (net->kind == WH_NET_DIRECT)
+    if (!net->ops->has_z)
         Z = NULL;
     wh_status st = WH_OK;
-    if (net->fast != NULL && net->kind == WH_NET_INTERNEURON) {
-        st = wh__fast_interneuron_learn(net, count, X, ldx, Y, ldy, Z, ldz);
+    if (net->ops->learn_block != NULL) {
+        st = net->ops->learn_block(net, count, X, ldx, Y, ldy, Z, ldz);
     } else {
         for (size_t i = 0; i < count && st == WH_OK; i++) {
             wh_step_info one;
@@ -247,20 +252,53 @@ wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t 
 
 size_t wh_net_block_length(const wh_net *net)
 {
-    return net->fast != NULL && net->kind == WH_NET_INTERNEURON ? wh__block_capacity(net) : 0;
+    return net->ops->block_length != NULL ? net->ops->block_length(net) : 0;
 }
 
 wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step_info *info)
 {
     begin_step(net, info);
-    wh_status st = wh__fast_sync(net);
-    if (st != WH_OK)
-        return st;
-    wh__net_propose_expected(net, C, ldc);
-    st = wh__net_accept(net);
-    if (st == WH_OK)
-        wh__net_synapses_changed(net);
-    return st;
+    return net->ops->learn_expected(net, C, ldc);
+}
+
+wh_status wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                            size_t ldy, wh_step_info *info)
+{
+    if (info != NULL)
+        *info = (wh_step_info){net != NULL ? net->samples : 0, 0};
+    if (net == NULL || X == NULL || Y == NULL || count == 0 || ldx < net->n || ldy < net->n ||
+        net->ops->learn_minibatch == NULL)
+        return WH_EINVAL;
+    if (!wh__finite(count, net->n, X, ldx))
+        return WH_ENONFINITE;
+    return net->ops->learn_minibatch(net, count, X, ldx, Y, ldy);
+}
+
+wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_t samples)
+{
+    return net != NULL ? net->ops->restore(net, synapses, ld, samples) : WH_EINVAL;
+}
+
+size_t wh_net_solver_state_size(const wh_net *net)
+{
+    return net != NULL && net->ops->state_size != NULL ? net->ops->state_size(net) : 0;
+}
+
+wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
+{
+    if (state == NULL || size == 0 || size != wh_net_solver_state_size(net))
+        return WH_EINVAL;
+    net->ops->get_state(net, state);
+    return WH_OK;
+}
+
+wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
+{
+    if (state == NULL || size == 0 || size != wh_net_solver_state_size(net))
+        return WH_EINVAL;
+    if (!wh__finite(1, size, state, size))
+        return WH_ENONFINITE;
+    return net->ops->set_state(net, state);
 }
 
 wh_net_kind wh_net_get_kind(const wh_net *net)
@@ -300,13 +338,12 @@ uint64_t wh_net_samples(const wh_net *net)
 
 const double *wh_net_lateral(wh_net *net)
 {
-    wh__fast_lateral(net);
-    return net->M;
+    return net->ops->lateral(net);
 }
 
 const double *wh_net_weights(wh_net *net)
 {
-    return wh__block_weights(net); /* net->W unless the blocked path holds a lazy product */
+    return net->ops->weights != NULL ? net->ops->weights(net) : NULL;
 }
 
 wh_status wh_net_set_eta(wh_net *net, double eta)

@@ -1,5 +1,5 @@
 /*
- * fast_interneuron.c: Algorithm 2 in O(n^2 + nk) per sample (science.md §5.3).
+ * interneuron_fast.c: Algorithm 2 in O(n^2 + nk) per sample (science.md §5.3).
  *
  * The synaptic update is W <- B W with B = (1-eta) I + eta y y^T, so that
  * M <- B M B and P = M^{-1} <- B^{-1} P B^{-1}. Sherman-Morrison gives
@@ -39,15 +39,15 @@ static wh_status derive_inverse(wh_net *net)
     return WH_OK;
 }
 
-wh_status wh__fast_interneuron_rederive(wh_net *net)
+wh_status wh__interneuron_fast_rederive(wh_net *net)
 {
-    const size_t n = net->n; /* W is net->W: both callers (wh__fast_sync, the step) settled it */
+    const size_t n = net->n; /* W is net->W: every caller settled it */
     net->fast->stale = true;
     wh__gram(n, net->k, net->W, net->k, net->M, n);
     net->fast->lateral_stale = false;
     wh__copy(n, n, net->M, n, net->L, n);
     if (!wh__finite(n, n, net->M, n) || !wh__chol(n, net->L, n)) {
-        /* L is garbage now: a nonzero count makes wh__fast_sync() factor again. */
+        /* L is garbage now: a nonzero count makes the next sync factor again. */
         net->fast->since = 1;
         return WH_EDIVERGED;
     }
@@ -61,7 +61,7 @@ static void outputs(wh_net *net, const double *x)
     const wh__fast *f = net->fast;
     const blasint n = bi(net->n), k = bi(net->k);
     wh__symv_lower(net->n, f->p, f->P, net->n, x, net->y);
-    cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, wh__block_weights(net), k, net->y, 1, 0.0,
+    cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, wh__lazy_weights(net), k, net->y, 1, 0.0,
                 net->z, 1);
 }
 
@@ -70,7 +70,7 @@ static wh_status ready(wh_net *net)
     return net->fast->stale ? derive_inverse(net) : WH_OK;
 }
 
-wh_status wh__fast_interneuron_respond(wh_net *net, const double *x)
+wh_status wh__interneuron_fast_respond(wh_net *net, const double *x)
 {
     wh_status st = ready(net);
     if (st == WH_OK)
@@ -81,7 +81,7 @@ wh_status wh__fast_interneuron_respond(wh_net *net, const double *x)
 /* The exact step with the current y and z: M = W W^T and its Cholesky for the candidate. */
 static wh_status exact_update(wh_net *net)
 {
-    wh__net_propose_online(net);
+    wh__interneuron_propose_online(net);
     wh_status st = wh__net_accept(net);
     if (st != WH_OK)
         return st;
@@ -93,7 +93,7 @@ static wh_status exact_update(wh_net *net)
 /* Fallback when a cheap check fails: this sample done as the exact path does it. */
 static wh_status exact_step(wh_net *net, const double *x)
 {
-    wh_status st = wh__fast_interneuron_rederive(net);
+    wh_status st = wh__interneuron_fast_rederive(net);
     if (st != WH_OK)
         return st;
     memcpy(net->y, x, net->n * sizeof *x);
@@ -144,11 +144,11 @@ static void update_weights(wh_net *net, double eta)
     }
 }
 
-wh_status wh__fast_interneuron_step(wh_net *net, const double *x)
+wh_status wh__interneuron_fast_step(wh_net *net, const double *x)
 {
     wh__fast *f = net->fast;
     const blasint n = bi(net->n);
-    wh__block_settle(net);
+    wh__lazy_settle(net);
     wh_status st = ready(net);
     if (st != WH_OK)
         return exact_step(net, x);

@@ -1,5 +1,6 @@
 /*
- * fast_block.c: Algorithm 2 on a block of samples, exactly, with BLAS-3.
+ * interneuron_block.c: Algorithm 2 on a block of samples, exactly, with BLAS-3, and the
+ * table of the fast interneuron path (its per-sample steps are interneuron_fast.c's).
  *
  * The online algorithm is sequential: sample j needs the P and W left by
  * sample j-1. But every update is a low-rank change of the block's starting
@@ -13,7 +14,7 @@
  * where P0 x_j for the whole block is one BLAS-3 product, and
  *   u_j = P_j y_j = rho_j (h_j + V^T S V y_j)
  * needs one pass over P0 (h_j) and O(nj) more. The Sherman-Morrison update
- * of P_j (fast_interneuron.c) is a rank-2 change along y_j and u_j, both in
+ * of P_j (interneuron_fast.c) is a rank-2 change along y_j and u_j, both in
  * the span of V once y_j and h_j are appended, so it only changes S (O(j)
  * per sample). Likewise B_j Q_j adds the row (eta_j/a_j) [r^T T, 1] to T, with
  * r = Y y_j. At the end of the block
@@ -25,11 +26,11 @@
  * them, only y = P x does. Q is n x n where W is n x k, so at k = 2n the
  * blocks do half the work W itself would cost (1.2-1.3x the speed at n = 64
  * to 1024). z_j, when asked for, is A_j W^T (Q^T v). The weights are formed
- * (Q W, one dgemm) for a reader into a cache (wh__block_weights), and
- * folded into net->W (wh__block_settle) before any step that updates W
- * itself: the per-sample path, so at every refresh. Both give the same bits,
- * and a reader changes nothing the learning depends on. The solver state
- * (state.c) carries Q and the W it multiplies, so a restore continues it.
+ * (Q W, one dgemm) for a reader into a cache, and folded into net->W before
+ * any step that updates W itself: the per-sample path, so at every refresh
+ * (lazy_weights.c). Both give the same bits, and a reader changes nothing the
+ * learning depends on. The solver state (below) carries Q and the W it
+ * multiplies, so a restore continues it.
  *
  * The result is the online algorithm of wh_net_step() sample for sample,
  * equal up to rounding, and so are its checks: a sample whose y^T x or
@@ -54,7 +55,7 @@ static blasint bi(size_t v)
     return (blasint)v;
 }
 
-wh_status wh__block_new(wh_net *net)
+static wh_status block_new(wh_net *net)
 {
     const size_t n = net->n, m = WH__BLOCK_MAX;
     size_t vn, yk, nn, nk;
@@ -74,81 +75,6 @@ wh_status wh__block_new(wh_net *net)
         if ((*buffers[i].p = wh__alloc(buffers[i].count, sizeof(double))) == NULL)
             return WH_ENOMEM;
     return WH_OK;
-}
-
-void wh__block_free(wh__block *b)
-{
-    if (b == NULL)
-        return;
-    double *buffers[] = {b->G, b->V, b->S, b->T, b->YW, b->a, b->b, b->r, b->Q, b->Q_next, b->Wv};
-    for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
-        wh__free(buffers[i]);
-    wh__free(b);
-}
-
-/* dst = Q W (n x k): the weights the lazy representation stands for. */
-static void lazy_product(const wh_net *net, double *dst)
-{
-    const wh__block *b = net->fast->block;
-    const blasint n = bi(net->n), k = bi(net->k);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, n, 1.0, b->Q, n, net->W, k, 0.0,
-                dst, k);
-}
-
-const double *wh__block_weights(const wh_net *net)
-{
-    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
-    if (b == NULL || !b->lazy)
-        return net->W;
-    if (!b->view_ok) {
-        lazy_product(net, b->Wv);
-        b->view_ok = true;
-    }
-    return b->Wv;
-}
-
-void wh__block_settle(wh_net *net)
-{
-    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
-    if (b == NULL || !b->lazy)
-        return;
-    lazy_product(net, net->W_next);
-    double *t = net->W;
-    net->W = net->W_next;
-    net->W_next = t;
-    b->lazy = b->view_ok = false;
-}
-
-void wh__block_forget(wh_net *net)
-{
-    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
-    if (b != NULL)
-        b->lazy = b->view_ok = false;
-}
-
-/* A product Q running over net->W: the sum of squares of W for the overflow bound. */
-static void lazy_begin(wh_net *net)
-{
-    wh__block *b = net->fast->block;
-    b->wsq = cblas_ddot(bi(net->n * net->k), net->W, 1, net->W, 1);
-    b->lazy = true;
-    b->view_ok = false;
-}
-
-void wh__block_resume(wh_net *net, const double *Q, const double *W)
-{
-    wh__copy(net->n, net->n, Q, net->n, net->fast->block->Q, net->n);
-    wh__copy(net->n, net->k, W, net->k, net->W, net->k);
-    lazy_begin(net);
-}
-
-/* Start Q = I over the current W, unless a product is already running. */
-static void lazy_start(wh_net *net)
-{
-    if (net->fast->block->lazy)
-        return;
-    wh__set_identity(net->n, 1.0, net->fast->block->Q, net->n);
-    lazy_begin(net);
 }
 
 /*
@@ -177,7 +103,7 @@ static size_t preferred_length(size_t n)
  * per-sample path refreshes. 0: the next sample goes through the per-sample
  * path (also whenever fewer than two samples would fit: eta > 0.16, or n < 40).
  */
-size_t wh__block_capacity(const wh_net *net)
+static size_t block_capacity(const wh_net *net)
 {
     /* From the base rate: a schedule's rates never exceed it. */
     const double cap = 0.34657359 / -log1p(-net->eta); /* ln 2 / (-2 ln(1 - eta)) */
@@ -186,7 +112,7 @@ size_t wh__block_capacity(const wh_net *net)
     return held < 2 ? 0 : held;
 }
 
-/* The next block's length: the capacity (wh__block_capacity, fixed for a call), cut by the
+/* The next block's length: the capacity (block_capacity, fixed for a call), cut by the
  * next refresh and the samples left. */
 static size_t block_length(const wh_net *net, size_t capacity, size_t left)
 {
@@ -367,7 +293,7 @@ static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, doub
     wh__fast *f = net->fast;
     wh__block *b = f->block;
     const size_t n = net->n;
-    lazy_start(net);
+    wh__lazy_start(net);
     cblas_dsymm(CblasRowMajor, CblasRight, CblasLower, bi(m), bi(n), f->p, f->P, bi(n), X, bi(ldx),
                 0.0, b->G, bi(n));
     double rho = 1.0, shrink = 1.0;
@@ -390,17 +316,20 @@ static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, doub
 /* One sample through the per-sample fast path, outputs into the rows given. */
 static wh_status single(wh_net *net, const double *x, double *y, double *z)
 {
-    wh_status st = wh__fast_interneuron_step(net, x);
-    if (st == WH_OK)
-        wh__net_copy_outputs(net, y, z);
-    return st;
+    wh_status st = wh__interneuron_fast_step(net, x);
+    if (st != WH_OK)
+        return st;
+    memcpy(y, net->y, net->n * sizeof *y);
+    if (z != NULL)
+        memcpy(z, net->z, net->k * sizeof *z);
+    return WH_OK;
 }
 
-wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X, size_t ldx,
-                                     double *Y, size_t ldy, double *Z, size_t ldz)
+static wh_status learn_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                             size_t ldy, double *Z, size_t ldz)
 {
     size_t singles = 0; /* samples that must take the per-sample path next */
-    const size_t capacity = wh__block_capacity(net);
+    const size_t capacity = block_capacity(net);
     for (size_t i = 0; i < count;) {
         double *z = Z != NULL ? Z + i * ldz : NULL;
         const size_t m = block_length(net, capacity, count - i);
@@ -418,3 +347,180 @@ wh_status wh__fast_interneuron_learn(wh_net *net, size_t count, const double *X,
     }
     return WH_OK;
 }
+
+/* ---- The fast interneuron path's table: everything but the blocks is per sample. ---- */
+
+static void destroy(wh_net *net)
+{
+    wh__fast_free(net->fast);
+    wh__synapses_free(net);
+}
+
+static wh_status create(wh_net *net, const wh_net_options *opts)
+{
+    size_t nn;
+    if (!wh__size_mul(net->n, net->n, &nn))
+        return WH_EOVERFLOW;
+    wh_status st = wh__synapses_alloc(net, true);
+    if (st == WH_OK)
+        st = wh__fast_new(net);
+    if (st == WH_OK)
+        st = (net->fast->P = wh__alloc(nn, sizeof(double))) != NULL ? WH_OK : WH_ENOMEM;
+    if (st == WH_OK)
+        st = block_new(net);
+    if (st == WH_OK)
+        st = wh__init_interneurons(net, &opts->init);
+    return st;
+}
+
+static wh_status respond(wh_net *net, const double *x, size_t *iterations)
+{
+    *iterations = 0;
+    return wh__interneuron_fast_respond(net, x);
+}
+
+static wh_status learn(wh_net *net, const double *x, size_t *iterations)
+{
+    *iterations = 0;
+    return wh__interneuron_fast_step(net, x);
+}
+
+static size_t block_length_of(const wh_net *net)
+{
+    return block_capacity(net);
+}
+
+static const double *lateral(wh_net *net)
+{
+    wh__fast *f = net->fast;
+    if (f->lateral_stale) {
+        wh__gram(net->n, net->k, wh__lazy_weights(net), net->k, net->M, net->n);
+        f->lateral_stale = false;
+    }
+    return net->M;
+}
+
+static const double *weights(wh_net *net)
+{
+    return wh__lazy_weights(net);
+}
+
+/* W settled into net->W, M = W W^T and L its factor, before an update from outside the
+ * per-sample and blocked paths (they update W themselves). */
+static wh_status sync(wh_net *net)
+{
+    wh__lazy_settle(net);
+    lateral(net);
+    return net->fast->since == 0 ? WH_OK : wh__interneuron_fast_rederive(net);
+}
+
+/* The synapses were replaced from outside a learning step: P is re-derived next. */
+static void restart(wh_net *net)
+{
+    net->fast->stale = true;
+    net->fast->since = 0;
+    net->fast->lateral_stale = false;
+    wh__lazy_forget(net);
+}
+
+static wh_status learn_expected(wh_net *net, const double *C, size_t ldc)
+{
+    wh_status st = sync(net);
+    if (st == WH_OK)
+        st = wh__net_expected(net, C, ldc, wh__interneuron_propose_summed);
+    if (st == WH_OK)
+        restart(net);
+    return st;
+}
+
+static wh_status learn_minibatch(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                                 size_t ldy)
+{
+    wh_status st = sync(net);
+    if (st == WH_OK)
+        st = wh__net_minibatch(net, count, X, ldx, Y, ldy, wh__interneuron_propose_summed);
+    if (st == WH_OK)
+        restart(net);
+    return st;
+}
+
+static wh_status restore(wh_net *net, const double *W, size_t ld, uint64_t samples)
+{
+    wh_status st = wh__synapses_restore_weights(net, W, ld, samples);
+    if (st == WH_OK)
+        restart(net);
+    return st;
+}
+
+/*
+ * The solver state as doubles: a header {layout, since, stale, p}, then L (n x n), the
+ * factor of the last refresh, Phat (n x n), and the blocked path's lazy synapses: a flag
+ * (1 while they are lazy), Q (n x n) and the W it multiplies (n x k); the weights saved
+ * with the synapses are their product. What can be derived is not stored: M (restore
+ * set it from the synapses), the sum of squares of W. The layout tag guards against
+ * giving one network's state to another (2 before the lazy product; the direct path's
+ * are odd).
+ */
+enum { HEADER = 4, LAYOUT = 4 };
+
+static size_t state_size(const wh_net *net)
+{
+    return HEADER + 3 * net->n * net->n + 1 + net->n * net->k;
+}
+
+static void get_state(const wh_net *net, double *state)
+{
+    const size_t nn = net->n * net->n;
+    const wh__fast *f = net->fast;
+    state[0] = LAYOUT;
+    state[1] = (double)f->since;
+    state[2] = f->stale ? 1.0 : 0.0;
+    state[3] = f->p;
+    memcpy(state + HEADER, net->L, nn * sizeof *state);
+    memcpy(state + HEADER + nn, f->P, nn * sizeof *state);
+    double *lazy = state + HEADER + 2 * nn;
+    memset(lazy, 0, (1 + nn + net->n * net->k) * sizeof *lazy);
+    if (f->block->lazy) {
+        lazy[0] = 1.0;
+        memcpy(lazy + 1, f->block->Q, nn * sizeof *lazy);
+        memcpy(lazy + 1 + nn, net->W, net->n * net->k * sizeof *lazy);
+    }
+}
+
+static wh_status set_state(wh_net *net, const double *state)
+{
+    const size_t nn = net->n * net->n;
+    const double since = state[1], *lazy = state + HEADER + 2 * nn;
+    if (state[0] != LAYOUT || !(since >= 0.0 && since < (double)net->refresh) ||
+        since != floor(since) || (state[2] != 0.0 && state[2] != 1.0) || !(state[3] > 0.0) ||
+        (lazy[0] != 0.0 && lazy[0] != 1.0))
+        return WH_EINVAL;
+    wh__fast *f = net->fast;
+    f->since = (size_t)since;
+    f->stale = state[2] != 0.0;
+    f->p = state[3];
+    memcpy(net->L, state + HEADER, nn * sizeof *state);
+    memcpy(f->P, state + HEADER + nn, nn * sizeof *state);
+    if (lazy[0] != 0.0)
+        wh__lazy_resume(net, lazy + 1, lazy + 1 + nn);
+    return WH_OK;
+}
+
+const wh__net_ops wh__interneuron_fast_ops = {
+    .name = "interneurons, fast (tracked inverse, blocks)",
+    .has_z = true,
+    .create = create,
+    .destroy = destroy,
+    .respond = respond,
+    .learn = learn,
+    .learn_block = learn_block,
+    .block_length = block_length_of,
+    .learn_expected = learn_expected,
+    .learn_minibatch = learn_minibatch,
+    .lateral = lateral,
+    .weights = weights,
+    .restore = restore,
+    .state_size = state_size,
+    .get_state = get_state,
+    .set_state = set_state,
+};

@@ -1,0 +1,86 @@
+/*
+ * lazy_weights.c: the interneuron weights held as a product Q W.
+ *
+ * The blocked interneuron path (interneuron_block.c) updates the n x n product
+ * Q of every B = (1-eta) I + eta y y^T since the weights were last formed,
+ * instead of the n x k W (half the work at k = 2n): the synapses are Q W with
+ * W = net->W. They are formed (one dgemm) for a reader into a cache, and folded
+ * into net->W before any step that updates W itself (the per-sample path,
+ * interneuron_fast.c). Both give the same bits, and a reader changes nothing
+ * the learning depends on. Without a block workspace (no blocked path) the
+ * weights are simply net->W.
+ */
+#include <cblas.h>
+
+#include "core/linalg.h"
+#include "net/fast.h"
+
+static wh__block *lazy_block(const wh_net *net)
+{
+    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
+    return b != NULL && b->lazy ? b : NULL;
+}
+
+/* dst = Q W (n x k): the weights the lazy representation stands for. */
+static void lazy_product(const wh_net *net, double *dst)
+{
+    const wh__block *b = net->fast->block;
+    const blasint n = (blasint)net->n, k = (blasint)net->k;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, n, 1.0, b->Q, n, net->W, k, 0.0,
+                dst, k);
+}
+
+const double *wh__lazy_weights(const wh_net *net)
+{
+    wh__block *b = lazy_block(net);
+    if (b == NULL)
+        return net->W;
+    if (!b->view_ok) {
+        lazy_product(net, b->Wv);
+        b->view_ok = true;
+    }
+    return b->Wv;
+}
+
+void wh__lazy_settle(wh_net *net)
+{
+    wh__block *b = lazy_block(net);
+    if (b == NULL)
+        return;
+    lazy_product(net, net->W_next);
+    double *t = net->W;
+    net->W = net->W_next;
+    net->W_next = t;
+    b->lazy = b->view_ok = false;
+}
+
+void wh__lazy_forget(wh_net *net)
+{
+    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
+    if (b != NULL)
+        b->lazy = b->view_ok = false;
+}
+
+/* A product Q running over net->W: the sum of squares of W for the overflow bound. */
+static void lazy_begin(wh_net *net)
+{
+    wh__block *b = net->fast->block;
+    b->wsq = cblas_ddot((blasint)(net->n * net->k), net->W, 1, net->W, 1);
+    b->lazy = true;
+    b->view_ok = false;
+}
+
+void wh__lazy_resume(wh_net *net, const double *Q, const double *W)
+{
+    wh__copy(net->n, net->n, Q, net->n, net->fast->block->Q, net->n);
+    wh__copy(net->n, net->k, W, net->k, net->W, net->k);
+    lazy_begin(net);
+}
+
+void wh__lazy_start(wh_net *net)
+{
+    if (net->fast->block->lazy)
+        return;
+    wh__set_identity(net->n, 1.0, net->fast->block->Q, net->n);
+    lazy_begin(net);
+}
