@@ -451,7 +451,7 @@ static void block_equals_exact(const block_case *c)
 
 Test(block, interneuron_blocks_equal_the_exact_online_path)
 {
-    /* n >= 40: below it learn_block takes the per-sample path (fast_block.c). */
+    /* n >= 40: below it learn_block takes the per-sample path (interneuron_block.c). */
     static const block_case cases[] = {
         {48, 96, 1e-3, 0, 12000, false, 1e-10}, /* the common case: blocks of 16 */
         {41, 41, 5e-3, 50, 3000, true, 1e-10},  /* k = n, refreshes inside chunks */
@@ -465,7 +465,7 @@ Test(block, interneuron_blocks_equal_the_exact_online_path)
 }
 
 /* The direct network's, the exact solver's, and the fast interneuron path's where no block
- * fits (eta > 0.16: see block_length in fast_block.c) learn_block is wh_net_step, bit for bit. */
+ * fits (eta > 0.16: see block_length in interneuron_block.c) learn_block is wh_net_step, bit for bit. */
 Test(block, other_paths_are_the_step_loop_bit_for_bit)
 {
     const size_t n = 6;
