@@ -6,10 +6,14 @@
  * library buffer comes from wh__alloc); CI also runs this suite under
  * AddressSanitizer's leak checker.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
+#include "io/io.h"
 #include "support.h"
 
 /* Build one object described by `spec` into *out. */
@@ -246,4 +250,144 @@ Test(alloc, size_overflow_is_caught_before_allocating)
     cr_assert(!wh__size_mul(SIZE_MAX / 2 + 1, 2, &out));
     cr_assert(wh__size_mul(SIZE_MAX / 2, 2, &out));
     cr_assert_null(wh__alloc(SIZE_MAX / 4, 8));
+}
+
+/*
+ * The readers and writers of src/io/ allocate through wh__alloc too. Each call
+ * below is made with allocation 0, 1, 2, ... failing until it succeeds: every
+ * failure must return false, name a reason when the call takes an error record,
+ * and leave no block live (the call cleans up, or its free function does).
+ */
+typedef bool (*io_call)(const void *input, wh__io_error *err);
+
+static void io_fails_cleanly(const char *what, io_call run, const void *input, bool reasons,
+                             size_t at_least)
+{
+    for (size_t nth = 0; nth < 1000; nth++) {
+        const long live = wh__alloc_live();
+        wh__io_error err = {0};
+        wh__alloc_fail_at(nth);
+        const bool ok = run(input, &err);
+        const bool fired = !wh__alloc_armed();
+        wh__alloc_fail_at(WH__ALLOC_NEVER);
+        cr_assert_eq(wh__alloc_live(), live, "%s: allocation %zu failed and %ld blocks leaked",
+                     what, nth, wh__alloc_live() - live);
+        if (!fired) {
+            cr_assert(ok, "%s: no allocation failed but the call failed: %s", what, err.message);
+            cr_assert_geq(nth, at_least, "%s: only %zu allocations, want at least %zu", what, nth,
+                          at_least);
+            return;
+        }
+        cr_assert_not(ok, "%s: allocation %zu failed but the call succeeded", what, nth);
+        if (reasons)
+            cr_assert(err.message[0] != '\0', "%s: allocation %zu failed and no reason", what, nth);
+    }
+    cr_assert_fail("%s: never succeeded", what);
+}
+
+/* A 1500 x 3 matrix of high-entropy values: more than the CSV reader's first 4096 values,
+ * so that its table grows once. */
+static wh__matrix io_matrix(void)
+{
+    wh__matrix m;
+    cr_assert(wh__matrix_alloc(&m, 1500, 3));
+    for (size_t i = 0; i < 1500 * 3; i++)
+        m.data[i] = sin(2.385 * (double)i) * 1e3;
+    return m;
+}
+
+static bool npy_round(const void *input, wh__io_error *err)
+{
+    const wh__matrix *m = input;
+    wh__matrix back = {0};
+    wh__buf b = {0};
+    const bool ok = wh__npy_encode(m, 8, 2, &b) && wh__npy_decode(b.data, b.len, &back, NULL, err);
+    wh__matrix_free(&back);
+    wh__buf_free(&b);
+    return ok;
+}
+
+static bool csv_round(const void *input, wh__io_error *err)
+{
+    const wh__matrix *m = input;
+    wh__matrix back = {0};
+    wh__buf b = {0};
+    const bool ok = wh__csv_encode(m, NULL, &b) &&
+                    wh__csv_decode((const char *)b.data, b.len, &back, err);
+    wh__matrix_free(&back);
+    wh__buf_free(&b);
+    return ok;
+}
+
+static bool state_decode(const void *input_, wh__io_error *err)
+{
+    const wh__buf *input = input_;
+    wh__state s;
+    const bool ok = wh__state_decode(input->data, input->len, &s, err);
+    if (ok)
+        wh__state_free(&s);
+    return ok;
+}
+
+static bool repro_ckpt_decode(const void *input_, wh__io_error *err)
+{
+    const wh__buf *input = input_;
+    wh__repro_ckpt c;
+    const bool ok = wh__repro_ckpt_decode(input->data, input->len, &c, err);
+    if (ok)
+        wh__repro_ckpt_free(&c);
+    return ok;
+}
+
+static bool file_write_read(const void *input_, wh__io_error *err)
+{
+    const wh__buf *input = input_;
+    char path[] = "/tmp/whiten_alloc_XXXXXX";
+    const int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    bool ok = wh__file_write_atomic(path, input, err) && wh__file_read(path, &bytes, &len, err);
+    ok = ok && len == input->len && memcmp(bytes, input->data, len) == 0;
+    wh__free(bytes);
+    unlink(path);
+    return ok;
+}
+
+Test(alloc, io_readers_and_writers_survive_each_failed_allocation)
+{
+    wh__matrix m = io_matrix();
+    io_fails_cleanly("npy encode and decode", npy_round, &m, false, 2);
+    io_fails_cleanly("csv encode and decode", csv_round, &m, false, 3);
+    wh__matrix_free(&m);
+    /* A state file of the interneuron network with a solver state, through the writer. */
+    wh__state s = {.kind = 1, .n = 3, .k = 4, .eta = 2.385e-3, .samples = 12,
+                   .solver = WH_SOLVER_FAST, .refresh = 7};
+    cr_assert(wh__matrix_alloc(&s.M, 3, 3) && wh__matrix_alloc(&s.W, 3, 4) &&
+              wh__matrix_alloc(&s.solver_state, 5, 1));
+    for (size_t i = 0; i < 9; i++)
+        s.M.data[i] = 1.0 / (double)(i + 2);
+    wh__buf state = {0};
+    cr_assert(wh__state_encode(&s, "test", &state));
+    io_fails_cleanly("state decode", state_decode, &state, true, 3);
+    io_fails_cleanly("atomic write and read back", file_write_read, &state, true, 2);
+    /* The checkpoint of `whiten reproduce`: options, one sweep with units done. */
+    wh__repro_ckpt c = {.options = 1, .seconds = 2.385, .sessions = 1, .sweeps = 1};
+    c.option_name[0] = wh__alloc(5, 1);
+    c.option_value[0] = wh__alloc(2, 1);
+    c.sweep = wh__alloc(1, sizeof *c.sweep);
+    cr_assert(c.option_name[0] && c.option_value[0] && c.sweep);
+    strcpy(c.option_name[0], "seed");
+    strcpy(c.option_value[0], "7");
+    strcpy(c.sweep[0].experiment, "E4");
+    cr_assert(wh__repro_sweep_alloc(&c.sweep[0], 6, 3));
+    c.sweep[0].done[2] = 1;
+    wh__buf ckpt = {0};
+    cr_assert(wh__repro_ckpt_encode(&c, "test", &ckpt));
+    io_fails_cleanly("reproduce checkpoint decode", repro_ckpt_decode, &ckpt, true, 4);
+    wh__repro_ckpt_free(&c);
+    wh__state_free(&s);
+    wh__buf_free(&state);
+    wh__buf_free(&ckpt);
 }

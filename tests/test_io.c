@@ -16,6 +16,7 @@
 
 #include <criterion/criterion.h>
 
+#include "core/alloc.h"
 #include "io/io.h"
 #include "whiten/network.h"
 
@@ -555,12 +556,14 @@ static wh__repro_ckpt sample_repro_ckpt(void)
     wh__repro_ckpt c = {.options = 2, .seconds = 2.385, .sessions = 3, .finished = 2,
                         .sweeps = 2};
     for (size_t i = 0; i < 2; i++) {
-        c.option_name[i] = strdup(names[i]);
-        c.option_value[i] = strdup(values[i]);
+        c.option_name[i] = wh__alloc(strlen(names[i]) + 1, 1);
+        c.option_value[i] = wh__alloc(strlen(values[i]) + 1, 1);
+        strcpy(c.option_name[i], names[i]);
+        strcpy(c.option_value[i], values[i]);
     }
     strcpy(c.finished_id[0], "E1");
     strcpy(c.finished_id[1], "E3");
-    c.sweep = calloc(2, sizeof *c.sweep);
+    c.sweep = wh__alloc(2, sizeof *c.sweep);
     cr_assert_not_null(c.sweep);
     for (size_t k = 0; k < 2; k++) {
         wh__repro_sweep *w = &c.sweep[k];

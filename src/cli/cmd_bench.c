@@ -22,6 +22,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/alloc.h"
 #include "core/linalg.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
@@ -181,7 +182,7 @@ static double rel_diff(size_t n, const double *a, const double *b)
 static double measure_dgemm(void)
 {
     const size_t m = 512;
-    double *a = calloc(3 * m * m, sizeof *a), best = 0.0;
+    double *a = wh__alloc(3 * m * m, sizeof *a), best = 0.0;
     if (a == NULL)
         return NAN;
     for (size_t i = 0; i < 2 * m * m; i++)
@@ -191,7 +192,7 @@ static double measure_dgemm(void)
         wh__gemm(m, m, m, 1.0, a, m, a + m * m, m, 0.0, a + 2 * m * m, m);
         best = fmax(best, 2.0 * (double)(m * m * m) / (clock_of(CLOCK_THREAD_CPUTIME_ID) - t0));
     }
-    free(a);
+    wh__free(a);
     return best;
 }
 
@@ -199,7 +200,7 @@ static double measure_dgemm(void)
 static double measure_dgemv(double bytes)
 {
     const size_t cols = 512, rows = (size_t)fmax(8.0, bytes / 8.0 / (double)cols);
-    double *a = calloc(rows * cols + rows + cols, sizeof *a), best = 0.0;
+    double *a = wh__alloc(rows * cols + rows + cols, sizeof *a), best = 0.0;
     if (a == NULL)
         return NAN;
     double *x = a + rows * cols, *y = x + cols;
@@ -213,7 +214,7 @@ static double measure_dgemv(double bytes)
         const double t = clock_of(CLOCK_THREAD_CPUTIME_ID) - t0;
         best = fmax(best, 8.0 * (double)(rows * cols) * (double)reps / t);
     }
-    free(a);
+    wh__free(a);
     return best;
 }
 
@@ -297,8 +298,8 @@ static wh_status measure_sweep(uint64_t seed, sweep_result *r)
 static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
 {
     const size_t n = t->n[ni], count = t->samples[ni];
-    double *X = malloc(count * n * sizeof *X), *Y = malloc(BENCH_BLOCK * n * sizeof *Y);
-    double *exact_M[2] = {malloc(n * n * sizeof(double)), malloc(n * n * sizeof(double))};
+    double *X = wh__alloc(count * n, sizeof *X), *Y = wh__alloc(BENCH_BLOCK * n, sizeof *Y);
+    double *exact_M[2] = {wh__alloc(n * n, sizeof(double)), wh__alloc(n * n, sizeof(double))};
     wh_status st = X && Y && exact_M[0] && exact_M[1] ? WH_OK : WH_ENOMEM;
     if (st == WH_OK)
         fill_data(n, count, o->seed, X);
@@ -328,10 +329,10 @@ static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
         const double ceiling = fmin(t->dgemm / r->flops, t->bandwidth[ni] / r->bytes);
         r->fraction = r->rate / ceiling;
     }
-    free(X);
-    free(Y);
-    free(exact_M[0]);
-    free(exact_M[1]);
+    wh__free(X);
+    wh__free(Y);
+    wh__free(exact_M[0]);
+    wh__free(exact_M[1]);
     return st;
 }
 

@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/options.h"
+#include "core/alloc.h"
 #include "io/io.h"
 #include "whiten.h"
 
@@ -154,7 +155,7 @@ static int write_row(FILE *f, wh_flow *flow, double *eig)
 static wh_status emit_trajectory(FILE *f, wh_flow *flow, double t_end, double every)
 {
     const size_t n = wh_flow_n(flow);
-    double *eig = malloc(n * sizeof *eig);
+    double *eig = wh__alloc(n, sizeof *eig);
     if (eig == NULL)
         return WH_ENOMEM;
     fprintf(f, "time,whitening_error");
@@ -171,7 +172,7 @@ static wh_status emit_trajectory(FILE *f, wh_flow *flow, double t_end, double ev
         if (t >= t_end)
             break;
     }
-    free(eig);
+    wh__free(eig);
     return st;
 }
 
@@ -319,8 +320,8 @@ static int run_flow(const flow_args *a)
         rc = run(a, kind, flow, &r);
     }
     wh_flow_free(flow);
-    free(C);
-    free(spread);
+    wh__free(C);
+    wh__free(spread);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "cli/shard.h"
+#include "core/alloc.h"
 #include "repro/repro.h"
 #include "whiten.h"
 
@@ -133,6 +134,7 @@ static int write_report(const reproduce_options *o, const wh__buf *body, double 
         print_timing(&doc, o, seconds, sessions);
     wh__buf_printf(&doc, "**%zu of %zu claims hold.**\n\n", held, held + failed);
     wh__buf_put(&doc, body->data, body->len);
+    doc.failed = doc.failed || body->failed; /* a section lost to memory loses the report */
     char path[4096];
     wh__io_error err = {0};
     int rc = wh__repro_path(path, sizeof path, o->out, "REPORT.md");

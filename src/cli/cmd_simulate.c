@@ -22,6 +22,7 @@
 #include "cli/data.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "core/alloc.h"
 #include "repro/floor.h"
 
 #define METRIC_COLS 5
@@ -91,11 +92,11 @@ static int build_covariances(const sim_options *o, sim *s)
     if (rc != WH__EXIT_OK)
         return rc;
     s->n = n;
-    s->C = calloc(o->contexts * n * n, sizeof *s->C);
+    s->C = wh__alloc(o->contexts * n * n, sizeof *s->C);
     rc = s->C == NULL ? wh__cli_fail("simulate", "covariances", WH_ENOMEM) : WH__EXIT_OK;
     for (size_t j = 0; j < o->contexts && rc == WH__EXIT_OK; j++) {
         if (j > 0) {
-            free(Cj);
+            wh__free(Cj);
             rc = wh__cli_covariance("simulate", o->eigenvalues, o->spectrum, &n, true,
                                     o->net.seed + j, &Cj);
         }
@@ -103,7 +104,7 @@ static int build_covariances(const sim_options *o, sim *s)
         for (size_t i = 0; rc == WH__EXIT_OK && i < n * n; i++)
             s->C[j * n * n + i] = scale * Cj[i];
     }
-    free(Cj);
+    wh__free(Cj);
     return rc;
 }
 
@@ -131,7 +132,7 @@ static int data_problem(const sim_options *o, sim *s)
     if (rc != WH__EXIT_OK)
         return rc;
     s->n = s->X.cols;
-    s->C = calloc(s->n * s->n, sizeof *s->C);
+    s->C = wh__alloc(s->n * s->n, sizeof *s->C);
     if (s->C == NULL)
         return wh__cli_fail("simulate", "covariance", WH_ENOMEM);
     for (size_t r = 0; r < s->X.rows; r++)
@@ -213,7 +214,7 @@ static int allocate_buffers(const sim_options *o, sim *s)
     if (wh__cli_check_memory("simulate", what, 8.0 * METRIC_COLS * (double)rows,
                              "; record less often with a larger --every") != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
-    s->x = malloc(s->n * sizeof *s->x);
+    s->x = wh__alloc(s->n, sizeof *s->x);
     if (s->x == NULL || !wh__matrix_alloc(&s->table, rows, METRIC_COLS))
         return wh__cli_fail("simulate", what, WH_ENOMEM);
     return WH__EXIT_OK;
@@ -317,8 +318,8 @@ static void release(sim *s)
     wh_metrics_free(s->metrics);
     wh__matrix_free(&s->X);
     wh__matrix_free(&s->table);
-    free(s->C);
-    free(s->x);
+    wh__free(s->C);
+    wh__free(s->x);
 }
 
 /* The errors of the network now, against the covariance of sample t. */

@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "cli/data.h"
 #include "cli/options.h"
+#include "core/alloc.h"
 
 typedef struct stream_options {
     wh__cli_net net;
@@ -101,7 +102,7 @@ static int run_text(stream *s)
         const size_t n = (size_t)len > 0 && line[len - 1] == '\n' ? (size_t)len - 1 : (size_t)len;
         rc = text_line(s, line, n, ++lineno, &samples);
     }
-    free(line);
+    free(line); /* from getline(), not wh__alloc */
     return rc;
 }
 
@@ -186,18 +187,18 @@ static int run_stream(const stream_options *o)
         return rc;
     s.learn = !o->freeze;
     s.n = wh_net_n(s.net);
-    s.x = malloc(s.n * sizeof *s.x);
-    s.y = malloc(s.n * sizeof *s.y);
-    s.bytes = malloc(s.n * 8);
+    s.x = wh__alloc(s.n, sizeof *s.x);
+    s.y = wh__alloc(s.n, sizeof *s.y);
+    s.bytes = wh__alloc(s.n * 8, 1);
     if (s.x == NULL || s.y == NULL || s.bytes == NULL)
         rc = wh__cli_fail("stream", "buffers", WH_ENOMEM);
     if (rc == WH__EXIT_OK)
         rc = s.word == 0 ? run_text(&s) : run_binary(&s);
     if (rc == WH__EXIT_OK && o->save_state != NULL)
         rc = wh__cli_write_state("stream", o->save_state, s.net, NULL);
-    free(s.x);
-    free(s.y);
-    free(s.bytes);
+    wh__free(s.x);
+    wh__free(s.y);
+    wh__free(s.bytes);
     wh_net_free(s.net);
     return rc;
 }

@@ -26,6 +26,7 @@
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "cli/shard.h"
+#include "core/alloc.h"
 #include "repro/floor.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -456,7 +457,7 @@ static int read_sweep(const char *path, grid *g)
         return WH__EXIT_USAGE;
     }
     const int rc = parse_sweep(path, (const char *)bytes, len, g);
-    free(bytes);
+    wh__free(bytes);
     return rc;
 }
 
@@ -485,7 +486,7 @@ static wh_status learn(const grid *g, const wh_net_options *o, const double *C, 
                        double *out)
 {
     const size_t n = o->n, records = (size_t)(g->samples / g->every);
-    double *x = malloc(n * sizeof *x), *errors = malloc((records + 1) * sizeof *errors);
+    double *x = wh__alloc(n, sizeof *x), *errors = wh__alloc((records + 1), sizeof *errors);
     wh__run run;
     wh_status st = x != NULL && errors != NULL ? wh__run_open(o, C, 1, 0, seed, &run) : WH_ENOMEM;
     wh_passage passage;
@@ -508,8 +509,8 @@ static wh_status learn(const grid *g, const wh_net_options *o, const double *C, 
     }
     if (x != NULL && errors != NULL && st != WH_ENOMEM)
         wh__run_close(&run);
-    free(x);
-    free(errors);
+    wh__free(x);
+    wh__free(errors);
     return st;
 }
 
@@ -524,7 +525,7 @@ static void sweep_job(size_t i, void *arg, double *out)
     const uint64_t seed = g->seed[p.seed];
     for (size_t c = 0; c < R_WIDTH; c++)
         out[c] = (double)NAN;
-    double *C = malloc(n * n * sizeof *C);
+    double *C = wh__alloc(n * n, sizeof *C);
     wh_spectrum spec = {.n = n, .lo = d->lo, .hi = d->hi, .rotate = d->rotate, .seed = d->seed};
     wh_status st = C != NULL ? wh_covariance_from_spectrum(&spec, C, n) : WH_ENOMEM;
     wh_net_options o;
@@ -545,7 +546,7 @@ static void sweep_job(size_t i, void *arg, double *out)
     if (st == WH_OK)
         st = learn(g, &o, C, seed, out);
     out[R_STATUS] = (double)st;
-    free(C);
+    wh__free(C);
     out[R_SECONDS] = now() - start;
 }
 
@@ -669,10 +670,10 @@ static int write_results(const sweep_options *o, const grid *g, const double *va
                          double seconds, const char *how)
 {
     const size_t runs = runs_of(g), groups = runs / g->nseed;
-    double *rows = malloc(runs * RUN_COLS * sizeof *rows),
-           *sum = malloc(groups * SUM_COLS * sizeof *sum),
-           *timing = malloc(runs * 2 * sizeof *timing),
-           *scratch = malloc(3 * g->nseed * sizeof *scratch);
+    double *rows = wh__alloc(runs * RUN_COLS, sizeof *rows),
+           *sum = wh__alloc(groups * SUM_COLS, sizeof *sum),
+           *timing = wh__alloc(runs * 2, sizeof *timing),
+           *scratch = wh__alloc(3 * g->nseed, sizeof *scratch);
     static const char *const timing_header[2] = {"run", "seconds"};
     int rc = rows != NULL && sum != NULL && timing != NULL && scratch != NULL
                  ? WH__EXIT_OK
@@ -710,7 +711,7 @@ static int write_results(const sweep_options *o, const grid *g, const double *va
                o->out);
     }
     wh__buf_free(&doc);
-    free(rows), free(sum), free(timing), free(scratch);
+    wh__free(rows), wh__free(sum), wh__free(timing), wh__free(scratch);
     return rc;
 }
 
@@ -762,7 +763,7 @@ static int run_sweep(sweep_options *o, const grid *g)
 {
     static char path[4096];
     const size_t runs = runs_of(g);
-    double *values = calloc(runs * R_WIDTH, sizeof *values);
+    double *values = wh__alloc(runs * R_WIDTH, sizeof *values);
     const double start = now();
     wh__journal *j = NULL;
     struct stat st;
@@ -790,7 +791,7 @@ static int run_sweep(sweep_options *o, const grid *g)
     else if (rc == WH__EXIT_OK)
         rc = write_results(o, g, values, now() - start, "on one machine");
     wh__journal_free(j);
-    free(values);
+    wh__free(values);
     return rc;
 }
 
@@ -819,7 +820,7 @@ static int run_merge(sweep_options *o)
     }
     if (rc == WH__EXIT_OK && parse_sweep(paths[0], text, strlen(text), &g) != WH__EXIT_OK)
         rc = WH__EXIT_FAILURE;
-    if (rc == WH__EXIT_OK && (values = calloc(runs_of(&g) * R_WIDTH, sizeof *values)) == NULL)
+    if (rc == WH__EXIT_OK && (values = wh__alloc(runs_of(&g) * R_WIDTH, sizeof *values)) == NULL)
         rc = WH__EXIT_FAILURE;
     if (rc == WH__EXIT_OK) {
         fprintf(stderr, "whiten sweep: merging %zu of %zu shard files (%zu of %zu runs)\n",
@@ -833,7 +834,7 @@ static int run_merge(sweep_options *o)
         snprintf(how, sizeof how, "to merge %zu shards", shards);
         rc = write_results(o, &g, values, now() - start, how);
     }
-    free(values);
+    wh__free(values);
     cJSON_free(g.text);
     wh__journal_free(j);
     wh__shard_list_free(paths, index, count);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/alloc.h"
 
 int wh__cli_net_kind(const char *command, const char *option, const char *text, wh_net_kind *kind)
 {
@@ -45,7 +46,7 @@ int wh__cli_doubles(const char *command, const char *option, const char *text, d
     size_t cap = 1;
     for (const char *p = text; *p != '\0'; p++)
         cap += *p == ',';
-    *values = malloc(cap * sizeof **values);
+    *values = wh__alloc(cap, sizeof **values);
     if (*values == NULL) {
         fprintf(stderr, "whiten %s: out of memory\n", command);
         return WH__EXIT_FAILURE;
@@ -60,7 +61,7 @@ int wh__cli_doubles(const char *command, const char *option, const char *text, d
                     "whiten %s: option --%s: item %zu '%.*s' is not a finite number "
                     "(expected a list like 0.5,2,8)\n",
                     command, option, *count + 1, (int)(end - p), p);
-            free(*values);
+            wh__free(*values);
             *values = NULL;
             return WH__EXIT_USAGE;
         }
@@ -127,7 +128,7 @@ int wh__cli_covariance(const char *command, const char *eigenvalues, const char 
                 command);
         rc = WH__EXIT_USAGE;
     }
-    if (rc == WH__EXIT_OK && (*C = calloc(spec.n * spec.n, sizeof **C)) == NULL) {
+    if (rc == WH__EXIT_OK && (*C = wh__alloc(spec.n * spec.n, sizeof **C)) == NULL) {
         fprintf(stderr, "whiten %s: out of memory for a %zu x %zu covariance\n", command,
                 spec.n, spec.n);
         rc = WH__EXIT_FAILURE;
@@ -141,10 +142,10 @@ int wh__cli_covariance(const char *command, const char *eigenvalues, const char 
         }
     }
     if (rc != WH__EXIT_OK) {
-        free(*C);
+        wh__free(*C);
         *C = NULL;
     }
-    free(values);
+    wh__free(values);
     *n = spec.n;
     return rc;
 }
@@ -160,11 +161,12 @@ typedef struct file_id {
 static char *folder_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
+    const char *dir = slash == NULL ? "." : slash == path ? "/" : path;
+    const size_t len = slash == NULL || slash == path ? 1 : (size_t)(slash - path);
+    char *copy = wh__alloc(len + 1, 1); /* zeroed: the copy ends in '\0' */
+    if (copy != NULL)
+        memcpy(copy, dir, len);
+    return copy;
 }
 
 static file_id identify(const char *path)
@@ -186,7 +188,7 @@ static file_id identify(const char *path)
         const char *slash = strrchr(path, '/');
         id.name = slash != NULL ? slash + 1 : path;
     }
-    free(dir);
+    wh__free(dir);
     return id;
 }
 
@@ -226,7 +228,7 @@ static int check_output_place(const char *command, const wh__cli_file *f)
                 f->option, f->path, dir, strerror(errno));
         rc = WH__EXIT_FAILURE;
     }
-    free(dir);
+    wh__free(dir);
     return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/alloc.h"
 
 static const struct {
     const char *ext;
@@ -77,7 +78,7 @@ int wh__cli_read_data(const char *command, const char *path, size_t raw_cols, wh
     if (ok && len == 0)
         ok = wh__io_fail(&err, "the file is empty");
     ok = ok && decode(fmt, bytes, len, raw_cols, m, &err);
-    free(bytes);
+    wh__free(bytes);
     if (ok && (m->rows == 0 || m->cols == 0)) {
         ok = wh__io_fail(&err, "no samples (the array is %zu x %zu)", m->rows, m->cols);
         wh__matrix_free(m);
@@ -247,7 +248,7 @@ int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_n
     if (ok && len == 0)
         ok = wh__io_fail(&err, "the file is empty");
     ok = ok && wh__state_decode(bytes, len, s, &err);
-    free(bytes);
+    wh__free(bytes);
     if (!ok) {
         fprintf(stderr, "whiten %s: %s: %s\n", command, path, err.message);
         return WH__EXIT_FAILURE;

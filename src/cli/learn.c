@@ -9,6 +9,7 @@
 #include "cli/condition.h"
 #include "cli/data.h"
 #include "cli/progress.h"
+#include "core/alloc.h"
 
 static int report(const char *command, wh_status st, size_t row, size_t pass)
 {
@@ -22,8 +23,12 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
 {
     wh__progress bar;
     wh__progress_start(&bar, (uint64_t)X->rows * passes, quiet);
-    double *y = malloc(X->cols * sizeof *y);
-    int rc = y == NULL ? WH__EXIT_FAILURE : WH__EXIT_OK;
+    double *y = wh__alloc(X->cols, sizeof *y);
+    int rc = WH__EXIT_OK;
+    if (y == NULL) {
+        fprintf(stderr, "whiten %s: out of memory for one output row\n", command);
+        rc = WH__EXIT_FAILURE;
+    }
     for (size_t p = 0; p < passes && rc == WH__EXIT_OK; p++)
         for (size_t r = 0; r < X->rows && rc == WH__EXIT_OK; r++) {
             const double *x = X->data + r * X->cols;
@@ -35,7 +40,7 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
             wh__progress_update(&bar, (uint64_t)p * X->rows + r + 1);
         }
     wh__progress_finish(&bar);
-    free(y);
+    wh__free(y);
     return rc;
 }
 
@@ -101,7 +106,7 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
     const size_t n = X->cols;
     wh__checkpoint clock = run->checkpoint;
     wh__progress bar;
-    double *buf = malloc(2 * CHUNK * n * sizeof *buf);
+    double *buf = wh__alloc(2 * CHUNK * n, sizeof *buf);
     if (buf == NULL)
         return wh__cli_fail(command, "buffers", WH_ENOMEM);
     wh__progress_start(&bar, total, run->quiet);
@@ -123,14 +128,14 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
         wh__progress_update(&bar, i);
     }
     wh__progress_finish(&bar);
-    free(buf);
+    wh__free(buf);
     return rc;
 }
 
 double wh__cli_data_error(wh_net *net, const wh__matrix *X, double ridge)
 {
     const size_t n = X->cols;
-    double *C = calloc(n * n, sizeof *C);
+    double *C = wh__alloc(n * n, sizeof *C);
     wh_metrics *m = NULL;
     wh_errors e = {NAN, NAN, NAN};
     if (C == NULL)
@@ -145,6 +150,6 @@ double wh__cli_data_error(wh_net *net, const wh__matrix *X, double ridge)
         wh_metrics_eval(m, wh_net_lateral(net), n, &e) != WH_OK)
         e.spectral = NAN;
     wh_metrics_free(m);
-    free(C);
+    wh__free(C);
     return e.spectral;
 }

@@ -3,9 +3,11 @@
  */
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/alloc.h"
 #include "core/linalg.h"
 #include "whiten.h"
 
@@ -59,9 +61,8 @@ static void configure_process(void)
     wh__linalg_single_thread();
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    configure_process();
     if (argc < 2) {
         usage(stderr);
         return WH__EXIT_USAGE;
@@ -78,4 +79,32 @@ int main(int argc, char **argv)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "whiten: unknown command '%s'; see 'whiten --help'\n", argv[1]);
     return WH__EXIT_USAGE;
+}
+
+#ifdef WH_ALLOC_HOOK
+/*
+ * Test builds only (tests/alloc_cli.sh): WH_ALLOC_FAIL_AT=N makes the N-th
+ * allocation of the run fail, and at the end the run says whether that failure
+ * fired and how many blocks were still live (a leak, if any).
+ */
+static int run_with_failure(int argc, char **argv)
+{
+    const char *at = getenv("WH_ALLOC_FAIL_AT");
+    if (at != NULL)
+        wh__alloc_fail_at((size_t)strtoull(at, NULL, 10));
+    const int rc = dispatch(argc, argv);
+    fprintf(stderr, "alloc-hook: %s, %ld blocks live\n",
+            wh__alloc_armed() ? "not reached" : "fired", wh__alloc_live());
+    return rc;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    configure_process();
+#ifdef WH_ALLOC_HOOK
+    return run_with_failure(argc, argv);
+#else
+    return dispatch(argc, argv);
+#endif
 }

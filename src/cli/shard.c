@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "core/alloc.h"
 #include "repro/journal.h"
 
 #define MAX_SHARDS 1000000
@@ -171,12 +172,12 @@ int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **ind
         size_t i, n;
         if (!parse_name(de->d_name, &i, &n))
             continue;
-        entry *grown = realloc(e, (m + 1) * sizeof *e);
-        char *path = malloc(strlen(folder) + strlen(de->d_name) + 2);
+        entry *grown = wh__realloc(e, (m + 1), sizeof *e);
+        char *path = wh__alloc(strlen(folder) + strlen(de->d_name) + 2, 1);
         if (grown != NULL)
             e = grown;
         if (grown == NULL || path == NULL) {
-            free(path);
+            wh__free(path);
             fprintf(stderr, "whiten %s: out of memory\n", cmd);
             rc = WH__EXIT_FAILURE;
             break;
@@ -197,8 +198,8 @@ int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **ind
                     e[k].n);
             rc = WH__EXIT_FAILURE;
         }
-    *paths = rc == WH__EXIT_OK ? malloc(m * sizeof **paths) : NULL;
-    *index = rc == WH__EXIT_OK ? malloc(m * sizeof **index) : NULL;
+    *paths = rc == WH__EXIT_OK ? wh__alloc(m, sizeof **paths) : NULL;
+    *index = rc == WH__EXIT_OK ? wh__alloc(m, sizeof **index) : NULL;
     if (rc == WH__EXIT_OK && (*paths == NULL || *index == NULL)) {
         fprintf(stderr, "whiten %s: out of memory\n", cmd);
         rc = WH__EXIT_FAILURE;
@@ -211,20 +212,20 @@ int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **ind
         *shards = e[0].n;
     } else {
         for (size_t k = 0; k < m; k++)
-            free(e[k].path);
-        free(*paths), free(*index);
+            wh__free(e[k].path);
+        wh__free(*paths), wh__free(*index);
         *paths = NULL, *index = NULL;
     }
-    free(e);
+    wh__free(e);
     return rc;
 }
 
 void wh__shard_list_free(char **paths, size_t *index, size_t count)
 {
     for (size_t k = 0; paths != NULL && k < count; k++)
-        free(paths[k]);
-    free(paths);
-    free(index);
+        wh__free(paths[k]);
+    wh__free(paths);
+    wh__free(index);
 }
 
 int wh__scratch_make(const char *cmd, const char *dir, const char *tag, char *buf, size_t size)
@@ -327,10 +328,10 @@ static int by_shard(const void *a, const void *b)
 int wh__shard_report_missing(const char *cmd, wh__journal *j, size_t shards, const char *out)
 {
     const size_t m = wh__journal_missing(j);
-    missing_run *r = malloc(m * sizeof *r);
-    unsigned char *flag = calloc(shards, 1);
+    missing_run *r = wh__alloc(m, sizeof *r);
+    unsigned char *flag = wh__alloc(shards, 1);
     if (r == NULL || flag == NULL) {
-        free(r), free(flag);
+        wh__free(r), wh__free(flag);
         fprintf(stderr, "whiten %s: %zu runs missing (out of memory to list them)\n", cmd, m);
         return WH__EXIT_FAILURE;
     }
@@ -354,7 +355,7 @@ int wh__shard_report_missing(const char *cmd, wh__journal *j, size_t shards, con
     fprintf(stderr, "whiten %s: %zu of %zu runs missing; nothing written to %s\n", cmd, m,
             m + wh__journal_units_done(j), out);
     wh__shard_advise(cmd, flag, shards);
-    free(r);
-    free(flag);
+    wh__free(r);
+    wh__free(flag);
     return WH__EXIT_FAILURE;
 }

@@ -15,6 +15,13 @@
 /* Zeroed storage for count objects of `size` bytes; NULL on overflow or failure. */
 void *wh__alloc(size_t count, size_t size);
 
+/*
+ * Resize storage from wh__alloc() (or NULL) to count objects of `size` bytes, as
+ * realloc() does: the new tail is not zeroed; NULL on overflow or failure, and then
+ * p is left as it was.
+ */
+void *wh__realloc(void *p, size_t count, size_t size);
+
 /* Release storage from wh__alloc(); NULL is fine. */
 void wh__free(void *p);
 

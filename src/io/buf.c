@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "io/io.h"
 
 bool wh__matrix_alloc(wh__matrix *m, size_t rows, size_t cols)
@@ -14,16 +15,16 @@ bool wh__matrix_alloc(wh__matrix *m, size_t rows, size_t cols)
     m->rows = rows;
     m->cols = cols;
     m->data = NULL;
-    if (cols != 0 && rows > SIZE_MAX / sizeof(double) / cols)
+    size_t count;
+    if (!wh__size_mul(rows, cols, &count))
         return false;
-    /* calloc(0) may return NULL; one element keeps "empty" distinct from "failed". */
-    m->data = calloc(rows * cols > 0 ? rows * cols : 1, sizeof(double));
+    m->data = wh__alloc(count, sizeof(double)); /* never NULL for 0: "empty" is not "failed" */
     return m->data != NULL;
 }
 
 void wh__matrix_free(wh__matrix *m)
 {
-    free(m->data);
+    wh__free(m->data);
     m->data = NULL;
     m->rows = m->cols = 0;
 }
@@ -39,16 +40,20 @@ bool wh__io_fail(wh__io_error *err, const char *fmt, ...)
 
 static bool reserve(wh__buf *b, size_t extra)
 {
-    if (extra > SIZE_MAX - b->len)
+    if (b->failed || extra > SIZE_MAX - b->len) {
+        b->failed = true;
         return false;
+    }
     if (b->len + extra <= b->cap)
         return true;
     size_t cap = b->cap > 0 ? b->cap : 256;
     while (cap < b->len + extra)
         cap = cap > SIZE_MAX / 2 ? b->len + extra : 2 * cap;
-    unsigned char *data = realloc(b->data, cap);
-    if (data == NULL)
+    unsigned char *data = wh__realloc(b->data, cap, 1);
+    if (data == NULL) {
+        b->failed = true;
         return false;
+    }
     b->data = data;
     b->cap = cap;
     return true;
@@ -57,7 +62,7 @@ static bool reserve(wh__buf *b, size_t extra)
 bool wh__buf_put(wh__buf *b, const void *bytes, size_t len)
 {
     if (len == 0)
-        return true;
+        return !b->failed;
     if (!reserve(b, len))
         return false;
     memcpy(b->data + b->len, bytes, len);
@@ -72,6 +77,8 @@ bool wh__buf_printf(wh__buf *b, const char *fmt, ...)
     va_copy(again, ap);
     int need = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    if (need < 0)
+        b->failed = true;
     bool ok = need >= 0 && reserve(b, (size_t)need + 1);
     if (ok) {
         vsnprintf((char *)b->data + b->len, (size_t)need + 1, fmt, again);
@@ -83,9 +90,10 @@ bool wh__buf_printf(wh__buf *b, const char *fmt, ...)
 
 void wh__buf_free(wh__buf *b)
 {
-    free(b->data);
+    wh__free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = false;
 }
 
 /* Assembled byte by byte, so the host's own byte order never matters. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "io/io.h"
 
 #define FIELD_MAX 64
@@ -152,7 +153,7 @@ static bool table_reserve(table *t, size_t extra)
         cap *= 2;
     if (cap > SIZE_MAX / sizeof(double))
         return false;
-    double *v = realloc(t->values, cap * sizeof *v);
+    double *v = wh__realloc(t->values, cap, sizeof *v);
     if (v == NULL)
         return false;
     t->values = v;
@@ -281,11 +282,11 @@ bool wh__csv_decode_table(const char *text, size_t len, bool allow_nonfinite, wh
         len -= 3;
     }
     if (!parse_lines(text, len, &t, err)) {
-        free(t.values);
+        wh__free(t.values);
         return false;
     }
     if (t.len == 0) {
-        free(t.values);
+        wh__free(t.values);
         err->line = 1;
         err->column = 1;
         return wh__io_fail(err, "line 1, column 1: no data rows (the file is empty or all header "

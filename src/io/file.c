@@ -30,18 +30,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "io/io.h"
 
 static bool read_all(FILE *f, unsigned char **bytes, size_t *len)
 {
     size_t cap = 1 << 16;
     *len = 0;
-    *bytes = malloc(cap);
+    *bytes = wh__alloc(cap, 1);
     while (*bytes != NULL) {
         *len += fread(*bytes + *len, 1, cap - *len, f);
         if (*len < cap)
             return !ferror(f);
-        unsigned char *grown = cap <= SIZE_MAX / 2 ? realloc(*bytes, cap * 2) : NULL;
+        unsigned char *grown = cap <= SIZE_MAX / 2 ? wh__realloc(*bytes, cap * 2, 1) : NULL;
         if (grown == NULL)
             break;
         *bytes = grown;
@@ -61,7 +62,7 @@ bool wh__file_read(const char *path, unsigned char **bytes, size_t *len, wh__io_
     bool ok = read_all(f, bytes, len);
     if (!ok) {
         wh__io_fail(err, "cannot read: %s", strerror(errno));
-        free(*bytes);
+        wh__free(*bytes);
         *bytes = NULL;
     }
     fclose(f);
@@ -88,7 +89,7 @@ static char *temp_name(const char *path)
     const char *slash = strrchr(path, '/');
     const size_t dir = slash != NULL ? (size_t)(slash - path) + 1 : 0;
     const size_t len = strlen(path) + 16;
-    char *tmp = malloc(len);
+    char *tmp = wh__alloc(len, 1);
     if (tmp != NULL)
         snprintf(tmp, len, "%.*s.%s.XXXXXX", (int)dir, path, path + dir);
     return tmp;
@@ -98,22 +99,19 @@ static char *temp_name(const char *path)
  * After the rename, flush the folder too: until its entry is on disk a power
  * cut may bring back the old file (or none), which matters for checkpoints.
  * Best effort: some file systems refuse fsync on a folder, and the data
- * itself is already safe.
+ * itself is already safe. The temporary name is cut to its folder in place, so
+ * that this step needs no allocation that could fail after the rename.
  */
-static void sync_folder(const char *tmp)
+static void sync_folder(char *tmp)
 {
-    const char *slash = strrchr(tmp, '/');
-    char *dir = slash == NULL ? NULL : malloc((size_t)(slash - tmp) + 2);
-    if (slash != NULL && dir == NULL)
-        return;
-    if (dir != NULL)
-        snprintf(dir, (size_t)(slash - tmp) + 2, "%.*s", (int)(slash - tmp + 1), tmp);
-    const int fd = open(dir != NULL ? dir : ".", O_RDONLY);
+    char *slash = strrchr(tmp, '/');
+    if (slash != NULL)
+        slash[1] = '\0';
+    const int fd = open(slash != NULL ? tmp : ".", O_RDONLY);
     if (fd >= 0) {
         (void)fsync(fd);
         close(fd);
     }
-    free(dir);
 }
 
 static bool special(mode_t mode)
@@ -161,7 +159,7 @@ bool wh__file_out_open(wh__file_out *o, const char *path, wh__io_error *err)
     o->fd = mkstemp(o->tmp);
     if (o->fd < 0) {
         wh__io_fail(err, "cannot create a temporary file beside it: %s", strerror(errno));
-        free(o->tmp);
+        wh__free(o->tmp);
         o->tmp = NULL;
         wh__file_out_abort(o);
         return false;
@@ -205,7 +203,7 @@ bool wh__file_out_commit(wh__file_out *o, wh__io_error *err)
     else if (!o->direct)
         sync_folder(o->tmp);
     if (ok) {
-        free(o->tmp); /* renamed: nothing to remove */
+        wh__free(o->tmp); /* renamed: nothing to remove */
         o->tmp = NULL;
     }
     wh__file_out_abort(o);
@@ -219,13 +217,15 @@ void wh__file_out_abort(wh__file_out *o)
     o->fd = -1;
     if (o->tmp != NULL)
         unlink(o->tmp);
-    free(o->tmp);
-    free(o->target);
+    wh__free(o->tmp);
+    free(o->target); /* from realpath() or strdup() */
     o->tmp = o->target = NULL;
 }
 
 bool wh__file_write_atomic(const char *path, const wh__buf *buf, wh__io_error *err)
 {
+    if (buf->failed)
+        return wh__io_fail(err, "out of memory while composing it");
     wh__file_out o;
     if (!wh__file_out_open(&o, path, err))
         return false;

@@ -42,9 +42,13 @@ typedef struct wh__io_error {
 bool wh__io_fail(wh__io_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A growable byte buffer that writers append to. Zero-initialise before use. */
+/* A growing byte buffer. A failed put or printf (out of memory) is remembered: every later
+ * one fails too, and wh__file_write_atomic() refuses the buffer, so a writer that composes
+ * a text without checking each call can never write it with a part missing. */
 typedef struct wh__buf {
     unsigned char *data;
     size_t len, cap;
+    bool failed;
 } wh__buf;
 
 bool wh__buf_put(wh__buf *b, const void *bytes, size_t len);

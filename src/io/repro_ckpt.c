@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "io/io.h"
 
 #define FORMAT_NAME "whiten-reproduce-checkpoint"
@@ -34,8 +35,8 @@ bool wh__repro_sweep_alloc(wh__repro_sweep *w, size_t count, size_t width)
     w->values = NULL;
     if (count == 0 || width == 0 || count > WH__REPRO_CKPT_VALUES / width)
         return false;
-    w->done = calloc(count, 1);
-    w->values = calloc(count * width, sizeof *w->values);
+    w->done = wh__alloc(count, 1);
+    w->values = wh__alloc(count * width, sizeof *w->values);
     return w->done != NULL && w->values != NULL;
 }
 
@@ -73,10 +74,10 @@ static size_t count_done(const wh__repro_sweep *w)
 static bool add_units(cJSON *o, const wh__repro_sweep *w)
 {
     const size_t done = count_done(w);
-    char *hex = malloc(done * w->width * HEX_DIGITS + 1);
+    char *hex = wh__alloc(done * w->width * HEX_DIGITS + 1, 1);
     cJSON *list = cJSON_AddArrayToObject(o, "done");
     if (hex == NULL || list == NULL) {
-        free(hex);
+        wh__free(hex);
         return false;
     }
     char *p = hex;
@@ -89,7 +90,7 @@ static bool add_units(cJSON *o, const wh__repro_sweep *w)
     }
     *p = '\0';
     const bool ok = cJSON_AddStringToObject(o, "values", hex) != NULL;
-    free(hex);
+    wh__free(hex);
     return ok;
 }
 
@@ -161,7 +162,7 @@ static bool get_whole(const cJSON *o, const char *key, size_t max, size_t *value
 
 static char *copy_text(const char *text)
 {
-    char *copy = malloc(strlen(text) + 1);
+    char *copy = wh__alloc(strlen(text) + 1, 1);
     if (copy != NULL)
         strcpy(copy, text);
     return copy;
@@ -263,7 +264,7 @@ static bool parse_sweeps(const cJSON *o, wh__repro_ckpt *c, wh__io_error *err)
     if (!cJSON_IsArray(list))
         return wh__io_fail(err, "%s: \"sweeps\" must be a list", MEMBER);
     const size_t n = (size_t)cJSON_GetArraySize(list);
-    c->sweep = calloc(n > 0 ? n : 1, sizeof *c->sweep);
+    c->sweep = wh__alloc(n > 0 ? n : 1, sizeof *c->sweep);
     if (c->sweep == NULL)
         return wh__io_fail(err, "out of memory");
     cJSON_ArrayForEach(item, list)
@@ -319,13 +320,13 @@ bool wh__repro_ckpt_decode(const unsigned char *bytes, size_t len, wh__repro_ckp
 void wh__repro_ckpt_free(wh__repro_ckpt *c)
 {
     for (size_t i = 0; i < c->options; i++) {
-        free(c->option_name[i]);
-        free(c->option_value[i]);
+        wh__free(c->option_name[i]);
+        wh__free(c->option_value[i]);
     }
     for (size_t i = 0; i < c->sweeps; i++) {
-        free(c->sweep[i].done);
-        free(c->sweep[i].values);
+        wh__free(c->sweep[i].done);
+        wh__free(c->sweep[i].values);
     }
-    free(c->sweep);
+    wh__free(c->sweep);
     memset(c, 0, sizeof *c);
 }

@@ -7,6 +7,7 @@
  * powers of ten.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "core/alloc.h"
 #include "plot/plot.h"
 
 #include <errno.h>
@@ -111,7 +112,7 @@ static size_t plottable(const wh__panel *p, const wh__series *s, const double *y
 /* The spread as a filled polygon: the lower edge forward, then the upper edge back. */
 static void draw_band(const wh__panel *p, const wh__series *s, PLFLT *xs, PLFLT *ys)
 {
-    PLFLT *hx = malloc(2 * (s->count + 1) * sizeof *hx), *hy = hx + s->count + 1;
+    PLFLT *hx = wh__alloc(2 * (s->count + 1), sizeof *hx), *hy = hx + s->count + 1;
     if (hx == NULL)
         return;
     const size_t m = plottable(p, s, s->lo, xs, ys), k = plottable(p, s, s->hi, hx, hy);
@@ -123,12 +124,12 @@ static void draw_band(const wh__panel *p, const wh__series *s, PLFLT *xs, PLFLT 
         plcol0(COLOR_BAND + s->color);
         plfill((PLINT)(2 * m), xs, ys);
     }
-    free(hx);
+    wh__free(hx);
 }
 
 static void draw_series(const wh__panel *p, const wh__series *s)
 {
-    PLFLT *xs = malloc(4 * (s->count + 1) * sizeof *xs), *ys = xs + 2 * (s->count + 1);
+    PLFLT *xs = wh__alloc(4 * (s->count + 1), sizeof *xs), *ys = xs + 2 * (s->count + 1);
     if (xs == NULL)
         return;
     if (s->lo != NULL && s->hi != NULL)
@@ -143,7 +144,7 @@ static void draw_series(const wh__panel *p, const wh__series *s)
     }
     if (s->style == WH__MARKERS || s->style == WH__LINE_MARKERS)
         plstring((PLINT)m, xs, ys, marker_glyph[s->color % 8]);
-    free(xs);
+    wh__free(xs);
 }
 
 static PLINT legend_position(wh__legend_place place)
@@ -347,16 +348,16 @@ static void draw_tiles(const void *what)
            -(double)grid_rows * ((double)g->rows + 1.0) - 1.0, 0.0);
     plcol0(COLOR_FG);
     plmtex("t", 1.5, 0.5, 0.5, g->title);
-    PLFLT **img = malloc(g->cols * sizeof *img);
-    PLFLT *cells = malloc(g->cols * g->rows * sizeof *cells);
+    PLFLT **img = wh__alloc(g->cols, sizeof *img);
+    PLFLT *cells = wh__alloc(g->cols * g->rows, sizeof *cells);
     if (img != NULL && cells != NULL) {
         for (size_t c = 0; c < g->cols; c++)
             img[c] = cells + c * g->rows;
         for (size_t t = 0; t < g->count; t++)
             draw_tile(g, t, img);
     }
-    free(img);
-    free(cells);
+    wh__free(img);
+    wh__free(cells);
 }
 
 int wh__plot_tiles(const char *title, size_t count, size_t rows, size_t cols, const double *tiles,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "repro/repro.h"
 
 typedef struct pool {
@@ -120,7 +121,7 @@ int wh__repro_read_csv(const char *dir, const char *name, size_t cols, wh__matri
         return -1;
     bool ok = wh__file_read(path, &bytes, &len, &err) &&
               wh__csv_decode_table((const char *)bytes, len, true, out, &err);
-    free(bytes);
+    wh__free(bytes);
     if (ok && out->cols != cols) {
         snprintf(err.message, sizeof err.message, "has %zu columns, expected %zu", out->cols,
                  cols);
@@ -163,7 +164,7 @@ void wh__fit_line(size_t n, const double *x, const double *y, double *a, double 
 void wh__fit_columns(const wh__matrix *t, size_t xcol, size_t ycol, bool log_x, double lo,
                      double hi, double *slope, double *r2)
 {
-    double *x = malloc((t->rows + 1) * 2 * sizeof *x), *y = x + t->rows + 1, a;
+    double *x = wh__alloc((t->rows + 1) * 2, sizeof *x), *y = x + t->rows + 1, a;
     size_t m = 0;
     *slope = *r2 = (double)NAN;
     if (x == NULL)
@@ -177,15 +178,15 @@ void wh__fit_columns(const wh__matrix *t, size_t xcol, size_t ycol, bool log_x, 
     }
     if (m >= 2)
         wh__fit_line(m, x, y, &a, slope, r2);
-    free(x);
+    wh__free(x);
 }
 
 double **wh__columns(const wh__matrix *t)
 {
-    double **cols = calloc(t->cols, sizeof *cols);
+    double **cols = wh__alloc(t->cols, sizeof *cols);
     bool ok = cols != NULL;
     for (size_t c = 0; ok && c < t->cols; c++) {
-        ok = (cols[c] = malloc((t->rows + 1) * sizeof **cols)) != NULL;
+        ok = (cols[c] = wh__alloc((t->rows + 1), sizeof **cols)) != NULL;
         for (size_t r = 0; ok && r < t->rows; r++)
             cols[c][r] = t->data[r * t->cols + c];
     }
@@ -199,8 +200,8 @@ double **wh__columns(const wh__matrix *t)
 void wh__free_columns(double **cols, size_t count)
 {
     for (size_t c = 0; cols != NULL && c < count; c++)
-        free(cols[c]);
-    free(cols);
+        wh__free(cols[c]);
+    wh__free(cols);
 }
 
 static int compare_doubles(const void *a, const void *b)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -95,14 +96,14 @@ static int e1_compute(const wh__repro_settings *s, const char *dir)
     if (st != WH_OK)
         return wh__repro_fail("E1", "input covariance", st);
     const size_t rows = 2 * E1_ALPHAS * E1_TIMES;
-    p.table = calloc(rows * E1_COLS, sizeof *p.table);
+    p.table = wh__alloc(rows * E1_COLS, sizeof *p.table);
     if (p.table == NULL)
         return wh__repro_fail("E1", "result table", WH_ENOMEM);
     const wh__sweep sweep = {2 * E1_ALPHAS, E1_TIMES * E1_COLS, e1_job, &p};
     int rc = wh__sweep_run(s, &sweep, p.table);
     if (rc == 0)
         rc = wh__repro_write_csv(dir, E1_FILE, e1_header, E1_COLS, p.table, rows);
-    free(p.table);
+    wh__free(p.table);
     return rc;
 }
 
@@ -126,9 +127,9 @@ static int e1_figure(const char *dir, const wh__matrix *t)
 {
     static const char *const labels[E1_ALPHAS] = {"α = 0.1", "α = 1", "α = 10", "α = 100"};
     const size_t cap = t->rows + 1;
-    double *buf = malloc(3 * 2 * E1_ALPHAS * cap * sizeof *buf);
+    double *buf = wh__alloc(3 * 2 * E1_ALPHAS * cap, sizeof *buf);
     if (buf == NULL)
-        return -1;
+        return wh__repro_fail("E1", "figure", WH_ENOMEM);
     wh__series series[2][2 * E1_ALPHAS];
     wh__panel panels[2];
     static const char *const titles[2] = {"direct connections: dM/dt = M⁻¹CM⁻¹ − I",
@@ -153,7 +154,7 @@ static int e1_figure(const char *dir, const wh__matrix *t)
     int rc = wh__repro_path(base, sizeof base, dir, "e1_flows");
     if (rc == 0)
         rc = wh__plot_write(&fig, base);
-    free(buf);
+    wh__free(buf);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -70,14 +71,14 @@ static int e2_compute(const wh__repro_settings *s, const char *dir)
     wh_status st = wh_covariance_from_spectrum(&spec, p.C, E2_N);
     if (st != WH_OK)
         return wh__repro_fail("E2", "input covariance", st);
-    p.table = calloc(p.count * E2_COLS, sizeof *p.table);
+    p.table = wh__alloc(p.count * E2_COLS, sizeof *p.table);
     if (p.table == NULL)
         return wh__repro_fail("E2", "result table", WH_ENOMEM);
     const wh__sweep sweep = {p.count, E2_COLS, e2_job, &p};
     int rc = wh__sweep_run(s, &sweep, p.table);
     if (rc == 0)
         rc = wh__repro_write_csv(dir, E2_FILE, e2_header, E2_COLS, p.table, p.count);
-    free(p.table);
+    wh__free(p.table);
     return rc;
 }
 
@@ -97,7 +98,7 @@ static int e2_figure(const char *dir, const wh__matrix *t)
 {
     double **col = wh__columns(t);
     if (col == NULL)
-        return -1;
+        return wh__repro_fail("E2", "figure", WH_ENOMEM);
     const size_t n = t->rows;
     const wh__series series[4] = {
         {"direct: closed form", WH__LINE, 0, n, col[0], col[2], NULL, NULL},

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -109,8 +110,8 @@ static int e3_compute(const wh__repro_settings *s, const char *dir)
     wh_status st = wh_covariance_from_spectrum(&spec, p.C, E3_N);
     if (st != WH_OK)
         return wh__repro_fail("E3", "input covariance", st);
-    p.times = calloc(p.nalpha * p.nseeds * 2, sizeof *p.times);
-    double *table = calloc(p.nalpha * E3_COLS, sizeof *table);
+    p.times = wh__alloc(p.nalpha * p.nseeds * 2, sizeof *p.times);
+    double *table = wh__alloc(p.nalpha * E3_COLS, sizeof *table);
     int rc;
     if (p.times != NULL && table != NULL) {
         const wh__sweep sweep = {p.nalpha * p.nseeds, 2, e3_job, &p};
@@ -122,8 +123,8 @@ static int e3_compute(const wh__repro_settings *s, const char *dir)
     } else {
         rc = wh__repro_fail("E3", "result tables", WH_ENOMEM);
     }
-    free(p.times);
-    free(table);
+    wh__free(p.times);
+    wh__free(table);
     return rc;
 }
 
@@ -131,7 +132,7 @@ static int e3_figure(const char *dir, const wh__matrix *t)
 {
     double **col = wh__columns(t);
     if (col == NULL)
-        return -1;
+        return wh__repro_fail("E3", "figure", WH_ENOMEM);
     const size_t n = t->rows;
     const wh__series series[4] = {
         {"direct: median, IQR band (rotated starts)", WH__LINE_MARKERS, 0, n, col[0], col[1],

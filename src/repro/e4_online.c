@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -165,10 +166,10 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
     p.curve_samples = (uint64_t)(1.3 * e4_flow_time(&p, WH_NET_DIRECT, E4_CURVE_ALPHA, 0.01) /
                                  E4_ETA / E4_RECORD) * E4_RECORD;
     const size_t rows = (size_t)(p.curve_samples / E4_RECORD) + 1;
-    p.samples = calloc(p.nalpha * p.nseeds * 2, sizeof *p.samples);
-    p.curves = calloc(rows * E4_CURVES_COLS, sizeof *p.curves);
-    p.online = calloc(2 * rows, sizeof *p.online);
-    double *table = calloc(p.nalpha * E4_TIMES_COLS, sizeof *table);
+    p.samples = wh__alloc(p.nalpha * p.nseeds * 2, sizeof *p.samples);
+    p.curves = wh__alloc(rows * E4_CURVES_COLS, sizeof *p.curves);
+    p.online = wh__alloc(2 * rows, sizeof *p.online);
+    double *table = wh__alloc(p.nalpha * E4_TIMES_COLS, sizeof *table);
     int rc = p.samples != NULL && p.curves != NULL && p.online != NULL && table != NULL
                  ? 0
                  : wh__repro_fail("E4", "result tables", WH_ENOMEM);
@@ -187,10 +188,10 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
             rc = wh__repro_write_csv(dir, E4_CURVES_FILE, e4_curves_header, E4_CURVES_COLS,
                                      p.curves, rows);
     }
-    free(p.samples);
-    free(p.curves);
-    free(p.online);
-    free(table);
+    wh__free(p.samples);
+    wh__free(p.curves);
+    wh__free(p.online);
+    wh__free(table);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -102,14 +103,14 @@ static int e5_compute(const wh__repro_settings *s, const char *dir)
     if (st != WH_OK)
         return wh__repro_fail("E5", "context covariances", st);
     p.rows = (size_t)(p.every * p.blocks / p.record);
-    p.table = calloc(p.rows * E5_COLS, sizeof *p.table);
+    p.table = wh__alloc(p.rows * E5_COLS, sizeof *p.table);
     if (p.table == NULL)
         return wh__repro_fail("E5", "result table", WH_ENOMEM);
     for (size_t r = 0; r < p.rows; r++) {
         p.table[r * E5_COLS] = (double)(r * p.record);
         p.table[r * E5_COLS + 1] = (double)((r * p.record / p.every) % 2);
     }
-    double *columns = calloc(4 * p.rows, sizeof *columns);
+    double *columns = wh__alloc(4 * p.rows, sizeof *columns);
     const wh__sweep sweep = {4, p.rows, e5_job, &p};
     int rc = columns != NULL ? wh__sweep_run(s, &sweep, columns)
                              : wh__repro_fail("E5", "result table", WH_ENOMEM);
@@ -117,8 +118,8 @@ static int e5_compute(const wh__repro_settings *s, const char *dir)
         wh__column_put(columns + j * p.rows, p.rows, E5_COLS, 2 + j, p.table);
     if (rc == 0)
         rc = wh__repro_write_csv(dir, E5_FILE, e5_header, E5_COLS, p.table, p.rows);
-    free(columns);
-    free(p.table);
+    wh__free(columns);
+    wh__free(p.table);
     return rc;
 }
 
@@ -160,7 +161,7 @@ static int e5_figure(const char *dir, const wh__matrix *t)
 {
     double **col = wh__columns(t);
     if (col == NULL)
-        return -1;
+        return wh__repro_fail("E5", "figure", WH_ENOMEM);
     const wh__series series[4] = {
         {"direct, online", WH__LINE, 4, t->rows, col[0], col[2], NULL, NULL},
         {"interneurons, online", WH__LINE, 5, t->rows, col[0], col[3], NULL, NULL},

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
@@ -152,9 +153,9 @@ static int e6_compute(const wh__repro_settings *s, const char *dir)
         return wh__repro_fail("E6", "input covariance", st);
     p.rows = (size_t)(p.samples / p.record) + 1;
     const size_t cells = p.nalpha * p.neta, nn = E6_N * E6_N;
-    p.k_table = calloc(p.rows * E6K_COLS, sizeof *p.k_table);
-    p.s_table = calloc(cells * E6S_COLS, sizeof *p.s_table);
-    double *runs = calloc(3 * p.rows * (1 + nn), sizeof *runs);
+    p.k_table = wh__alloc(p.rows * E6K_COLS, sizeof *p.k_table);
+    p.s_table = wh__alloc(cells * E6S_COLS, sizeof *p.s_table);
+    double *runs = wh__alloc(3 * p.rows * (1 + nn), sizeof *runs);
     int rc = p.k_table != NULL && p.s_table != NULL && runs != NULL
                  ? 0
                  : wh__repro_fail("E6", "result tables", WH_ENOMEM);
@@ -170,9 +171,9 @@ static int e6_compute(const wh__repro_settings *s, const char *dir)
         if (rc == 0)
             rc = wh__repro_write_csv(dir, E6S_FILE, e6s_header, E6S_COLS, p.s_table, cells);
     }
-    free(runs);
-    free(p.k_table);
-    free(p.s_table);
+    wh__free(runs);
+    wh__free(p.k_table);
+    wh__free(p.s_table);
     return rc;
 }
 
@@ -180,7 +181,7 @@ static int e6_k_figure(const char *dir, const wh__matrix *t, double worst)
 {
     double **col = wh__columns(t);
     if (col == NULL)
-        return -1;
+        return wh__repro_fail("E6", "figure", WH_ENOMEM);
     char note[160];
     snprintf(note, sizeof note,
              "n = %d, η = 10⁻³, same W0W0ᵀ and stream; largest relative difference of M: %.1e",
@@ -222,9 +223,9 @@ static void e6_split(const wh__matrix *t, int kind, double *xs, double *ys, size
 static int e6_map_figure(const char *dir, const wh__matrix *t)
 {
     const size_t n = t->rows;
-    double *buf = malloc(8 * (n + 1) * sizeof *buf);
+    double *buf = wh__alloc(8 * (n + 1), sizeof *buf);
     if (buf == NULL)
-        return -1;
+        return wh__repro_fail("E6", "figure", WH_ENOMEM);
     wh__series series[2][2];
     wh__panel panels[2];
     static const char *const titles[2] = {"direct connections (Algorithm 1)",
@@ -247,7 +248,7 @@ static int e6_map_figure(const char *dir, const wh__matrix *t)
     int rc = wh__repro_path(base, sizeof base, dir, "e6_stability");
     if (rc == 0)
         rc = wh__plot_write(&fig, base);
-    free(buf);
+    wh__free(buf);
     return rc;
 }
 

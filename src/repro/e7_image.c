@@ -1,6 +1,7 @@
 /*
  * e7_image.c: the synthetic 1/f image (GSL's FFT) and photographs (libpng).
  */
+#include "core/alloc.h"
 #include "repro/e7_image.h"
 
 #include <errno.h>
@@ -18,7 +19,7 @@ void wh__image_free(wh__image *img)
 {
     if (img == NULL)
         return;
-    free(img->pixels);
+    wh__free(img->pixels);
     memset(img, 0, sizeof *img);
 }
 
@@ -95,9 +96,9 @@ int wh__image_one_over_f(size_t size, uint64_t seed, wh__image *out)
                         "[8, 8192]\n", size);
         return -1;
     }
-    double *z = calloc(2 * size * size, sizeof *z);
+    double *z = wh__alloc(2 * size * size, sizeof *z);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    out->pixels = malloc(size * size * sizeof *out->pixels);
+    out->pixels = wh__alloc(size * size, sizeof *out->pixels);
     int rc = z != NULL && rng != NULL && out->pixels != NULL ? 0 : -1;
     if (rc == 0) {
         gsl_rng_set(rng, (unsigned long)seed);
@@ -115,7 +116,7 @@ int wh__image_one_over_f(size_t size, uint64_t seed, wh__image *out)
         wh__image_free(out);
     }
     gsl_rng_free(rng);
-    free(z);
+    wh__free(z);
     return rc;
 }
 
@@ -149,7 +150,7 @@ static int decode_png(FILE *f, png_image *png, unsigned char **grey)
                  (unsigned)png->width, (unsigned)png->height);
         return -1;
     }
-    *grey = malloc(PNG_IMAGE_SIZE(*png));
+    *grey = wh__alloc(PNG_IMAGE_SIZE(*png), 1);
     if (*grey == NULL) {
         png_image_free(png);
         snprintf(png->message, sizeof png->message, "out of memory");
@@ -170,7 +171,7 @@ int wh__image_read_png(const char *path, wh__image *out)
     if (f != NULL)
         fclose(f);
     const size_t count = (size_t)png.width * png.height;
-    if (rc == 0 && (out->pixels = malloc(count * sizeof *out->pixels)) == NULL) {
+    if (rc == 0 && (out->pixels = wh__alloc(count, sizeof *out->pixels)) == NULL) {
         snprintf(png.message, sizeof png.message, "out of memory");
         rc = -1;
     }
@@ -189,6 +190,6 @@ int wh__image_read_png(const char *path, wh__image *out)
                 png.message[0] != '\0' ? png.message : "not a readable PNG file");
         wh__image_free(out);
     }
-    free(grey);
+    wh__free(grey);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "repro/e7.h"
 #include "repro/e7_image.h"
 #include "repro/repro.h"
@@ -40,9 +41,9 @@ static int e7_load(const char *list, size_t side, uint64_t seed, wh__image **img
     *count = 1;
     for (const char *c = list; c != NULL && *c != '\0'; c++)
         *count += *c == ',';
-    *imgs = calloc(*count, sizeof **imgs);
+    *imgs = wh__alloc(*count, sizeof **imgs);
     if (*imgs == NULL)
-        return -1;
+        return wh__repro_fail("E7", "images", WH_ENOMEM);
     if (list == NULL)
         return wh__image_one_over_f(side, seed, *imgs);
     const char *p = list;
@@ -135,7 +136,7 @@ static int e7_eigen(const double *A, double *lambda, double *U)
     gsl_vector_view lv = gsl_vector_view_array(lambda, E7_N);
     gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(E7_N);
     if (w == NULL)
-        return -1;
+        return wh__repro_fail("E7", "eigenvectors", WH_ENOMEM);
     int st = gsl_eigen_symmv(&av.matrix, &lv.vector, &uv.matrix, w);
     gsl_eigen_symmv_free(w);
     if (st == 0)
@@ -293,13 +294,13 @@ static int e7_prepare(e7_plan *p, const wh__repro_settings *s)
     size_t count = 0;
     int rc = e7_load(s->images, p->side, s->seed + 69, &imgs, &count);
     p->images = s->images == NULL ? 0 : count;
-    p->patches = rc == 0 ? malloc(p->pool * E7_N * sizeof *p->patches) : NULL;
+    p->patches = rc == 0 ? wh__alloc(p->pool * E7_N, sizeof *p->patches) : NULL;
     if (rc == 0 && p->patches == NULL)
         fprintf(stderr, "whiten reproduce: E7: out of memory\n");
     rc = p->patches != NULL ? e7_cut(p, imgs, count) : -1;
     for (size_t i = 0; imgs != NULL && i < count; i++)
         wh__image_free(&imgs[i]);
-    free(imgs);
+    wh__free(imgs);
     if (rc != 0)
         return -1;
     e7_covariance(p);
@@ -327,9 +328,9 @@ static int e7_compute(const wh__repro_settings *s, const char *dir)
     p.seed = s->seed;
     p.rows = (size_t)(p.samples / p.record) + 1;
     int rc = e7_prepare(&p, s);
-    p.errors = rc == 0 ? calloc(p.rows * E7_ERRORS_COLS, sizeof *p.errors) : NULL;
+    p.errors = rc == 0 ? wh__alloc(p.rows * E7_ERRORS_COLS, sizeof *p.errors) : NULL;
     const wh__sweep sweep = {2, E7_UNIT_WIDTH(p.rows), e7_job, &p};
-    double *runs = p.errors != NULL ? calloc(2 * sweep.width, sizeof *runs) : NULL;
+    double *runs = p.errors != NULL ? wh__alloc(2 * sweep.width, sizeof *runs) : NULL;
     if (runs != NULL) {
         e7_flows(&p);
         rc = wh__sweep_run(s, &sweep, runs);
@@ -343,9 +344,9 @@ static int e7_compute(const wh__repro_settings *s, const char *dir)
             rc = p.status[0] == WH_OK && p.status[1] == WH_OK ? e7_write(&p, dir) : -1;
     } else if (rc == 0)
         rc = wh__repro_fail("E7", "result tables", WH_ENOMEM);
-    free(runs);
-    free(p.errors);
-    free(p.patches);
+    wh__free(runs);
+    wh__free(p.errors);
+    wh__free(p.patches);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "plot/plot.h"
 #include "repro/e7.h"
 
@@ -243,9 +244,9 @@ static size_t e7_thin(const wh__matrix *t, size_t col, size_t stride, double *ou
 static int e7_error_figure(const char *dir, const e7_data *d, const e7_numbers *x)
 {
     const size_t rows = d->errors.rows, stride = rows / 60 + 1;
-    double *col = malloc((E7_ERRORS_COLS + 3) * rows * sizeof *col), eps_x[2], eps_y[2];
+    double *col = wh__alloc((E7_ERRORS_COLS + 3) * rows, sizeof *col), eps_x[2], eps_y[2];
     if (col == NULL)
-        return -1;
+        return wh__repro_fail("E7", "figure", WH_ENOMEM);
     for (size_t c = 0; c < E7_ERRORS_COLS; c++)
         for (size_t r = 0; r < rows; r++)
             col[c * rows + r] = e7_cell(&d->errors, r, c);
@@ -277,7 +278,7 @@ static int e7_error_figure(const char *dir, const e7_data *d, const e7_numbers *
     int rc = wh__repro_path(base, sizeof base, dir, "e7_errors");
     if (rc == 0)
         rc = wh__plot_write(&fig, base);
-    free(col);
+    wh__free(col);
     return rc;
 }
 
@@ -291,9 +292,9 @@ static int e7_error_figure(const char *dir, const e7_data *d, const e7_numbers *
 static int e7_tile_figure(const char *dir, const e7_data *d)
 {
     static const size_t pick[E7_PICK] = {1, 3, 4, 6};
-    double *tiles = calloc(E7_PICK * E7_TILE_ROW * E7_N, sizeof *tiles);
+    double *tiles = wh__alloc(E7_PICK * E7_TILE_ROW * E7_N, sizeof *tiles);
     if (tiles == NULL)
-        return -1;
+        return wh__repro_fail("E7", "figure", WH_ENOMEM);
     for (size_t r = 0; r < E7_PICK; r++)
         for (size_t s = 0; s < E7_SETS; s++)
             for (size_t c = 0; c < E7_PICK; c++) {
@@ -308,7 +309,7 @@ static int e7_tile_figure(const char *dir, const e7_data *d)
         rc = wh__plot_tiles("E7 filters (rows of M⁻¹):  direct  |  interneurons  |  exact ZCA "
                             "C^-1/2", E7_PICK * E7_TILE_ROW, E7_SIDE, E7_SIDE, tiles,
                             E7_TILE_ROW, base);
-    free(tiles);
+    wh__free(tiles);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
  * floor.c: the online noise floor, measured from the fixed point.
  */
+#include "core/alloc.h"
 #include "repro/floor.h"
 
 #include <gsl/gsl_eigen.h>
@@ -17,7 +18,7 @@ double wh__relaxation_time(wh_net_kind kind, double lambda_max)
 
 double wh__largest_eigenvalue(const double *C, size_t n)
 {
-    double *a = malloc(n * n * sizeof *a), top = (double)NAN;
+    double *a = wh__alloc(n * n, sizeof *a), top = (double)NAN;
     gsl_vector *ev = gsl_vector_alloc(n);
     gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
     if (a != NULL && ev != NULL && w != NULL) {
@@ -28,7 +29,7 @@ double wh__largest_eigenvalue(const double *C, size_t n)
     }
     gsl_eigen_symm_free(w);
     gsl_vector_free(ev);
-    free(a);
+    wh__free(a);
     return top;
 }
 
@@ -73,7 +74,7 @@ wh_status wh__noise_floor(const wh_net_options *o, const double *C, wh__floor_in
     wh_metrics *m = NULL;
     wh_net *net = NULL;
     wh_source *src = NULL;
-    double *reads = malloc((FLOOR_READS + n) * sizeof *reads);
+    double *reads = wh__alloc((FLOOR_READS + n), sizeof *reads);
     wh_status st = reads == NULL ? WH_ENOMEM : wh_metrics_new(n, C, n, &m);
     const double tau = wh__relaxation_time(o->kind, wh__largest_eigenvalue(C, n));
     if (st == WH_OK && !isfinite(tau))
@@ -101,6 +102,6 @@ wh_status wh__noise_floor(const wh_net_options *o, const double *C, wh__floor_in
     wh_source_free(src);
     wh_net_free(net);
     wh_metrics_free(m);
-    free(reads);
+    wh__free(reads);
     return st;
 }

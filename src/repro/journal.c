@@ -7,6 +7,7 @@
  * holds half a unit. Workers only read the stop flags without it.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "core/alloc.h"
 #include "repro/journal.h"
 
 #include <pthread.h>
@@ -47,8 +48,8 @@ static int record_options(wh__repro_ckpt *c, const wh__journal_options *o)
         return -1;
     for (; c->options < o->options; c->options++) {
         const size_t i = c->options;
-        c->option_name[i] = malloc(strlen(o->option_name[i]) + 1);
-        c->option_value[i] = malloc(strlen(o->option_value[i]) + 1);
+        c->option_name[i] = wh__alloc(strlen(o->option_name[i]) + 1, 1);
+        c->option_value[i] = wh__alloc(strlen(o->option_value[i]) + 1, 1);
         if (c->option_name[i] == NULL || c->option_value[i] == NULL) {
             c->options++;
             return -1;
@@ -96,7 +97,7 @@ static int load(wh__journal *j, const char *path)
     wh__io_error err = {0};
     bool ok = wh__file_read(path, &bytes, &len, &err) &&
               wh__repro_ckpt_decode(bytes, len, &j->record, &err);
-    free(bytes);
+    wh__free(bytes);
     if (!ok) {
         fprintf(stderr, "whiten reproduce: %s: not a usable checkpoint: %s\n", path, err.message);
         return -1;
@@ -107,10 +108,10 @@ static int load(wh__journal *j, const char *path)
 
 int wh__journal_open(const wh__journal_options *o, const char *resume, wh__journal **out)
 {
-    wh__journal *j = calloc(1, sizeof *j);
+    wh__journal *j = wh__alloc(1, sizeof *j);
     *out = NULL;
     if (j == NULL || pthread_mutex_init(&j->lock, NULL) != 0) {
-        free(j);
+        wh__free(j);
         fprintf(stderr, "whiten reproduce: checkpoint: out of memory\n");
         return -1;
     }
@@ -136,10 +137,10 @@ void wh__journal_free(wh__journal *j)
 {
     if (j == NULL)
         return;
-    free(j->missing_unit);
+    wh__free(j->missing_unit);
     wh__repro_ckpt_free(&j->record);
     pthread_mutex_destroy(&j->lock);
-    free(j);
+    wh__free(j);
 }
 
 bool wh__journal_finished(const wh__journal *j, const char *id)
@@ -197,8 +198,8 @@ static void drop_sweeps(wh__repro_ckpt *c, const char *id)
     size_t kept = 0;
     for (size_t i = 0; i < c->sweeps; i++) {
         if (strcmp(c->sweep[i].experiment, id) == 0) {
-            free(c->sweep[i].done);
-            free(c->sweep[i].values);
+            wh__free(c->sweep[i].done);
+            wh__free(c->sweep[i].values);
         } else {
             c->sweep[kept++] = c->sweep[i];
         }
@@ -247,7 +248,7 @@ static wh__repro_sweep *find_sweep(wh__repro_ckpt *c, const char *id, size_t ind
 static wh__repro_sweep *add_sweep(wh__journal *j, size_t count, size_t width)
 {
     wh__repro_ckpt *c = &j->record;
-    wh__repro_sweep *grown = realloc(c->sweep, (c->sweeps + 1) * sizeof *grown);
+    wh__repro_sweep *grown = wh__realloc(c->sweep, (c->sweeps + 1), sizeof *grown);
     if (grown == NULL)
         return NULL;
     c->sweep = grown;
@@ -256,8 +257,8 @@ static wh__repro_sweep *add_sweep(wh__journal *j, size_t count, size_t width)
     snprintf(w->experiment, sizeof w->experiment, "%s", j->current);
     w->index = j->next_sweep;
     if (!wh__repro_sweep_alloc(w, count, width)) {
-        free(w->done);
-        free(w->values);
+        wh__free(w->done);
+        wh__free(w->values);
         return NULL;
     }
     c->sweeps++;
@@ -311,7 +312,7 @@ static void note_missing(wh__journal *j, size_t slot, size_t i)
     pthread_mutex_lock(&j->lock);
     if (j->missing == j->missing_cap) {
         const size_t cap = j->missing_cap > 0 ? 2 * j->missing_cap : 64;
-        size_t(*grown)[2] = realloc(j->missing_unit, cap * sizeof *grown);
+        size_t(*grown)[2] = wh__realloc(j->missing_unit, cap, sizeof *grown);
         if (grown == NULL) {
             atomic_store(&j->failed, true);
             pthread_mutex_unlock(&j->lock);
@@ -473,7 +474,7 @@ static bool merge_file(wh__journal *j, const char *const *paths, const size_t *s
     wh__repro_ckpt c;
     bool ok = wh__file_read(paths[f], &bytes, &len, &err) &&
               wh__repro_ckpt_decode(bytes, len, &c, &err);
-    free(bytes);
+    wh__free(bytes);
     if (!ok) {
         fprintf(stderr, "whiten reproduce: %s: not a usable shard file: %s\n", paths[f],
                 err.message);
