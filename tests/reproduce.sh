@@ -34,6 +34,30 @@ grep -q "^- ✘ direct: T_ε against α has slope 2" "$work/e/REPORT.md" ||
 grep -q "^- ✔ interneurons: T_ε against ln α" "$work/e/REPORT.md" ||
     fail "the interneuron verdict changed although its numbers did not"
 
+# 2a. E4's new claims follow their numbers: the direct network's small-alpha times
+#     set to T_eps/eta of its flow turn the slow-start verdict; the two networks'
+#     noise floors swapped turn the price-of-speed verdict.
+python3 - "$work/e/e4_samples_to_eps.csv" "$work/e/e4_floors.csv" <<'PY'
+import csv, sys
+times, floors = sys.argv[1], sys.argv[2]
+rows = list(csv.reader(open(times)))
+for row in rows[1:]:
+    if float(row[0]) < 0.04:
+        row[1] = row[4]
+csv.writer(open(times, "w"), lineterminator="\n").writerows(rows)
+rows = list(csv.reader(open(floors)))
+for row in rows[2:]:
+    row[3], row[5] = row[5], row[3]
+csv.writer(open(floors, "w"), lineterminator="\n").writerows(rows)
+PY
+"$whiten" reproduce --only E4 --report-only --out "$work/e" > /dev/null
+grep -q "^- ✘ the direct network's slow start" "$work/e/REPORT.md" ||
+    fail "direct times at T/eta for small alpha did not turn the slow-start verdict"
+grep -q "^- ✘ the price of speed" "$work/e/REPORT.md" ||
+    fail "swapped noise floors did not turn the price-of-speed verdict"
+grep -q "^- ✔ both floors grow as √η" "$work/e/REPORT.md" ||
+    fail "the sqrt(eta) verdict changed although swapping keeps both slopes"
+
 # 2b. A run that failed is written as nan: the report is still written, and the
 #     verdict counts it against whoever failed. Direct never re-adapting in E5
 #     keeps "interneurons faster" true; interneurons never re-adapting turns it.

@@ -127,6 +127,16 @@ static void draw_band(const wh__panel *p, const wh__series *s, PLFLT *xs, PLFLT 
     wh__free(hx);
 }
 
+static PLINT line_style(wh__series_style style)
+{
+    return style == WH__DASHED ? 2 : style == WH__DOTTED ? 4 : 1;
+}
+
+static PLFLT line_width(wh__series_style style)
+{
+    return style == WH__DASHED ? 1.5 : style == WH__DOTTED ? 1.2 : 2.5;
+}
+
 static void draw_series(const wh__panel *p, const wh__series *s)
 {
     PLFLT *xs = wh__alloc(4 * (s->count + 1), sizeof *xs), *ys = xs + 2 * (s->count + 1);
@@ -137,8 +147,8 @@ static void draw_series(const wh__panel *p, const wh__series *s)
     size_t m = plottable(p, s, s->y, xs, ys);
     plcol0(COLOR_SERIES + s->color);
     if (s->style != WH__MARKERS && m >= 2) {
-        plwidth(s->style == WH__DASHED ? 1.5 : 2.5);
-        pllsty(s->style == WH__DASHED ? 2 : 1);
+        plwidth(line_width(s->style));
+        pllsty(line_style(s->style));
         plline((PLINT)m, xs, ys);
         pllsty(1);
     }
@@ -155,11 +165,12 @@ static PLINT legend_position(wh__legend_place place)
         PL_POSITION_BOTTOM | PL_POSITION_LEFT | PL_POSITION_INSIDE,
         PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE,
         PL_POSITION_RIGHT | PL_POSITION_OUTSIDE,
+        PL_POSITION_BOTTOM | PL_POSITION_OUTSIDE,
     };
     return (size_t)place < sizeof table / sizeof *table ? table[place] : table[0];
 }
 
-static void draw_legend(const wh__panel *p)
+static void draw_legend(const wh__panel *p, double height)
 {
     enum { MAX_ENTRIES = 16 };
     PLINT opt[MAX_ENTRIES], colors[MAX_ENTRIES], styles[MAX_ENTRIES], numbers[MAX_ENTRIES];
@@ -173,8 +184,8 @@ static void draw_legend(const wh__panel *p)
         opt[n] = (s->style == WH__MARKERS ? 0 : PL_LEGEND_LINE) |
                  (s->style == WH__MARKERS || s->style == WH__LINE_MARKERS ? PL_LEGEND_SYMBOL : 0);
         colors[n] = COLOR_SERIES + s->color;
-        styles[n] = s->style == WH__DASHED ? 2 : 1;
-        widths[n] = s->style == WH__DASHED ? 1.5 : 2.5;
+        styles[n] = line_style(s->style);
+        widths[n] = line_width(s->style);
         numbers[n] = 3;
         scales[n] = 1.0;
         symbols[n] = marker_glyph[s->color % 8];
@@ -183,9 +194,15 @@ static void draw_legend(const wh__panel *p)
     if (n == 0)
         return;
     PLFLT w, h;
+    const bool below = p->legend == WH__LEGEND_BELOW;
+    const PLINT columns = n > 4 ? 2 : 1;
+    /* Below the axes: under the tick labels and the x label (0.14 of the page, in units
+     * of the viewport's height), in two columns. */
     pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, legend_position(p->legend),
-             0.02, 0.02, 0.08, COLOR_BG,
-             COLOR_FG, 1, 0, 0, n, opt, 0.8, 0.75, 2.0, 0.0, colors, text, NULL, NULL, NULL, NULL,
+             0.0, below ? 0.14 / height : 0.02, below ? 0.04 : 0.08, COLOR_BG, COLOR_FG, 1,
+             below ? (n + columns - 1) / columns : 0, below ? columns : 0, n, opt, 0.8, below ? 0.55 : 0.75, 2.0, 0.0,
+             colors, text,
+             NULL, NULL, NULL, NULL,
              colors, styles, widths, colors, scales, numbers, symbols);
 }
 
@@ -198,7 +215,13 @@ static void draw_panel(const wh__panel *p, size_t index, size_t count)
     axis_range(p, true, &ylo, &yhi);
     const double w = 1.0 / (double)count, x0 = w * (double)index;
     const double right = p->legend == WH__LEGEND_OUTSIDE_RIGHT ? 0.70 : 0.93;
-    plvpor(x0 + w * (count > 1 ? 0.17 : 0.11), x0 + w * right, 0.13, 0.82);
+    size_t entries = 0;
+    for (size_t s = 0; s < p->nseries; s++)
+        entries += p->series[s].label != NULL;
+    const size_t legend_rows = entries > 4 ? (entries + 1) / 2 : entries;
+    const double bottom =
+        p->legend == WH__LEGEND_BELOW ? 0.22 + 0.04 * (double)legend_rows : 0.13;
+    plvpor(x0 + w * (count > 1 ? 0.19 : 0.11), x0 + w * right, bottom, 0.82);
     plwind(xlo, xhi, ylo, yhi);
     plcol0(COLOR_GRID);
     plwidth(0.5);
@@ -215,7 +238,7 @@ static void draw_panel(const wh__panel *p, size_t index, size_t count)
     }
     for (size_t s = 0; s < p->nseries; s++)
         draw_series(p, &p->series[s]);
-    draw_legend(p);
+    draw_legend(p, 0.82 - bottom);
 }
 
 /* Open a fresh stream on `device` writing to `path`. */

@@ -16,7 +16,8 @@ typedef enum wh__series_style {
     WH__LINE,    /* a solid line: closed forms, theory */
     WH__DASHED,  /* a dashed line: guides, thresholds */
     WH__MARKERS, /* markers only: numerical results */
-    WH__LINE_MARKERS
+    WH__LINE_MARKERS,
+    WH__DOTTED   /* a thin dotted line: levels (noise floors) */
 } wh__series_style;
 
 typedef struct wh__series {
@@ -34,7 +35,8 @@ typedef enum wh__legend_place {
     WH__LEGEND_TOP_RIGHT,
     WH__LEGEND_BOTTOM_LEFT,
     WH__LEGEND_BOTTOM_RIGHT,
-    WH__LEGEND_OUTSIDE_RIGHT /* beside the axes, which shrink to make room */
+    WH__LEGEND_OUTSIDE_RIGHT, /* beside the axes, which shrink to make room */
+    WH__LEGEND_BELOW          /* under the axes in two columns; the axes shrink upwards */
 } wh__legend_place;
 
 typedef struct wh__panel {
