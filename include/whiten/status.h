@@ -19,23 +19,24 @@ extern "C" {
 
 typedef enum wh_status {
     WH_OK = 0,          /* success */
-    WH_EINVAL,          /* an argument is missing or meaningless (NULL, bad enum) */
-    WH_EDIM,            /* a dimension is zero or too large */
-    WH_EINTERNEURONS,   /* fewer interneurons than primary neurons (k < n) */
-    WH_EETA,            /* learning rate outside the open interval (0, 1) */
-    WH_ENOTSYM,         /* a matrix that must be symmetric is not */
-    WH_ENOTPD,          /* a matrix that must be positive definite is not */
-    WH_ERANK,           /* W0 has rank below n, so W0 W0^T is singular */
-    WH_ENONFINITE,      /* a value is NaN or infinite */
-    WH_EDIVERGED,       /* M lost positive definiteness during learning */
-    WH_ENOCONV,         /* simulated neural dynamics did not settle in time */
-    WH_ENOMEM,          /* an allocation failed */
-    WH_EOVERFLOW,       /* a size computation would overflow */
-    WH_ELINALG,         /* LAPACK reported an unexpected failure */
-    WH_ESTEPSIZE,       /* ODE integrator cannot meet its tolerance at the smallest step */
-    WH_EMAXSTEPS,       /* ODE integrator used up its allowed number of steps */
-    WH_ETMAX,           /* whitening error still above eps at the time limit */
-    WH_STATUS_COUNT     /* number of statuses; not a status */
+    WH_EINVAL = 1,      /* an argument is missing or meaningless (NULL, bad enum) */
+    WH_EDIM = 2,        /* a dimension is zero or too large */
+    WH_EINTERNEURONS = 3, /* fewer interneurons than primary neurons (k < n) */
+    WH_EETA = 4,        /* learning rate outside the open interval (0, 1) */
+    WH_ENOTSYM = 5,     /* a matrix that must be symmetric is not */
+    WH_ENOTPD = 6,      /* a matrix that must be positive definite is not */
+    WH_ERANK = 7,       /* W0 has rank below n, so W0 W0^T is singular */
+    WH_ENONFINITE = 8,  /* a value is NaN or infinite */
+    WH_EDIVERGED = 9,   /* M lost positive definiteness during learning */
+    WH_ENOCONV = 10,    /* simulated neural dynamics did not settle in time */
+    WH_ENOMEM = 11,     /* an allocation failed */
+    WH_EOVERFLOW = 12,  /* a size computation would overflow */
+    WH_ELINALG = 13,    /* LAPACK reported an unexpected failure */
+    WH_ESTEPSIZE = 14,  /* ODE integrator cannot meet its tolerance at the smallest step */
+    WH_EMAXSTEPS = 15,  /* ODE integrator used up its allowed number of steps */
+    WH_ETMAX = 16,      /* whitening error still above eps at the time limit */
+    WH_STATUS_COUNT = 17 /* number of statuses; not a status. It grows when a status is added:
+                          * test for the statuses you know, never compare with this. */
 } wh_status;
 
 /* The short name of a status, e.g. "WH_ENOTPD"; "WH_UNKNOWN" if out of range. */

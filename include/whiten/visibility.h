@@ -8,4 +8,11 @@
 #define WH_API
 #endif
 
+/* A call kept one release under an old name (docs/abi.md): a warning at the caller. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WH_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define WH_DEPRECATED(msg)
+#endif
+
 #endif
