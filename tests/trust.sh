@@ -130,6 +130,129 @@ status=$?
     pass "a figure cut short is refused; the previous one kept, no temporary left" ||
     fail "figure cut short: exit $status, $(cat err.txt), $(ls -A r)"
 
+# --- stream keeps what it learned (rows 57-61) ---------------------------------
+# state_samples FILE: the samples a state file says its network learned.
+state_samples() { unzip -p "$1" meta.json | sed -n 's/.*"samples":[^"]*"\([0-9]*\)".*/\1/p'; }
+printf '1,2\n3,4\nx,y\n5,6\n' > bad_line.csv
+refused_keeps() { # NAME NEEDLE STATUS SAMPLES -- COMMAND... (stdin from $input)
+    local name=$1 needle=$2 want=$3 samples=$4
+    shift 5
+    rm -f kept.npz
+    "$@" < "$input" > out.txt 2> err.txt
+    local got=$?
+    if [ "$got" = "$want" ] && grep -qF -- "$needle" err.txt && [ -s kept.npz ] &&
+        [ "$(state_samples kept.npz)" = "$samples" ] &&
+        grep -qF "the network after $samples samples saved to kept.npz" err.txt; then
+        pass "$name"
+    else
+        fail "$name: exit $got, samples $(state_samples kept.npz 2>/dev/null); $(cat err.txt)"
+    fi
+}
+input=bad_line.csv refused_keeps "stream: a bad line ends it, the network is saved" \
+    "<stdin>: line 3, column 1: 'x' is not a number" 1 2 -- \
+    "$whiten" stream --n 2 --save-state kept.npz
+printf '1,2\n3,4\n1e300,1\n5,6\n' > diverge.csv
+input=diverge.csv refused_keeps "stream: a diverging sample ends it, the network is saved" \
+    "sample 3 (line 3): M lost positive definiteness" 1 2 -- \
+    "$whiten" stream --n 2 --eta 0.5 --save-state kept.npz
+printf 'a,b\n1,2\nnan,1\n3,4\n1e300,1\n5,6\n' > skip.csv
+"$whiten" stream --n 2 --eta 0.5 --on-bad skip --save-state kept.npz < skip.csv > out.txt 2> err.txt
+[ $? = 0 ] && [ "$(wc -l < out.txt)" = 3 ] && [ "$(state_samples kept.npz)" = 3 ] &&
+    grep -qF "skipped 2 bad samples of 5 (--on-bad skip); the first: <stdin>: line 3, column 1: 'nan' is not finite" err.txt &&
+    pass "stream --on-bad skip: bad samples skipped and counted, the rest learned" ||
+    fail "stream --on-bad skip: $(cat err.txt); $(wc -l < out.txt) lines"
+for sig in TERM:143 INT:130 HUP:129; do
+    rm -f in.fifo kept.npz
+    mkfifo in.fifo
+    "$whiten" stream --n 2 --save-state kept.npz < in.fifo > out.txt 2> err.txt &
+    pid=$!
+    exec 3> in.fifo
+    printf '1,2\n3,4\n' >&3
+    for _ in $(seq 1 200); do [ "$(wc -l < out.txt)" = 2 ] && break; sleep 0.05; done
+    kill -${sig%:*} $pid
+    wait $pid
+    status=$?
+    exec 3>&-
+    [ "$status" = "${sig#*:}" ] && [ "$(state_samples kept.npz)" = 2 ] &&
+        grep -qF "stopped by signal" err.txt &&
+        pass "stream: SIG${sig%:*} saves the network (exit $status)" ||
+        fail "stream SIG${sig%:*}: exit $status, $(cat err.txt)"
+done
+rm -f in.fifo kept.npz
+awk 'BEGIN { for (i = 0; i < 300000; i++) print "1,2" }' > many.csv
+"$whiten" stream --n 2 --save-state kept.npz < many.csv 2> err.txt | head -1 > /dev/null
+status=${PIPESTATUS[0]}
+[ "$status" = 1 ] && grep -qF "cannot write sample" err.txt && grep -qF "Broken pipe" err.txt &&
+    [ -s kept.npz ] && pass "stream: a closed downstream pipe is reported, the network saved" ||
+    fail "stream into a closed pipe: exit $status, $(cat err.txt)"
+"$whiten" stream --n 2 < . > out.txt 2> err.txt
+[ $? = 1 ] && grep -qF "cannot read standard input after sample 0: Is a directory" err.txt &&
+    pass "stream: a read error is not taken for the end of input" ||
+    fail "stream read error: $(cat err.txt)"
+
+# --- no silent empty output, options that cannot apply (rows 62-66) -----------
+printf '1;2;3;4;5\n1;2;3;4;5\n' > semi.txt
+"$whiten" stream --n 5 < semi.txt > out.txt 2> err.txt
+[ $? = 1 ] && grep -qF "line 1, column 1: '1;2;3;4;5' is not a number" err.txt &&
+    pass "stream: semicolon lines are an error, not silence" || fail "semicolons: $(cat err.txt)"
+printf '# only a comment\na,b\n' > nothing.txt
+"$whiten" stream --n 2 < nothing.txt > out.txt 2> err.txt
+[ $? = 1 ] && grep -qF "2 lines but no sample" err.txt &&
+    pass "stream: input with no sample is an error" || fail "no sample: $(cat err.txt)"
+printf 'x;y;z\n1;2;3\n' > semi.csv
+refused 1 "semi.csv: line 2, column 1: '1;2;3' is not a number" "fit: semicolon data refused" -- \
+    "$whiten" fit --data semi.csv --state q.npz --quiet
+refused 2 "--freeze needs --state" "stream --freeze without --state" -- \
+    "$whiten" stream --n 2 --freeze
+refused 2 "option --k: the direct network has no interneurons" "--k with the direct network" -- \
+    "$whiten" fit --net direct --k 5 --data d.csv --state q.npz --quiet
+for opt in "--n 3" "--net direct" "--k 4" "--init-scale 2" "--seed 5" "--solver exact" "--refresh 9"; do
+    refused 2 "option ${opt%% *} cannot apply beside --state s.npz" "stream $opt beside --state" -- \
+        "$whiten" stream --state s.npz $opt
+done
+
+# --- apply writes no NaN or infinity unless asked (row 67) ----------------------
+"$whiten" fit --net direct --solver exact --data d.csv --state dir.npz --quiet
+$py - <<'PY'
+import io, zipfile, numpy as np
+z = zipfile.ZipFile("dir.npz")
+with zipfile.ZipFile("tiny.npz", "w", zipfile.ZIP_STORED) as out:
+    for name in z.namelist():
+        data = z.read(name)
+        if name == "M.npy":
+            b = io.BytesIO(); np.save(b, np.load(io.BytesIO(data)) * 1e-300); data = b.getvalue()
+        out.writestr(name, data)
+PY
+printf '1,2,3\n1e300,1,1\n' > b300.csv
+refused 1 "b300.csv: row 2, column 1: the output is infinite; nothing written" \
+    "apply: an infinite output stops with its row and column" -- \
+    "$whiten" apply --state tiny.npz --data b300.csv --out inf.csv --quiet
+refused 1 "b300.csv: row 2, column 1: the output is beyond the range of float32" \
+    "apply: a float32 overflow stops with its row and column" -- \
+    "$whiten" apply --state dir.npz --data b300.csv --out big.f32 --quiet
+"$whiten" apply --state tiny.npz --data b300.csv --out inf.csv --quiet --allow-nonfinite &&
+    grep -q inf inf.csv && pass "apply --allow-nonfinite writes them" || fail "--allow-nonfinite"
+
+# --- CSV headers by content (rows 68-69) ---------------------------------------
+printf '0,1,2\n' > pandas.csv; cat d.csv >> pandas.csv
+"$whiten" apply --state s.npz --data pandas.csv --out p_default.csv --quiet &&
+    "$whiten" apply --state s.npz --data pandas.csv --out p_header.csv --quiet --header &&
+    [ "$(wc -l < p_default.csv)" = 3001 ] && [ "$(wc -l < p_header.csv)" = 3000 ] &&
+    pass "a header of numbers is data unless --header" || fail "--header"
+printf 'a,1,b\n' > mixed.csv; cat d.csv >> mixed.csv
+refused 1 "mixed.csv: line 1, column 1: 'a' is not a number" \
+    "a first row that is neither names nor numbers is an error" -- \
+    "$whiten" fit --data mixed.csv --state q.npz --quiet
+"$whiten" fit --data mixed.csv --state q.npz --quiet --header && pass "... unless --header" ||
+    fail "mixed header with --header"
+printf 'a,b,c\n' > named.csv; cat d.csv >> named.csv
+refused 1 "named.csv: line 1, column 1: 'a' is not a number" "--no-header: names are data" -- \
+    "$whiten" fit --data named.csv --state q.npz --quiet --no-header
+printf '\xef\xbb\xbfa,b\n1,2\n' | "$whiten" stream --n 2 > out.txt 2> err.txt &&
+    [ "$(wc -l < out.txt)" = 1 ] && pass "stream strips a UTF-8 byte-order mark" ||
+    fail "stream BOM: $(cat err.txt)"
+rm -f q.npz
+
 ls -A | grep -q '^\..*\.[A-Za-z0-9]\{6\}$' && fail "a temporary file was left: $(ls -A)" ||
     pass "no temporary file left behind"
 

@@ -35,6 +35,19 @@ void wh__checkpoint_start(wh__checkpoint *c)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+void wh__checkpoint_catch_all(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
 int wh__checkpoint_signal(void)
 {
     return (int)caught;

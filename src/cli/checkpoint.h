@@ -26,6 +26,14 @@ typedef struct wh__checkpoint {
 /* Catch SIGINT and SIGTERM (only if c->path is set) and start the clock. */
 void wh__checkpoint_start(wh__checkpoint *c);
 
+/*
+ * For a command that must save what it learned however it ends (stream):
+ * catch SIGINT, SIGTERM and SIGHUP without restarting reads (a blocked read
+ * returns, and the loop sees the flag), and ignore SIGPIPE (a closed
+ * downstream pipe becomes a write error the command reports).
+ */
+void wh__checkpoint_catch_all(void);
+
 /* The signal caught since wh__checkpoint_start, or 0. */
 int wh__checkpoint_signal(void);
 

@@ -20,6 +20,8 @@ typedef struct fit_options {
     bool quiet;
     wh__checkpoint checkpoint;
     double ridge;
+    bool header, no_header;
+    wh__csv_header header_mode;
 } fit_options;
 
 static const wh__command_help fit_help = {
@@ -61,7 +63,7 @@ static int run_fit(const fit_options *o)
     wh_net *net = NULL;
     wh__cli_net spec = o->net;
     uint64_t start = 0;
-    int rc = wh__cli_read_data("fit", o->data, o->net.n, &X);
+    int rc = wh__cli_read_data_as("fit", o->data, o->net.n, o->header_mode, &X);
     if (rc == WH__EXIT_OK && o->net.n != 0)
         rc = wh__cli_check_dim("fit", o->data, &X, o->net.n, "--n");
     spec.n = X.cols;
@@ -87,7 +89,7 @@ int wh__cmd_fit(int argc, char **argv)
 {
     fit_options o = {
         {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, 1, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
-        0.0};
+        0.0, false, false, WH__CSV_HEADER_AUTO};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
         {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file, one sample per row (required)"},
@@ -105,6 +107,11 @@ int wh__cmd_fit(int argc, char **argv)
          "direct 8, n/8 up to 64 beyond n = 64)"},
         {"n", WH__OPT_SIZE, &o.net.n, 0, 1e6, 0, "dimension of raw .f32/.f64 data (0: from file)"},
         {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar and no summary"},
+        {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
+         "CSV data: the first line is a header, whatever it holds (e.g. pandas' 0,1,2)"},
+        {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
+         "CSV data: no header line (default: the first line is a header only if every "
+         "field is a name, i.e. starts with a letter, '_' or a quote)"},
         {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
          "checkpoint file (.npz): written periodically and on SIGINT/SIGTERM; --resume it"},
         {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
@@ -134,6 +141,10 @@ int wh__cmd_fit(int argc, char **argv)
         {"checkpoint", o.checkpoint.path, true, "resume"},
     };
     rc = wh__cli_check_files("fit", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_header_mode("fit", o.header, o.no_header, &o.header_mode);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_refuse_k_direct("fit", o.net.net, o.net.k);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_check_npz("fit", "state", o.state);
     if (rc == WH__EXIT_OK)

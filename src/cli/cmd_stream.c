@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 
+#include "cli/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/data.h"
@@ -21,17 +23,20 @@
 
 typedef struct stream_options {
     wh__cli_net net;
-    const char *binary, *state, *save_state;
-    bool freeze;
+    const char *binary, *state, *save_state, *on_bad;
+    bool freeze, header, no_header, skip;
 } stream_options;
 
 /* What a stream needs while it runs. */
 typedef struct stream {
     wh_net *net;
-    bool learn;
-    size_t n, word; /* word 0: text */
+    bool learn, skip; /* skip: --on-bad skip */
+    size_t n, word;   /* word 0: text */
     double *x, *y;
     unsigned char *bytes;
+    uint64_t samples, skipped; /* samples whitened; bad ones skipped */
+    size_t lineno;             /* text: the line read last */
+    char first_bad[400];       /* why the first skipped sample was skipped */
 } stream;
 
 static const wh__command_help stream_help = {
@@ -39,85 +44,159 @@ static const wh__command_help stream_help = {
     "Whiten samples from standard input as they arrive, learning all the while, and\n"
     "write each whitened sample to standard output at once.",
     "Text input: one sample per line, n numbers separated by commas or spaces; blank\n"
-    "lines, '#' comments and a header before the first sample are skipped. Output: one\n"
-    "line of n comma-separated numbers (shortest text that reads back exactly), flushed\n"
-    "per sample. --binary f32|f64: raw little-endian floats in and out, n per sample.\n"
-    "--state starts from a saved network (then --net, --n, --k, --eta and --init-scale\n"
-    "come from it); --save-state writes the network when the input ends.",
+    "lines, '#' comments, a UTF-8 byte-order mark and a header line before the first\n"
+    "sample (a line of names: every field starts with a letter, '_' or a quote) are\n"
+    "skipped; --header skips the first line whatever it holds, --no-header skips none.\n"
+    "Output: one line of n comma-separated numbers (shortest text that reads back\n"
+    "exactly), flushed per sample. --binary f32|f64: raw little-endian floats in and\n"
+    "out, n per sample.\n"
+    "--state starts from a saved network (its net, n, k, solver come from it; --net,\n"
+    "--n, --k, --init-scale, --seed, --solver and --refresh are refused beside it).\n"
+    "--save-state writes the network however the stream ends: end of input, a bad\n"
+    "line, a non-finite or diverging sample, SIGINT, SIGTERM or SIGHUP (exit 128 +\n"
+    "the signal), or a closed standard output; the message names the sample. With\n"
+    "--on-bad skip a bad sample (unparsable, wrong length, non-finite, or one that\n"
+    "would make the network diverge) is skipped and counted instead of ending the\n"
+    "stream; the count is reported at the end.",
     "sensor | whiten stream --net interneuron --n 8 --eta 1e-3 | consumer",
 };
 
-static int step(stream *s, uint64_t index)
+/* A bad sample: stop (exit 1) with the message, or under --on-bad skip count it. */
+static int bad(stream *s, const char *message)
+{
+    if (!s->skip) {
+        fprintf(stderr, "whiten stream: %s\n", message);
+        return WH__EXIT_FAILURE;
+    }
+    if (s->skipped++ == 0)
+        snprintf(s->first_bad, sizeof s->first_bad, "%s", message);
+    return WH__EXIT_OK;
+}
+
+static int step(stream *s, const char *where)
 {
     wh_status st = s->learn ? wh_net_step(s->net, s->x, s->y, NULL, NULL)
                             : wh_net_respond(s->net, s->x, s->y, NULL, NULL);
     if (st != WH_OK) {
-        fprintf(stderr, "whiten stream: sample %llu: %s (%s)\n", (unsigned long long)index + 1,
-                wh_status_message(st), wh_status_name(st));
-        return WH__EXIT_FAILURE;
+        char message[400];
+        snprintf(message, sizeof message, "sample %llu (%s): %s (%s)",
+                 (unsigned long long)(s->samples + s->skipped + 1), where,
+                 wh_status_message(st), wh_status_name(st));
+        if (st == WH_ENOMEM) {
+            fprintf(stderr, "whiten stream: %s\n", message);
+            return WH__EXIT_FAILURE;
+        }
+        return bad(s, message);
     }
+    s->samples++;
     return WH__EXIT_OK;
+}
+
+/* A write error on standard output (a full disk, a closed pipe) ends the stream, said so. */
+static int output_failed(const stream *s)
+{
+    fprintf(stderr, "whiten stream: cannot write sample %llu to standard output: %s\n",
+            (unsigned long long)s->samples, strerror(errno));
+    return WH__EXIT_FAILURE;
 }
 
 static int emit_text(const stream *s)
 {
     char text[WH__DOUBLE_TEXT];
     for (size_t i = 0; i < s->n; i++)
-        printf("%s%c", wh__format_double(text, s->y[i]), i + 1 < s->n ? ',' : '\n');
-    return fflush(stdout) == 0 ? WH__EXIT_OK : WH__EXIT_FAILURE;
+        if (printf("%s%c", wh__format_double(text, s->y[i]), i + 1 < s->n ? ',' : '\n') < 0)
+            return output_failed(s);
+    return fflush(stdout) == 0 ? WH__EXIT_OK : output_failed(s);
 }
 
-/* Each line may use commas or spaces; a header is allowed before the first sample. */
-static int text_line(stream *s, const char *line, size_t len, size_t lineno, uint64_t *samples)
+/* Each line may use commas or spaces; only the first line with content may be a header. */
+static int text_line(stream *s, char *line, size_t len, wh__csv_header header, bool *first)
 {
     size_t count;
     wh__io_error err = {0};
     wh__csv_sep sep = WH__CSV_AUTO;
-    if (*samples == 0 && wh__csv_is_header(line, len))
-        return WH__EXIT_OK;
-    if (!wh__csv_line(line, len, lineno, &sep, s->x, s->n, &count, &err)) {
-        fprintf(stderr, "whiten stream: <stdin>: %s\n", err.message);
-        return WH__EXIT_FAILURE;
+    /* A spreadsheet's UTF-8 byte-order mark, as the file readers strip it. */
+    if (s->lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+        line += 3, len -= 3;
+    if (*first && wh__csv_has_content(line, len)) {
+        *first = false;
+        if (header == WH__CSV_HEADER ||
+            (header == WH__CSV_HEADER_AUTO && wh__csv_is_header(line, len)))
+            return WH__EXIT_OK;
+    }
+    char message[400];
+    if (!wh__csv_line(line, len, s->lineno, &sep, s->x, s->n, &count, &err)) {
+        snprintf(message, sizeof message, "<stdin>: %s", err.message);
+        return bad(s, message);
     }
     if (count == 0)
         return WH__EXIT_OK;
     if (count != s->n) {
-        fprintf(stderr,
-                "whiten stream: <stdin>: line %zu, column 1: %zu value%s, expected n = %zu\n",
-                lineno, count, count == 1 ? "" : "s", s->n);
-        return WH__EXIT_FAILURE;
+        snprintf(message, sizeof message,
+                 "<stdin>: line %zu, column 1: %zu value%s, expected n = %zu", s->lineno, count,
+                 count == 1 ? "" : "s", s->n);
+        return bad(s, message);
     }
-    int rc = step(s, (*samples)++);
-    return rc == WH__EXIT_OK ? emit_text(s) : rc;
+    char where[48];
+    snprintf(where, sizeof where, "line %zu", s->lineno);
+    const uint64_t skipped = s->skipped;
+    int rc = step(s, where);
+    return rc == WH__EXIT_OK && s->skipped == skipped ? emit_text(s) : rc;
 }
 
-static int run_text(stream *s)
+/* The end of the input, or why reading stopped: a signal, or a read error (never taken for
+ * the end). */
+static int read_ended(const stream *s)
+{
+    const int signo = wh__checkpoint_signal();
+    if (signo != 0)
+        return wh__checkpoint_exit_status(signo);
+    if (ferror(stdin)) {
+        fprintf(stderr, "whiten stream: cannot read standard input after sample %llu: %s\n",
+                (unsigned long long)s->samples, strerror(errno));
+        return WH__EXIT_FAILURE;
+    }
+    return WH__EXIT_OK;
+}
+
+static int run_text(stream *s, wh__csv_header header)
 {
     char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    uint64_t samples = 0;
+    size_t cap = 0;
     ssize_t len;
+    bool first = true;
     int rc = WH__EXIT_OK;
-    while (rc == WH__EXIT_OK && (len = getline(&line, &cap, stdin)) >= 0) {
+    while (rc == WH__EXIT_OK && wh__checkpoint_signal() == 0) {
+        errno = 0;
+        if ((len = getline(&line, &cap, stdin)) < 0) {
+            rc = read_ended(s);
+            break;
+        }
         const size_t n = (size_t)len > 0 && line[len - 1] == '\n' ? (size_t)len - 1 : (size_t)len;
-        rc = text_line(s, line, n, ++lineno, &samples);
+        s->lineno++;
+        rc = text_line(s, line, n, header, &first);
     }
     free(line); /* from getline(), not wh__alloc */
+    if (rc == WH__EXIT_OK && wh__checkpoint_signal() != 0)
+        rc = wh__checkpoint_exit_status(wh__checkpoint_signal());
     return rc;
 }
 
 /* s->bytes into s->x, refusing NaN and infinities as every reader does. */
-static int decode_sample(stream *s, uint64_t index)
+static int decode_sample(stream *s, bool *ok)
 {
+    const uint64_t index = s->samples + s->skipped;
+    *ok = true;
     for (size_t i = 0; i < s->n; i++) {
         s->x[i] = wh__get_float(s->bytes + i * s->word, s->word, false);
         if (!isfinite(s->x[i])) {
-            fprintf(stderr,
-                    "whiten stream: <stdin>: byte %llu: sample %llu, value %zu is %s; NaN "
-                    "and Inf are refused\n",
-                    (unsigned long long)(index * s->n * s->word + i * s->word),
-                    (unsigned long long)index + 1, i + 1, isnan(s->x[i]) ? "NaN" : "infinite");
-            return WH__EXIT_FAILURE;
+            char message[400];
+            snprintf(message, sizeof message,
+                     "<stdin>: byte %llu: sample %llu, value %zu is %s; NaN and Inf are refused",
+                     (unsigned long long)(index * s->n * s->word + i * s->word),
+                     (unsigned long long)index + 1, i + 1, isnan(s->x[i]) ? "NaN" : "infinite");
+            *ok = false;
+            return bad(s, message);
         }
     }
     return WH__EXIT_OK;
@@ -126,26 +205,43 @@ static int decode_sample(stream *s, uint64_t index)
 static int run_binary(stream *s)
 {
     const size_t sample = s->n * s->word;
-    uint64_t samples = 0;
-    for (;;) {
+    while (wh__checkpoint_signal() == 0) {
+        errno = 0;
         const size_t got = fread(s->bytes, 1, sample, stdin);
         if (got == 0)
-            return ferror(stdin) ? WH__EXIT_FAILURE : WH__EXIT_OK;
+            return read_ended(s);
+        const uint64_t index = s->samples + s->skipped;
         if (got < sample) {
+            if (wh__checkpoint_signal() != 0 || ferror(stdin))
+                return read_ended(s);
             fprintf(stderr,
-                    "whiten stream: <stdin>: byte %llu: input ends inside a sample "
+                    "whiten stream: <stdin>: byte %llu: input ends inside sample %llu "
                     "(%zu of %zu bytes)\n",
-                    (unsigned long long)(samples * sample + got), got, sample);
+                    (unsigned long long)(index * sample + got), (unsigned long long)index + 1,
+                    got, sample);
             return WH__EXIT_FAILURE;
         }
-        if (decode_sample(s, samples) != WH__EXIT_OK)
-            return WH__EXIT_FAILURE;
-        int rc = step(s, samples++);
-        for (size_t i = 0; rc == WH__EXIT_OK && i < s->n; i++)
+        bool ok;
+        int rc = decode_sample(s, &ok);
+        if (rc != WH__EXIT_OK || !ok) {
+            if (rc != WH__EXIT_OK)
+                return rc;
+            continue;
+        }
+        char where[48];
+        snprintf(where, sizeof where, "byte %llu", (unsigned long long)(index * sample));
+        const uint64_t skipped = s->skipped;
+        rc = step(s, where);
+        if (rc != WH__EXIT_OK)
+            return rc;
+        if (s->skipped != skipped)
+            continue;
+        for (size_t i = 0; i < s->n; i++)
             wh__put_float_le(s->bytes + i * s->word, s->y[i], s->word);
-        if (rc != WH__EXIT_OK || fwrite(s->bytes, 1, sample, stdout) != sample || fflush(stdout))
-            return WH__EXIT_FAILURE;
+        if (fwrite(s->bytes, 1, sample, stdout) != sample || fflush(stdout) != 0)
+            return output_failed(s);
     }
+    return wh__checkpoint_exit_status(wh__checkpoint_signal());
 }
 
 static int parse_binary(const char *text, size_t *word)
@@ -177,7 +273,40 @@ static int open_net(const stream_options *o, wh_net **net)
     return wh__cli_make_net("stream", &o->net, net);
 }
 
-static int run_stream(const stream_options *o)
+/* Options that describe a new network cannot apply to one read from --state. */
+static int refuse_beside_state(const stream_options *o, int argc, char **argv)
+{
+    static const char *const fixed[] = {"net", "n", "k", "init-scale", "seed", "solver", "refresh"};
+    if (o->state == NULL) {
+        if (o->freeze) {
+            fprintf(stderr, "whiten stream: --freeze needs --state (a new network frozen is the "
+                            "identity map)\n");
+            return WH__EXIT_USAGE;
+        }
+        return wh__cli_refuse_k_direct("stream", o->net.net, o->net.k);
+    }
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        if (wh__options_given(argc, argv, fixed[i])) {
+            fprintf(stderr, "whiten stream: option --%s cannot apply beside --state %s (the "
+                            "network comes from it)\n", fixed[i], o->state);
+            return WH__EXIT_USAGE;
+        }
+    return WH__EXIT_OK;
+}
+
+/* How the stream ended, when it did not end at the end of its input. */
+static void say_end(const stream *s, int rc, const char *save_state)
+{
+    const int signo = rc > 128 ? rc - 128 : 0;
+    if (signo != 0)
+        fprintf(stderr, "whiten stream: stopped by signal %d after sample %llu\n", signo,
+                (unsigned long long)s->samples);
+    if (save_state != NULL && rc != WH__EXIT_OK)
+        fprintf(stderr, "whiten stream: the network after %llu sample%s saved to %s\n",
+                (unsigned long long)s->samples, s->samples == 1 ? "" : "s", save_state);
+}
+
+static int run_stream(const stream_options *o, wh__csv_header header)
 {
     stream s = {0};
     int rc = parse_binary(o->binary, &s.word);
@@ -186,16 +315,38 @@ static int run_stream(const stream_options *o)
     if (rc != WH__EXIT_OK)
         return rc;
     s.learn = !o->freeze;
+    s.skip = o->skip;
     s.n = wh_net_n(s.net);
     s.x = wh__alloc(s.n, sizeof *s.x);
     s.y = wh__alloc(s.n, sizeof *s.y);
     s.bytes = wh__alloc(s.n * 8, 1);
     if (s.x == NULL || s.y == NULL || s.bytes == NULL)
         rc = wh__cli_fail("stream", "buffers", WH_ENOMEM);
-    if (rc == WH__EXIT_OK)
-        rc = s.word == 0 ? run_text(&s) : run_binary(&s);
-    if (rc == WH__EXIT_OK && o->save_state != NULL)
-        rc = wh__cli_write_state("stream", o->save_state, s.net, NULL);
+    if (rc == WH__EXIT_OK) {
+        wh__checkpoint_catch_all();
+        rc = s.word == 0 ? run_text(&s, header) : run_binary(&s);
+    }
+    if (rc == WH__EXIT_OK && s.samples == 0 && s.skipped == 0 && s.lineno > 0 &&
+        s.word == 0) {
+        fprintf(stderr, "whiten stream: <stdin>: %zu line%s but no sample (header, blank or "
+                        "comment lines only)\n", s.lineno, s.lineno == 1 ? "" : "s");
+        rc = WH__EXIT_FAILURE;
+    }
+    if (s.skipped > 0)
+        fprintf(stderr, "whiten stream: skipped %llu bad sample%s of %llu (--on-bad skip); the "
+                        "first: %s\n", (unsigned long long)s.skipped, s.skipped == 1 ? "" : "s",
+                (unsigned long long)(s.samples + s.skipped), s.first_bad);
+    /* What was learned is kept however the stream ended (the network is unchanged by a
+     * refused sample). */
+    if (s.net != NULL && o->save_state != NULL && s.x != NULL) {
+        const int saved = wh__cli_write_state("stream", o->save_state, s.net, NULL);
+        if (saved == WH__EXIT_OK)
+            say_end(&s, rc, o->save_state);
+        else if (rc == WH__EXIT_OK)
+            rc = saved;
+    } else if (rc > 128) {
+        say_end(&s, rc, NULL);
+    }
     wh__free(s.x);
     wh__free(s.y);
     wh__free(s.bytes);
@@ -203,14 +354,24 @@ static int run_stream(const stream_options *o)
     return rc;
 }
 
+static int parse_on_bad(const char *text, bool *skip)
+{
+    *skip = text != NULL && strcmp(text, "skip") == 0;
+    if (text == NULL || *skip || strcmp(text, "stop") == 0)
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten stream: option --on-bad: expected 'skip' or 'stop', got '%s'\n", text);
+    return WH__EXIT_USAGE;
+}
+
 int wh__cmd_stream(int argc, char **argv)
 {
-    stream_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, false};
+    stream_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, NULL,
+                        false, false, false, false};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
         {"n", WH__OPT_SIZE, &o.net.n, 1, 1e6, 0,
          "dimension of a sample (required without --state)"},
-        {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n)"},
+        {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n; interneuron net only)"},
         {"eta", WH__OPT_DOUBLE, &o.net.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
         {"init-scale", WH__OPT_DOUBLE, &o.net.init_scale, 0, 1e12, WH__OPEN_MIN,
          "initial M0 = init-scale * I"},
@@ -221,20 +382,41 @@ int wh__cmd_stream(int argc, char **argv)
          "fast solver: samples between exact steps (0: its default)"},
         {"binary", WH__OPT_STRING, &o.binary, 0, 0, 0, "raw input and output: f32 or f64"},
         {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "start from this state file"},
-        {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0, "write the network at the end"},
-        {"freeze", WH__OPT_FLAG, &o.freeze, 0, 0, 0, "whiten without learning"},
+        {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0,
+         "write the network when the stream ends, however it ends (.npz)"},
+        {"freeze", WH__OPT_FLAG, &o.freeze, 0, 0, 0, "whiten without learning (needs --state)"},
+        {"on-bad", WH__OPT_STRING, &o.on_bad, 0, 0, 0,
+         "a bad sample (unparsable, non-finite, diverging): stop (the default) or skip it and "
+         "count it"},
+        {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
+         "the first line is a header, whatever it holds"},
+        {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
+         "no header: the first line is a sample (default: a header only if it is a line of "
+         "names)"},
     };
     int rc = wh__options_parse(&stream_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
+    wh__csv_header header;
+    rc = wh__cli_header_mode("stream", o.header, o.no_header, &header);
+    if (rc == WH__EXIT_OK)
+        rc = parse_on_bad(o.on_bad, &o.skip);
+    if (rc == WH__EXIT_OK)
+        rc = refuse_beside_state(&o, argc, argv);
+    if (rc == WH__EXIT_OK && o.binary != NULL && (o.header || o.no_header)) {
+        fprintf(stderr, "whiten stream: --header and --no-header are for text input, not "
+                        "--binary\n");
+        rc = WH__EXIT_USAGE;
+    }
     const wh__cli_file files[] = {
         {"state", o.state, false, NULL},
         {"save-state", o.save_state, true, NULL},
     };
-    rc = wh__cli_check_files("stream", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_files("stream", files, sizeof files / sizeof *files);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_check_npz("stream", "save-state", o.save_state);
-    return rc == WH__EXIT_OK ? run_stream(&o) : rc;
+    return rc == WH__EXIT_OK ? run_stream(&o, header) : rc;
 }

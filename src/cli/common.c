@@ -273,3 +273,22 @@ int wh__cli_check_npz(const char *command, const char *option, const char *path)
                     "archive)\n", command, option, path);
     return WH__EXIT_USAGE;
 }
+
+int wh__cli_refuse_k_direct(const char *command, const char *net, size_t k)
+{
+    if (k == 0 || net == NULL || strcmp(net, "direct") != 0)
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten %s: option --k: the direct network has no interneurons; --k is for "
+                    "--net interneuron\n", command);
+    return WH__EXIT_USAGE;
+}
+
+int wh__cli_header_mode(const char *command, bool header, bool no_header, wh__csv_header *mode)
+{
+    if (header && no_header) {
+        fprintf(stderr, "whiten %s: give --header or --no-header, not both\n", command);
+        return WH__EXIT_USAGE;
+    }
+    *mode = header ? WH__CSV_HEADER : no_header ? WH__CSV_NO_HEADER : WH__CSV_HEADER_AUTO;
+    return WH__EXIT_OK;
+}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/io.h"
 #include "whiten.h"
 
 /* "direct" or "interneuron" (also "interneurons"). */
@@ -55,6 +56,12 @@ typedef struct wh__cli_file {
 } wh__cli_file;
 
 int wh__cli_check_files(const char *command, const wh__cli_file *files, size_t count);
+
+/* --k given with --net direct (which has no interneurons) is refused, not ignored. */
+int wh__cli_refuse_k_direct(const char *command, const char *net, size_t k);
+
+/* --header / --no-header (at most one) as a CSV header mode; neither: by content. */
+int wh__cli_header_mode(const char *command, bool header, bool no_header, wh__csv_header *mode);
 
 /* A state or checkpoint file must be named .npz (what it is, and what numpy opens). */
 int wh__cli_check_npz(const char *command, const char *option, const char *path);

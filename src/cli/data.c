@@ -46,13 +46,13 @@ int wh__cli_format(const char *command, const char *option, const char *path, wh
 }
 
 static bool decode(wh__format fmt, const unsigned char *bytes, size_t len, size_t raw_cols,
-                   wh__matrix *m, wh__io_error *err)
+                   wh__csv_header header, wh__matrix *m, wh__io_error *err)
 {
     switch (fmt) {
     case WH__FORMAT_NPY:
         return wh__npy_decode(bytes, len, m, NULL, err);
     case WH__FORMAT_CSV:
-        return wh__csv_decode((const char *)bytes, len, m, err);
+        return wh__csv_decode_with((const char *)bytes, len, header, false, m, err);
     case WH__FORMAT_F32:
     case WH__FORMAT_F64:
         return wh__raw_decode(bytes, len, raw_cols, fmt == WH__FORMAT_F32 ? 4 : 8, m, err);
@@ -61,6 +61,12 @@ static bool decode(wh__format fmt, const unsigned char *bytes, size_t len, size_
 }
 
 int wh__cli_read_data(const char *command, const char *path, size_t raw_cols, wh__matrix *m)
+{
+    return wh__cli_read_data_as(command, path, raw_cols, WH__CSV_HEADER_AUTO, m);
+}
+
+int wh__cli_read_data_as(const char *command, const char *path, size_t raw_cols,
+                         wh__csv_header header, wh__matrix *m)
 {
     wh__format fmt;
     int rc = wh__cli_format(command, "data", path, &fmt);
@@ -77,7 +83,7 @@ int wh__cli_read_data(const char *command, const char *path, size_t raw_cols, wh
     bool ok = wh__file_read(path, &bytes, &len, &err);
     if (ok && len == 0)
         ok = wh__io_fail(&err, "the file is empty");
-    ok = ok && decode(fmt, bytes, len, raw_cols, m, &err);
+    ok = ok && decode(fmt, bytes, len, raw_cols, header, m, &err);
     wh__free(bytes);
     if (ok && (m->rows == 0 || m->cols == 0)) {
         ok = wh__io_fail(&err, "no samples (the array is %zu x %zu)", m->rows, m->cols);

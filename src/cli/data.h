@@ -28,6 +28,10 @@ int wh__cli_format(const char *command, const char *option, const char *path, wh
  */
 int wh__cli_read_data(const char *command, const char *path, size_t raw_cols, wh__matrix *m);
 
+/* The same with the CSV header given by --header / --no-header (wh__cli_header_mode). */
+int wh__cli_read_data_as(const char *command, const char *path, size_t raw_cols,
+                         wh__csv_header header, wh__matrix *m);
+
 /* Write m atomically in the format of path's extension, each row a sample. */
 int wh__cli_write_data(const char *command, const char *path, const wh__matrix *m,
                        const char *const *header);

@@ -112,6 +112,18 @@ int wh__options_parse(const wh__command_help *help, const wh__option *table, siz
     return WH__PARSE_OK;
 }
 
+bool wh__options_given(int argc, char **argv, const char *name)
+{
+    const size_t len = strlen(name);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) == 0 && strncmp(a + 2, name, len) == 0 &&
+            (a[2 + len] == '\0' || a[2 + len] == '='))
+            return true;
+    }
+    return false;
+}
+
 static void print_default(FILE *out, const wh__option *o)
 {
     switch (o->type) {

@@ -8,6 +8,7 @@
 #ifndef WH_CLI_OPTIONS_H
 #define WH_CLI_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -49,6 +50,12 @@ enum { WH__PARSE_OK = 0, WH__PARSE_HELP = -1, WH__PARSE_USAGE = 2 };
  */
 int wh__options_parse(const wh__command_help *help, const wh__option *table, size_t count,
                       int argc, char **argv);
+
+/*
+ * True if argv[1..argc) gives option `name` ("--name value" or "--name=value"):
+ * for options whose absence means "keep what the state file says".
+ */
+bool wh__options_given(int argc, char **argv, const char *name);
 
 void wh__options_print_help(FILE *out, const wh__command_help *help, const wh__option *table,
                             size_t count);

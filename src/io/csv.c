@@ -3,8 +3,11 @@
  *
  * Fields are separated by commas, or by runs of spaces and tabs when the first
  * line has no comma. '#' starts a comment. The first non-blank line is a
- * header when none of its fields is a number. Errors name the 1-based line
- * and column (in characters from the start of the line) of the bad field.
+ * header when it is a line of names (wh__csv_is_header), or when the caller
+ * says so; a first line of numbers ("0,1,2", as pandas names columns) is data
+ * unless the caller says it is a header, and any other first line that does
+ * not parse is an error naming its line and column. Errors name the 1-based
+ * line and column (in characters from the start of the line) of the bad field.
  */
 #include <errno.h>
 #include <math.h>
@@ -161,7 +164,21 @@ static bool table_reserve(table *t, size_t extra)
     return true;
 }
 
-/* True if no field of the line is a number: a header. */
+/* A column name: not empty, starts with a letter, '_', a quote or a non-ASCII byte (UTF-8),
+ * and does not read as a number (so "nan" and "inf" are not names). */
+static bool is_name(const field *f)
+{
+    if (f->len == 0)
+        return false;
+    const unsigned char c = (unsigned char)f->text[0];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '"' ||
+          c == '\'' || c >= 0x80))
+        return false;
+    double v;
+    return parse_number(f, true, &v) == NOT_NUMBER;
+}
+
+/* True if every field of the line is a name: a header, by its content. */
 static bool is_header(const char *line, size_t len, wh__csv_sep sep)
 {
     len = content_length(line, len);
@@ -170,11 +187,9 @@ static bool is_header(const char *line, size_t len, wh__csv_sep sep)
     size_t pos = 0;
     bool more = true;
     field f;
-    while (more && next_field(line, len, sep, &pos, &more, &f)) {
-        double v;
-        if (parse_number(&f, false, &v) != NOT_NUMBER)
+    while (more && next_field(line, len, sep, &pos, &more, &f))
+        if (!is_name(&f))
             return false;
-    }
     return true;
 }
 
@@ -225,6 +240,15 @@ static bool add_line(table *t, const char *line, size_t len, size_t lineno, wh__
     return true;
 }
 
+bool wh__csv_has_content(const char *line, size_t len)
+{
+    const size_t content = content_length(line, len);
+    size_t lead = 0;
+    while (lead < content && is_blank(line[lead]))
+        lead++;
+    return lead < content;
+}
+
 bool wh__csv_is_header(const char *line, size_t len)
 {
     const size_t content = content_length(line, len);
@@ -240,7 +264,8 @@ static size_t line_at(const char *text, size_t len, size_t pos, size_t *next)
     return end - pos;
 }
 
-static bool parse_lines(const char *text, size_t len, table *t, wh__io_error *err)
+static bool parse_lines(const char *text, size_t len, wh__csv_header header, table *t,
+                        wh__io_error *err)
 {
     wh__csv_sep sep = WH__CSV_AUTO;
     bool header_possible = true;
@@ -256,8 +281,11 @@ static bool parse_lines(const char *text, size_t len, table *t, wh__io_error *er
         if (header_possible) {
             header_possible = false;
             sep = memchr(text + pos, ',', content) != NULL ? WH__CSV_COMMA : WH__CSV_SPACE;
-            if (is_header(text + pos, n, sep))
+            if (header == WH__CSV_HEADER ||
+                (header == WH__CSV_HEADER_AUTO && is_header(text + pos, n, sep))) {
+                sep = WH__CSV_AUTO; /* the data rows choose their own separator */
                 continue;
+            }
         }
         if (!add_line(t, text + pos, n, lineno, &sep, err))
             return false;
@@ -267,11 +295,17 @@ static bool parse_lines(const char *text, size_t len, table *t, wh__io_error *er
 
 bool wh__csv_decode(const char *text, size_t len, wh__matrix *out, wh__io_error *err)
 {
-    return wh__csv_decode_table(text, len, false, out, err);
+    return wh__csv_decode_with(text, len, WH__CSV_HEADER_AUTO, false, out, err);
 }
 
 bool wh__csv_decode_table(const char *text, size_t len, bool allow_nonfinite, wh__matrix *out,
                           wh__io_error *err)
+{
+    return wh__csv_decode_with(text, len, WH__CSV_HEADER_AUTO, allow_nonfinite, out, err);
+}
+
+bool wh__csv_decode_with(const char *text, size_t len, wh__csv_header header,
+                         bool allow_nonfinite, wh__matrix *out, wh__io_error *err)
 {
     table t = {.allow_nonfinite = allow_nonfinite};
     out->rows = out->cols = 0;
@@ -281,7 +315,7 @@ bool wh__csv_decode_table(const char *text, size_t len, bool allow_nonfinite, wh
         text += 3;
         len -= 3;
     }
-    if (!parse_lines(text, len, &t, err)) {
+    if (!parse_lines(text, len, header, &t, err)) {
         wh__free(t.values);
         return false;
     }

@@ -95,10 +95,22 @@ bool wh__npy_encode(const wh__matrix *m, size_t word, size_t ndim, wh__buf *out)
 /*
  * CSV: one sample per line; fields separated by commas, or by spaces and tabs
  * when the first line has no comma; '#' starts a comment to the end of the
- * line; blank lines are skipped; the first line is a header if none of its
- * fields is a number. Every row must have as many fields as the first.
+ * line; blank lines are skipped; a UTF-8 byte-order mark is dropped. The first
+ * line with content is a header by its content (WH__CSV_HEADER_AUTO: a line
+ * of names, see wh__csv_is_header), or always (WH__CSV_HEADER) or never
+ * (WH__CSV_NO_HEADER) as the user says; a first line that is neither a header
+ * nor numbers is an error with its line and column. Every row must have as
+ * many fields as the first.
  */
 typedef enum wh__csv_sep { WH__CSV_AUTO = 0, WH__CSV_COMMA, WH__CSV_SPACE } wh__csv_sep;
+typedef enum wh__csv_header {
+    WH__CSV_HEADER_AUTO = 0,
+    WH__CSV_HEADER,
+    WH__CSV_NO_HEADER
+} wh__csv_header;
+
+bool wh__csv_decode_with(const char *text, size_t len, wh__csv_header header,
+                         bool allow_nonfinite, wh__matrix *out, wh__io_error *err);
 
 bool wh__csv_decode(const char *text, size_t len, wh__matrix *out, wh__io_error *err);
 
@@ -118,8 +130,12 @@ bool wh__csv_decode_table(const char *text, size_t len, bool allow_nonfinite, wh
 bool wh__csv_line(const char *line, size_t len, size_t lineno, wh__csv_sep *sep, double *values,
                   size_t cap, size_t *count, wh__io_error *err);
 
-/* True if the line has fields and none of them is a number: a header line. */
+/* True if the line has fields and every one is a name: not empty, starting with a letter,
+ * '_', a quote or a UTF-8 byte, and not a number ("0,1,2" and "x;1" are not headers). */
 bool wh__csv_is_header(const char *line, size_t len);
+
+/* True if the line holds anything but blanks and a comment. */
+bool wh__csv_has_content(const char *line, size_t len);
 
 /* Encode with wh__format_double (which reads back bit-exactly) and an optional header of cols
  * names. */
