@@ -253,6 +253,38 @@ printf '\xef\xbb\xbfa,b\n1,2\n' | "$whiten" stream --n 2 > out.txt 2> err.txt &&
     fail "stream BOM: $(cat err.txt)"
 rm -f q.npz
 
+# --- a state file is consistent or refused (row 70) -------------------------------
+# solver_state.npy of another fit (same shape), or the right one scaled, beside these
+# synapses: refused; the state's own loads.
+for net in interneuron direct; do
+    "$whiten" fit --net $net --solver fast --data d.csv --state own_$net.npz --quiet
+    "$whiten" fit --net $net --solver fast --data d.csv --state other_$net.npz --quiet --passes 3 \
+        --eta 2e-3
+    $py - $net <<'PY'
+import io, sys, zipfile, numpy as np
+net = sys.argv[1]
+own, other = zipfile.ZipFile(f"own_{net}.npz"), zipfile.ZipFile(f"other_{net}.npz")
+for name, source, scale in (("foreign", other, 1.0), ("scaled", own, 2.0)):
+    with zipfile.ZipFile(f"{name}_{net}.npz", "w", zipfile.ZIP_STORED) as out:
+        for member in own.namelist():
+            data = own.read(member)
+            if member == "solver_state.npy":
+                state = np.load(io.BytesIO(source.read(member)))
+                if scale != 1.0:
+                    state = state.copy(); state[1:] *= scale  # keep a leading layout tag
+                b = io.BytesIO(); np.save(b, state); data = b.getvalue()
+            out.writestr(member, data)
+PY
+    for bad in foreign scaled; do
+        refused 1 "${bad}_$net.npz: solver_state.npy does not belong" \
+            "$net: a $bad solver_state.npy is refused" -- \
+            "$whiten" apply --state ${bad}_$net.npz --data d.csv --out q.csv --quiet
+    done
+    "$whiten" apply --state own_$net.npz --data d.csv --out q.csv --quiet &&
+        pass "$net: the state's own solver_state.npy loads" || fail "$net: own state refused"
+    rm -f q.csv
+done
+
 ls -A | grep -q '^\..*\.[A-Za-z0-9]\{6\}$' && fail "a temporary file was left: $(ls -A)" ||
     pass "no temporary file left behind"
 

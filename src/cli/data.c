@@ -7,6 +7,7 @@
 
 #include <float.h>
 #include <unistd.h>
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +209,45 @@ int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
     return rc;
 }
 
+/*
+ * Whether the fast solver's saved state belongs to the synapses beside it: the network's
+ * response to x = M v, through that state, must give back v (M from the file's M, or W W^T).
+ * A state from another fit, or a scaled one, answers with something else. The largest
+ * relative difference goes to *gap (1 when the response fails).
+ */
+static bool solver_state_fits(wh_net *net, const wh__state *s, double *gap)
+{
+    const size_t n = s->n, k = s->k;
+    double *buf = wh__alloc(3 * n, sizeof *buf);
+    *gap = 1.0;
+    if (buf == NULL)
+        return true; /* cannot check without memory; the load goes on as before */
+    double *v = buf, *x = buf + n, *y = buf + 2 * n, vmax = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (i % 2 == 0 ? 1.0 : -1.0) / (1.0 + (double)(i % 7));
+        vmax = fmax(vmax, fabs(v[i]));
+    }
+    for (size_t i = 0; i < n; i++) {
+        x[i] = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double m = 0.0;
+            if (s->kind == WH_NET_DIRECT)
+                m = s->M.data[i * n + j];
+            else
+                for (size_t c = 0; c < k; c++)
+                    m += s->W.data[i * k + c] * s->W.data[j * k + c];
+            x[i] += m * v[j];
+        }
+    }
+    if (wh_net_respond(net, x, y, NULL, NULL) == WH_OK) {
+        *gap = 0.0;
+        for (size_t i = 0; i < n; i++)
+            *gap = fmax(*gap, fabs(y[i] - v[i]) / vmax);
+    }
+    wh__free(buf);
+    return *gap <= 1e-4;
+}
+
 static int restore(const char *command, const char *path, const wh__state *s, wh_net **net)
 {
     wh__cli_net o = {
@@ -235,6 +275,17 @@ static int restore(const char *command, const char *path, const wh__state *s, wh
                     command, path, wh_status_message(st));
         fprintf(stderr, "; with that member removed from the archive the state loads and "
                         "continues equal up to rounding\n");
+    } else if (saved > 0) {
+        double gap;
+        if (!solver_state_fits(*net, s, &gap)) {
+            fprintf(stderr,
+                    "whiten %s: %s: solver_state.npy does not belong to the %s beside it (the "
+                    "network's response through it is off by %.3g relative); with that member "
+                    "removed from the archive the state loads and continues equal up to "
+                    "rounding\n",
+                    command, path, s->kind == WH_NET_DIRECT ? "M" : "W", gap);
+            st = WH_EINVAL;
+        }
     }
     if (st != WH_OK) {
         wh_net_free(*net);
