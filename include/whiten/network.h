@@ -126,10 +126,13 @@ typedef struct wh_neural {
  *     (M <- M + eta (y y^T - I), O(n^2)). A sample on which CG meets
  *     non-positive curvature or does not converge is redone exactly. A loss of
  *     definiteness between refreshes is reported up to `refresh` samples late.
- *   WH_SOLVER_AUTO (default): FAST for interneurons (exact up to rounding and
- *     always positive definite for eta < 1), EXACT for the direct network
- *     (whose divergence is a real possibility that the exact path reports at
- *     the sample it happens).
+ *   WH_SOLVER_AUTO (default): the faster path at this n, from crossovers
+ *     measured by `whiten bench` (BENCHMARKS.md): FAST for interneurons at
+ *     every n (1.7x the exact path at n = 4, 4x at 16, 12x and more from 64),
+ *     and for the direct network EXACT below n = WH_AUTO_DIRECT_FAST_N, FAST
+ *     from it. A direct network on the FAST path reports a loss of positive
+ *     definiteness up to `refresh` samples late (above); ask for
+ *     WH_SOLVER_EXACT to have it at the very sample.
  *
  * The solver applies to WH_NEURAL_EXACT; simulated neural dynamics always
  * take the exact synaptic path. Saving and restoring (wh_net_restore) a fast
@@ -137,6 +140,9 @@ typedef struct wh_neural {
  * `refresh` (the fast state is then a function of the synapses alone);
  * elsewhere it continues to rounding (the inverse is re-derived from W).
  */
+/* The smallest n at which WH_SOLVER_AUTO runs the direct network's FAST path. */
+#define WH_AUTO_DIRECT_FAST_N 36
+
 typedef enum wh_solver {
     WH_SOLVER_AUTO = 0,
     WH_SOLVER_EXACT = 1,

@@ -35,6 +35,7 @@
 typedef struct bench_options {
     bool quick, json;
     size_t repeat;
+    size_t n; /* one n only (0: the default list) */
     double eta;
     uint64_t seed;
     const char *plot;
@@ -225,9 +226,17 @@ typedef struct sweep_result {
     size_t failures; /* runs whose network failed (must be 0) */
 } sweep_result;
 
+/* What WH_SOLVER_AUTO chose for one circuit at one n: the row of paths[] that runs it
+ * (the blocked interneuron row, as the command line feeds it), and the best row of the
+ * same online algorithm (the minibatch row is another algorithm). */
+typedef struct auto_choice {
+    size_t path, best;
+} auto_choice;
+
 typedef struct bench_table {
     size_t count;
     size_t n[BENCH_MAX_N], samples[BENCH_MAX_N];
+    auto_choice chose[BENCH_MAX_N][2]; /* [n][0]: interneurons, [n][1]: direct */
     double bandwidth[BENCH_MAX_N];
     double dgemm;
     path_result r[BENCH_MAX_N][BENCH_PATHS];
@@ -295,6 +304,28 @@ static wh_status measure_sweep(uint64_t seed, sweep_result *r)
     return r->failures == 0 ? WH_OK : WH_EDIVERGED;
 }
 
+/* The row of paths[] that WH_SOLVER_AUTO runs for `kind` at n, and the fastest row of the
+ * same circuit's online algorithm in this run. */
+static wh_status choose_auto(const bench_table *t, size_t ni, wh_net_kind kind, double eta,
+                             auto_choice *c)
+{
+    const path probe = {"", kind, WH_SOLVER_AUTO, FEED_STEP};
+    wh_net *net = NULL;
+    wh_status st = make_net(&probe, t->n[ni], eta, &net);
+    if (st != WH_OK)
+        return st;
+    const bool fast = wh_net_solver(net) == WH_SOLVER_FAST;
+    wh_net_free(net);
+    const size_t first = kind == WH_NET_INTERNEURON ? P_IEXACT : P_DEXACT;
+    const size_t last = kind == WH_NET_INTERNEURON ? P_IBLOCK : P_DCG;
+    c->path = kind == WH_NET_INTERNEURON ? (fast ? P_IBLOCK : P_IEXACT) : (fast ? P_DCG : P_DEXACT);
+    c->best = first;
+    for (size_t p = first; p <= last; p++)
+        if (t->r[ni][p].rate > t->r[ni][c->best].rate)
+            c->best = p;
+    return WH_OK;
+}
+
 static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
 {
     const size_t n = t->n[ni], count = t->samples[ni];
@@ -329,11 +360,22 @@ static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
         const double ceiling = fmin(t->dgemm / r->flops, t->bandwidth[ni] / r->bytes);
         r->fraction = r->rate / ceiling;
     }
+    if (st == WH_OK)
+        st = choose_auto(t, ni, WH_NET_INTERNEURON, o->eta, &t->chose[ni][0]);
+    if (st == WH_OK)
+        st = choose_auto(t, ni, WH_NET_DIRECT, o->eta, &t->chose[ni][1]);
     wh__free(X);
     wh__free(Y);
     wh__free(exact_M[0]);
     wh__free(exact_M[1]);
     return st;
+}
+
+/* AUTO's rate as a fraction of the best path's. */
+static double auto_share(const bench_table *t, size_t ni, size_t circuit)
+{
+    const auto_choice *c = &t->chose[ni][circuit];
+    return t->r[ni][c->path].rate / t->r[ni][c->best].rate;
 }
 
 static void print_table(const bench_table *t)
@@ -354,7 +396,13 @@ static void print_table(const bench_table *t)
            "(refresh):");
     for (size_t i = 0; i < t->count; i++)
         printf(" n=%zu %.1f (%zu)", t->n[i], t->r[i][P_DCG].iterations, t->r[i][P_DCG].refresh);
-    printf("\n\nsweep: %d independent runs (interneurons, n = %d, %d samples each) by wall\n"
+    printf("\n\n--solver auto (the path it runs, its rate as a share of the best path's):\n");
+    for (size_t i = 0; i < t->count; i++)
+        printf("n=%-5zu interneurons: %s (%.0f %% of %s)   direct: %s (%.0f %% of %s)\n", t->n[i],
+               paths[t->chose[i][0].path].name, 100.0 * auto_share(t, i, 0),
+               paths[t->chose[i][0].best].name, paths[t->chose[i][1].path].name,
+               100.0 * auto_share(t, i, 1), paths[t->chose[i][1].best].name);
+    printf("\nsweep: %d independent runs (interneurons, n = %d, %d samples each) by wall\n"
            "clock, best of %d: %.2f s on 1 thread, %.2f s on 2 threads, speed-up %.2fx\n",
            SWEEP_RUNS, SWEEP_N, SWEEP_SAMPLES, SWEEP_ROUNDS, t->sweep.seconds[0],
            t->sweep.seconds[1], t->sweep.speedup);
@@ -395,6 +443,10 @@ static int print_json(const bench_table *t, const bench_options *o)
             }
             if (p == P_IBLOCK)
                 cJSON_AddNumberToObject(row, "block_length", (double)r->block);
+            const size_t circuit = paths[p].kind == WH_NET_DIRECT ? 1 : 0;
+            cJSON_AddBoolToObject(row, "auto", t->chose[i][circuit].path == p);
+            if (t->chose[i][circuit].path == p)
+                cJSON_AddNumberToObject(row, "auto_share_of_best", auto_share(t, i, circuit));
             cJSON_AddItemToArray(rows, row);
         }
     char *text = cJSON_Print(root);
@@ -447,17 +499,21 @@ static const wh__command_help bench_help = {
     "Writes a log-log plot of samples/s against n (--plot BASE: BASE.png and BASE.svg).\n"
     "Last, a sweep of 8 independent runs as `whiten reproduce` runs them, on 1 and on 2\n"
     "threads (wall clock): the speed-up from parallelism across runs. Compare with a\n"
-    "NumPy loop on this machine: benchmarks/numpy_reference.py and benchmarks/ratios.py.",
+    "NumPy loop on this machine: benchmarks/numpy_reference.py and benchmarks/ratios.py.\n"
+    "For each n it says which path --solver auto runs for each circuit and its rate as a\n"
+    "share of the fastest path of the same online algorithm.",
     "whiten bench --quick --plot bench",
 };
 
 int wh__cmd_bench(int argc, char **argv)
 {
-    bench_options o = {false, false, 3, 1e-3, 1, NULL};
+    bench_options o = {false, false, 3, 0, 1e-3, 1, NULL};
     const wh__option table[] = {
         {"quick", WH__OPT_FLAG, &o.quick, 0, 0, 0, "n = 4, 16, 64 only, fewer samples, one run"},
         {"json", WH__OPT_FLAG, &o.json, 0, 0, 0, "print JSON instead of the table"},
         {"repeat", WH__OPT_SIZE, &o.repeat, 1, 100, 0, "runs per path; the fastest counts"},
+        {"n", WH__OPT_SIZE, &o.n, 0, 4096, 0,
+         "only this n (0: the default list), e.g. --n 32 to find a crossover"},
         {"eta", WH__OPT_DOUBLE, &o.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
         {"seed", WH__OPT_U64, &o.seed, 0, 1.8e19, 0, "seed of the pre-generated data"},
         {"plot", WH__OPT_STRING, &o.plot, 0, 0, 0, "write BASE.png and BASE.svg"},
@@ -470,13 +526,13 @@ int wh__cmd_bench(int argc, char **argv)
     wh__linalg_single_thread();
     static bench_table t;
     static const size_t all_n[BENCH_MAX_N] = {4, 16, 64, 256, 1024};
-    t.count = o.quick ? 3 : BENCH_MAX_N;
+    t.count = o.n != 0 ? 1 : (o.quick ? 3 : BENCH_MAX_N);
     if (o.quick)
         o.repeat = 1;
     t.dgemm = measure_dgemm();
     wh_status st = WH_OK;
     for (size_t i = 0; i < t.count && st == WH_OK; i++) {
-        t.n[i] = all_n[i];
+        t.n[i] = o.n != 0 ? o.n : all_n[i];
         t.samples[i] = samples_for(t.n[i], o.quick);
         const double n = (double)t.n[i];
         t.bandwidth[i] = measure_dgemv(8.0 * (3.0 * n * n));

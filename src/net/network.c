@@ -102,14 +102,23 @@ static size_t default_direct_refresh(size_t n)
     return r <= WH_REFRESH_DIRECT ? WH_REFRESH_DIRECT : (r > WH__CG_RANK_MAX ? WH__CG_RANK_MAX : r);
 }
 
-/* AUTO is FAST for interneurons, EXACT for the direct network (see wh_solver);
- * simulated neural dynamics take the exact path. */
+/*
+ * AUTO: the faster path for the circuit and n, from the crossovers `whiten bench`
+ * measured (BENCHMARKS.md, "--solver auto"): the fast interneuron path wins at every n
+ * measured (n = 4: 1.7x the exact one); the direct CG path loses below
+ * WH_AUTO_DIRECT_FAST_N and wins from it. Simulated neural dynamics take the exact path.
+ */
+static wh_solver auto_solver(wh_net_kind kind, size_t n)
+{
+    if (kind == WH_NET_DIRECT)
+        return n >= WH_AUTO_DIRECT_FAST_N ? WH_SOLVER_FAST : WH_SOLVER_EXACT;
+    return WH_SOLVER_FAST;
+}
+
 static void choose_path(wh_net *net, const wh_net_options *opts)
 {
     const bool interneurons = net->kind == WH_NET_INTERNEURON;
-    net->solver = opts->solver == WH_SOLVER_AUTO
-                      ? (interneurons ? WH_SOLVER_FAST : WH_SOLVER_EXACT)
-                      : opts->solver;
+    net->solver = opts->solver == WH_SOLVER_AUTO ? auto_solver(net->kind, net->n) : opts->solver;
     if (net->neural.mode != WH_NEURAL_EXACT || find_path(net->kind, net->solver) == NULL)
         net->solver = WH_SOLVER_EXACT;
     net->refresh = opts->refresh != 0 ? opts->refresh
