@@ -58,6 +58,31 @@ grep -q "^- ✘ the price of speed" "$work/e/REPORT.md" ||
 grep -q "^- ✔ both floors grow as √η" "$work/e/REPORT.md" ||
     fail "the sqrt(eta) verdict changed although swapping keeps both slopes"
 
+# 2c. E1's relaxation rates and E5's online seeds follow their numbers: one direct
+#     rate 1 % off turns the 2/sqrt(lambda) verdict; interneurons never settling
+#     after the switches to B in one seed turns the online verdict for B only.
+python3 - "$work/e/e1_rates.csv" "$work/e/e5_online.csv" <<'PY'
+import csv, sys
+rates, online = sys.argv[1], sys.argv[2]
+rows = list(csv.reader(open(rates)))
+rows[2][2] = repr(1.01 * float(rows[2][2]))  # a direct mode (network 0)
+csv.writer(open(rates, "w"), lineterminator="\n").writerows(rows)
+rows = list(csv.reader(open(online)))
+for row in rows[1:]:
+    if row[0] == "1" and row[2] == "1":  # seed 1, context B
+        row[4] = "1"  # interneuron error above any threshold
+csv.writer(open(online, "w"), lineterminator="\n").writerows(rows)
+PY
+"$whiten" reproduce --only E1,E5 --report-only --out "$work/e" > /dev/null
+grep -q "^- ✘ direct connections relax at rate 2/√λ_i" "$work/e/REPORT.md" ||
+    fail "a direct rate 1 % off did not turn the relaxation verdict"
+grep -q "^- ✔ interneurons relax at rate 4" "$work/e/REPORT.md" ||
+    fail "the interneuron rate verdict changed although its numbers did not"
+grep -q "^- ✘ online, every switch to B" "$work/e/REPORT.md" ||
+    fail "interneurons never settling in B (seed 1) did not turn the E5 verdict"
+grep -q "^- ✔ online, every switch to A" "$work/e/REPORT.md" ||
+    fail "the switches back to A changed although their numbers did not"
+
 # 2b. A run that failed is written as nan: the report is still written, and the
 #     verdict counts it against whoever failed. Direct never re-adapting in E5
 #     keeps "interneurons faster" true; interneurons never re-adapting turns it.

@@ -213,6 +213,18 @@ static int write_trajectory(const char *path, wh_flow *flow, double t_end, doubl
     return WH__EXIT_OK;
 }
 
+/*
+ * The convergence time to report: the integrated one; or, when the integration
+ * stopped at --t-max still above eps, the closed form if it lies beyond --t-max
+ * (consistent with the integration); NaN if there is no answer.
+ */
+static double answer(const flow_result *r, const flow_args *a)
+{
+    if (!isnan(r->t_eps))
+        return r->t_eps;
+    return r->status == WH_ETMAX && r->closed_time > a->t_max ? r->closed_time : (double)NAN;
+}
+
 static void print_json(const flow_args *a, wh_net_kind kind, const wh_flow *flow,
                        const flow_result *r)
 {
@@ -231,10 +243,22 @@ static void print_json(const flow_args *a, wh_net_kind kind, const wh_flow *flow
     cJSON_AddNumberToObject(o, "rtol", a->rtol);
     cJSON_AddNumberToObject(o, "t_max", a->t_max);
     cJSON_AddStringToObject(o, "status", wh_status_name(r->status));
-    if (isnan(r->t_eps))
+    /* convergence_time: the integrated T_eps, or past --t-max the closed form (which
+     * convergence_time_from names); integrated_time is the integration's alone. */
+    const double t = answer(r, a);
+    if (isnan(t))
         cJSON_AddNullToObject(o, "convergence_time");
     else
-        cJSON_AddNumberToObject(o, "convergence_time", r->t_eps);
+        cJSON_AddNumberToObject(o, "convergence_time", t);
+    if (isnan(t))
+        cJSON_AddNullToObject(o, "convergence_time_from");
+    else
+        cJSON_AddStringToObject(o, "convergence_time_from",
+                                isnan(r->t_eps) ? "closed form" : "integration");
+    if (isnan(r->t_eps))
+        cJSON_AddNullToObject(o, "integrated_time");
+    else
+        cJSON_AddNumberToObject(o, "integrated_time", r->t_eps);
     if (!isnan(r->closed_time))
         cJSON_AddNumberToObject(o, "closed_form_time", r->closed_time);
     cJSON_AddNumberToObject(o, "final_time", r->final_time);
@@ -253,12 +277,13 @@ static void print_text(wh_net_kind kind, const wh_flow *flow, const flow_result 
     printf("whiten flow: %s network, n = %zu, init scale %g\n",
            kind == WH_NET_DIRECT ? "direct" : "interneuron", wh_flow_n(flow), a->init_scale);
     if (isnan(r->t_eps))
-        printf("  whitening error still above %g when the search stopped (%s)\n", a->eps,
-               wh_status_name(r->status));
+        printf("  integrated: error still above %g when the integration stopped (%s, "
+               "--t-max %g)\n", a->eps, wh_status_name(r->status), a->t_max);
     else
-        printf("  convergence time (error <= %g): %.12g\n", a->eps, r->t_eps);
+        printf("  convergence time (error <= %g), integrated: %.12g\n", a->eps, r->t_eps);
     if (!isnan(r->closed_time))
-        printf("  closed form:                     %.12g\n", r->closed_time);
+        printf("  convergence time, closed form:             %.12g%s\n", r->closed_time,
+               isnan(r->t_eps) && !isnan(answer(r, a)) ? " (beyond --t-max: the answer)" : "");
     printf("  final error %.6g at t = %.12g after %llu steps\n", r->final_error, r->final_time,
            (unsigned long long)r->steps);
 }
@@ -287,7 +312,7 @@ static int run(const flow_args *a, wh_net_kind kind, wh_flow *flow, flow_result 
         print_json(a, kind, flow, r);
     else if (rc == WH__EXIT_OK)
         print_text(kind, flow, r, a);
-    if (rc == WH__EXIT_OK && stopped) {
+    if (rc == WH__EXIT_OK && stopped && isnan(answer(r, a))) {
         fprintf(stderr, "whiten flow: %s (%s)\n", wh_status_message(r->status),
                 wh_status_name(r->status));
         rc = WH__EXIT_FAILURE;
@@ -352,7 +377,9 @@ int wh__cmd_flow(int argc, char **argv)
         {"eps", WH__OPT_DOUBLE, &a.eps, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,
          "whitening-error threshold of the convergence time"},
         {"t-max", WH__OPT_DOUBLE, &a.t_max, 0, 1e12, WH__OPEN_MIN,
-         "give up the search for the convergence time at this time"},
+         "give up the integration's search for T_eps at this time; if the closed form lies "
+         "beyond it, that is reported (convergence_time_from: closed form; integrated_time "
+         "null) and the exit status is 0, otherwise 1"},
         {"rtol", WH__OPT_DOUBLE, &a.rtol, 1e-14, 1e-3, 0, "relative error per integrator step"},
         {"max-steps", WH__OPT_SIZE, &a.max_steps, 1, 1e9, 0, "integrator steps allowed"},
         {"out", WH__OPT_STRING, &a.out, 0, 0, 0,

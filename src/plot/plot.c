@@ -152,8 +152,12 @@ static void draw_series(const wh__panel *p, const wh__series *s)
         plline((PLINT)m, xs, ys);
         pllsty(1);
     }
-    if (s->style == WH__MARKERS || s->style == WH__LINE_MARKERS)
+    if (s->style == WH__MARKERS || s->style == WH__LINE_MARKERS) {
+        /* Markers at 70 % of the text size: data points that hide less of the lines. */
+        plschr(0.0, 0.7);
         plstring((PLINT)m, xs, ys, marker_glyph[s->color % 8]);
+        plschr(0.0, 1.0);
+    }
     wh__free(xs);
 }
 
@@ -187,7 +191,7 @@ static void draw_legend(const wh__panel *p, double height)
         styles[n] = line_style(s->style);
         widths[n] = line_width(s->style);
         numbers[n] = 3;
-        scales[n] = 1.0;
+        scales[n] = 0.6;
         symbols[n] = marker_glyph[s->color % 8];
         text[n++] = s->label;
     }
@@ -200,7 +204,7 @@ static void draw_legend(const wh__panel *p, double height)
      * of the viewport's height), in two columns. */
     pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, legend_position(p->legend),
              0.0, below ? 0.14 / height : 0.02, below ? 0.04 : 0.08, COLOR_BG, COLOR_FG, 1,
-             below ? (n + columns - 1) / columns : 0, below ? columns : 0, n, opt, 0.8, below ? 0.55 : 0.75, 2.0, 0.0,
+             below ? (n + columns - 1) / columns : 0, below ? columns : 0, n, opt, 0.8, below ? 0.55 : 0.6, 2.0, 0.0,
              colors, text,
              NULL, NULL, NULL, NULL,
              colors, styles, widths, colors, scales, numbers, symbols);
@@ -221,7 +225,7 @@ static void draw_panel(const wh__panel *p, size_t index, size_t count)
     const size_t legend_rows = entries > 4 ? (entries + 1) / 2 : entries;
     const double bottom =
         p->legend == WH__LEGEND_BELOW ? 0.22 + 0.04 * (double)legend_rows : 0.13;
-    plvpor(x0 + w * (count > 1 ? 0.19 : 0.11), x0 + w * right, bottom, 0.82);
+    plvpor(x0 + w * (count > 1 ? 0.19 : 0.13), x0 + w * right, bottom, 0.82);
     plwind(xlo, xhi, ylo, yhi);
     plcol0(COLOR_GRID);
     plwidth(0.5);

@@ -108,11 +108,11 @@ static int e2_figure(const char *dir, const wh__matrix *t)
     };
     const wh__panel panels[2] = {
         {"linear axes: direct grows ∝ α", "initial scale α (M0 = α I)",
-         "convergence time T_ε (continuous time)", false, false, 0, 0, 0, 0, 4, series,
+         "convergence time T#dε#u (continuous time)", false, false, 0, 0, 0, 0, 4, series,
          "ε = 0.01, n = 4, spectrum [0.1, 10]", WH__LEGEND_TOP_LEFT},
         {"log α axis: interneurons grow ∝ ln α", "initial scale α (M0 = α I)",
-         "convergence time T_ε (continuous time)", true, false, 0, 0, 0, 12.0, 4, series,
-         "T_ε ≈ ½ ln α for interneurons; direct leaves the axes", WH__LEGEND_TOP_RIGHT},
+         "convergence time T#dε#u (continuous time)", true, false, 0, 0, 0, 12.0, 4, series,
+         "T#dε#u ≈ ½ ln α (interneurons); direct exits above α ≈ 5", WH__LEGEND_TOP_LEFT},
     };
     const wh__figure fig = {2, panels, 1500, 650};
     char base[4096];

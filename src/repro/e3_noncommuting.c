@@ -143,7 +143,7 @@ static int e3_figure(const char *dir, const wh__matrix *t)
         {"interneurons: closed form for α I", WH__DASHED, 1, n, col[0], col[8], NULL, NULL},
     };
     const wh__panel panel = {"E3: starts that do not commute with C", "largest eigenvalue α of M0",
-                             "convergence time T_ε (continuous time)", true, true, 0, 0, 0, 0, 4,
+                             "convergence time T#dε#u (continuous time)", true, true, 0, 0, 0, 0, 4,
                              series, "M0 = α R D Rᵀ, R Haar-random, D log-uniform in [0.1, 1]; "
                                      "ε = 0.01, n = 4",
                              WH__LEGEND_TOP_LEFT};

@@ -218,7 +218,7 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
         return wh__repro_fail("E4", "covariance of the floors", st);
     p.floor_seeds = s->full ? 4 : 2;
     const size_t nfloors = 1 + E4_FLOOR_ETAS * p.floor_seeds;
-    double *floors = calloc(nfloors * E4_FLOORS_COLS, sizeof *floors);
+    double *floors = wh__alloc(nfloors * E4_FLOORS_COLS, sizeof *floors);
     const wh__sweep floor_sweep = {nfloors, E4_FLOORS_COLS, e4_floor_job, &p};
     int frc = floors != NULL ? wh__sweep_run(s, &floor_sweep, floors)
                              : wh__repro_fail("E4", "floor table", WH_ENOMEM);
@@ -226,7 +226,7 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
         frc = wh__repro_write_csv(dir, E4_FLOORS_FILE, e4_floors_header, E4_FLOORS_COLS, floors,
                                   nfloors);
     p.eps = floors != NULL ? 2.0 * fmax(floors[3], floors[5]) : (double)NAN;
-    free(floors);
+    wh__free(floors);
     if (frc != 0)
         return frc;
     if (!isfinite(p.eps))
