@@ -9,6 +9,7 @@
 #ifndef WHITEN_H
 #define WHITEN_H
 
+#include "whiten/center.h"
 #include "whiten/flow.h"
 #include "whiten/gain.h"
 #include "whiten/metrics.h"
