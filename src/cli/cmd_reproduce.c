@@ -198,7 +198,7 @@ static int open_journal(const reproduce_options *o, const bool *on, wh__journal 
     settings_of(o, on, &r);
     const wh__journal_options jo = {o->checkpoint.path, o->checkpoint.every,
                                     o->checkpoint.seconds, wh__checkpoint_signal, 5, r.name,
-                                    r.value, o->shard.index, o->shard.count};
+                                    r.value, o->shard.index, o->shard.count, "reproduce"};
     const int rc = wh__journal_open(&jo, o->resume, j);
     if (rc != 0) /* a checkpoint of other options is a usage error, as for simulate and fit */
         return rc == WH__JOURNAL_OTHER_RUN ? WH__EXIT_USAGE : WH__EXIT_FAILURE;
@@ -384,7 +384,7 @@ static int run_merge(reproduce_options *o)
     wh__journal *j = NULL;
     int rc = wh__shard_list("reproduce", o->out, &paths, &index, &count, &shards);
     if (rc == WH__EXIT_OK &&
-        wh__journal_merge((const char *const *)paths, index, count, shards, &j) != 0)
+        wh__journal_merge("reproduce", (const char *const *)paths, index, count, shards, &j) != 0)
         rc = WH__EXIT_FAILURE;
     o->merged = shards;
     if (rc == WH__EXIT_OK)

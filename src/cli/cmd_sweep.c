@@ -31,12 +31,12 @@
 #include "repro/repro.h"
 #include "whiten.h"
 
-#define MAX_VALUES 64   /* values of one axis */
-#define MAX_SEEDS 4096
+#define MAX_VALUES   64 /* values of one axis */
+#define MAX_SEEDS    4096
 #define MAX_CIRCUITS 8
-#define MAX_DATA 16
-#define MAX_N 4096
-#define MAX_RUNS 10000000
+#define MAX_DATA     16
+#define MAX_N        4096
+#define MAX_RUNS     10000000
 
 /* The results of one run, as the journal keeps them. */
 enum { R_FINAL, R_SAMPLES, R_EPS, R_FLOOR, R_STATUS, R_SECONDS, R_WIDTH };
@@ -62,15 +62,15 @@ typedef struct grid {
     wh_schedule sched[MAX_VALUES];
     uint64_t seed[MAX_SEEDS];
     uint64_t samples, every, window;
-    double eps; /* 0: twice the run's measured noise floor */
+    double eps;     /* 0: twice the run's measured noise floor */
     char name[128]; /* "name", for the summary's title */
-    char *text; /* the file's content as canonical JSON (recorded in shard files) */
+    char *text;     /* the file's content as canonical JSON (recorded in shard files) */
 } grid;
 
 /* One run's coordinates. */
 typedef struct point {
     size_t circ, data, n, k, eta, sched, scale, seed; /* indices into the grid's axes */
-    size_t kvalue;                              /* interneurons; 0 for direct connections */
+    size_t kvalue;                                    /* interneurons; 0 for direct connections */
 } point;
 
 static const struct {
@@ -100,8 +100,8 @@ static bool bad(reader *r, const char *key, const char *fmt, const char *what)
 }
 
 /* The array under key (a single value counts as a list of one), 1..max entries. */
-static const cJSON *list_of(reader *r, const cJSON *doc, const char *key, size_t max,
-                            size_t *count, bool required)
+static const cJSON *list_of(reader *r, const cJSON *doc, const char *key, size_t max, size_t *count,
+                            bool required)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
     *count = 0;
@@ -127,8 +127,8 @@ static const cJSON *item_at(const cJSON *v, size_t i)
 }
 
 /* Numbers in (lo, hi] (or [lo, hi] when closed) under key. */
-static bool numbers(reader *r, const cJSON *doc, const char *key, double lo, double hi,
-                    bool closed, double *out, size_t max, size_t *count)
+static bool numbers(reader *r, const cJSON *doc, const char *key, double lo, double hi, bool closed,
+                    double *out, size_t max, size_t *count)
 {
     const cJSON *v = list_of(r, doc, key, max, count, true);
     char what[96];
@@ -309,10 +309,9 @@ static bool count_of(reader *r, const cJSON *doc, const char *key, double lo, do
 
 static bool known_keys(reader *r, const cJSON *doc)
 {
-    static const char *const keys[] = {"name",       "circuits", "data",    "n",
-                                       "k",          "eta",      "schedule", "init_scale",
-                                       "seeds",      "samples",  "every",   "window",
-                                       "eps"};
+    static const char *const keys[] = {"name",  "circuits", "data",       "n",     "k",
+                                       "eta",   "schedule", "init_scale", "seeds", "samples",
+                                       "every", "window",   "eps"};
     const cJSON *item;
     cJSON_ArrayForEach(item, doc)
     {
@@ -404,8 +403,7 @@ static bool check_grid(reader *r, grid *g)
             for (size_t k = 0; k < g->nk; k++)
                 if (k_of(g, k, g->n[n]) < g->n[n]) {
                     char what[96];
-                    snprintf(what, sizeof what, "k = %zu at n = %zu", k_of(g, k, g->n[n]),
-                             g->n[n]);
+                    snprintf(what, sizeof what, "k = %zu at n = %zu", k_of(g, k, g->n[n]), g->n[n]);
                     return bad(r, "k", "interneurons need k >= n; the grid has ", what);
                 }
     double runs = 1.0;
@@ -554,34 +552,36 @@ static void sweep_job(size_t i, void *arg, double *out)
 
 #define RUN_COLS 14
 static const char *const run_header[RUN_COLS] = {
-    "run",         "circuit",        "n",   "k",          "eta",    "schedule", "init_scale",
-    "seed",        "data",           "status", "final_error", "samples_to_eps", "eps",
-    "noise_floor"};
+    "run",         "circuit",        "n",    "k",          "eta",
+    "schedule",    "init_scale",     "seed", "data",       "status",
+    "final_error", "samples_to_eps", "eps",  "noise_floor"};
 
 static void run_row(const grid *g, size_t i, const double *v, double *row)
 {
     const point p = point_of(g, i);
-    const double cells[RUN_COLS] = {(double)i,
-                                    (double)g->circ[p.circ],
-                                    (double)g->n[p.n],
-                                    (double)p.kvalue,
-                                    g->eta[p.eta],
-                                    (double)p.sched,
-                                    g->scale[p.scale],
-                                    (double)g->seed[p.seed],
-                                    (double)p.data,
-                                    v[R_STATUS],
-                                    v[R_FINAL],
-                                    v[R_SAMPLES],
-                                    v[R_EPS],
-                                    v[R_FLOOR]};
+    const double cells[RUN_COLS] = {(double)i,         (double)g->circ[p.circ],
+                                    (double)g->n[p.n], (double)p.kvalue,
+                                    g->eta[p.eta],     (double)p.sched,
+                                    g->scale[p.scale], (double)g->seed[p.seed],
+                                    (double)p.data,    v[R_STATUS],
+                                    v[R_FINAL],        v[R_SAMPLES],
+                                    v[R_EPS],          v[R_FLOOR]};
     memcpy(row, cells, sizeof cells);
 }
 
 #define SUM_COLS 12
-static const char *const sum_header[SUM_COLS] = {
-    "circuit", "n", "k", "eta", "schedule", "init_scale", "data", "runs", "converged",
-    "median_samples_to_eps", "median_final_error", "median_noise_floor"};
+static const char *const sum_header[SUM_COLS] = {"circuit",
+                                                 "n",
+                                                 "k",
+                                                 "eta",
+                                                 "schedule",
+                                                 "init_scale",
+                                                 "data",
+                                                 "runs",
+                                                 "converged",
+                                                 "median_samples_to_eps",
+                                                 "median_final_error",
+                                                 "median_noise_floor"};
 
 static double median_of(double *v, size_t m)
 {
@@ -638,8 +638,9 @@ static void summary_markdown(const grid *g, const double *table, size_t rows, wh
         if (s->kind == WH_SCHEDULE_DECAY)
             snprintf(sched, sizeof sched, "decay τ = %g, γ = %g from %llu", s->tau, s->gamma,
                      (unsigned long long)s->start);
-        wh__buf_printf(doc, "| %s | %.0f | %s | %g | %s | %g | %.0f | %.0f | %.0f | %s | %.4g | "
-                            "%.4g |\n",
+        wh__buf_printf(doc,
+                       "| %s | %.0f | %s | %g | %s | %g | %.0f | %.0f | %.0f | %s | %.4g | "
+                       "%.4g |\n",
                        circuit_name((wh_net_kind)t[0]), t[1], k, t[3], sched, t[5], t[6], t[7],
                        t[8], samples, t[10], t[11]);
     }
@@ -675,9 +676,8 @@ static int write_results(const sweep_options *o, const grid *g, const double *va
            *timing = wh__alloc(runs * 2, sizeof *timing),
            *scratch = wh__alloc(3 * g->nseed, sizeof *scratch);
     static const char *const timing_header[2] = {"run", "seconds"};
-    int rc = rows != NULL && sum != NULL && timing != NULL && scratch != NULL
-                 ? WH__EXIT_OK
-                 : WH__EXIT_FAILURE;
+    int rc = rows != NULL && sum != NULL && timing != NULL && scratch != NULL ? WH__EXIT_OK
+                                                                              : WH__EXIT_FAILURE;
     double total = 0.0;
     for (size_t i = 0; rc == WH__EXIT_OK && i < runs; i++) {
         run_row(g, i, values + i * R_WIDTH, rows + i * RUN_COLS);
@@ -695,20 +695,21 @@ static int write_results(const sweep_options *o, const grid *g, const double *va
     wh__buf doc = {0};
     if (rc == WH__EXIT_OK) {
         wh__buf_printf(&doc, "# Sweep%s%s\n\n", g->name[0] != '\0' ? ": " : "", g->name);
-        wh__buf_printf(&doc, "%zu runs (`runs.csv`: one row per run; circuit 0 = direct, 1 = "
-                             "interneurons; status 0 = finished, else the library's status); "
-                             "over the %zu seeds of each grid point (`summary.csv`):\n\n",
+        wh__buf_printf(&doc,
+                       "%zu runs (`runs.csv`: one row per run; circuit 0 = direct, 1 = "
+                       "interneurons; status 0 = finished, else the library's status); "
+                       "over the %zu seeds of each grid point (`summary.csv`):\n\n",
                        runs, g->nseed);
         summary_markdown(g, sum, groups, &doc);
-        wh__buf_printf(&doc, "\nwhiten %s: %.1f s of computation in all, %.3f s per run on "
-                             "average (`timing.csv`), %.1f s of wall-clock %s.\n",
+        wh__buf_printf(&doc,
+                       "\nwhiten %s: %.1f s of computation in all, %.3f s per run on "
+                       "average (`timing.csv`), %.1f s of wall-clock %s.\n",
                        wh_version(), total, total / (double)runs, seconds, how);
         rc = write_text(o->out, "SUMMARY.md", &doc);
     }
     if (rc == WH__EXIT_OK) {
         fwrite(doc.data, 1, doc.len, stdout);
-        printf("whiten sweep: wrote %s/runs.csv, summary.csv, timing.csv and SUMMARY.md\n",
-               o->out);
+        printf("whiten sweep: wrote %s/runs.csv, summary.csv, timing.csv and SUMMARY.md\n", o->out);
     }
     wh__buf_free(&doc);
     wh__free(rows), wh__free(sum), wh__free(timing), wh__free(scratch);
@@ -717,15 +718,21 @@ static int write_results(const sweep_options *o, const grid *g, const double *va
 
 /* ---- running, sharding, merging ------------------------------------------------------ */
 
-static int open_journal(const sweep_options *o, const grid *g, const char *resume,
-                        wh__journal **j)
+static int open_journal(const sweep_options *o, const grid *g, const char *resume, wh__journal **j)
 {
     char shards[24];
     snprintf(shards, sizeof shards, "%zu", o->shard.count);
     const char *name[2] = {"sweep", "shards"}, *value[2] = {g->text, shards};
-    const wh__journal_options jo = {o->checkpoint.path, o->checkpoint.every,
-                                    o->checkpoint.seconds, wh__checkpoint_signal, 2, name, value,
-                                    o->shard.index, o->shard.count};
+    const wh__journal_options jo = {o->checkpoint.path,
+                                    o->checkpoint.every,
+                                    o->checkpoint.seconds,
+                                    wh__checkpoint_signal,
+                                    2,
+                                    name,
+                                    value,
+                                    o->shard.index,
+                                    o->shard.count,
+                                    "sweep"};
     *j = NULL;
     if (o->checkpoint.path == NULL)
         return WH__EXIT_OK;
@@ -807,15 +814,17 @@ static int run_merge(sweep_options *o)
     const double start = now();
     int rc = wh__shard_list("sweep", o->out, &paths, &index, &count, &shards);
     if (rc == WH__EXIT_OK &&
-        wh__journal_merge((const char *const *)paths, index, count, shards, &j) != 0)
+        wh__journal_merge("sweep", (const char *const *)paths, index, count, shards, &j) != 0)
         rc = WH__EXIT_FAILURE;
     const char *text = rc == WH__EXIT_OK ? wh__journal_setting(j, "sweep") : NULL;
     const char *n = rc == WH__EXIT_OK ? wh__journal_setting(j, "shards") : NULL;
     char want[24];
     snprintf(want, sizeof want, "%zu", shards);
     if (rc == WH__EXIT_OK && (text == NULL || n == NULL || strcmp(n, want) != 0)) {
-        fprintf(stderr, "whiten sweep: the files in %s/shards are not shards of one sweep into "
-                        "%zu shards\n", o->out, shards);
+        fprintf(stderr,
+                "whiten sweep: the files in %s/shards are not shards of one sweep into "
+                "%zu shards\n",
+                o->out, shards);
         rc = WH__EXIT_FAILURE;
     }
     if (rc == WH__EXIT_OK && parse_sweep(paths[0], text, strlen(text), &g) != WH__EXIT_OK)
@@ -823,8 +832,8 @@ static int run_merge(sweep_options *o)
     if (rc == WH__EXIT_OK && (values = wh__alloc(runs_of(&g) * R_WIDTH, sizeof *values)) == NULL)
         rc = WH__EXIT_FAILURE;
     if (rc == WH__EXIT_OK) {
-        fprintf(stderr, "whiten sweep: merging %zu of %zu shard files (%zu of %zu runs)\n",
-                count, shards, wh__journal_units_done(j), runs_of(&g));
+        fprintf(stderr, "whiten sweep: merging %zu of %zu shard files (%zu of %zu runs)\n", count,
+                shards, wh__journal_units_done(j), runs_of(&g));
         rc = compute(o, &g, j, values);
     }
     if (rc == WH__EXIT_OK && wh__journal_missing(j) > 0)
@@ -874,11 +883,12 @@ static const wh__command_help sweep_help = {
 
 int wh__cmd_sweep(int argc, char **argv)
 {
-    sweep_options o = {NULL, "sweep", NULL, NULL, 1, 0, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
+    sweep_options o = {NULL,  "sweep", NULL, NULL, 1, 0, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
                        {0, 0}};
     const wh__option table[] = {
-        {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "folder for runs.csv, summary.csv, timing.csv "
-                                                  "and SUMMARY.md"},
+        {"out", WH__OPT_STRING, &o.out, 0, 0, 0,
+         "folder for runs.csv, summary.csv, timing.csv "
+         "and SUMMARY.md"},
         {"threads", WH__OPT_SIZE, &o.threads, 0, 64, 0, "worker threads; 0 = one per core"},
         {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
          "checkpoint file: the runs done; written as they complete and on SIGINT/SIGTERM"},

@@ -5,8 +5,8 @@
 #include "cli/shard.h"
 
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +40,10 @@ static int from_spec(const char *cmd, const char *spec, wh__shard *out)
     size_t i, n;
     if (slash == NULL || !whole(spec, (size_t)(slash - spec), &i) ||
         !whole(slash + 1, strlen(slash + 1), &n) || n == 0 || i >= n) {
-        fprintf(stderr, "whiten %s: option --shard: '%s' is not I/N with 0 <= I < N <= %d "
-                        "(e.g. 2/8)\n", cmd, spec, MAX_SHARDS);
+        fprintf(stderr,
+                "whiten %s: option --shard: '%s' is not I/N with 0 <= I < N <= %d "
+                "(e.g. 2/8)\n",
+                cmd, spec, MAX_SHARDS);
         return WH__EXIT_USAGE;
     }
     *out = (wh__shard){i, n == 1 ? 0 : n};
@@ -68,9 +70,10 @@ int wh__shard_choose(const char *cmd, const char *spec, size_t shards, wh__shard
         return from_spec(cmd, spec, out);
     const bool task = getenv("SLURM_ARRAY_TASK_ID") != NULL;
     if (!task && shards > 0) {
-        fprintf(stderr, "whiten %s: --shards %zu takes the shard from SLURM_ARRAY_TASK_ID, which "
-                        "is not set; outside a Slurm array give --shard I/%zu\n", cmd, shards,
-                shards);
+        fprintf(stderr,
+                "whiten %s: --shards %zu takes the shard from SLURM_ARRAY_TASK_ID, which "
+                "is not set; outside a Slurm array give --shard I/%zu\n",
+                cmd, shards, shards);
         return WH__EXIT_USAGE;
     }
     if (!task)
@@ -79,17 +82,20 @@ int wh__shard_choose(const char *cmd, const char *spec, size_t shards, wh__shard
     int rc = from_env(cmd, "SLURM_ARRAY_TASK_ID", &i);
     if (rc == WH__EXIT_OK && n == 0) {
         if (getenv("SLURM_ARRAY_TASK_COUNT") == NULL) {
-            fprintf(stderr, "whiten %s: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT "
-                            "is not; give --shards N\n", cmd);
+            fprintf(stderr,
+                    "whiten %s: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT "
+                    "is not; give --shards N\n",
+                    cmd);
             return WH__EXIT_USAGE;
         }
         rc = from_env(cmd, "SLURM_ARRAY_TASK_COUNT", &n);
     }
     if (rc == WH__EXIT_OK && i >= n) {
-        fprintf(stderr, "whiten %s: array task %zu of an array of %zu: shards are numbered from "
-                        "0 (sbatch --array=0-%zu); a task re-submitted alone must be told the "
-                        "array's size: --shards N or --shard %zu/N\n", cmd, i, n,
-                n > 0 ? n - 1 : 0, i);
+        fprintf(stderr,
+                "whiten %s: array task %zu of an array of %zu: shards are numbered from "
+                "0 (sbatch --array=0-%zu); a task re-submitted alone must be told the "
+                "array's size: --shards N or --shard %zu/N\n",
+                cmd, i, n, n > 0 ? n - 1 : 0, i);
         rc = WH__EXIT_USAGE;
     }
     if (rc == WH__EXIT_OK)
@@ -107,8 +113,7 @@ static int make_folder(const char *cmd, const char *path)
 
 static int join(const char *cmd, char *buf, size_t size, const char *dir, const char *name)
 {
-    if (snprintf(buf, size, "%s/shards%s%s", dir, name[0] != '\0' ? "/" : "", name) <
-        (int)size)
+    if (snprintf(buf, size, "%s/shards%s%s", dir, name[0] != '\0' ? "/" : "", name) < (int)size)
         return WH__EXIT_OK;
     fprintf(stderr, "whiten %s: path too long: %s/shards/%s\n", cmd, dir, name);
     return WH__EXIT_FAILURE;
@@ -152,8 +157,8 @@ static int by_index(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **index,
-                   size_t *count, size_t *shards)
+int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **index, size_t *count,
+                   size_t *shards)
 {
     char folder[4096];
     *paths = NULL, *index = NULL, *count = 0, *shards = 0;
@@ -187,15 +192,18 @@ int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **ind
     }
     closedir(d);
     if (rc == WH__EXIT_OK && m == 0) {
-        fprintf(stderr, "whiten %s: no shard files (shard-I-of-N.zip) in %s: run the shards "
-                        "first (--shard I/N --out %s)\n", cmd, folder, dir);
+        fprintf(stderr,
+                "whiten %s: no shard files (shard-I-of-N.zip) in %s: run the shards "
+                "first (--shard I/N --out %s)\n",
+                cmd, folder, dir);
         rc = WH__EXIT_FAILURE;
     }
     for (size_t k = 1; rc == WH__EXIT_OK && k < m; k++)
         if (e[k].n != e[0].n) {
-            fprintf(stderr, "whiten %s: %s and %s are shards of splits into %zu and %zu; "
-                            "remove the stale ones\n", cmd, e[0].path, e[k].path, e[0].n,
-                    e[k].n);
+            fprintf(stderr,
+                    "whiten %s: %s and %s are shards of splits into %zu and %zu; "
+                    "remove the stale ones\n",
+                    cmd, e[0].path, e[k].path, e[0].n, e[k].n);
             rc = WH__EXIT_FAILURE;
         }
     *paths = rc == WH__EXIT_OK ? wh__alloc(m, sizeof **paths) : NULL;
@@ -255,8 +263,7 @@ static int each_file(const char *cmd, const char *scratch, const char *dir,
             continue;
         char from[4096], to[4096];
         if (snprintf(from, sizeof from, "%s/%s", scratch, de->d_name) >= (int)sizeof from ||
-            snprintf(to, sizeof to, "%s/%s", dir != NULL ? dir : "", de->d_name) >=
-                (int)sizeof to)
+            snprintf(to, sizeof to, "%s/%s", dir != NULL ? dir : "", de->d_name) >= (int)sizeof to)
             rc = -1;
         else
             rc = f(cmd, from, to);
@@ -305,9 +312,10 @@ void wh__shard_advise(const char *cmd, const unsigned char *missing, size_t shar
             snprintf(list + used, sizeof list - used, ",...");
         tasks++;
     }
-    fprintf(stderr, "whiten %s: re-submit %s %s of the array alone (sbatch --array=%s ... "
-                    "--shards %zu), then merge again\n", cmd, tasks == 1 ? "task" : "tasks",
-            list, list, shards);
+    fprintf(stderr,
+            "whiten %s: re-submit %s %s of the array alone (sbatch --array=%s ... "
+            "--shards %zu), then merge again\n",
+            cmd, tasks == 1 ? "task" : "tasks", list, list, shards);
 }
 
 typedef struct missing_run {
@@ -345,8 +353,8 @@ int wh__shard_report_missing(const char *cmd, wh__journal *j, size_t shards, con
     for (size_t k = 0; k < m; k++) {
         const bool first = k == 0 || r[k].shard != r[k - 1].shard || r[k].id != r[k - 1].id ||
                            r[k].sweep != r[k - 1].sweep;
-        const bool last = k + 1 == m || r[k].shard != r[k + 1].shard ||
-                          r[k].id != r[k + 1].id || r[k].sweep != r[k + 1].sweep;
+        const bool last = k + 1 == m || r[k].shard != r[k + 1].shard || r[k].id != r[k + 1].id ||
+                          r[k].sweep != r[k + 1].sweep;
         if (first)
             fprintf(stderr, "whiten %s: missing from shard %zu of %zu: %s sweep %zu runs ", cmd,
                     r[k].shard, shards, r[k].id, r[k].sweep);

@@ -39,8 +39,8 @@ int wh__shard_file(const char *cmd, const char *dir, wh__shard s, char *buf, siz
  * (free with wh__shard_list_free), and N. Prints why and returns
  * WH__EXIT_FAILURE when there are none or they are of different N.
  */
-int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **index,
-                   size_t *count, size_t *shards);
+int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **index, size_t *count,
+                   size_t *shards);
 void wh__shard_list_free(char **paths, size_t *index, size_t count);
 
 /* A fresh scratch folder DIR/shards/.tmp-TAG-HOST-PID into buf. */

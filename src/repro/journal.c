@@ -42,6 +42,12 @@ static double now(void)
 }
 
 /* The settings of this run into the record (a fresh journal). */
+/* The command whose journal this is, for messages. */
+static const char *name(const wh__journal_options *o)
+{
+    return o != NULL && o->command != NULL ? o->command : "reproduce";
+}
+
 static int record_options(wh__repro_ckpt *c, const wh__journal_options *o)
 {
     if (o->options > WH__REPRO_CKPT_OPTIONS)
@@ -75,17 +81,18 @@ static int check_options(const wh__repro_ckpt *c, const wh__journal_options *o, 
         const char *saved = saved_value(c, o->option_name[i]);
         if (saved != NULL && strcmp(saved, o->option_value[i]) == 0)
             continue;
+        const bool sweep = strcmp(name(o), "sweep") == 0;
         fprintf(stderr,
-                "whiten reproduce: %s: the checkpoint's run had %s = '%s', this run has %s = "
-                "'%s'; resume with the --quick/--full, --seed, --only, --out and --images of "
-                "the run that wrote it\n",
-                path, o->option_name[i], saved != NULL ? saved : "(none)", o->option_name[i],
-                o->option_value[i]);
+                "whiten %s: %s: the checkpoint's run had %s = '%s', this run has %s = "
+                "'%s'; resume with the %s of the run that wrote it\n",
+                name(o), path, o->option_name[i], saved != NULL ? saved : "(none)",
+                o->option_name[i], o->option_value[i],
+                sweep ? "sweep file" : "--quick/--full, --seed, --only, --out and --images");
         return WH__JOURNAL_OTHER_RUN;
     }
     if (c->options == o->options)
         return 0;
-    fprintf(stderr, "whiten reproduce: %s: the checkpoint records %zu settings, this run %zu\n",
+    fprintf(stderr, "whiten %s: %s: the checkpoint records %zu settings, this run %zu\n", name(o),
             path, c->options, o->options);
     return WH__JOURNAL_OTHER_RUN;
 }
@@ -99,7 +106,7 @@ static int load(wh__journal *j, const char *path)
               wh__repro_ckpt_decode(bytes, len, &j->record, &err);
     wh__free(bytes);
     if (!ok) {
-        fprintf(stderr, "whiten reproduce: %s: not a usable checkpoint: %s\n", path, err.message);
+        fprintf(stderr, "whiten %s: %s: not a usable checkpoint: %s\n", name(&j->o), path, err.message);
         return -1;
     }
     j->seconds_before = j->record.seconds;
@@ -112,7 +119,7 @@ int wh__journal_open(const wh__journal_options *o, const char *resume, wh__journ
     *out = NULL;
     if (j == NULL || pthread_mutex_init(&j->lock, NULL) != 0) {
         wh__free(j);
-        fprintf(stderr, "whiten reproduce: checkpoint: out of memory\n");
+        fprintf(stderr, "whiten %s: checkpoint: out of memory\n", name(o));
         return -1;
     }
     j->o = *o;
@@ -120,7 +127,7 @@ int wh__journal_open(const wh__journal_options *o, const char *resume, wh__journ
     int rc = resume != NULL ? load(j, resume) : record_options(&j->record, o);
     if (rc != 0) {
         if (resume == NULL)
-            fprintf(stderr, "whiten reproduce: checkpoint: out of memory\n");
+            fprintf(stderr, "whiten %s: checkpoint: out of memory\n", name(o));
         wh__journal_free(j);
         return rc;
     }
@@ -176,7 +183,7 @@ static int save_locked(wh__journal *j)
     j->last_save = now();
     if (ok)
         return 0;
-    fprintf(stderr, "whiten reproduce: cannot write the checkpoint %s: %s\n", j->o.path,
+    fprintf(stderr, "whiten %s: cannot write the checkpoint %s: %s\n", name(&j->o), j->o.path,
             err.message);
     atomic_store(&j->failed, true);
     return -1;
@@ -271,12 +278,12 @@ int wh__journal_sweep(wh__journal *j, size_t count, size_t width, double *result
     wh__repro_sweep *w = find_sweep(&j->record, j->current, j->next_sweep);
     int rc = 0;
     if (w != NULL && (w->count != count || w->width != width)) {
-        fprintf(stderr, "whiten reproduce: %s: sweep %zu of %s has %zu units of %zu values in "
-                        "the checkpoint, %zu of %zu in this build; start afresh\n",
+        fprintf(stderr, "whiten %s: %s: sweep %zu of %s has %zu units of %zu values in "
+                        "the checkpoint, %zu of %zu in this build; start afresh\n", name(&j->o),
                 j->o.path, j->next_sweep, j->current, w->count, w->width, count, width);
         rc = -1;
     } else if (w == NULL && (w = add_sweep(j, count, width)) == NULL) {
-        fprintf(stderr, "whiten reproduce: %s: out of memory for the checkpoint\n", j->current);
+        fprintf(stderr, "whiten %s: %s: out of memory for the checkpoint\n", name(&j->o), j->current);
         rc = -1;
     }
     for (size_t i = 0; rc == 0 && i < count; i++)
@@ -405,23 +412,24 @@ size_t wh__journal_units_done(const wh__journal *j)
 }
 
 /* File f's settings are those of the first file; else print the first that differs. */
-static bool same_settings(const wh__repro_ckpt *first, const wh__repro_ckpt *c,
+static bool same_settings(const wh__journal *j, const wh__repro_ckpt *c,
                           const char *const *paths, size_t f)
 {
+    const wh__repro_ckpt *first = &j->record;
     for (size_t i = 0; i < first->options; i++) {
         const char *v = saved_value(c, first->option_name[i]);
         if (v != NULL && strcmp(v, first->option_value[i]) == 0)
             continue;
-        fprintf(stderr, "whiten reproduce: %s and %s are shards of different runs: %s is '%s' "
-                        "in one, '%s' in the other; remove the stale one\n",
+        fprintf(stderr, "whiten %s: %s and %s are shards of different runs: %s is '%s' "
+                        "in one, '%s' in the other; remove the stale one\n", name(&j->o),
                 paths[0], paths[f], first->option_name[i], first->option_value[i],
                 v != NULL ? v : "(none)");
         return false;
     }
     if (c->options == first->options)
         return true;
-    fprintf(stderr, "whiten reproduce: %s and %s are shards of different runs (%zu and %zu "
-                    "settings)\n", paths[0], paths[f], first->options, c->options);
+    fprintf(stderr, "whiten %s: %s and %s are shards of different runs (%zu and %zu "
+                    "settings)\n", name(&j->o), paths[0], paths[f], first->options, c->options);
     return false;
 }
 
@@ -431,8 +439,8 @@ static bool merge_sweep(wh__journal *j, const wh__repro_sweep *w, const char *co
 {
     wh__repro_sweep *u = find_sweep(&j->record, w->experiment, w->index);
     if (u != NULL && (u->count != w->count || u->width != w->width)) {
-        fprintf(stderr, "whiten reproduce: %s: sweep %zu of %s has %zu units of %zu values, "
-                        "another shard file %zu of %zu\n",
+        fprintf(stderr, "whiten %s: %s: sweep %zu of %s has %zu units of %zu values, "
+                        "another shard file %zu of %zu\n", name(&j->o),
                 paths[f], w->index, w->experiment, w->count, w->width, u->count, u->width);
         return false;
     }
@@ -440,7 +448,7 @@ static bool merge_sweep(wh__journal *j, const wh__repro_sweep *w, const char *co
         snprintf(j->current, sizeof j->current, "%s", w->experiment);
         j->next_sweep = w->index;
         if ((u = add_sweep(j, w->count, w->width)) == NULL) {
-            fprintf(stderr, "whiten reproduce: %s: out of memory\n", paths[f]);
+            fprintf(stderr, "whiten %s: %s: out of memory\n", name(&j->o), paths[f]);
             return false;
         }
     }
@@ -448,15 +456,15 @@ static bool merge_sweep(wh__journal *j, const wh__repro_sweep *w, const char *co
         if (!w->done[i])
             continue;
         if (wh__journal_owner(w->experiment, w->index, i, shards) != shard) {
-            fprintf(stderr, "whiten reproduce: %s holds run %zu of %s sweep %zu, which belongs "
-                            "to shard %zu of %zu\n",
+            fprintf(stderr, "whiten %s: %s holds run %zu of %s sweep %zu, which belongs "
+                            "to shard %zu of %zu\n", name(&j->o),
                     paths[f], i, w->experiment, w->index,
                     wh__journal_owner(w->experiment, w->index, i, shards), shards);
             return false;
         }
         if (u->done[i]) {
-            fprintf(stderr, "whiten reproduce: run %zu of %s sweep %zu is in %s and in another "
-                            "shard file\n", i, w->experiment, w->index, paths[f]);
+            fprintf(stderr, "whiten %s: run %zu of %s sweep %zu is in %s and in another "
+                            "shard file\n", name(&j->o), i, w->experiment, w->index, paths[f]);
             return false;
         }
         u->done[i] = 1;
@@ -476,7 +484,7 @@ static bool merge_file(wh__journal *j, const char *const *paths, const size_t *s
               wh__repro_ckpt_decode(bytes, len, &c, &err);
     wh__free(bytes);
     if (!ok) {
-        fprintf(stderr, "whiten reproduce: %s: not a usable shard file: %s\n", paths[f],
+        fprintf(stderr, "whiten %s: %s: not a usable shard file: %s\n", name(&j->o), paths[f],
                 err.message);
         return false;
     }
@@ -486,7 +494,7 @@ static bool merge_file(wh__journal *j, const char *const *paths, const size_t *s
         memcpy(j->record.option_value, c.option_value, sizeof c.option_value);
         c.options = 0;
     } else {
-        ok = same_settings(&j->record, &c, paths, f);
+        ok = same_settings(j, &c, paths, f);
     }
     for (size_t s = 0; ok && s < c.sweeps; s++)
         ok = merge_sweep(j, &c.sweep[s], paths, f, shard[f], shards);
@@ -496,10 +504,11 @@ static bool merge_file(wh__journal *j, const char *const *paths, const size_t *s
     return ok;
 }
 
-int wh__journal_merge(const char *const *paths, const size_t *shard, size_t count, size_t shards,
-                      wh__journal **out)
+int wh__journal_merge(const char *command, const char *const *paths, const size_t *shard,
+                      size_t count, size_t shards, wh__journal **out)
 {
-    const wh__journal_options none = {0};
+    wh__journal_options none = {0};
+    none.command = command;
     int rc = wh__journal_open(&none, NULL, out);
     if (rc != 0)
         return rc;

@@ -47,6 +47,7 @@ typedef struct wh__journal_options {
     size_t options;      /* the settings a resume must repeat, as name/value pairs */
     const char *const *option_name, *const *option_value;
     size_t shard, shards; /* this journal computes shard `shard` of `shards`; 0 shards: all */
+    const char *command;  /* for messages, "whiten COMMAND: "; NULL: "reproduce" */
 } wh__journal_options;
 
 /*
@@ -105,8 +106,8 @@ size_t wh__journal_owner(const char *id, size_t sweep, size_t unit, size_t shard
  * no unit may be in two files. Returns 0, or -1 with a message naming the file
  * and the reason. The settings are those of the files (wh__journal_setting).
  */
-int wh__journal_merge(const char *const *paths, const size_t *shard, size_t count, size_t shards,
-                      wh__journal **j);
+int wh__journal_merge(const char *command, const char *const *paths, const size_t *shard,
+                      size_t count, size_t shards, wh__journal **j);
 
 /* The value of setting `name` the journal records, or NULL. */
 const char *wh__journal_setting(const wh__journal *j, const char *name);
