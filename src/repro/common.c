@@ -52,6 +52,7 @@ typedef struct sweep_run {
     double *results;
     wh__journal *journal;
     size_t slot;
+    bool shared; /* a shard computes every unit (wh__sweep_run_shared) */
 } sweep_run;
 
 static void sweep_job(size_t i, void *arg)
@@ -62,20 +63,37 @@ static void sweep_job(size_t i, void *arg)
         r->w->job(i, r->w->ctx, out);
         return;
     }
-    /* Units done before, other shards' units, and every unit of a merge are not computed. */
-    if (wh__journal_stopping(r->journal) || !wh__journal_unit_wanted(r->journal, r->slot, i))
+    /* Units done before, other shards' units, and every unit of a merge are not computed;
+     * but a shard computes other shards' units of a shared sweep, without journalling them. */
+    if (wh__journal_stopping(r->journal))
         return;
+    if (!wh__journal_unit_wanted(r->journal, r->slot, i)) {
+        if (r->shared && wh__journal_unit_foreign(r->journal, r->slot, i))
+            r->w->job(i, r->w->ctx, out);
+        return;
+    }
     r->w->job(i, r->w->ctx, out);
     wh__journal_complete(r->journal, r->slot, i, out);
 }
 
-int wh__sweep_run(const wh__repro_settings *s, const wh__sweep *w, double *results)
+static int run_sweep(const wh__repro_settings *s, const wh__sweep *w, double *results,
+                     bool shared)
 {
-    sweep_run r = {w, results, s->journal, 0};
+    sweep_run r = {w, results, s->journal, 0, shared};
     if (r.journal != NULL && wh__journal_sweep(r.journal, w->count, w->width, results, &r.slot) != 0)
         return -1;
     wh__parallel_for(w->count, s->threads, sweep_job, &r);
     return r.journal != NULL ? wh__journal_sweep_status(r.journal, r.slot) : 0;
+}
+
+int wh__sweep_run(const wh__repro_settings *s, const wh__sweep *w, double *results)
+{
+    return run_sweep(s, w, results, false);
+}
+
+int wh__sweep_run_shared(const wh__repro_settings *s, const wh__sweep *w, double *results)
+{
+    return run_sweep(s, w, results, true);
 }
 
 void wh__column_put(const double *column, size_t rows, size_t cols, size_t c, double *table)

@@ -220,7 +220,8 @@ static int e4_compute(const wh__repro_settings *s, const char *dir)
     const size_t nfloors = 1 + E4_FLOOR_ETAS * p.floor_seeds;
     double *floors = wh__alloc(nfloors * E4_FLOORS_COLS, sizeof *floors);
     const wh__sweep floor_sweep = {nfloors, E4_FLOORS_COLS, e4_floor_job, &p};
-    int frc = floors != NULL ? wh__sweep_run(s, &floor_sweep, floors)
+    /* Shared: the runs' threshold p.eps comes from its results (repro.h). */
+    int frc = floors != NULL ? wh__sweep_run_shared(s, &floor_sweep, floors)
                              : wh__repro_fail("E4", "floor table", WH_ENOMEM);
     if (frc == 0)
         frc = wh__repro_write_csv(dir, E4_FLOORS_FILE, e4_floors_header, E4_FLOORS_COLS, floors,

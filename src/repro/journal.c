@@ -333,6 +333,12 @@ static void note_missing(wh__journal *j, size_t slot, size_t i)
     pthread_mutex_unlock(&j->lock);
 }
 
+bool wh__journal_unit_foreign(const wh__journal *j, size_t slot, size_t i)
+{
+    const wh__repro_sweep *w = &j->record.sweep[slot];
+    return !j->merge && j->o.shards > 0 && w->done[i] == 0 && !owned(j, w, i);
+}
+
 bool wh__journal_unit_wanted(wh__journal *j, size_t slot, size_t i)
 {
     const wh__repro_sweep *w = &j->record.sweep[slot];

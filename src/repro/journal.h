@@ -96,6 +96,9 @@ int wh__journal_sweep(wh__journal *j, size_t count, size_t width, double *result
  */
 bool wh__journal_unit_wanted(wh__journal *j, size_t slot, size_t i);
 
+/* Whether unit i of the sweep in slot is another shard's and not done here (a shard's journal). */
+bool wh__journal_unit_foreign(const wh__journal *j, size_t slot, size_t i);
+
 /* The shard of `shards` that owns unit `unit` of sweep `sweep` of experiment `id`. */
 size_t wh__journal_owner(const char *id, size_t sweep, size_t unit, size_t shards);
 

@@ -59,9 +59,12 @@ int wh__parallel_for(size_t count, size_t threads, void (*job)(size_t i, void *c
  * trigger a checkpoint), and after a signal no new unit starts. A shard's
  * journal computes only the shard's units (the other rows stay as they were:
  * the experiment goes on to its next sweep, and its CSV files go to a scratch
- * folder); a merge's journal computes none (journal.h). So job and ctx must
- * not depend on the results of an earlier sweep. Returns 0 when every unit
- * (of the shard) is done, WH__REPRO_STOPPED, or -1 (with a message).
+ * folder); a merge's journal computes none (journal.h). So a sweep whose
+ * results a later sweep of the experiment reads (E4's noise floors set the
+ * threshold of its runs) must run by wh__sweep_run_shared: every shard then
+ * computes all of its units (journalling only its own), so that what follows
+ * sees the whole of it. Returns 0 when every unit (of the shard) is done,
+ * WH__REPRO_STOPPED, or -1 (with a message).
  */
 typedef struct wh__sweep {
     size_t count, width;
@@ -70,6 +73,9 @@ typedef struct wh__sweep {
 } wh__sweep;
 
 int wh__sweep_run(const wh__repro_settings *s, const wh__sweep *w, double *results);
+
+/* The same, for a sweep whose results later sweeps read: every shard computes all of it. */
+int wh__sweep_run_shared(const wh__repro_settings *s, const wh__sweep *w, double *results);
 
 /* Copy a contiguous vector of rows values into column c of a rows x cols table. */
 void wh__column_put(const double *column, size_t rows, size_t cols, size_t c, double *table);
