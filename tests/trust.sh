@@ -285,6 +285,31 @@ PY
     rm -f q.csv
 done
 
+# --- a resume cannot silently change the problem (rows 71-72) ------------------------
+awk 'BEGIN { srand(9); for (i = 0; i < 3000; i++)
+    printf "%.9f,%.9f,%.9f\n", rand() - .5, 2 * (rand() - .5), rand() - .5 }' > d2.csv
+"$whiten" fit --data d.csv --state f.npz --checkpoint fck.npz --checkpoint-every 1000 \
+    --passes 3 --quiet || fail "fit with checkpoints"
+refused 2 "fck.npz: a checkpoint of another problem: --eta is 0.002 here, 0.001 in the checkpoint" \
+    "fit --resume with another --eta" -- \
+    "$whiten" fit --data d.csv --state f2.npz --resume fck.npz --passes 3 --eta 2e-3 --quiet
+refused 2 "fck.npz: a checkpoint of another problem: the data (rows x columns, hash) is 3000x3:" \
+    "fit --resume with other data of the same shape" -- \
+    "$whiten" fit --data d2.csv --state f2.npz --resume fck.npz --passes 3 --quiet
+refused 2 "a checkpoint of another problem: --init-scale is 2 here, 1 in the checkpoint" \
+    "fit --resume with an option that cannot change" -- \
+    "$whiten" fit --data d.csv --state f2.npz --resume fck.npz --passes 3 --init-scale 2 --quiet
+"$whiten" fit --data d.csv --state f2.npz --resume fck.npz --passes 3 --quiet && cmp -s f.npz f2.npz &&
+    pass "fit --resume with the same problem: the same state" || fail "fit --resume, same problem"
+"$whiten" simulate --n 3 --samples 3000 --checkpoint sck.npz --checkpoint-every 1000 --quiet ||
+    fail "simulate with checkpoints"
+refused 2 "sck.npz: a checkpoint of another problem: --spectrum is 1:2 here, - in the checkpoint" \
+    "simulate --resume with another --spectrum" -- \
+    "$whiten" simulate --n 3 --samples 3000 --resume sck.npz --spectrum 1:2 --quiet
+refused 2 "a checkpoint of another problem: --seed is 3 here, 1 in the checkpoint" \
+    "simulate --resume with another --seed" -- \
+    "$whiten" simulate --n 3 --samples 3000 --resume sck.npz --seed 3 --quiet
+
 ls -A | grep -q '^\..*\.[A-Za-z0-9]\{6\}$' && fail "a temporary file was left: $(ls -A)" ||
     pass "no temporary file left behind"
 

@@ -38,12 +38,36 @@ static const wh__command_help fit_help = {
 };
 
 /* The network and the samples done of a fit's checkpoint, which must be this fit's. */
-static int resume(const fit_options *o, const wh__matrix *X, wh_net **net, uint64_t *start)
+/* What this fit computes, for its checkpoints: the data and every option that changes it. */
+static void fingerprint(const fit_options *o, const wh__matrix *X, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    wh__cli_problem_add(buf, size, "data", "%zux%zu:%016llx", X->rows, X->cols,
+                        (unsigned long long)wh__cli_hash(X->data,
+                                                         X->rows * X->cols * sizeof *X->data));
+    wh__cli_problem_add(buf, size, "passes", "%zu", o->passes);
+    wh__cli_problem_add(buf, size, "net", "%s", o->net.net);
+    wh__cli_problem_add(buf, size, "k", "%zu", o->net.k);
+    wh__cli_problem_add(buf, size, "eta", "%.17g", o->net.eta);
+    wh__cli_problem_add(buf, size, "init-scale", "%.17g", o->net.init_scale);
+    wh__cli_problem_add(buf, size, "seed", "%llu", (unsigned long long)o->net.seed);
+    wh__cli_problem_add(buf, size, "solver", "%s", o->net.solver != NULL ? o->net.solver : "auto");
+    wh__cli_problem_add(buf, size, "refresh", "%zu", o->net.refresh);
+    wh__cli_problem_add(buf, size, "ridge", "%.17g", o->ridge);
+}
+
+static int resume(const fit_options *o, const wh__matrix *X, wh_net **net, uint64_t *start,
+                  const char *problem)
 {
     wh__state st;
     int rc = wh__cli_read_state("fit", o->resume, &st, net);
     if (rc != WH__EXIT_OK)
         return rc;
+    if (st.has_run && strcmp(st.run_command, "fit") == 0 &&
+        (rc = wh__cli_check_problem("fit", o->resume, st.run_problem, problem)) != WH__EXIT_OK) {
+        wh__state_free(&st);
+        return rc;
+    }
     if (!st.has_run || strcmp(st.run_command, "fit") != 0 ||
         st.run_total != (uint64_t)X->rows * o->passes || st.n != X->cols) {
         fprintf(stderr,
@@ -69,9 +93,14 @@ static int run_fit(const fit_options *o)
     spec.n = X.cols;
     if (rc == WH__EXIT_OK)
         rc = wh__cli_diagnose_data("fit", o->data, &X, o->ridge, o->net.eta, o->quiet);
+    char problem[sizeof ((wh__state *)NULL)->run_problem] = "";
     if (rc == WH__EXIT_OK)
-        rc = o->resume != NULL ? resume(o, &X, &net, &start) : wh__cli_make_net("fit", &spec, &net);
-    const wh__cli_fit_run run = {o->passes, start, o->ridge, o->net.seed, o->checkpoint, o->quiet};
+        fingerprint(o, &X, problem, sizeof problem);
+    if (rc == WH__EXIT_OK)
+        rc = o->resume != NULL ? resume(o, &X, &net, &start, problem)
+                               : wh__cli_make_net("fit", &spec, &net);
+    const wh__cli_fit_run run = {o->passes, start,     o->ridge, o->net.seed,
+                                 o->checkpoint, o->quiet, problem};
     if (rc == WH__EXIT_OK)
         rc = wh__cli_fit_rows("fit", net, &X, &run);
     if (rc == WH__EXIT_OK)

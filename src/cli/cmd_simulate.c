@@ -53,6 +53,7 @@ typedef struct sim {
     double floor[2];     /* the measured noise floors (direct, interneurons); NaN if not */
     wh_errors last;
     uint64_t start; /* samples of this run already done (resuming a checkpoint) */
+    char problem[sizeof ((wh__state *)NULL)->run_problem]; /* what the run computes */
 } sim;
 
 static const char *const metric_names[METRIC_COLS] = {"samples", "context", "spectral_error",
@@ -150,9 +151,48 @@ static int data_problem(const sim_options *o, sim *s)
  * recorded and the convergence so far. The run goes on from there to the same
  * --samples, so the result is the uninterrupted run's, bit for bit.
  */
+/* What this run computes, for its checkpoints: every option that changes the result, and
+ * the data file's rows. */
+static void fingerprint(const sim_options *o, sim *s)
+{
+    char *b = s->problem;
+    const size_t z = sizeof s->problem;
+    b[0] = '\0';
+    if (s->X.data != NULL)
+        wh__cli_problem_add(b, z, "data", "%zux%zu:%016llx", s->X.rows, s->X.cols,
+                            (unsigned long long)wh__cli_hash(s->X.data, s->X.rows * s->X.cols *
+                                                                            sizeof *s->X.data));
+    wh__cli_problem_add(b, z, "samples", "%zu", o->samples);
+    wh__cli_problem_add(b, z, "every", "%zu", o->every);
+    wh__cli_problem_add(b, z, "net", "%s", o->net.net);
+    wh__cli_problem_add(b, z, "n", "%zu", s->n);
+    wh__cli_problem_add(b, z, "k", "%zu", o->net.k);
+    wh__cli_problem_add(b, z, "eta", "%.17g", o->net.eta);
+    wh__cli_problem_add(b, z, "init-scale", "%.17g", o->net.init_scale);
+    wh__cli_problem_add(b, z, "seed", "%llu", (unsigned long long)o->net.seed);
+    wh__cli_problem_add(b, z, "solver", "%s", o->net.solver != NULL ? o->net.solver : "auto");
+    wh__cli_problem_add(b, z, "refresh", "%zu", o->net.refresh);
+    wh__cli_problem_add(b, z, "spectrum", "%s", o->spectrum != NULL ? o->spectrum : "-");
+    wh__cli_problem_add(b, z, "eigenvalues", "%s", o->eigenvalues != NULL ? o->eigenvalues : "-");
+    wh__cli_problem_add(b, z, "rotate", "%d", (int)o->rotate);
+    wh__cli_problem_add(b, z, "contexts", "%zu", o->contexts);
+    wh__cli_problem_add(b, z, "switch-every", "%llu", (unsigned long long)o->switch_every);
+    wh__cli_problem_add(b, z, "context-scale", "%.17g", o->context_scale);
+    wh__cli_problem_add(b, z, "population", "%d", (int)o->population);
+    wh__cli_problem_add(b, z, "ridge", "%.17g", o->ridge);
+    wh__cli_problem_add(b, z, "eps", "%.17g", o->eps);
+    wh__cli_problem_add(b, z, "window", "%llu", (unsigned long long)o->window);
+}
+
 static int resume_run(const sim_options *o, sim *s, const wh__state *st)
 {
     const wh__matrix *r = &st->run_record;
+    if (strcmp(st->run_command, "simulate") == 0) {
+        fingerprint(o, s);
+        const int rc = wh__cli_check_problem("simulate", o->resume, st->run_problem, s->problem);
+        if (rc != WH__EXIT_OK)
+            return rc;
+    }
     if (strcmp(st->run_command, "simulate") != 0 || st->run_total != o->samples ||
         (r->rows > 0 && (r->cols != METRIC_COLS || r->rows > s->table.rows))) {
         fprintf(stderr,
@@ -369,6 +409,7 @@ static int write_checkpoint(const sim *s, const sim_options *o, uint64_t t)
 {
     wh__state run = {0};
     strcpy(run.run_command, "simulate");
+    memcpy(run.run_problem, s->problem, sizeof run.run_problem);
     run.run_done = t;
     run.run_total = o->samples;
     run.run_converged = s->passage.reached;
@@ -397,6 +438,7 @@ static int checkpoint(const sim *s, const sim_options *o, wh__checkpoint *c, uin
 
 static int learn(sim *s, const sim_options *o)
 {
+    fingerprint(o, s);
     wh__progress bar;
     wh__progress_start(&bar, o->samples, o->quiet);
     wh__checkpoint c = o->checkpoint;

@@ -2,6 +2,7 @@
 #include "cli/common.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -290,5 +291,80 @@ int wh__cli_header_mode(const char *command, bool header, bool no_header, wh__cs
         return WH__EXIT_USAGE;
     }
     *mode = header ? WH__CSV_HEADER : no_header ? WH__CSV_NO_HEADER : WH__CSV_HEADER_AUTO;
+    return WH__EXIT_OK;
+}
+
+void wh__cli_problem_add(char *buf, size_t size, const char *key, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    if (used + 2 >= size)
+        return;
+    used += (size_t)snprintf(buf + used, size - used, "%s%s=", used > 0 ? ";" : "", key);
+    if (used >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+uint64_t wh__cli_hash(const void *bytes, size_t len)
+{
+    const unsigned char *p = bytes;
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The value of `key` in a fingerprint, as (start, length); false if absent. */
+static bool problem_value(const char *text, const char *key, const char **value, size_t *len)
+{
+    const size_t klen = strlen(key);
+    for (const char *p = text; *p != '\0';) {
+        const char *end = strchr(p, ';');
+        if (end == NULL)
+            end = p + strlen(p);
+        if ((size_t)(end - p) > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            *value = p + klen + 1;
+            *len = (size_t)(end - *value);
+            return true;
+        }
+        p = *end == ';' ? end + 1 : end;
+    }
+    return false;
+}
+
+int wh__cli_check_problem(const char *command, const char *path, const char *saved,
+                          const char *now)
+{
+    if (saved == NULL || saved[0] == '\0')
+        return WH__EXIT_OK;
+    for (const char *p = now; *p != '\0';) {
+        const char *eq = strchr(p, '='), *end = strchr(p, ';');
+        if (end == NULL)
+            end = p + strlen(p);
+        if (eq == NULL || eq > end)
+            break;
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
+        const char *was = NULL;
+        size_t was_len = 0;
+        const size_t len = (size_t)(end - eq - 1);
+        const bool had = problem_value(saved, key, &was, &was_len);
+        if (!had || was_len != len || strncmp(was, eq + 1, len) != 0) {
+            const bool data = strcmp(key, "data") == 0;
+            fprintf(stderr,
+                    "whiten %s: %s: a checkpoint of another problem: %s%s is %.*s here, %.*s in "
+                    "the checkpoint; resume with the %s of the run that wrote it\n",
+                    command, path, data ? "the data (rows x columns, hash)" : "--",
+                    data ? "" : key, (int)len, eq + 1, had ? (int)was_len : 4,
+                    had ? was : "none", data ? "data" : "options");
+            return WH__EXIT_USAGE;
+        }
+        p = *end == ';' ? end + 1 : end;
+    }
     return WH__EXIT_OK;
 }

@@ -63,6 +63,23 @@ int wh__cli_refuse_k_direct(const char *command, const char *net, size_t k);
 /* --header / --no-header (at most one) as a CSV header mode; neither: by content. */
 int wh__cli_header_mode(const char *command, bool header, bool no_header, wh__csv_header *mode);
 
+/*
+ * The fingerprint of a run a checkpoint records (wh__state's run_problem): append
+ * "key=value" to buf (size bytes, ';' between pairs), and FNV-1a 64 of bytes for the data.
+ */
+void wh__cli_problem_add(char *buf, size_t size, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+uint64_t wh__cli_hash(const void *bytes, size_t len);
+
+/*
+ * A resume must compute the problem its checkpoint was computing: compare the saved
+ * fingerprint with this run's, and refuse (WH__EXIT_USAGE) naming the first key that
+ * differs, e.g. "--eta is 0.002 here, 0.001 in the checkpoint". A checkpoint without a
+ * fingerprint (written before it existed) is accepted.
+ */
+int wh__cli_check_problem(const char *command, const char *path, const char *saved,
+                          const char *now);
+
 /* A state or checkpoint file must be named .npz (what it is, and what numpy opens). */
 int wh__cli_check_npz(const char *command, const char *option, const char *path);
 

@@ -199,6 +199,7 @@ int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
         s.run_below = run->run_below;
         s.run_since = run->run_since;
         s.run_record = run->run_record; /* borrowed: only solver_state is freed below */
+        memcpy(s.run_problem, run->run_problem, sizeof s.run_problem);
     }
     char creator[64];
     snprintf(creator, sizeof creator, "whiten %s", wh_version());

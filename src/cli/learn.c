@@ -46,7 +46,7 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
 
 /* Before sample i: a periodic checkpoint, or a last one and a stop after a signal. */
 static int checkpoint(const char *command, wh_net *net, wh__checkpoint *c, uint64_t i,
-                      uint64_t start, uint64_t total)
+                      uint64_t start, uint64_t total, const char *problem)
 {
     const int signo = wh__checkpoint_signal();
     /* Always asked, also at the start: it keeps track of the multiples crossed. */
@@ -55,6 +55,7 @@ static int checkpoint(const char *command, wh_net *net, wh__checkpoint *c, uint6
         return WH__EXIT_OK;
     wh__state run = {.run_done = i, .run_total = total};
     snprintf(run.run_command, sizeof run.run_command, "%s", command);
+    snprintf(run.run_problem, sizeof run.run_problem, "%s", problem != NULL ? problem : "");
     const int rc = wh__cli_write_checkpoint(command, c->path, net, NULL, &run);
     if (signo == 0 || rc != WH__EXIT_OK)
         return rc;
@@ -114,7 +115,8 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
     int rc = WH__EXIT_OK;
     for (uint64_t i = run->start; i < total && rc == WH__EXIT_OK;) {
         if (clock.path != NULL &&
-            (rc = checkpoint(command, net, &clock, i, run->start, total)) != WH__EXIT_OK)
+            (rc = checkpoint(command, net, &clock, i, run->start, total, run->problem)) !=
+                WH__EXIT_OK)
             break;
         const size_t r = (size_t)(i % X->rows),
                      count = (size_t)(chunk_end(i, total, X->rows) - i);

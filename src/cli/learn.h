@@ -35,6 +35,7 @@ typedef struct wh__cli_fit_run {
     uint64_t seed;   /* of that noise */
     wh__checkpoint checkpoint;
     bool quiet;
+    const char *problem; /* the run's fingerprint, kept in its checkpoints; may be NULL */
 } wh__cli_fit_run;
 
 int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,

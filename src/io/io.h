@@ -190,6 +190,10 @@ typedef struct wh__state {
     bool run_below;          /* simulate: the error is <= --eps since run_since, */
     uint64_t run_since;      /* ... a stay not yet as long as the window */
     wh__matrix run_record;   /* rows the run has recorded so far; may be empty */
+    /* What the run computes: "key=value" pairs joined by ';' (the data's shape and hash,
+     * every option that changes results), so that a resume can name what differs. Empty in
+     * checkpoints written before it existed. */
+    char run_problem[1024];
 } wh__state;
 
 bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out);

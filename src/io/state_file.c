@@ -39,6 +39,8 @@ static void add_checkpoint(cJSON *o, const wh__state *s)
         add_count(c, "convergence", s->run_convergence);
     else if (s->run_below)
         add_count(c, "below_since", s->run_since);
+    if (s->run_problem[0] != '\0')
+        cJSON_AddStringToObject(c, "problem", s->run_problem);
 }
 
 static cJSON *meta_json(const wh__state *s, const char *creator)
@@ -186,6 +188,14 @@ static bool parse_checkpoint(const cJSON *c, wh__state *s, wh__io_error *err)
     s->run_below = cJSON_GetObjectItemCaseSensitive(c, "below_since") != NULL;
     if (s->run_below && !get_count(c, "below_since", &s->run_since, err))
         return false;
+    const cJSON *problem = cJSON_GetObjectItemCaseSensitive(c, "problem");
+    if (problem != NULL) {
+        const char *text = cJSON_GetStringValue(problem);
+        if (text == NULL || strlen(text) >= sizeof s->run_problem)
+            return wh__io_fail(err, "meta.json: checkpoint \"problem\" must be a string of at "
+                                    "most %zu characters", sizeof s->run_problem - 1);
+        strcpy(s->run_problem, text);
+    }
     s->has_run = true;
     return true;
 }
