@@ -79,7 +79,7 @@ fi
 # A checkpoint resumed with a different --samples is refused, not misread.
 "$whiten" "${sim[@]/3000000/2999999}" --resume ck.npz 2>err.txt
 status=$?
-[ "$status" = 2 ] && grep -q "resume it with the options" err.txt &&
+[ "$status" = 2 ] && grep -q "a checkpoint of another problem: --samples is 2999999 here, 3000000 in the checkpoint" err.txt &&
     pass "checkpoint with other --samples refused" ||
     fail "other --samples: exit $status: $(cat err.txt)"
 
