@@ -190,7 +190,7 @@ static double measure_dgemm(void)
         a[i] = 1.0 / (double)(i % 97 + 1);
     for (int r = 0; r < 3; r++) {
         double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
-        wh__gemm(m, m, m, 1.0, a, m, a + m * m, m, 0.0, a + 2 * m * m, m);
+        wh__gemm(false, false, m, m, m, 1.0, a, m, a + m * m, m, 0.0, a + 2 * m * m, m);
         best = fmax(best, 2.0 * (double)(m * m * m) / (clock_of(CLOCK_THREAD_CPUTIME_ID) - t0));
     }
     wh__free(a);
@@ -211,7 +211,7 @@ static double measure_dgemv(double bytes)
     for (int r = 0; r < 3; r++) {
         double t0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
         for (size_t i = 0; i < reps; i++)
-            wh__gemv(rows, cols, 1.0, a, cols, x, 0.0, y);
+            wh__gemv(false, rows, cols, 1.0, a, cols, x, 0.0, y);
         const double t = clock_of(CLOCK_THREAD_CPUTIME_ID) - t0;
         best = fmax(best, 8.0 * (double)(rows * cols) * (double)reps / t);
     }

@@ -212,23 +212,89 @@ void wh__scale_lower(size_t n, double alpha, double *a, size_t lda)
         cblas_dscal(bi(i + 1), alpha, a + i * lda, 1);
 }
 
-void wh__trmv_lower(size_t n, const double *l, size_t ldl, double *x)
+static CBLAS_TRANSPOSE op(bool trans)
 {
-    cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, bi(n), l, bi(ldl), x, 1);
+    return trans ? CblasTrans : CblasNoTrans;
 }
 
-void wh__gemv(size_t rows, size_t cols, double alpha, const double *a, size_t lda,
+double wh__dot(size_t n, const double *x, const double *y)
+{
+    return cblas_ddot(bi(n), x, 1, y, 1);
+}
+
+double wh__nrm2(size_t n, const double *x)
+{
+    return cblas_dnrm2(bi(n), x, 1);
+}
+
+void wh__axpy(size_t n, double alpha, const double *x, double *y)
+{
+    cblas_daxpy(bi(n), alpha, x, 1, y, 1);
+}
+
+void wh__scal(size_t n, double alpha, double *x)
+{
+    cblas_dscal(bi(n), alpha, x, 1);
+}
+
+void wh__gemv(bool trans, size_t rows, size_t cols, double alpha, const double *a, size_t lda,
               const double *x, double beta, double *y)
 {
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(rows), bi(cols), alpha, a, bi(lda), x, 1, beta, y,
+    cblas_dgemv(CblasRowMajor, op(trans), bi(rows), bi(cols), alpha, a, bi(lda), x, 1, beta, y,
                 1);
 }
 
-void wh__gemm(size_t m, size_t n, size_t k, double alpha, const double *a, size_t lda,
-              const double *b, size_t ldb, double beta, double *c, size_t ldc)
+void wh__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, double alpha,
+              const double *a, size_t lda, const double *b, size_t ldb, double beta, double *c,
+              size_t ldc)
 {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(m), bi(n), bi(k), alpha, a, bi(lda),
+    cblas_dgemm(CblasRowMajor, op(trans_a), op(trans_b), bi(m), bi(n), bi(k), alpha, a, bi(lda),
                 b, bi(ldb), beta, c, bi(ldc));
+}
+
+void wh__ger(size_t m, size_t n, double alpha, const double *x, const double *y, double *a,
+             size_t lda)
+{
+    cblas_dger(CblasRowMajor, bi(m), bi(n), alpha, x, 1, y, 1, a, bi(lda));
+}
+
+void wh__syrk_lower(bool trans, size_t n, size_t k, double alpha, const double *a, size_t lda,
+                    double beta, double *c, size_t ldc)
+{
+    cblas_dsyrk(CblasRowMajor, CblasLower, op(trans), bi(n), bi(k), alpha, a, bi(lda), beta, c,
+                bi(ldc));
+}
+
+void wh__syr2k_lower(bool trans, size_t n, size_t k, double alpha, const double *a, size_t lda,
+                     const double *b, size_t ldb, double beta, double *c, size_t ldc)
+{
+    cblas_dsyr2k(CblasRowMajor, CblasLower, op(trans), bi(n), bi(k), alpha, a, bi(lda), b,
+                 bi(ldb), beta, c, bi(ldc));
+}
+
+void wh__symm_lower(bool left, size_t m, size_t n, double alpha, const double *a, size_t lda,
+                    const double *b, size_t ldb, double beta, double *c, size_t ldc)
+{
+    cblas_dsymm(CblasRowMajor, left ? CblasLeft : CblasRight, CblasLower, bi(m), bi(n), alpha, a,
+                bi(lda), b, bi(ldb), beta, c, bi(ldc));
+}
+
+void wh__symv_lower_beta(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                         double beta, double *y)
+{
+    cblas_dsymv(CblasRowMajor, CblasLower, bi(n), alpha, a, bi(lda), x, 1, beta, y, 1);
+}
+
+void wh__trmv_lower(bool trans, size_t n, const double *l, size_t ldl, double *x)
+{
+    cblas_dtrmv(CblasRowMajor, CblasLower, op(trans), CblasNonUnit, bi(n), l, bi(ldl), x, 1);
+}
+
+void wh__trmm_lower(bool left, bool trans, size_t m, size_t n, double alpha, const double *l,
+                    size_t ldl, double *b, size_t ldb)
+{
+    cblas_dtrmm(CblasRowMajor, left ? CblasLeft : CblasRight, CblasLower, op(trans), CblasNonUnit,
+                bi(m), bi(n), alpha, l, bi(ldl), b, bi(ldb));
 }
 
 bool wh__chol(size_t n, double *a, size_t lda)

@@ -64,16 +64,53 @@ void wh__syr_lower(size_t n, double alpha, const double *x, double *a, size_t ld
 /* A <- alpha A on the lower triangle (diagonal included). */
 void wh__scale_lower(size_t n, double alpha, double *a, size_t lda);
 
-/* x <- L x for L lower triangular (dtrmv). */
-void wh__trmv_lower(size_t n, const double *l, size_t ldl, double *x);
+/*
+ * Plain BLAS, row-major, unit strides, lower triangles: the library's other
+ * BLAS calls, one wrapper each, so that every call goes through this seam (its
+ * lock policy and checks). op(A) is A, or A^T when `trans` is true; `left`
+ * puts the symmetric or triangular A on the left of B.
+ */
+double wh__dot(size_t n, const double *x, const double *y);
+double wh__nrm2(size_t n, const double *x);
+void wh__axpy(size_t n, double alpha, const double *x, double *y); /* y += alpha x */
+void wh__scal(size_t n, double alpha, double *x);                   /* x *= alpha */
 
-/* y = alpha A x + beta y for A rows x cols (dgemv). */
-void wh__gemv(size_t rows, size_t cols, double alpha, const double *a, size_t lda,
+/* y = alpha op(A) x + beta y for A rows x cols (dgemv). */
+void wh__gemv(bool trans, size_t rows, size_t cols, double alpha, const double *a, size_t lda,
               const double *x, double beta, double *y);
 
-/* C = alpha A B + beta C for A m x k, B k x n, C m x n (dgemm). */
-void wh__gemm(size_t m, size_t n, size_t k, double alpha, const double *a, size_t lda,
-              const double *b, size_t ldb, double beta, double *c, size_t ldc);
+/* C = alpha op(A) op(B) + beta C, C m x n, inner dimension k (dgemm). */
+void wh__gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, double alpha,
+              const double *a, size_t lda, const double *b, size_t ldb, double beta, double *c,
+              size_t ldc);
+
+/* A += alpha x y^T for A m x n (dger). */
+void wh__ger(size_t m, size_t n, double alpha, const double *x, const double *y, double *a,
+             size_t lda);
+
+/* C = alpha op(A) op(A)^T + beta C on the lower triangle; op(A) n x k (dsyrk). */
+void wh__syrk_lower(bool trans, size_t n, size_t k, double alpha, const double *a, size_t lda,
+                    double beta, double *c, size_t ldc);
+
+/* C = alpha (op(A) op(B)^T + op(B) op(A)^T) + beta C, lower triangle (dsyr2k). */
+void wh__syr2k_lower(bool trans, size_t n, size_t k, double alpha, const double *a, size_t lda,
+                     const double *b, size_t ldb, double beta, double *c, size_t ldc);
+
+/* C = alpha A B + beta C (left) or alpha B A + beta C, A symmetric in its lower
+ * triangle, C m x n (dsymm). */
+void wh__symm_lower(bool left, size_t m, size_t n, double alpha, const double *a, size_t lda,
+                    const double *b, size_t ldb, double beta, double *c, size_t ldc);
+
+/* y = alpha A x + beta y, A symmetric in its lower triangle (dsymv, at every order). */
+void wh__symv_lower_beta(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                         double beta, double *y);
+
+/* x <- op(L) x for L lower triangular, non-unit diagonal (dtrmv). */
+void wh__trmv_lower(bool trans, size_t n, const double *l, size_t ldl, double *x);
+
+/* B <- alpha op(L) B (left) or alpha B op(L), L lower triangular, B m x n (dtrmm). */
+void wh__trmm_lower(bool left, bool trans, size_t m, size_t n, double alpha, const double *l,
+                    size_t ldl, double *b, size_t ldb);
 
 /* Factor A = L L^T in place (lower triangle). False if A is not positive definite. */
 bool wh__chol(size_t n, double *a, size_t lda);

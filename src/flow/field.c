@@ -70,7 +70,7 @@ static void direct_field(wh_flow *f, double *dydt)
 static void weights_field(wh_flow *f, const double *W, double *dydt)
 {
     output_excess(f);
-    wh__gemm(f->n, f->k, f->n, 1.0, f->rS, f->n, W, f->k, 0.0, dydt, f->k);
+    wh__gemm(false, false, f->n, f->k, f->n, 1.0, f->rS, f->n, W, f->k, 0.0, dydt, f->k);
 }
 
 /* dM/dt = P + P^T - 2 M with P = M^{-1} C, solved directly rather than through W. */

@@ -39,7 +39,6 @@
  * Definiteness of M itself is certified only at refreshes, so a loss of it
  * between them is reported at the latest `refresh` samples late.
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -47,11 +46,6 @@
 #include "core/alloc.h"
 #include "core/linalg.h"
 #include "net/fast.h"
-
-static blasint bi(size_t v)
-{
-    return (blasint)v;
-}
 
 /* dst's lower triangle = M_r + (rows of Y)^T (rows of Y) - shift I, shift the sum of
  * those rows' rates (Y's rows are scaled by their square roots). */
@@ -61,8 +55,7 @@ static void form_lateral(const wh_net *net, size_t rows, double shift, double *d
     wh__copy_lower(n, net->fast->Mr, n, dst, n);
     if (rows == 0)
         return;
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(rows), 1.0, net->fast->Y, bi(n),
-                1.0, dst, bi(n));
+    wh__syrk_lower(true, n, rows, 1.0, net->fast->Y, n, 1.0, dst, n);
     for (size_t i = 0; i < n; i++)
         dst[i * n + i] -= shift;
 }
@@ -167,12 +160,12 @@ static bool extend_deflation(wh_net *net, size_t i)
     double *h = f->H + i * n, *k = f->K + i * ld;
     wh__symv_lower(n, 1.0, f->P, n, y, h);
     for (size_t j = 0; j < i; j++) {
-        double v = cblas_ddot(bi(n), h, 1, f->Y + j * n, 1);
+        double v = wh__dot(n, h, f->Y + j * n);
         for (size_t l = 0; l < j; l++)
             v -= k[l] * f->K[j * ld + l];
         k[j] = v / f->K[j * ld + j];
     }
-    double d = 1.0 + cblas_ddot(bi(n), h, 1, y, 1);
+    double d = 1.0 + wh__dot(n, h, y);
     for (size_t l = 0; l < i; l++)
         d -= k[l] * k[l];
     if (!(d > 0.0) || !isfinite(d))
@@ -201,7 +194,7 @@ static void deflated_precondition(const wh_net *net, const double *r, double *z)
     wh__symv_lower(n, 1.0, f->P, n, r, z);
     if (m == 0)
         return;
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(m), bi(n), 1.0, f->H, bi(n), r, 1, 0.0, t, 1);
+    wh__gemv(false, m, n, 1.0, f->H, n, r, 0.0, t);
     for (size_t i = 0; i < m; i++) {
         double v = t[i];
         for (size_t l = 0; l < i; l++)
@@ -214,7 +207,7 @@ static void deflated_precondition(const wh_net *net, const double *r, double *z)
             v -= f->K[l * ld + i] * t[l];
         t[i] = v / f->K[i * ld + i];
     }
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi(m), bi(n), -1.0, f->H, bi(n), t, 1, 1.0, z, 1);
+    wh__gemv(true, m, n, -1.0, f->H, n, t, 1.0, z);
 }
 
 /* r = x - M y. */
@@ -222,8 +215,7 @@ static void residual(wh_net *net, const double *x, double *r)
 {
     lateral_lower(net);
     memcpy(r, x, net->n * sizeof *r);
-    cblas_dsymv(CblasRowMajor, CblasLower, bi(net->n), -1.0, net->M, bi(net->n), net->y, 1, 1.0,
-                r, 1);
+    wh__symv_lower_beta(net->n, -1.0, net->M, net->n, net->y, 1.0, r);
 }
 
 /*
@@ -241,7 +233,7 @@ static void residual(wh_net *net, const double *x, double *r)
 static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
 {
     wh__fast *f = net->fast;
-    const blasint n = bi(net->n);
+    const size_t n = net->n;
     const size_t nn = net->n;
     if (derive_inverse(net) != WH_OK)
         return WH_ENOCONV;
@@ -249,7 +241,7 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
     const double shift = f->drift - f->centre;
     void (*apply)(const wh_net *, const double *, double *) =
         deflated ? deflated_precondition : precondition;
-    const double target = WH__CG_TOL * cblas_dnrm2(n, x, 1);
+    const double target = WH__CG_TOL * wh__nrm2(n, x);
     apply(net, x, net->y);
     if (deflated)
         for (size_t i = 0; i < nn; i++)
@@ -258,16 +250,16 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
         residual(net, x, f->r);
     double rs = 0.0;
     for (size_t it = 0;; it++) {
-        const double rnorm = cblas_dnrm2(n, f->r, 1);
+        const double rnorm = wh__nrm2(n, f->r);
         *iterations = it;
         if (rnorm <= target)
-            return isfinite(cblas_ddot(n, net->y, 1, net->y, 1)) ? WH_OK : WH_ENOCONV;
+            return isfinite(wh__dot(n, net->y, net->y)) ? WH_OK : WH_ENOCONV;
         if (!isfinite(rnorm) || it == WH__CG_MAX_ITER)
             return WH_ENOCONV;
         /* The preconditioned residual only once it is known to be needed: the last one
          * of a solve would cost a pass over P for nothing. */
         apply(net, f->r, f->s);
-        const double rs_next = cblas_ddot(n, f->r, 1, f->s, 1);
+        const double rs_next = wh__dot(n, f->r, f->s);
         if (it == 0) {
             memcpy(f->d, f->s, nn * sizeof *f->d);
             memcpy(f->Ad, f->r, nn * sizeof *f->Ad);
@@ -284,12 +276,12 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
                 f->q[i] = f->Ad[i] - shift * f->d[i];
         else
             wh__symv_lower(nn, 1.0, net->M, nn, f->d, f->q);
-        const double curvature = cblas_ddot(n, f->d, 1, f->q, 1);
+        const double curvature = wh__dot(n, f->d, f->q);
         if (!(curvature > 0.0))
             return WH_ENOCONV;
         const double alpha = rs / curvature;
-        cblas_daxpy(n, alpha, f->d, 1, net->y, 1);
-        cblas_daxpy(n, -alpha, f->q, 1, f->r, 1);
+        wh__axpy(n, alpha, f->d, net->y);
+        wh__axpy(n, -alpha, f->q, f->r);
     }
 }
 
@@ -308,7 +300,7 @@ static wh_status exact_solve(wh_net *net, const double *x, bool commit)
         return WH_EDIVERGED;
     memcpy(net->y, x, n * sizeof *x);
     wh__chol_solve(n, net->L_next, n, net->y);
-    if (!isfinite(cblas_ddot(bi(n), net->y, 1, net->y, 1)))
+    if (!isfinite(wh__dot(n, net->y, net->y)))
         return WH_EDIVERGED;
     if (commit)
         adopt_factor(net);

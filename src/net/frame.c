@@ -4,8 +4,6 @@
  */
 #include "whiten/gain.h"
 
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
@@ -85,8 +83,7 @@ static wh_status cross_gram(size_t n, size_t K, const double *W, size_t ldw, dou
     *G = wh__alloc(kk, sizeof **G);
     if (*G == NULL)
         return WH_ENOMEM;
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)K, (blasint)K, (blasint)n, 1.0, W,
-                (blasint)ldw, W, (blasint)ldw, 0.0, *G, (blasint)K);
+    wh__gemm(true, false, K, K, n, 1.0, W, ldw, W, ldw, 0.0, *G, K);
     for (size_t i = 0; i < kk; i++)
         (*G)[i] *= (*G)[i];
     return WH_OK;

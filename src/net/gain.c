@@ -7,7 +7,6 @@
  */
 #include "net/gain.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -174,8 +173,7 @@ static void form_lateral(wh__gain *c, const double *W, const double *g, double *
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < K; j++)
                 c->A[i * K + j] = W[i * K + j] * g[j];
-        cblas_dsyr2k(CblasRowMajor, CblasLower, CblasNoTrans, (blasint)n, (blasint)K, 0.5, c->A,
-                     (blasint)K, W, (blasint)K, 0.0, m, (blasint)n);
+        wh__syr2k_lower(false, n, K, 0.5, c->A, K, W, K, 0.0, m, n);
         wh__mirror_lower(n, m, n);
     }
     for (size_t i = 0; i < n; i++)
@@ -277,8 +275,7 @@ void wh__gain_respond(wh__gain *c, const double *x)
         }
         return;
     }
-    cblas_dgemv(CblasRowMajor, CblasTrans, (blasint)n, (blasint)K, 1.0, c->W, (blasint)K, c->y, 1,
-                0.0, c->z, 1);
+    wh__gemv(true, n, K, 1.0, c->W, K, c->y, 0.0, c->z);
 }
 
 /* g_next = g + eta_g (v - wn), v the interneurons' (expected) squared activity. */
@@ -314,8 +311,7 @@ static void propose_synapses_online(wh__gain *c)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < K; j++)
             c->W_next[i * K + j] = c->W[i * K + j] * c->A[j];
-    cblas_dger(CblasRowMajor, (blasint)n, (blasint)K, c->eta_w, c->y, 1, c->gz, 1, c->W_next,
-               (blasint)K);
+    wh__ger(n, K, c->eta_w, c->y, c->gz, c->W_next, K);
     finish_synapses(c);
 }
 
@@ -343,8 +339,7 @@ wh_status wh__gain_step_expected(wh__gain *c, const double *C, size_t ldc)
     wh__chol_sandwich(n, c->L, n, c->S, n);
     for (size_t i = 0; i < n; i++)
         c->S[i * n + i] -= 1.0;
-    cblas_dsymm(CblasRowMajor, CblasLeft, CblasLower, (blasint)n, (blasint)K, 1.0, c->S, (blasint)n,
-                c->W, (blasint)K, 0.0, c->A, (blasint)K);
+    wh__symm_lower(true, n, K, 1.0, c->S, n, c->W, K, 0.0, c->A, K);
     for (size_t j = 0; j < K; j++)
         c->gz[j] = 0.0;
     for (size_t i = 0; i < n; i++)

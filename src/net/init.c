@@ -7,7 +7,6 @@
  * mixing (science.md §5.2). One generator seeded from init->seed draws first
  * the rotation R of a ROTATED start, then Q.
  */
-#include <cblas.h>
 #include <math.h>
 
 #include "core/alloc.h"
@@ -45,8 +44,7 @@ static wh_status rotated_start(size_t n, const wh_init *init, gsl_rng *rng, doub
         return st;
     wh__set_identity(n, 0.0, M0, n);
     for (size_t m = 0; m < n; m++)
-        cblas_dsyr(CblasRowMajor, CblasLower, (blasint)n, init->alpha * init->spread[m], R + m * n,
-                   1, M0, (blasint)n);
+        wh__syr_lower(n, init->alpha * init->spread[m], R + m * n, M0, n);
     wh__mirror_lower(n, M0, n);
     return WH_OK;
 }
@@ -127,8 +125,7 @@ static wh_status mixed_weights(wh_net *net, gsl_rng *rng)
     if (st == WH_OK)
         st = wh__haar(rng, k, Q, k);
     if (st == WH_OK) {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)k, (blasint)n,
-                    1.0, net->S, (blasint)n, Q, (blasint)k, 0.0, net->W, (blasint)k);
+        wh__gemm(false, false, n, k, n, 1.0, net->S, n, Q, k, 0.0, net->W, k);
         wh__gram(n, k, net->W, k, net->M, n);
         st = factor_lateral(net, WH_ENOTPD);
     }

@@ -39,7 +39,6 @@
  * Blocks stop short of the samples on which the per-sample path refreshes,
  * which then take exactly the per-sample path's exact step.
  */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -49,11 +48,6 @@
 
 /* Leading dimension of S: the basis holds two vectors per sample. */
 #define LDS (2 * WH__BLOCK_MAX)
-
-static blasint bi(size_t v)
-{
-    return (blasint)v;
-}
 
 static wh_status block_new(wh_net *net)
 {
@@ -129,9 +123,9 @@ static void correction(wh__block *b, size_t n, size_t w, const double *q, double
 {
     if (w == 0)
         return;
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(w), bi(n), 1.0, b->V, bi(n), q, 1, 0.0, b->a, 1);
+    wh__gemv(false, w, n, 1.0, b->V, n, q, 0.0, b->a);
     wh__symv_lower(w, 1.0, b->S, LDS, b->a, b->b);
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi(w), bi(n), 1.0, b->V, bi(n), b->b, 1, 1.0, v, 1);
+    wh__gemv(true, w, n, 1.0, b->V, n, b->b, 1.0, v);
 }
 
 /*
@@ -158,8 +152,7 @@ static void update_product(wh__block *b, size_t j, double eta)
     for (size_t i = 0; i < j; i++)
         b->r[i] = b->a[2 * i];
     if (j > 0)
-        cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, bi(j), b->T, WH__BLOCK_MAX,
-                    b->r, 1);
+        wh__trmv_lower(true, j, b->T, WH__BLOCK_MAX, b->r);
     for (size_t i = 0; i < j; i++)
         b->T[j * WH__BLOCK_MAX + i] = g * b->r[i];
     b->T[j * WH__BLOCK_MAX + j] = g;
@@ -175,13 +168,11 @@ static void interneuron_output(const wh_net *net, size_t j, double shrink, const
     double *v = net->fast->v;
     memcpy(v, y, n * sizeof *v);
     if (j > 0)
-        cblas_dgemv(CblasRowMajor, CblasTrans, bi(j), bi(n), 1.0, b->V, bi(2 * n), b->r, 1, 1.0, v,
-                    1);
+        wh__gemv(true, j, n, 1.0, b->V, 2 * n, b->r, 1.0, v);
     /* W_j^T v = A_j W^T (Q^T v): Q^T v into y's slot h (free until h_j is formed). */
     double *t = b->G + j * n;
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(n), 1.0, b->Q, bi(n), v, 1, 0.0, t, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi(n), bi(net->k), shrink, net->W, bi(net->k), t, 1,
-                0.0, z, 1);
+    wh__gemv(true, n, n, 1.0, b->Q, n, v, 0.0, t);
+    wh__gemv(true, n, net->k, shrink, net->W, net->k, t, 0.0, z);
 }
 
 /*
@@ -199,19 +190,19 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double eta, dou
     double *y = b->V + w * n, *h = y + n, *u = f->u;
     memcpy(y, b->G + j * n, n * sizeof *y);
     correction(b, n, w, x, y);
-    cblas_dscal(bi(n), rho, y, 1);
+    wh__scal(n, rho, y);
     wh__symv_lower(n, f->p, f->P, n, y, h);
     memcpy(u, h, n * sizeof *u);
     correction(b, n, w, y, u);
-    cblas_dscal(bi(n), rho, u, 1);
-    const double xy = cblas_ddot(bi(n), x, 1, y, 1), yy = cblas_ddot(bi(n), y, 1, y, 1);
-    const double s = cblas_ddot(bi(n), y, 1, u, 1);
+    wh__scal(n, rho, u);
+    const double xy = wh__dot(n, x, y), yy = wh__dot(n, y, y);
+    const double s = wh__dot(n, y, u);
     if (!(xy > 0.0 && s > 0.0 && isfinite(xy + yy + s)))
         return false;
     update_product(b, j, eta);
     if (z != NULL) {
         interneuron_output(net, j, shrink, y, z);
-        if (!isfinite(cblas_ddot(bi(net->k), z, 1, z, 1)))
+        if (!isfinite(wh__dot(net->k, z, z)))
             return false;
     }
     update_coefficients(b, w, eta / ((1.0 - eta) + eta * yy), s, rho);
@@ -229,20 +220,16 @@ static bool propose_weights(wh_net *net, size_t m, double am)
 {
     wh__block *b = net->fast->block;
     const size_t n = net->n;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(m), bi(n), bi(n), 1.0, b->V,
-                bi(2 * n), b->Q, bi(n), 0.0, b->YW, bi(n));
-    cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, bi(m), bi(n), 1.0,
-                b->T, WH__BLOCK_MAX, b->YW, bi(n));
+    wh__gemm(false, false, m, n, n, 1.0, b->V, 2 * n, b->Q, n, 0.0, b->YW, n);
+    wh__trmm_lower(true, false, m, n, 1.0, b->T, WH__BLOCK_MAX, b->YW, n);
     wh__copy(n, n, b->Q, n, b->Q_next, n);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bi(n), bi(n), bi(m), am, b->V, bi(2 * n),
-                b->YW, bi(n), am, b->Q_next, bi(n));
-    const double bound = cblas_ddot(bi(n * n), b->Q_next, 1, b->Q_next, 1) * b->wsq;
+    wh__gemm(true, false, n, n, m, am, b->V, 2 * n, b->YW, n, am, b->Q_next, n);
+    const double bound = wh__dot(n * n, b->Q_next, b->Q_next) * b->wsq;
     if (isfinite(bound))
         return true;
-    const blasint nb = bi(n), k = bi(net->k);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, k, nb, 1.0, b->Q_next, nb, net->W, k,
-                0.0, net->W_next, k);
-    return isfinite(cblas_ddot(bi(n * net->k), net->W_next, 1, net->W_next, 1));
+    const size_t nb = n, k = net->k;
+    wh__gemm(false, false, nb, k, nb, 1.0, b->Q_next, nb, net->W, k, 0.0, net->W_next, k);
+    return isfinite(wh__dot(n * net->k, net->W_next, net->W_next));
 }
 
 /* Phat <- Phat + V^T S V / p over the block's 2m basis vectors; p <- rho p. */
@@ -251,14 +238,12 @@ static void commit_inverse(wh_net *net, size_t m, double rho)
     wh__fast *f = net->fast;
     wh__block *b = f->block;
     const size_t n = net->n, w = 2 * m;
-    cblas_dsymm(CblasRowMajor, CblasLeft, CblasLower, bi(w), bi(n), 1.0, b->S, LDS, b->V, bi(n),
-                0.0, b->G, bi(n));
-    cblas_dsyr2k(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(w), 0.5 / f->p, b->V, bi(n), b->G,
-                 bi(n), 1.0, f->P, bi(n));
+    wh__symm_lower(true, w, n, 1.0, b->S, LDS, b->V, n, 0.0, b->G, n);
+    wh__syr2k_lower(true, n, w, 0.5 / f->p, b->V, n, b->G, n, 1.0, f->P, n);
     f->p *= rho;
     if (f->p > WH__FAST_RESCALE) {
         for (size_t i = 0; i < n; i++)
-            cblas_dscal(bi(i + 1), f->p, f->P + i * n, 1);
+            wh__scal(i + 1, f->p, f->P + i * n);
         f->p = 1.0;
     }
 }
@@ -294,8 +279,7 @@ static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, doub
     wh__block *b = f->block;
     const size_t n = net->n;
     wh__lazy_start(net);
-    cblas_dsymm(CblasRowMajor, CblasRight, CblasLower, bi(m), bi(n), f->p, f->P, bi(n), X, bi(ldx),
-                0.0, b->G, bi(n));
+    wh__symm_lower(false, m, n, f->p, f->P, n, X, ldx, 0.0, b->G, n);
     double rho = 1.0, shrink = 1.0;
     size_t j = 0;
     for (; j < m; j++) {

@@ -16,17 +16,11 @@
  * candidate M certifies M > 0 (else WH_EDIVERGED, state kept), and P is
  * re-derived from that factor.
  */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "core/linalg.h"
 #include "net/fast.h"
-
-static blasint bi(size_t v)
-{
-    return (blasint)v;
-}
 
 /* Phat = M^{-1} from the current factor L, with p = 1. */
 static wh_status derive_inverse(wh_net *net)
@@ -59,10 +53,9 @@ wh_status wh__interneuron_fast_rederive(wh_net *net)
 static void outputs(wh_net *net, const double *x)
 {
     const wh__fast *f = net->fast;
-    const blasint n = bi(net->n), k = bi(net->k);
+    const size_t n = net->n, k = net->k;
     wh__symv_lower(net->n, f->p, f->P, net->n, x, net->y);
-    cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, wh__lazy_weights(net), k, net->y, 1, 0.0,
-                net->z, 1);
+    wh__gemv(true, n, k, 1.0, wh__lazy_weights(net), k, net->y, 0.0, net->z);
 }
 
 static wh_status ready(wh_net *net)
@@ -98,8 +91,7 @@ static wh_status exact_step(wh_net *net, const double *x)
         return st;
     memcpy(net->y, x, net->n * sizeof *x);
     wh__chol_solve(net->n, net->L, net->n, net->y);
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi(net->n), bi(net->k), 1.0, net->W, bi(net->k),
-                net->y, 1, 0.0, net->z, 1);
+    wh__gemv(true, net->n, net->k, 1.0, net->W, net->k, net->y, 0.0, net->z);
     return exact_update(net);
 }
 
@@ -115,7 +107,7 @@ static void update_inverse(wh_net *net, double eta, double yy, double s)
     f->p /= (1.0 - eta) * (1.0 - eta);
     if (f->p > WH__FAST_RESCALE) {
         for (size_t i = 0; i < n; i++)
-            cblas_dscal(bi(i + 1), f->p, f->P + i * n, 1);
+            wh__scal(i + 1, f->p, f->P + i * n);
         f->p = 1.0;
     }
 }
@@ -139,24 +131,24 @@ static void update_weights(wh_net *net, double eta)
                 w[j] = a * w[j] + b * z[j];
             continue;
         }
-        cblas_dscal(bi(k), a, w, 1);
-        cblas_daxpy(bi(k), b, z, 1, w, 1);
+        wh__scal(k, a, w);
+        wh__axpy(k, b, z, w);
     }
 }
 
 wh_status wh__interneuron_fast_step(wh_net *net, const double *x)
 {
     wh__fast *f = net->fast;
-    const blasint n = bi(net->n);
+    const size_t n = net->n;
     wh__lazy_settle(net);
     wh_status st = ready(net);
     if (st != WH_OK)
         return exact_step(net, x);
     outputs(net, x);
     wh__symv_lower(net->n, f->p, f->P, net->n, net->y, f->u);
-    const double xy = cblas_ddot(n, x, 1, net->y, 1), yy = cblas_ddot(n, net->y, 1, net->y, 1);
-    const double s = cblas_ddot(n, net->y, 1, f->u, 1);
-    const double zz = cblas_ddot(bi(net->k), net->z, 1, net->z, 1);
+    const double xy = wh__dot(n, x, net->y), yy = wh__dot(n, net->y, net->y);
+    const double s = wh__dot(n, net->y, f->u);
+    const double zz = wh__dot(net->k, net->z, net->z);
     if (!(xy > 0.0 && s > 0.0 && isfinite(xy + yy + s + zz)))
         return exact_step(net, x);
     if ((net->samples + 1) % net->refresh == 0)

@@ -10,7 +10,6 @@
  * the learning depends on. Without a block workspace (no blocked path) the
  * weights are simply net->W.
  */
-#include <cblas.h>
 
 #include "core/linalg.h"
 #include "net/fast.h"
@@ -25,9 +24,8 @@ static wh__block *lazy_block(const wh_net *net)
 static void lazy_product(const wh_net *net, double *dst)
 {
     const wh__block *b = net->fast->block;
-    const blasint n = (blasint)net->n, k = (blasint)net->k;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, n, 1.0, b->Q, n, net->W, k, 0.0,
-                dst, k);
+    const size_t n = net->n, k = net->k;
+    wh__gemm(false, false, n, k, n, 1.0, b->Q, n, net->W, k, 0.0, dst, k);
 }
 
 const double *wh__lazy_weights(const wh_net *net)
@@ -65,7 +63,7 @@ void wh__lazy_forget(wh_net *net)
 static void lazy_begin(wh_net *net)
 {
     wh__block *b = net->fast->block;
-    b->wsq = cblas_ddot((blasint)(net->n * net->k), net->W, 1, net->W, 1);
+    b->wsq = wh__dot((net->n * net->k), net->W, net->W);
     b->lazy = true;
     b->view_ok = false;
 }

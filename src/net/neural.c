@@ -6,7 +6,6 @@
  * the Cholesky factor of M kept with the network. Simulated, the circuit's
  * own ODE is stepped by Euler's method from rest until it settles.
  */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -22,37 +21,36 @@ static double automatic_gamma(const wh_net *net)
 
 static double norm2(size_t count, const double *v)
 {
-    return cblas_dnrm2((blasint)count, v, 1);
+    return wh__nrm2(count, v);
 }
 
 /* z = W^T y. */
 static void interneuron_activity(wh_net *net)
 {
-    cblas_dgemv(CblasRowMajor, CblasTrans, (blasint)net->n, (blasint)net->k, 1.0, net->W,
-                (blasint)net->k, net->y, 1, 0.0, net->z, 1);
+    wh__gemv(true, net->n, net->k, 1.0, net->W, net->k, net->y, 0.0, net->z);
 }
 
 /* ry = x - M y, with M y formed through the circuit: W (W^T y) for interneurons. */
 static void lateral_residual(wh_net *net, const double *x, bool interneurons)
 {
-    const blasint n = (blasint)net->n, k = (blasint)net->k;
+    const size_t n = net->n, k = net->k;
     memcpy(net->ry, x, net->n * sizeof *x);
     if (!interneurons) {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, n, n, -1.0, net->M, n, net->y, 1, 1.0, net->ry, 1);
+        wh__gemv(false, n, n, -1.0, net->M, n, net->y, 1.0, net->ry);
         return;
     }
     interneuron_activity(net);
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, n, k, -1.0, net->W, k, net->z, 1, 1.0, net->ry, 1);
+    wh__gemv(false, n, k, -1.0, net->W, k, net->z, 1.0, net->ry);
 }
 
 /* ry = x - W z and rz = W^T y - z: interneurons with their own dynamics. */
 static void joint_residual(wh_net *net, const double *x)
 {
-    const blasint n = (blasint)net->n, k = (blasint)net->k;
+    const size_t n = net->n, k = net->k;
     memcpy(net->ry, x, net->n * sizeof *x);
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, n, k, -1.0, net->W, k, net->z, 1, 1.0, net->ry, 1);
+    wh__gemv(false, n, k, -1.0, net->W, k, net->z, 1.0, net->ry);
     memcpy(net->rz, net->z, net->k * sizeof *net->rz);
-    cblas_dgemv(CblasRowMajor, CblasTrans, n, k, 1.0, net->W, k, net->y, 1, -1.0, net->rz, 1);
+    wh__gemv(true, n, k, 1.0, net->W, k, net->y, -1.0, net->rz);
 }
 
 wh_status wh__neural_simulate(wh_net *net, const double *x, bool interneurons, size_t *iterations)
@@ -76,9 +74,9 @@ wh_status wh__neural_simulate(wh_net *net, const double *x, bool interneurons, s
             break;
         if (!isfinite(residual) || it == net->neural.max_iter)
             return WH_ENOCONV;
-        cblas_daxpy((blasint)net->n, gamma, net->ry, 1, net->y, 1);
+        wh__axpy(net->n, gamma, net->ry, net->y);
         if (joint)
-            cblas_daxpy((blasint)net->k, gamma, net->rz, 1, net->z, 1);
+            wh__axpy(net->k, gamma, net->rz, net->z);
     }
     /* The reported interneuron activity is the equilibrium relation z = W^T y. */
     if (interneurons)

@@ -10,20 +10,14 @@
  * candidate M is positive definite. Each circuit's path calls its own rule;
  * nothing here calls a path.
  */
-#include <cblas.h>
 
 #include "core/linalg.h"
 #include "net/net.h"
 
-static blasint bi(size_t v)
-{
-    return (blasint)v;
-}
-
 void wh__net_lateral_online(size_t n, double eta, const double *y, const double *before,
                             size_t stride, double *m)
 {
-    cblas_dsyr(CblasRowMajor, CblasLower, bi(n), eta, y, 1, m, bi(n));
+    wh__syr_lower(n, eta, y, m, n);
     for (size_t i = 0; i < n; i++)
         m[i * n + i] = before[i * stride] + eta * (y[i] * y[i] - 1.0);
 }
@@ -41,8 +35,8 @@ void wh__interneuron_propose_online(wh_net *net)
     const size_t n = net->n, k = net->k;
     const double eta = wh__net_rate(net);
     wh__copy(n, k, net->W, k, net->W_next, k);
-    cblas_dscal(bi(n * k), 1.0 - eta, net->W_next, 1);
-    cblas_dger(CblasRowMajor, bi(n), bi(k), eta, net->y, 1, net->z, 1, net->W_next, bi(k));
+    wh__scal(n * k, 1.0 - eta, net->W_next);
+    wh__ger(n, k, eta, net->y, net->z, net->W_next, k);
     wh__gram(n, k, net->W_next, k, net->M_next, n);
 }
 
@@ -50,15 +44,14 @@ void wh__direct_propose_summed(wh_net *net, double eta)
 {
     const size_t n = net->n;
     wh__copy(n, n, net->M, n, net->M_next, n);
-    cblas_daxpy(bi(n * n), eta, net->S, 1, net->M_next, 1);
+    wh__axpy(n * n, eta, net->S, net->M_next);
 }
 
 void wh__interneuron_propose_summed(wh_net *net, double eta)
 {
     const size_t n = net->n, k = net->k;
     wh__copy(n, k, net->W, k, net->W_next, k);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(n), bi(k), bi(n), eta, net->S, bi(n),
-                net->W, bi(k), 1.0, net->W_next, bi(k));
+    wh__gemm(false, false, n, k, n, eta, net->S, n, net->W, k, 1.0, net->W_next, k);
     wh__gram(n, k, net->W_next, k, net->M_next, n);
 }
 
@@ -105,14 +98,13 @@ static double summed_update(wh_net *net, size_t count, const double *Y, size_t l
     const double last = wh_schedule_eta(&net->schedule, net->eta, net->samples + count - 1);
     double shift = (double)count, rate = first;
     if (first == last) {
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, bi(n), bi(count), 1.0, Y, bi(ldy), 0.0,
-                    net->S, bi(n));
+        wh__syrk_lower(true, n, count, 1.0, Y, ldy, 0.0, net->S, n);
     } else {
         wh__set_identity(n, 0.0, net->S, n);
         shift = 0.0;
         for (size_t b = 0; b < count; b++) {
             const double eta = wh_schedule_eta(&net->schedule, net->eta, net->samples + b);
-            cblas_dsyr(CblasRowMajor, CblasLower, bi(n), eta, Y + b * ldy, 1, net->S, bi(n));
+            wh__syr_lower(n, eta, Y + b * ldy, net->S, n);
             shift += eta;
         }
         rate = 1.0;

@@ -100,7 +100,7 @@ void wh_source_next(wh_source *src, double *x, size_t *context)
 {
     const size_t c = wh_source_context_at(src, src->t);
     wh__rng_gaussian(src->rng, x, src->n);
-    wh__trmv_lower(src->n, src->L + c * src->n * src->n, src->n, x);
+    wh__trmv_lower(false, src->n, src->L + c * src->n * src->n, src->n, x);
     src->t++;
     if (context != NULL)
         *context = c;
