@@ -211,3 +211,16 @@ def test_refused_fit_keeps_the_fitted_estimator():
     with pytest.raises(whiten.DivergedError):
         w.fit(diverging())       # 4 features, diverges part-way
     assert snapshot(w) == before and w.n_features_in_ == features
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(schedule="cosine"), "schedule must be 'constant' or 'decay'"),
+    (dict(schedule="decay"), "needs tau > 0"),
+    (dict(schedule="decay", tau=-5.0), "needs tau > 0"),
+    (dict(schedule="decay", tau=10.0, gamma=0.5), r"gamma must lie in \(1/2, 1\]"),
+    (dict(schedule="decay", tau=10.0, gamma=1.5), r"gamma must lie in \(1/2, 1\]"),
+    (dict(schedule="decay", tau=10.0, schedule_start=-1), "schedule_start must be"),
+])
+def test_bad_schedules(params, match):
+    with pytest.raises(ValueError, match=match):
+        whiten.Whitener(**params).fit(gaussian(50, 3)[0])

@@ -120,3 +120,43 @@ def test_gil_is_released_while_learning():
     t.join()
     # With the GIL held for the whole call this thread would not run until it returned.
     assert len(ticks) > 1000, len(ticks)
+
+
+def test_decay_schedule_is_the_formula():
+    """eta_t = eta / (1 + (t - t0)/tau)^gamma: replayed in numpy, step by step (direct)."""
+    X, _ = gaussian(300, 3)
+    eta, tau, gamma, t0 = 0.02, 25.0, 0.75, 40
+    w = whiten.Whitener(net="direct", solver="exact", eta=eta, schedule="decay", tau=tau,
+                        gamma=gamma, schedule_start=t0)
+    Y = w.filter(X)
+    M = np.eye(3)
+    for t, x in enumerate(X):
+        y = np.linalg.solve(M, x)
+        np.testing.assert_allclose(Y[t], y, rtol=1e-9, atol=1e-12)
+        rate = eta if t < t0 else eta / (1 + (t - t0) / tau) ** gamma
+        M = M + rate * (np.outer(y, y) - np.eye(3))
+    np.testing.assert_allclose(w.M_, M, rtol=1e-10)
+    # A constant schedule is a different network.
+    assert not np.allclose(whiten.Whitener(net="direct", eta=eta).fit(X).M_, M, rtol=1e-3)
+
+
+def test_decay_settles_below_the_constant_noise_floor():
+    X, _ = gaussian(100000, 4, spread=(0.5, 2.0))
+    C = X.T @ X / len(X)
+    err = {}
+    for sched in ("constant", "decay"):
+        w = whiten.Whitener(eta=1e-2, schedule=sched, tau=2000.0).fit(X)
+        F = np.linalg.inv(w.M_)
+        err[sched] = np.linalg.norm(F @ C @ F.T - np.eye(4), 2)
+    assert err["decay"] < 0.5 * err["constant"], err
+
+
+def test_schedule_survives_pickle_and_is_refused_by_save(tmp_path):
+    import pickle
+    X, _ = gaussian(500, 3)
+    w = whiten.Whitener(schedule="decay", tau=100.0, gamma=0.6).partial_fit(X[:200])
+    c = pickle.loads(pickle.dumps(w))
+    assert c._net.schedule == (1, 100.0, 0.6, 0)
+    np.testing.assert_array_equal(w.partial_fit(X[200:]).M_, c.partial_fit(X[200:]).M_)
+    with pytest.raises(ValueError, match="no field for a learning-rate schedule"):
+        w.save(tmp_path / "S.npz")

@@ -15,6 +15,7 @@ ESTIMATORS = [
     whiten.Whitener(net="interneuron", solver="exact", random_state=5),
     whiten.Whitener(net="direct"),
     whiten.Whitener(net="direct", solver="fast"),
+    whiten.Whitener(schedule="decay", tau=50.0, gamma=0.8),
 ]
 
 

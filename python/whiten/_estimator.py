@@ -69,6 +69,22 @@ class Whitener(TransformerMixin, BaseEstimator):
     random_state : int, RandomState or None, default=None
         Seeds the interneurons' initial rotation :math:`Q`. None means seed 1, the default
         of ``whiten fit --seed``, so that equal options give equal bits.
+    schedule : {"constant", "decay"}, default="constant"
+        Learning-rate schedule over ``eta`` (``wh_schedule``): the rate of the sample with
+        index :math:`t` (counting every sample the network has learned) is
+        :math:`\eta_t = \eta` ("constant"), or
+
+        .. math:: \eta_t = \eta \,/\, (1 + (t - t_0)/\tau)^{\gamma} \quad (t \ge t_0)
+
+        ("decay"; :math:`\eta` before :math:`t_0`), which lets the estimate settle on
+        stationary data where a constant rate leaves it at a noise floor of order
+        :math:`\eta`.
+    tau : float or None, default=None
+        Decay time :math:`\tau` in samples (> 0); required with ``schedule="decay"``.
+    gamma : float, default=1.0
+        Decay exponent :math:`\gamma`, :math:`1/2 < \gamma \le 1`.
+    schedule_start : int, default=0
+        Sample index :math:`t_0` where the decay starts.
 
     Attributes
     ----------
@@ -102,7 +118,8 @@ class Whitener(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, net="interneuron", k=None, eta=1e-3, passes=1, init_scale=1.0,
-                 solver="auto", refresh=0, random_state=None):
+                 solver="auto", refresh=0, random_state=None, schedule="constant", tau=None,
+                 gamma=1.0, schedule_start=0):
         self.net = net
         self.k = k
         self.eta = eta
@@ -111,6 +128,10 @@ class Whitener(TransformerMixin, BaseEstimator):
         self.solver = solver
         self.refresh = refresh
         self.random_state = random_state
+        self.schedule = schedule
+        self.tau = tau
+        self.gamma = gamma
+        self.schedule_start = schedule_start
 
     # ------------------------------------------------------------------ building
 
@@ -133,7 +154,22 @@ class Whitener(TransformerMixin, BaseEstimator):
         if not (np.isfinite(alpha) and alpha > 0.0):
             raise ValueError(f"init_scale must be finite and > 0, got {self.init_scale!r}")
         return _whiten.Net(KINDS[self.net], n, int(k), eta, alpha, _seed(self.random_state),
-                           _SOLVER_CODES[self.solver], int(self.refresh))
+                           _SOLVER_CODES[self.solver], int(self.refresh), *self._schedule())
+
+    def _schedule(self):
+        """(kind, tau, gamma, start) for wh_schedule, checked."""
+        if self.schedule == "constant":
+            return 0, 0.0, 1.0, 0
+        if self.schedule != "decay":
+            raise ValueError(f"schedule must be 'constant' or 'decay', got {self.schedule!r}")
+        tau, gamma, start = self.tau, self.gamma, self.schedule_start
+        if tau is None or not (np.isfinite(float(tau)) and float(tau) > 0):
+            raise ValueError(f"schedule='decay' needs tau > 0 (samples), got {tau!r}")
+        if not 0.5 < float(gamma) <= 1.0:
+            raise ValueError(f"gamma must lie in (1/2, 1], got {gamma!r}")
+        if not isinstance(start, numbers.Integral) or isinstance(start, bool) or start < 0:
+            raise ValueError(f"schedule_start must be an integer >= 0, got {start!r}")
+        return 1, float(tau), float(gamma), int(start)
 
     def _check_passes(self):
         p = self.passes
@@ -322,6 +358,9 @@ class Whitener(TransformerMixin, BaseEstimator):
                 "net": _KIND_NAMES[net.kind], "n": net.n, "k": net.k, "eta": net.eta,
                 "solver": _SOLVER_NAMES[net.solver], "refresh": net.refresh,
                 "samples": str(net.samples)}
+        kind, tau, gamma, start = net.schedule
+        if kind != 0:
+            meta["schedule"] = {"kind": "decay", "tau": tau, "gamma": gamma, "start": str(start)}
         arrays = {"M": net.lateral()}
         if net.kind == KINDS["interneuron"]:
             arrays["W"] = net.weights()
@@ -333,8 +372,10 @@ class Whitener(TransformerMixin, BaseEstimator):
     def _import(self, meta, M, W, S):
         kind = KINDS[meta["net"]]
         solver = SOLVERS[meta.get("solver", "exact")]
+        sched = meta.get("schedule")
+        schedule = (1, sched["tau"], sched["gamma"], int(sched["start"])) if sched else ()
         net = _whiten.Net(kind, meta["n"], meta["k"], float(meta["eta"]), 1.0, 1, solver,
-                          int(meta.get("refresh", 0)) if solver == 2 else 0)
+                          int(meta.get("refresh", 0)) if solver == 2 else 0, *schedule)
         net.restore(M if kind == 0 else W, int(meta["samples"]), S)
         self._net = net
         self.n_features_in_ = meta["n"]
@@ -348,7 +389,12 @@ class Whitener(TransformerMixin, BaseEstimator):
         path : str or os.PathLike
         """
         check_is_fitted(self, "_net")
-        write_state(path, *self._export())
+        meta, arrays = self._export()
+        if "schedule" in meta:
+            raise ValueError("the state file (docs/state-format.md, version 1) has no field "
+                             "for a learning-rate schedule yet; save a constant-rate network, "
+                             "or pickle this one")
+        write_state(path, meta, arrays)
 
     def __getstate__(self):
         state = super().__getstate__()

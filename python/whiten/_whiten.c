@@ -197,14 +197,19 @@ static void Net_dealloc(Net *self)
 static int Net_init(Net *self, PyObject *args, PyObject *kwds)
 {
     static char *keywords[] = {"kind", "n", "k", "eta", "init_scale", "seed", "solver",
-                               "refresh", NULL};
-    int kind = 1, solver = 0;
+                               "refresh", "schedule", "tau", "gamma", "start", NULL};
+    int kind = 1, solver = 0, schedule = WH_SCHEDULE_CONSTANT;
     Py_ssize_t n = 0, k = 0, refresh = 0;
-    unsigned long long seed = 1;
-    double eta = 1e-3, init_scale = 1.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "in|nddKin", keywords, &kind, &n, &k, &eta,
-                                     &init_scale, &seed, &solver, &refresh))
+    unsigned long long seed = 1, start = 0;
+    double eta = 1e-3, init_scale = 1.0, tau = 0.0, gamma = 1.0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "in|nddKiniddK", keywords, &kind, &n, &k, &eta,
+                                     &init_scale, &seed, &solver, &refresh, &schedule, &tau,
+                                     &gamma, &start))
         return -1;
+    if (schedule != WH_SCHEDULE_CONSTANT && schedule != WH_SCHEDULE_DECAY) {
+        PyErr_Format(PyExc_ValueError, "unknown schedule %d", schedule);
+        return -1;
+    }
     if (self->net != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Net.__init__ called twice");
         return -1;
@@ -228,6 +233,7 @@ static int Net_init(Net *self, PyObject *args, PyObject *kwds)
     o.init.seed = seed;
     o.solver = (wh_solver)solver;
     o.refresh = (size_t)refresh;
+    o.schedule = (wh_schedule){(wh_schedule_kind)schedule, tau, gamma, start};
     if (solver < 0 || solver > WH_SOLVER_FAST) {
         PyErr_Format(PyExc_ValueError, "unknown solver %d", solver);
         return -1;
@@ -495,6 +501,12 @@ static PyObject *Net_get_solver(Net *self, void *Py_UNUSED(closure))
     return PyLong_FromLong((long)wh_net_solver(self->net));
 }
 
+static PyObject *Net_get_schedule(Net *self, void *Py_UNUSED(closure))
+{
+    const wh_schedule s = wh_net_get_schedule(self->net);
+    return Py_BuildValue("(iddK)", (int)s.kind, s.tau, s.gamma, (unsigned long long)s.start);
+}
+
 static PyObject *Net_get_refresh(Net *self, void *Py_UNUSED(closure))
 {
     return PyLong_FromSize_t(wh_net_refresh(self->net));
@@ -526,6 +538,8 @@ static PyGetSetDef Net_getset[] = {
     {"kind", (getter)Net_get_kind, NULL, "0 direct, 1 interneuron", NULL},
     {"solver", (getter)Net_get_solver, NULL, "1 exact, 2 fast", NULL},
     {"refresh", (getter)Net_get_refresh, NULL, "fast solver's refresh period", NULL},
+    {"schedule", (getter)Net_get_schedule, NULL, "(kind, tau, gamma, start) of wh_schedule",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -534,7 +548,7 @@ static PyTypeObject NetType = {
     .tp_basicsize = sizeof(Net),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A libwhiten network (wh_net): Net(kind, n, k=0, eta=1e-3, init_scale=1.0, "
-              "seed=1, solver=0, refresh=0).",
+              "seed=1, solver=0, refresh=0, schedule=0, tau=0.0, gamma=1.0, start=0).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Net_init,
     .tp_dealloc = (destructor)Net_dealloc,
