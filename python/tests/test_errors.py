@@ -66,8 +66,9 @@ def test_bad_samples_after_fit_change_nothing(method, bad, match):
 
 
 @pytest.mark.parametrize("bad, match", [
-    (np.ones(4), "4 values per sample; the network has n = 3"),
-    (np.ones((1, 3)), r"one sample of shape \(n,\)"),
+    (np.ones(4), r"one sample of shape \(3,\), got an array of 1 dimensions and 4 values"),
+    (np.ones((1, 3)), r"one sample of shape \(3,\), got an array of 2 dimensions"),
+    (["a", "b", "c"], "could not convert string to float"),
     (np.array([1.0, np.nan, 0.5]), "row 0, column 1 is NaN"),
     (np.array([1.0, 2.0, np.inf]), "row 0, column 2 is infinite"),
 ])

@@ -58,6 +58,9 @@ def test_error_paths():
     net = w._net
     flat(raising(lambda: net.learn(bad), ValueError), bad, net)
     flat(raising(lambda: net.step(X[:, :3].copy()), ValueError), net)
+    row = bad[2].copy()
+    flat(raising(lambda: w.step(row), ValueError), row, net)
+    flat(raising(lambda: w.step(X[0, :4]), ValueError), net)
     d = whiten.Whitener(net="direct", eta=0.3, solver="exact").partial_fit(X[:1] * 0.05)
     tiny = np.ascontiguousarray(X[1:60] * 0.05)
     flat(raising(lambda: d._net.learn(tiny), whiten.DivergedError), tiny, d._net)

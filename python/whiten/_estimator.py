@@ -278,13 +278,11 @@ class Whitener(TransformerMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_features,)
         """
-        check_is_fitted(self, "_net")
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        if x.ndim != 1:
-            raise ValueError(f"step takes one sample of shape (n,), got shape {x.shape}")
-        y = np.empty_like(x)
-        self._net.step(x.reshape(1, -1), y.reshape(1, -1))
-        return y
+        try:
+            net = self._net
+        except AttributeError:
+            check_is_fitted(self, "_net")
+        return net.step_one(x)
 
     # ------------------------------------------------------------------ whitening
 

@@ -369,6 +369,38 @@ static PyObject *Net_respond(Net *self, PyObject *args)
     return net_run(self, args, MODE_RESPOND);
 }
 
+/* step_one(x) -> y: one sample of any array-like (converted once if it is not a float64
+ * vector), one wh_net_step(); the fast path of Whitener.step. A refused sample changes
+ * nothing (wh_net_step's own guarantee). */
+static PyObject *Net_step_one(Net *self, PyObject *arg)
+{
+    PyArrayObject *x = (PyArrayObject *)PyArray_FROMANY(arg, NPY_DOUBLE, 0, 0,
+                                                        NPY_ARRAY_IN_ARRAY);
+    if (x == NULL)
+        return NULL;
+    PyObject *y = NULL;
+    if (PyArray_NDIM(x) != 1 || PyArray_DIM(x, 0) != (npy_intp)self->n) {
+        PyErr_Format(PyExc_ValueError,
+                     "step takes one sample of shape (%zu,), got an array of %d dimensions "
+                     "and %zd values", self->n, PyArray_NDIM(x), (Py_ssize_t)PyArray_SIZE(x));
+    } else if (all_finite(PyArray_DATA(x), 1, self->n, "x") && net_claim(self) == 0) {
+        npy_intp dims[1] = {(npy_intp)self->n};
+        y = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+        wh_step_info info = {0};
+        wh_status st = WH_OK;
+        if (y != NULL)
+            st = wh_net_step(self->net, PyArray_DATA(x), PyArray_DATA((PyArrayObject *)y), NULL,
+                             &info);
+        self->busy = false;
+        if (st != WH_OK) {
+            Py_CLEAR(y);
+            raise_status(st, "step (the network is as it was before it)", info.sample);
+        }
+    }
+    Py_DECREF(x);
+    return y;
+}
+
 /* A new float64 array (rows x cols) holding a copy of row-major data. */
 static PyObject *copy_matrix(const double *data, size_t rows, size_t cols)
 {
@@ -518,6 +550,8 @@ static PyMethodDef Net_methods[] = {
      "`whiten fit`; Y receives the outputs."},
     {"step", (PyCFunction)Net_step, METH_VARARGS,
      "step(X, Y=None): one wh_net_step() per row of X; Y receives the outputs."},
+    {"step_one", (PyCFunction)Net_step_one, METH_O,
+     "step_one(x) -> y: one sample (n values), one wh_net_step()."},
     {"respond", (PyCFunction)Net_respond, METH_VARARGS,
      "respond(X, Y): the frozen network's outputs (wh_net_respond()) into Y."},
     {"lateral", (PyCFunction)Net_lateral, METH_NOARGS, "A copy of M (n x n)."},
