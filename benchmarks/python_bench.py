@@ -2,7 +2,7 @@
 """Benchmarks of the Python package (BENCHMARKS.md, section "Python"). Not a test.
 
   OPENBLAS_NUM_THREADS=1 PYTHONPATH=build/python /usr/bin/python3 benchmarks/python_bench.py \
-      build/src/whiten [--json out.json]
+      build/src/whiten [--json out.json] [--only cli,step,threads,others]
 
 Measures, on the same Gaussian data (covariance spectrum 0.1..10, rotated):
   1. Whitener.partial_fit over 10^5 samples at n = 16 and 64 (one call, and batches of 1000)
@@ -31,7 +31,7 @@ from sklearn.decomposition import PCA, IncrementalPCA  # noqa: E402
 
 import whiten  # noqa: E402
 
-REPEAT = 5
+REPEAT = 3
 ETA = 1e-3
 
 
@@ -113,9 +113,38 @@ def threads(n, samples=200_000):
             t.start()
         for t in ts:
             t.join()
-    t1, t2 = best(one_thread), best(two_threads)
+    def two_processes():
+        # The control: what this host gives two independent processes (no GIL at all).
+        code = ("import sys, numpy as np, whiten; "
+                f"X = np.random.default_rng(int(sys.argv[1])).standard_normal(({samples}, {n})); "
+                f"whiten.Whitener(eta={ETA}).partial_fit(X[:1]); t = __import__('time'); "
+                "t0 = t.perf_counter(); whiten.Whitener(eta=%g).partial_fit(X); "
+                "print(t.perf_counter() - t0)" % ETA)
+        ps = [subprocess.Popen([sys.executable, "-c", code, str(s)], stdout=subprocess.PIPE)
+              for s in (1, 2)]
+        return max(float(p.communicate()[0]) for p in ps)
+
+    def one_process():
+        code = ("import numpy as np, whiten, time; "
+                f"X = np.random.default_rng(1).standard_normal(({samples}, {n})); "
+                f"whiten.Whitener(eta={ETA}).partial_fit(X[:1]); t0 = time.perf_counter(); "
+                f"whiten.Whitener(eta={ETA}).partial_fit(X); "
+                f"whiten.Whitener(eta={ETA}).partial_fit(X); print(time.perf_counter() - t0)")
+        return float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    check=True).stdout)
+    load = os.getloadavg()[0]
+    c0 = time.process_time()
+    t1 = best(one_thread)
+    c1 = time.process_time()
+    t2 = best(two_threads)
+    c2 = time.process_time()
+    p1 = min(one_process() for _ in range(REPEAT))
+    p2 = min(two_processes() for _ in range(REPEAT))
     return {"n": n, "samples_each": samples, "one_thread_s": t1, "two_threads_s": t2,
-            "speedup": t1 / t2, "load_before": os.getloadavg()[0]}
+            "speedup": t1 / t2, "cpu_per_wall_one_thread": (c1 - c0) / (t1 * REPEAT),
+            "cpu_per_wall_two_threads_approx": (c2 - c1) / (t2 * REPEAT),
+            "one_process_two_fits_s": p1, "two_processes_s": p2,
+            "process_speedup": p1 / p2, "load_before": load}
 
 
 def numpy_loop(X, k):
@@ -137,6 +166,9 @@ def against_others(n, samples=100_000):
     w3 = whiten.Whitener(eta=ETA, passes=3)
     out["whitener_3passes_s"] = best(lambda: w3.fit(X), repeat=2)
     out["whitener_3passes_error"] = whitening_error(np.linalg.inv(w3.M_), C)
+    wd = whiten.Whitener(eta=1e-2, schedule="decay", tau=1000.0)
+    out["whitener_decay_s"] = best(lambda: wd.fit(X))
+    out["whitener_decay_error"] = whitening_error(np.linalg.inv(wd.M_), C)
     ws = whiten.Whitener(eta=1e-4, passes=3)
     out["whitener_eta1e-4_3passes_s"] = best(lambda: ws.fit(X), repeat=2)
     out["whitener_eta1e-4_3passes_error"] = whitening_error(np.linalg.inv(ws.M_), C)
@@ -164,11 +196,15 @@ def against_others(n, samples=100_000):
 
 def main():
     exe = sys.argv[1]
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
     res = {"load_at_start": os.getloadavg(), "cpus": os.cpu_count()}
-    res["cli"] = [against_cli(exe, n) for n in (16, 64)]
-    res["step"] = [step_overhead(n) for n in (4, 64)]
-    res["threads"] = [threads(n) for n in (16, 64)]
-    res["others"] = [against_others(n) for n in (16, 64)]
+    sections = {"cli": lambda: [against_cli(exe, n) for n in (16, 64)],
+                "step": lambda: [step_overhead(n) for n in (4, 64)],
+                "threads": lambda: [threads(n) for n in (16, 64)],
+                "others": lambda: [against_others(n) for n in (16, 64)]}
+    for name, run in sections.items():
+        if only is None or name in only:
+            res[name] = run()
     res["load_at_end"] = os.getloadavg()
     text = json.dumps(res, indent=1)
     print(text)
