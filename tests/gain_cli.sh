@@ -89,6 +89,25 @@ $py -c "import numpy as np; np.savetxt('X.csv', np.load('X.npy')[:2000], delimit
     $py -c "import numpy as np; z = np.load('f.npz'); assert (z['W'] == np.load('frame.npy')).all()" &&
     pass "the user's frame is kept as given" || fail "the user's frame"
 
+# --- flow --net gain: g* realises C^1/2, whose eigenvalues are the square roots of C's --------
+"$whiten" flow --net gain --eigenvalues 0.5,2,8 --eps 1e-9 --json >flow.json || fail "flow --net gain"
+$py - <<'PY' && pass "flow --net gain: (I + W diag(g*) W^T)^2 has C's eigenvalues; g -> g*" || fail "flow g*: $(cat flow.json)"
+import json, numpy as np
+j = json.load(open("flow.json"))
+n, K = j["n"], j["K"]
+W = np.zeros((n, K)); W[:, :n] = np.eye(n); c = n
+for a in range(n):
+    for b in range(a + 1, n):
+        W[a, c] = W[b, c] = np.sqrt(0.5); c += 1
+M = j["alpha"] * np.eye(n) + W @ np.diag(j["g_star"]) @ W.T
+assert np.allclose(np.linalg.eigvalsh(M @ M), [0.5, 2, 8], rtol=1e-12), np.linalg.eigvalsh(M @ M)
+assert j["gain_gap"] < 1e-8 and j["convergence_time"] > 0, j
+PY
+expect_error 2 "so the closed form g* is not the fixed point: use --K 6" none -- \
+    "$whiten" flow --net gain --eigenvalues 0.5,2,8 --K 3
+expect_error 2 "option --net: the flow of gain-synapse has two time scales" none -- \
+    "$whiten" flow --net gain-synapse --eigenvalues 0.5,2,8
+
 # --- bad values -------------------------------------------------------------------------
 expect_error 2 "option --net: expected 'direct', 'interneuron', 'gain' or 'gain-synapse', got 'gains'" S.npz -- \
     "$whiten" fit --net gains --data X.npy --state S.npz
