@@ -137,5 +137,8 @@ expect_error 2 "option --frame: a column of the frame is zero" S.npz -- \
 expect_error 1 "n = 4096, K = 8390656 needs about" S.npz -- \
     "$whiten" simulate --net gain --n 4096 --samples 1 --save-state S.npz
 
+expect_error 2 "option --frame applies to --net gain and gain-synapse only" S.npz -- \
+    "$whiten" fit --net interneuron --frame pairs --data X.npy --state S.npz
+
 [ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "0 failure(s)"

@@ -503,7 +503,18 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
     opts.init.alpha = o->init_scale;
     opts.init.seed = o->seed;
     wh__matrix frame = {0};
-    if (opts.kind == WH_NET_GAIN || opts.kind == WH_NET_GAIN_SYNAPSE) {
+    const bool gain = opts.kind == WH_NET_GAIN || opts.kind == WH_NET_GAIN_SYNAPSE;
+    const char *stray = o->frame != NULL ? "frame"
+                        : o->alpha != 1.0 ? "alpha"
+                        : o->eta_g != 0.0 ? "eta-g"
+                        : o->eta_w != 1e-3 ? "eta-w"
+                                           : NULL;
+    if (!gain && stray != NULL) {
+        fprintf(stderr, "whiten %s: option --%s applies to --net gain and gain-synapse only\n",
+                command, stray);
+        return WH__EXIT_USAGE;
+    }
+    if (gain) {
         if (o->solver != NULL && strcmp(o->solver, "fast") == 0) {
             fprintf(stderr,
                     "whiten %s: option --solver: the gain circuits have only the exact "
