@@ -161,7 +161,8 @@ static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
     s->samples = wh_net_samples(net);
     s->solver = (int)wh_net_solver(net);
     s->refresh = wh_net_refresh(net);
-    if (fill_solver_state(net, s) != WH__EXIT_OK)
+    /* The gain circuits' path state is their gains, saved as g.npy below. */
+    if (wh_net_gains(net) == NULL && fill_solver_state(net, s) != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
     s->M = (wh__matrix){s->n, s->n, (double *)(uintptr_t)wh_net_lateral(net)};
     if (s->kind != WH_NET_DIRECT)
