@@ -340,7 +340,7 @@ static int run_gain_flow(const flow_args *a, wh_net_kind kind)
     if (g.net.k == 0)
         g.net.k = a->k;
     rc = wh__flow_gain(&g);
-    free(C);
+    wh__free(C);
     return rc;
 }
 

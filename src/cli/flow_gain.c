@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/alloc.h"
 #include "whiten.h"
 
 typedef struct gain_result {
@@ -103,7 +104,7 @@ int wh__flow_gain(const wh__flow_gain_args *a)
     if (rc != WH__EXIT_OK)
         return rc;
     const size_t n = wh_net_n(net), K = wh_net_k(net);
-    gain_result r = {.g_star = malloc(K * sizeof(double))};
+    gain_result r = {.g_star = wh__alloc(K, sizeof(double))};
     wh_status st = r.g_star == NULL ? WH_ENOMEM : wh_metrics_new(n, a->C, n, &m);
     if (st == WH_OK)
         st = wh_frame_condition(n, K, wh_net_weights(net), K, &r.condition);
@@ -133,7 +134,7 @@ int wh__flow_gain(const wh__flow_gain_args *a)
                    n, K, r.condition, r.error, r.t, isnan(r.t_eps) ? " (eps not reached)" : "",
                    r.gap);
     }
-    free(r.g_star);
+    wh__free(r.g_star);
     wh_metrics_free(m);
     wh_net_free(net);
     return rc;
