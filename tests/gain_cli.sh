@@ -61,6 +61,8 @@ PY
 done
 
 # --- simulate: --resume and a SIGKILLed checkpoint continue byte for byte -------------
+# (in a folder of its own: a SIGKILLed writer may leave its temporary file behind)
+mkdir -p sim && cd sim || exit 1
 sim=(simulate --net gain-synapse --n 4 --rotate --eta 5e-3 --eta-w 5e-4 --every 1000 --quiet)
 "$whiten" "${sim[@]}" --samples 40000 --out full.csv --save-state full.npz || fail "simulate"
 "$whiten" "${sim[@]}" --samples 40000 --checkpoint ck.npz --checkpoint-every 3000 \
@@ -74,6 +76,7 @@ fi
 cmp -s full.csv part.csv && cmp -s full.npz part.npz &&
     pass "gain-synapse: a SIGKILLed checkpointed simulate resumes to the same files" ||
     fail "gain-synapse: the resumed simulate differs"
+cd .. || exit 1
 "$whiten" simulate --net gain --n 4 --eta 0.05 --population --samples 3000 --json --quiet \
     >pop.json || fail "simulate --population"
 $py -c "import json; j = json.load(open('pop.json')); assert j['net'] == 'gain' and j['final_error'] < 1e-8, j" &&
