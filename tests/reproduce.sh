@@ -121,8 +121,8 @@ done
 echo "reproduce: $csvs CSVs identical on 1 and 2 threads"
 
 # 4. Usage errors name the option.
-"$whiten" reproduce --only E9 --out "$work/d" 2> "$work/err" && fail "--only E9 accepted"
-grep -q "unknown experiment 'E9'" "$work/err" || fail "unclear message: $(cat "$work/err")"
+"$whiten" reproduce --only E99 --out "$work/d" 2> "$work/err" && fail "--only E99 accepted"
+grep -q "unknown experiment 'E99'" "$work/err" || fail "unclear message: $(cat "$work/err")"
 "$whiten" reproduce --quick --full --out "$work/d" 2> /dev/null && fail "--quick --full accepted"
 "$whiten" reproduce --report-only --only E2 --out "$work/missing" 2> "$work/err" &&
     fail "--report-only without CSVs succeeded"

@@ -438,3 +438,153 @@ Test(gain, population_synapses_learn_the_shared_basis)
     wh__gain_free(c);
     free(W), free(C);
 }
+
+static wh_net_options gain_options(wh_net_kind kind, size_t n, double eta)
+{
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = kind, o.n = n, o.eta = eta;
+    return o;
+}
+
+/* Through the public interface: WH_NET_GAIN defaults to K = n(n+1)/2 and the pairs frame. */
+Test(gain_net, public_gain_circuit_reaches_the_optimum)
+{
+    const size_t n = 4;
+    wh_net_options o = gain_options(WH_NET_GAIN, n, 0.2);
+    wh_net *net = NULL;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    cr_assert_eq(wh_net_k(net), 10);
+    double *P = pairs_frame(n), *C = wh_test_covariance(n, 0.5, 4.0, 3), g[10], y[4], z[10];
+    cr_assert(memcmp(wh_net_weights(net), P, 40 * sizeof(double)) == 0, "not the pairs frame");
+    assert_status(wh_gain_optimum(n, 10, P, 10, 1.0, C, n, g), WH_OK);
+    for (int t = 0; t < 3000; t++)
+        assert_status(wh_net_step_expected(net, C, n, NULL), WH_OK);
+    cr_assert_eq(wh_net_samples(net), 3000);
+    cr_assert_leq(wh_test_rel_diff(1, 10, wh_net_gains(net), 10, g, 10), 1e-8);
+    cr_assert_leq(whitening_error(n, wh_net_lateral(net), C), 1e-8);
+    const double x[4] = {0.3, -1.2, 2.385, 0.7};
+    wh_step_info info;
+    assert_status(wh_net_respond(net, x, y, z, &info), WH_OK);
+    cr_assert_eq(info.sample, 3000);
+    double r[4];
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, 4, 4, 1.0, wh_net_lateral(net), 4, y, 1, 0.0, r, 1);
+    cr_assert_leq(wh_test_rel_diff(1, n, r, n, x, n), 1e-12);
+    /* The frame is fixed: wh_net_restore takes back that very frame only. */
+    double gains[10];
+    memcpy(gains, wh_net_gains(net), sizeof gains);
+    assert_status(wh_net_restore(net, P, 10, 3000), WH_OK);
+    cr_assert(memcmp(gains, wh_net_gains(net), sizeof gains) == 0, "restore moved the gains");
+    P[3] += 1e-3;
+    assert_status(wh_net_restore(net, P, 10, 0), WH_EINVAL);
+    cr_assert_eq(wh_net_samples(net), 3000);
+    double Y[8];
+    assert_status(wh_net_step_block(net, 2, P, 4, Y, 4, NULL), WH_EINVAL);
+    wh_net_free(net);
+    free(P), free(C);
+}
+
+Test(gain_net, public_gain_synapse_saves_and_continues_bit_for_bit)
+{
+    const size_t n = 3;
+    wh_net_options o = gain_options(WH_NET_GAIN_SYNAPSE, n, 0.05);
+    o.gain.eta_w = 2e-3, o.init.seed = 9;
+    wh_net *a = NULL, *b = NULL;
+    assert_status(wh_net_new(&o, &a), WH_OK);
+    cr_assert_eq(wh_net_k(a), 3);
+    double *C = wh_test_covariance(n, 0.5, 4.0, 3), x[3], ya[3], yb[3], za[3], zb[3];
+    wh_source *src = wh_test_source(C, n, 4);
+    for (int t = 0; t < 400; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
+    }
+    o.init.seed = 10; /* another start: the restore must replace it */
+    assert_status(wh_net_new(&o, &b), WH_OK);
+    assert_status(wh_net_restore_gains(b, wh_net_weights(a), 3, wh_net_gains(a), 400), WH_OK);
+    for (int t = 0; t < 400; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(a, x, ya, za, NULL), WH_OK);
+        assert_status(wh_net_step(b, x, yb, zb, NULL), WH_OK);
+        cr_assert(memcmp(ya, yb, sizeof ya) == 0 && memcmp(za, zb, sizeof za) == 0, "sample %d", t);
+    }
+    cr_assert(memcmp(wh_net_weights(a), wh_net_weights(b), 9 * sizeof(double)) == 0);
+    cr_assert_eq(wh_net_samples(b), 800);
+    wh_source_free(src);
+    wh_net_free(a);
+    wh_net_free(b);
+    free(C);
+}
+
+Test(gain_net, public_options_refused)
+{
+    struct {
+        wh_net_kind kind;
+        size_t n, k;
+        double eta, eta_w, alpha;
+        int frame, solver;
+        wh_status want;
+    } cases[] = {
+        {WH_NET_GAIN, 3, 0, 0.01, 1e-3, 1.0, WH_FRAME_DEFAULT, WH_SOLVER_AUTO, WH_OK},
+        {WH_NET_GAIN, 3, 5, 0.01, 1e-3, 1.0, WH_FRAME_PAIRS, WH_SOLVER_AUTO, WH_EDIM},
+        {WH_NET_GAIN, 3, 0, 0.01, 1e-3, 1.0, WH_FRAME_MATRIX, WH_SOLVER_AUTO, WH_EINVAL},
+        {WH_NET_GAIN, 3, 0, 0.01, 1e-3, 1.0, 7, WH_SOLVER_AUTO, WH_EINVAL},
+        {WH_NET_GAIN, 3, 0, 0.01, 1e-3, 1.0, WH_FRAME_DEFAULT, WH_SOLVER_FAST, WH_OK},
+        {WH_NET_GAIN, 3, 0, 1.0, 1e-3, 1.0, WH_FRAME_DEFAULT, WH_SOLVER_AUTO, WH_EETA},
+        {WH_NET_GAIN, 3, 0, 0.01, 1e-3, -0.5, WH_FRAME_DEFAULT, WH_SOLVER_AUTO, WH_EINVAL},
+        {WH_NET_GAIN, 3, 0, 0.01, 1e-3, 0.0, WH_FRAME_DEFAULT, WH_SOLVER_AUTO, WH_ENOTPD},
+        {WH_NET_GAIN, 0, 0, 0.01, 1e-3, 1.0, WH_FRAME_DEFAULT, WH_SOLVER_AUTO, WH_EDIM},
+        {WH_NET_GAIN_SYNAPSE, 3, 0, 0.01, 0.0, 1.0, WH_FRAME_DEFAULT, WH_SOLVER_AUTO, WH_EETA},
+        {WH_NET_GAIN_SYNAPSE, 3, 0, 0.01, NAN, 1.0, WH_FRAME_DEFAULT, WH_SOLVER_AUTO,
+         WH_ENONFINITE},
+        {WH_NET_GAIN_SYNAPSE, 3, 2, 0.01, 1e-3, 1.0, WH_FRAME_RANDOM, WH_SOLVER_AUTO, WH_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wh_net_options o = gain_options(cases[i].kind, cases[i].n, cases[i].eta);
+        o.k = cases[i].k, o.gain.eta_w = cases[i].eta_w, o.gain.alpha = cases[i].alpha;
+        o.gain.frame = cases[i].frame, o.solver = (wh_solver)cases[i].solver;
+        wh_net *net = NULL;
+        wh_status st = wh_net_new(&o, &net);
+        cr_assert(st == cases[i].want, "case %zu: %s, want %s", i, wh_status_name(st),
+                  wh_status_name(cases[i].want));
+        cr_assert((net != NULL) == (st == WH_OK));
+        cr_assert(net == NULL || wh_net_solver(net) == WH_SOLVER_EXACT, "only an exact path");
+        wh_net_free(net);
+    }
+}
+
+/* The dispatcher's own calls: wh_net_restore (W) and the solver state (the gains). */
+Test(gain_net, restore_and_solver_state_continue_bit_for_bit)
+{
+    const size_t n = 4;
+    wh_net_kind kinds[2] = {WH_NET_GAIN, WH_NET_GAIN_SYNAPSE};
+    for (size_t i = 0; i < 2; i++) {
+        wh_net_options o = gain_options(kinds[i], n, 0.01);
+        wh_net *a = NULL, *b = NULL;
+        assert_status(wh_net_new(&o, &a), WH_OK);
+        assert_status(wh_net_new(&o, &b), WH_OK);
+        double *C = wh_test_covariance(n, 0.5, 4.0, 3), x[4], g[10];
+        wh_source *src = wh_test_source(C, n, 4);
+        for (int t = 0; t < 300; t++) {
+            wh_source_next(src, x, NULL);
+            assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
+        }
+        const size_t K = wh_net_k(a);
+        cr_assert_eq(wh_net_solver_state_size(a), K);
+        assert_status(wh_net_get_solver_state(a, g, K), WH_OK);
+        cr_assert(memcmp(g, wh_net_gains(a), K * sizeof *g) == 0);
+        assert_status(wh_net_restore(b, wh_net_weights(a), K, 300), WH_OK);
+        assert_status(wh_net_set_solver_state(b, g, K), WH_OK);
+        for (int t = 0; t < 300; t++) {
+            wh_source_next(src, x, NULL);
+            assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
+            assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
+        }
+        cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(b), n * n * sizeof(double)) == 0,
+                  "%s: M differs", i == 0 ? "gain" : "gain-synapse");
+        cr_assert(memcmp(wh_net_gains(a), wh_net_gains(b), K * sizeof(double)) == 0);
+        wh_source_free(src);
+        free(C);
+        wh_net_free(a);
+        wh_net_free(b);
+    }
+}

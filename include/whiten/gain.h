@@ -24,9 +24,12 @@ extern "C" {
 
 /* Which frame a gain circuit starts from. */
 typedef enum wh_frame_kind {
-    WH_FRAME_RANDOM = 0, /* Gaussian columns scaled to unit length, drawn from a seed */
-    WH_FRAME_PAIRS = 1,  /* {e_i} then {(e_i + e_j)/sqrt 2, i < j}: K = n(n+1)/2, sparse */
-    WH_FRAME_MATRIX = 2  /* the caller's own n x K matrix (columns scaled to unit length) */
+    WH_FRAME_DEFAULT = 0, /* PAIRS for WH_NET_GAIN when K = n(n+1)/2, else RANDOM */
+    WH_FRAME_RANDOM = 1,  /* Gaussian columns scaled to unit length, from the init seed */
+    WH_FRAME_PAIRS = 2,   /* {e_i} then {(e_i + e_j)/sqrt 2, i < j}: K = n(n+1)/2, sparse */
+    WH_FRAME_MATRIX = 3   /* the caller's own n x K matrix: taken as given by WH_NET_GAIN
+                             (its rule uses |w_i|^2), scaled to unit columns by
+                             WH_NET_GAIN_SYNAPSE */
 } wh_frame_kind;
 
 /* n (n + 1) / 2, the number of gains that can whiten a generic covariance; 0 on overflow. */

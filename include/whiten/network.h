@@ -39,11 +39,39 @@
 extern "C" {
 #endif
 
-/* Which of the paper's two circuits. */
+/*
+ * Which circuit. The paper's two, and the two of its follow-ups that whiten
+ * through interneuron gains (science.md §7), all of the form
+ * M = alpha I + W diag(g) W^T with K = k interneurons:
+ *   WH_NET_GAIN (Duong, Lipshutz et al., ICML 2023): the frame W is fixed,
+ *     the gains learn, g <- g + eta (z o z - diag(W^T W)), z = W^T y;
+ *   WH_NET_GAIN_SYNAPSE (Duong, Simoncelli, Chklovskii & Lipshutz, NeurIPS
+ *     2023): the gains learn fast (eta), the synapses slowly (gain.eta_w),
+ *     W <- W + eta_w (y (g o z)^T - W diag(g)), columns back to unit length.
+ * Their exact step factors M by Cholesky each sample (src/net/gain.c).
+ */
 typedef enum wh_net_kind {
     WH_NET_DIRECT = 0,      /* Algorithm 1: direct recurrent connections M */
-    WH_NET_INTERNEURON = 1  /* Algorithm 2: recurrence through k interneurons, M = W W^T */
+    WH_NET_INTERNEURON = 1, /* Algorithm 2: recurrence through k interneurons, M = W W^T */
+    WH_NET_GAIN = 2,        /* gain modulation: M = alpha I + W diag(g) W^T, W a fixed frame */
+    WH_NET_GAIN_SYNAPSE = 3 /* gains (fast) plus synapses (slow) */
 } wh_net_kind;
+
+/*
+ * The gain circuits' own parameters (ignored by the other two). Their gains'
+ * learning rate is wh_net_options.eta (so schedules and wh_net_set_eta move
+ * the gains); their interneuron count K is wh_net_options.k, 0 meaning
+ * n(n+1)/2 for WH_NET_GAIN (the fewest gains that whiten a generic C) and n
+ * for WH_NET_GAIN_SYNAPSE.
+ */
+typedef struct wh_gain_params {
+    double alpha;          /* leak, >= 0 (default 1); alpha = 0 needs g0 with M > 0 */
+    double eta_w;          /* GAIN_SYNAPSE: synapses' rate, 0 < eta_w < 1 (default 1e-3) */
+    double g0;             /* initial gain of every interneuron (default 0: M0 = alpha I) */
+    int frame;             /* a wh_frame_kind (whiten/gain.h); default WH_FRAME_DEFAULT */
+    const double *matrix;  /* WH_FRAME_MATRIX: the frame, n x K; not owned, copied */
+    size_t ld;             /* its leading dimension; 0 means K */
+} wh_gain_params;
 
 /* How the initial synapses are chosen. */
 typedef enum wh_init_kind {
@@ -202,6 +230,7 @@ typedef struct wh_net_options {
     wh_solver solver;  /* see wh_solver (default WH_SOLVER_AUTO) */
     size_t refresh;    /* fast solvers: samples between exact steps; 0 = default */
     wh_schedule schedule; /* learning-rate schedule over eta (default WH_SCHEDULE_CONSTANT) */
+    wh_gain_params gain; /* WH_NET_GAIN and WH_NET_GAIN_SYNAPSE only */
 } wh_net_options;
 
 /* What one step did. Any pointer to it may be NULL. */
@@ -339,6 +368,30 @@ WH_API const double *wh_net_lateral(wh_net *net);
  * cache inside the network like wh_net_lateral's: do not call it on one
  * network from two threads at once. */
 WH_API const double *wh_net_weights(wh_net *net);
+
+/*
+ * The gains g (K = wh_net_k() values) of a gain circuit; NULL for the other
+ * two. Owned by the network, valid until its next step. The gain circuits'
+ * frame or synapses are wh_net_weights() (n x K), their M = alpha I +
+ * W diag(g) W^T is wh_net_lateral(), and wh_net_gain_alpha() their leak.
+ */
+WH_API const double *wh_net_gains(const wh_net *net);
+WH_API double wh_net_gain_alpha(const wh_net *net);
+/* The synapses' rate eta_w of WH_NET_GAIN_SYNAPSE; 0 for every other network. */
+WH_API double wh_net_gain_eta_w(const wh_net *net);
+
+/*
+ * Put saved gains (K values) and, for WH_NET_GAIN_SYNAPSE, synapses W (n x K,
+ * leading dimension ldw; NULL keeps the current ones) back into a gain circuit
+ * of the same kind, n and K, with `samples` the count seen: learning then
+ * continues bit for bit. A WH_NET_GAIN circuit's frame is fixed when it is
+ * built (wh_gain_params.matrix), so W must be NULL for it. On failure nothing
+ * changes. Statuses: WH_EINVAL (not a gain circuit, NULL g, ldw < K, W for a
+ * fixed frame), WH_ENONFINITE, WH_ERANK (a zero column), WH_ENOTPD (M not
+ * positive definite).
+ */
+WH_API wh_status wh_net_restore_gains(wh_net *net, const double *W, size_t ldw, const double *g,
+                                      uint64_t samples);
 
 /* Change the base learning rate of a live network. WH_EETA unless 0 < eta < 1. */
 WH_API wh_status wh_net_set_eta(wh_net *net, double eta);

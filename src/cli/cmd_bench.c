@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/bench_gain.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/alloc.h"
@@ -387,9 +388,9 @@ static void print_table(const bench_table *t)
     for (size_t i = 0; i < t->count; i++)
         for (size_t p = 0; p < BENCH_PATHS; p++) {
             const path_result *r = &t->r[i][p];
-            printf("%5zu %-18s %12.4g %10.2g %10.4g %10.4g %9.1f %6.0f%%\n", t->n[i],
-                   paths[p].name, r->rate, r->diff, r->flops * 1e-6, r->bytes * 1e-6,
-                   t->bandwidth[i] * 1e-9, 100.0 * r->fraction);
+            printf("%5zu %-18s %12.4g %10.2g %10.4g %10.4g %9.1f %6.0f%%\n", t->n[i], paths[p].name,
+                   r->rate, r->diff, r->flops * 1e-6, r->bytes * 1e-6, t->bandwidth[i] * 1e-9,
+                   100.0 * r->fraction);
         }
     printf("\nrel.diff M: against the exact path of the same network (the minibatch row is a\n"
            "different algorithm, so its difference is not rounding). direct-fast-cg iterations\n"
@@ -545,6 +546,8 @@ int wh__cmd_bench(int argc, char **argv)
         return WH__EXIT_FAILURE;
     }
     rc = o.json ? print_json(&t, &o) : (print_table(&t), WH__EXIT_OK);
+    if (rc == WH__EXIT_OK && !o.json && wh__bench_gain(stdout, o.quick, t.dgemm, o.eta) != 0)
+        rc = WH__EXIT_FAILURE; /* the gain circuits: text only, the JSON keeps its schema */
     if (rc == WH__EXIT_OK && o.plot != NULL && plot_rates(&t, o.plot) != 0)
         rc = WH__EXIT_FAILURE;
     return rc;

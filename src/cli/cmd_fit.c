@@ -117,10 +117,11 @@ static int run_fit(const fit_options *o)
 int wh__cmd_fit(int argc, char **argv)
 {
     fit_options o = {
-        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, 1, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
+        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL}, NULL, NULL, NULL, 1, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
         0.0, false, false, WH__CSV_HEADER_AUTO};
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
+        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct, interneuron, gain or gain-synapse"},
+        WH__CLI_GAIN_OPTIONS(o.net),
         {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file, one sample per row (required)"},
         {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "state file to write (.npz; required)"},
         {"passes", WH__OPT_SIZE, &o.passes, 1, 1e6, 0, "passes over the data"},

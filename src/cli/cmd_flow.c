@@ -20,6 +20,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/flow_gain.h"
 #include "cli/options.h"
 #include "core/alloc.h"
 #include "io/io.h"
@@ -34,6 +35,8 @@ typedef struct flow_args {
     double init_scale, eps, t_max, t_end, every, rtol;
     uint64_t seed;
     bool json, closed_m;
+    wh__cli_net gain; /* --net gain: --K, --alpha, --frame (flow_gain.c) */
+    double dt;        /* --net gain: Euler step of the gain flow */
 } flow_args;
 
 /* What the run found, for the text or JSON report. */
@@ -320,12 +323,35 @@ static int run(const flow_args *a, wh_net_kind kind, wh_flow *flow, flow_result 
     return rc;
 }
 
+/* --net gain: C rotated by --seed (a diagonal C would leave the pairs' gains trivial). */
+static int run_gain_flow(const flow_args *a, wh_net_kind kind)
+{
+    if (kind == WH_NET_GAIN_SYNAPSE)
+        return usage_error("option --net: the flow of gain-synapse has two time scales; its "
+                           "population dynamics are 'whiten simulate --net gain-synapse "
+                           "--population'");
+    size_t n = a->n;
+    double *C = NULL;
+    int rc = wh__cli_covariance("flow", a->eigenvalues, a->spectrum, &n, true, a->seed, &C);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    wh__flow_gain_args g = {a->gain, C, a->dt, a->eps, a->t_max, a->max_steps, a->json};
+    g.net.net = "gain", g.net.n = n, g.net.seed = a->seed;
+    if (g.net.k == 0)
+        g.net.k = a->k;
+    rc = wh__flow_gain(&g);
+    wh__free(C);
+    return rc;
+}
+
 static int run_flow(const flow_args *a)
 {
     wh_net_kind kind;
     size_t n = a->n;
     double *C = NULL, *spread = NULL;
     int rc = wh__cli_net_kind("flow", "net", a->net, &kind);
+    if (rc == WH__EXIT_OK && (kind == WH_NET_GAIN || kind == WH_NET_GAIN_SYNAPSE))
+        return run_gain_flow(a, kind);
     if (rc == WH__EXIT_OK && a->closed_m && kind == WH_NET_DIRECT)
         rc = usage_error("option --closed-m needs --net interneuron");
     if (rc == WH__EXIT_OK)
@@ -358,9 +384,15 @@ int wh__cmd_flow(int argc, char **argv)
                    .eps = 0.01,
                    .t_max = 1e6,
                    .rtol = 1e-10,
-                   .seed = 1};
+                   .seed = 1,
+                   .gain = {"gain", 0, 0, 0.01, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
+                   .dt = 0.01};
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &a.net, 0, 0, 0, "direct or interneuron"},
+        {"net", WH__OPT_STRING, &a.net, 0, 0, 0,
+         "direct, interneuron or gain (the gains' flow beside the closed form g*; C rotated by "
+         "--seed)"},
+        WH__CLI_GAIN_OPTIONS(a.gain),
+        {"dt", WH__OPT_DOUBLE, &a.dt, 0, 0.5, WH__OPEN_MIN, "--net gain: Euler step of the flow"},
         {"eigenvalues", WH__OPT_STRING, &a.eigenvalues, 0, 0, 0,
          "eigenvalues of C, e.g. 0.5,2,8 (fixes n)"},
         {"spectrum", WH__OPT_STRING, &a.spectrum, 0, 0, 0,

@@ -49,8 +49,8 @@ typedef struct sim {
     wh__matrix table; /* rows of samples, context, spectral, frobenius, sqrt_relative */
     size_t rows;
     wh_passage passage; /* convergence: the error stays <= eps for a window of samples */
-    double eps;          /* --eps, or twice the measured noise floor */
-    double floor[2];     /* the measured noise floors (direct, interneurons); NaN if not */
+    double eps;         /* --eps, or twice the measured noise floor */
+    double floor[2];    /* the measured noise floors (direct, interneurons); NaN if not */
     wh_errors last;
     uint64_t start; /* samples of this run already done (resuming a checkpoint) */
     char problem[sizeof ((wh__state *)NULL)->run_problem]; /* what the run computes */
@@ -317,8 +317,10 @@ static int set_threshold(const sim_options *o, sim *s)
     if (st != WH_OK) {
         /* Too large an eta can break a network even at its fixed point; the run says so. */
         if (!o->quiet)
-            fprintf(stderr, "whiten simulate: warning: no noise floor at eta = %g (%s from "
-                            "M = C^1/2); eps = 0.1\n", wh_net_eta(s->net), wh_status_message(st));
+            fprintf(stderr,
+                    "whiten simulate: warning: no noise floor at eta = %g (%s from "
+                    "M = C^1/2); eps = 0.1\n",
+                    wh_net_eta(s->net), wh_status_message(st));
         s->floor[0] = s->floor[1] = (double)NAN;
     } else if (o->eps == 0.0 && !o->population) {
         s->eps = 2.0 * fmax(s->floor[0], s->floor[1]);
@@ -430,8 +432,9 @@ static int checkpoint(const sim *s, const sim_options *o, wh__checkpoint *c, uin
     const int rc = write_checkpoint(s, o, t);
     if (signo == 0 || rc != WH__EXIT_OK)
         return rc;
-    fprintf(stderr, "whiten simulate: stopped by signal %d after %llu of %zu samples; "
-                    "continue with --resume %s\n",
+    fprintf(stderr,
+            "whiten simulate: stopped by signal %d after %llu of %zu samples; "
+            "continue with --resume %s\n",
             signo, (unsigned long long)t, o->samples, o->checkpoint.path);
     return wh__checkpoint_exit_status(signo);
 }
@@ -484,8 +487,7 @@ static void print_json(const sim *s, const sim_options *o, double seconds)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "command", "simulate");
-    cJSON_AddStringToObject(j, "net",
-                            wh_net_get_kind(s->net) == WH_NET_DIRECT ? "direct" : "interneuron");
+    cJSON_AddStringToObject(j, "net", wh__cli_net_name(wh_net_get_kind(s->net)));
     cJSON_AddStringToObject(j, "mode",
                             o->population     ? "population"
                             : o->data != NULL ? "data"
@@ -497,9 +499,10 @@ static void print_json(const sim *s, const sim_options *o, double seconds)
     cJSON_AddNumberToObject(j, "init_scale", o->net.init_scale);
     cJSON_AddNumberToObject(j, "seed", (double)o->net.seed);
     cJSON_AddNumberToObject(j, "eps", s->eps);
-    cJSON_AddStringToObject(j, "eps_from", o->eps > 0.0      ? "--eps"
-                                           : o->population ? "population default"
-                                                           : "twice the larger noise floor");
+    cJSON_AddStringToObject(j, "eps_from",
+                            o->eps > 0.0    ? "--eps"
+                            : o->population ? "population default"
+                                            : "twice the larger noise floor");
     cJSON_AddNumberToObject(j, "window", (double)s->passage.window);
     if (!isnan(s->floor[0])) {
         cJSON_AddNumberToObject(j, "noise_floor_direct", s->floor[0]);
@@ -531,8 +534,7 @@ static void print_summary(const sim *s, const sim_options *o, double seconds)
                (unsigned long long)s->passage.samples, s->passage.time,
                (unsigned long long)s->passage.window);
     else
-        printf("; never <= %.3g for %llu samples", s->eps,
-               (unsigned long long)s->passage.window);
+        printf("; never <= %.3g for %llu samples", s->eps, (unsigned long long)s->passage.window);
     if (!isnan(s->floor[0]))
         printf(" (eps = twice the larger noise floor: %.3g direct, %.3g interneurons)", s->floor[0],
                s->floor[1]);
@@ -599,14 +601,17 @@ static int check(const sim_options *o)
 
 int wh__cmd_simulate(int argc, char **argv)
 {
-    sim_options o = {.net = {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0},
-                     .samples = 100000,
-                     .every = 1000,
-                     .contexts = 1,
-                     .context_scale = 100.0,
-                     .checkpoint = {NULL, 0, 0.0, 0.0, UINT64_MAX}};
+    sim_options o = {
+        .net = {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
+        .samples = 100000,
+        .every = 1000,
+        .contexts = 1,
+        .context_scale = 100.0,
+        .checkpoint = {NULL, 0, 0.0, 0.0, UINT64_MAX}};
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
+        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0,
+         "network: direct, interneuron, gain or gain-synapse"},
+        WH__CLI_GAIN_OPTIONS(o.net),
         {"n", WH__OPT_SIZE, &o.net.n, 0, 4096, 0,
          "input dimension (0: 4, or the length of --eigenvalues, or the data's)"},
         {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n)"},

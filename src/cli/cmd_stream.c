@@ -365,10 +365,11 @@ static int parse_on_bad(const char *text, bool *skip)
 
 int wh__cmd_stream(int argc, char **argv)
 {
-    stream_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0}, NULL, NULL, NULL, NULL,
+    stream_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL}, NULL, NULL, NULL, NULL,
                         false, false, false, false};
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct or interneuron"},
+        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct, interneuron, gain or gain-synapse"},
+        WH__CLI_GAIN_OPTIONS(o.net),
         {"n", WH__OPT_SIZE, &o.net.n, 1, 1e6, 0,
          "dimension of a sample (required without --state)"},
         {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n; interneuron net only)"},

@@ -13,8 +13,31 @@
 #include "cli/commands.h"
 #include "core/alloc.h"
 
+static const struct {
+    const char *name;
+    wh_net_kind kind;
+} net_names[] = {
+    {"direct", WH_NET_DIRECT},
+    {"interneuron", WH_NET_INTERNEURON},
+    {"gain", WH_NET_GAIN},
+    {"gain-synapse", WH_NET_GAIN_SYNAPSE},
+};
+
+const char *wh__cli_net_name(wh_net_kind kind)
+{
+    for (size_t i = 0; i < sizeof net_names / sizeof *net_names; i++)
+        if (net_names[i].kind == kind)
+            return net_names[i].name;
+    return "unknown";
+}
+
 int wh__cli_net_kind(const char *command, const char *option, const char *text, wh_net_kind *kind)
 {
+    for (size_t i = 2; i < sizeof net_names / sizeof *net_names; i++)
+        if (strcmp(text, net_names[i].name) == 0) {
+            *kind = net_names[i].kind;
+            return WH__EXIT_OK;
+        }
     if (strcmp(text, "direct") == 0) {
         *kind = WH_NET_DIRECT;
         return WH__EXIT_OK;
@@ -23,7 +46,9 @@ int wh__cli_net_kind(const char *command, const char *option, const char *text, 
         *kind = WH_NET_INTERNEURON;
         return WH__EXIT_OK;
     }
-    fprintf(stderr, "whiten %s: option --%s: expected 'direct' or 'interneuron', got '%s'\n",
+    fprintf(stderr,
+            "whiten %s: option --%s: expected 'direct', 'interneuron', 'gain' or 'gain-synapse', "
+            "got '%s'\n",
             command, option, text);
     return WH__EXIT_USAGE;
 }
@@ -73,8 +98,7 @@ int wh__cli_doubles(const char *command, const char *option, const char *text, d
     }
 }
 
-int wh__cli_range(const char *command, const char *option, const char *text, double *lo,
-                  double *hi)
+int wh__cli_range(const char *command, const char *option, const char *text, double *lo, double *hi)
 {
     const char *colon = strchr(text, ':');
     if (colon == NULL || !parse_double(text, colon, lo) ||
@@ -124,8 +148,7 @@ int wh__cli_covariance(const char *command, const char *eigenvalues, const char 
         rc = wh__cli_range(command, "spectrum", spectrum, &spec.lo, &spec.hi);
     }
     if (rc == WH__EXIT_OK && spec.n == 0) {
-        fprintf(stderr,
-                "whiten %s: give --n (the spectrum defaults to 0.1:10), or --eigenvalues\n",
+        fprintf(stderr, "whiten %s: give --n (the spectrum defaults to 0.1:10), or --eigenvalues\n",
                 command);
         rc = WH__EXIT_USAGE;
     }

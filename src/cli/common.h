@@ -15,9 +15,12 @@
 #include "io/io.h"
 #include "whiten.h"
 
-/* "direct" or "interneuron" (also "interneurons"). */
+/* "direct", "interneuron" (also "interneurons"), "gain" or "gain-synapse". */
 int wh__cli_net_kind(const char *command, const char *option, const char *text,
                      wh_net_kind *kind);
+
+/* The name of a kind as the command line and the state file write it. */
+const char *wh__cli_net_name(wh_net_kind kind);
 
 /* A comma-separated list of finite numbers, e.g. "0.5,2,8"; *values is malloc'd. */
 int wh__cli_doubles(const char *command, const char *option, const char *text, double **values,

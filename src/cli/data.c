@@ -161,11 +161,17 @@ static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
     s->samples = wh_net_samples(net);
     s->solver = (int)wh_net_solver(net);
     s->refresh = wh_net_refresh(net);
-    if (fill_solver_state(net, s) != WH__EXIT_OK)
+    /* The gain circuits' path state is their gains, saved as g.npy below. */
+    if (wh_net_gains(net) == NULL && fill_solver_state(net, s) != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
     s->M = (wh__matrix){s->n, s->n, (double *)(uintptr_t)wh_net_lateral(net)};
-    if (s->kind == WH_NET_INTERNEURON)
+    if (s->kind != WH_NET_DIRECT)
         s->W = (wh__matrix){s->n, s->k, (double *)(uintptr_t)wh_net_weights(net)};
+    if (wh_net_gains(net) != NULL) {
+        s->g = (wh__matrix){s->k, 1, (double *)(uintptr_t)wh_net_gains(net)};
+        s->alpha = wh_net_gain_alpha(net);
+        s->eta_w = s->kind == WH_NET_GAIN_SYNAPSE ? wh_net_gain_eta_w(net) : 0.0;
+    }
     s->has_source = src != NULL;
     if (src != NULL)
         return wh_source_get_state(src, s->mt, &s->source_samples) == WH_OK ? WH__EXIT_OK
@@ -173,8 +179,7 @@ static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
     return WH__EXIT_OK;
 }
 
-int wh__cli_write_state(const char *command, const char *path, wh_net *net,
-                        const wh_source *src)
+int wh__cli_write_state(const char *command, const char *path, wh_net *net, const wh_source *src)
 {
     return wh__cli_write_checkpoint(command, path, net, src, NULL);
 }
@@ -249,11 +254,54 @@ static bool solver_state_fits(wh_net *net, const wh__state *s, double *gap)
     return *gap <= 1e-4;
 }
 
+/* A gain circuit from a state file: its frame is the saved W, then its gains (and synapses). */
+static int restore_gains(const char *command, const char *path, const wh__state *s, wh_net **net)
+{
+    const wh__cli_net o = {wh__cli_net_name((wh_net_kind)s->kind),
+                           s->n,
+                           s->k,
+                           s->eta,
+                           1.0,
+                           1,
+                           NULL,
+                           0,
+                           s->alpha,
+                           0.0,
+                           s->kind == WH_NET_GAIN_SYNAPSE ? s->eta_w : 1e-3,
+                           NULL,
+                           &s->W};
+    int rc = wh__cli_make_net(command, &o, net);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    const bool synapses = s->kind == WH_NET_GAIN_SYNAPSE;
+    wh_status st =
+        wh_net_restore_gains(*net, synapses ? s->W.data : NULL, s->k, s->g.data, s->samples);
+    if (st == WH_OK)
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten %s: %s: the saved gains and synapses are unusable: %s\n", command, path,
+            wh_status_message(st));
+    wh_net_free(*net);
+    *net = NULL;
+    return WH__EXIT_FAILURE;
+}
+
 static int restore(const char *command, const char *path, const wh__state *s, wh_net **net)
 {
-    wh__cli_net o = {
-        s->kind == WH_NET_DIRECT ? "direct" : "interneuron", s->n,      s->k, s->eta, 1.0, 1,
-        s->solver == WH_SOLVER_FAST ? "fast" : "exact",      s->refresh};
+    if (s->kind == WH_NET_GAIN || s->kind == WH_NET_GAIN_SYNAPSE)
+        return restore_gains(command, path, s, net);
+    wh__cli_net o = {s->kind == WH_NET_DIRECT ? "direct" : "interneuron",
+                     s->n,
+                     s->k,
+                     s->eta,
+                     1.0,
+                     1,
+                     s->solver == WH_SOLVER_FAST ? "fast" : "exact",
+                     s->refresh,
+                     1.0,
+                     0.0,
+                     1e-3,
+                     NULL,
+                     NULL};
     int rc = wh__cli_make_net(command, &o, net);
     if (rc != WH__EXIT_OK)
         return rc;
@@ -263,8 +311,8 @@ static int restore(const char *command, const char *path, const wh__state *s, wh
     if (st != WH_OK) {
         fprintf(stderr, "whiten %s: %s: the saved synapses are unusable: %s\n", command, path,
                 wh_status_message(st));
-    } else if (saved > 0 && (st = wh_net_set_solver_state(*net, s->solver_state.data, saved)) !=
-                                WH_OK) {
+    } else if (saved > 0 &&
+               (st = wh_net_set_solver_state(*net, s->solver_state.data, saved)) != WH_OK) {
         /* Without the solver's own state the network re-derives it: equal up to rounding. */
         if (saved != expected)
             fprintf(stderr,
@@ -334,6 +382,18 @@ static int explain(const char *command, const wh__cli_net *o, wh_status st)
     else if (st == WH_EETA)
         fprintf(stderr, "whiten %s: option --eta: expected a number in (0, 1), got %g\n", command,
                 o->eta);
+    else if (st == WH_EDIM && o->frame != NULL && strcmp(o->frame, "pairs") == 0)
+        fprintf(stderr,
+                "whiten %s: option --frame: the pairs frame has K = n(n+1)/2 = %zu columns, but "
+                "--K is %zu\n",
+                command, wh_frame_full_size(o->n), o->k);
+    else if (st == WH_ENOTPD && o->alpha == 0.0)
+        fprintf(stderr,
+                "whiten %s: option --alpha: with alpha = 0 the gains start at 0 and M = 0 is "
+                "singular; give alpha > 0\n",
+                command);
+    else if (st == WH_ERANK)
+        fprintf(stderr, "whiten %s: option --frame: a column of the frame is zero\n", command);
     else if (st == WH_EDIM)
         fprintf(stderr,
                 "whiten %s: options --n and --k: n = %zu, k = %zu is out of range (LAPACK's "
@@ -384,6 +444,49 @@ static int check_network_memory(const char *command, size_t n, size_t k)
     return wh__cli_check_memory(command, what, bytes, "");
 }
 
+/* --frame: random, pairs, or a file of n rows (read into *owned, which the caller frees). */
+static int gain_frame(const char *command, const wh__cli_net *o, wh_net_options *opts,
+                      wh__matrix *owned)
+{
+    const wh__matrix *m = o->frame_matrix;
+    if (m == NULL && o->frame != NULL && strcmp(o->frame, "random") == 0)
+        opts->gain.frame = WH_FRAME_RANDOM;
+    else if (m == NULL && o->frame != NULL && strcmp(o->frame, "pairs") == 0)
+        opts->gain.frame = WH_FRAME_PAIRS;
+    else if (m == NULL && o->frame != NULL) {
+        int rc = wh__cli_read_data(command, o->frame, 0, owned);
+        if (rc != WH__EXIT_OK)
+            return rc;
+        m = owned;
+    }
+    if (m == NULL)
+        return WH__EXIT_OK;
+    if (m->rows != o->n || (o->k != 0 && m->cols != o->k)) {
+        fprintf(stderr,
+                "whiten %s: option --frame: %s is %zu x %zu; the network needs n = %zu rows%s\n",
+                command, o->frame != NULL ? o->frame : "the frame", m->rows, m->cols, o->n,
+                o->k != 0 ? " and --K columns" : "");
+        return WH__EXIT_USAGE;
+    }
+    opts->gain.frame = WH_FRAME_MATRIX;
+    opts->gain.matrix = m->data;
+    opts->gain.ld = m->cols;
+    opts->k = m->cols;
+    return WH__EXIT_OK;
+}
+
+/* The gain circuits' options; --eta-g, if given, is the gains' rate (else --eta). */
+static int gain_options(const char *command, const wh__cli_net *o, wh_net_options *opts,
+                        wh__matrix *owned)
+{
+    opts->k = o->k;
+    opts->gain.alpha = o->alpha;
+    opts->gain.eta_w = o->eta_w;
+    if (o->eta_g > 0.0)
+        opts->eta = o->eta_g;
+    return gain_frame(command, o, opts, owned);
+}
+
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
 {
     wh_net_options opts;
@@ -401,7 +504,42 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
     opts.eta = o->eta;
     opts.init.alpha = o->init_scale;
     opts.init.seed = o->seed;
+    wh__matrix frame = {0};
+    const bool gain = opts.kind == WH_NET_GAIN || opts.kind == WH_NET_GAIN_SYNAPSE;
+    const char *stray = o->frame != NULL ? "frame"
+                        : o->alpha != 1.0 ? "alpha"
+                        : o->eta_g != 0.0 ? "eta-g"
+                        : o->eta_w != 1e-3 ? "eta-w"
+                                           : NULL;
+    if (!gain && stray != NULL) {
+        fprintf(stderr, "whiten %s: option --%s applies to --net gain and gain-synapse only\n",
+                command, stray);
+        return WH__EXIT_USAGE;
+    }
+    if (gain) {
+        if (o->solver != NULL && strcmp(o->solver, "fast") == 0) {
+            fprintf(stderr,
+                    "whiten %s: option --solver: the gain circuits have only the exact "
+                    "solver (a Cholesky factor per sample)\n",
+                    command);
+            return WH__EXIT_USAGE;
+        }
+        opts.solver = WH_SOLVER_AUTO;
+        /* W, W_next and a scratch of n x K each, and 5 n x n: refuse what cannot fit. */
+        const double nd = (double)o->n,
+                     kd = o->k != 0 ? (double)o->k
+                                    : (opts.kind == WH_NET_GAIN ? nd * (nd + 1.0) / 2.0 : nd);
+        char what[96];
+        snprintf(what, sizeof what, "a gain circuit of n = %zu, K = %.0f", o->n, kd);
+        if (wh__cli_check_memory(command, what, 8.0 * (3.0 * nd * kd + 5.0 * nd * nd), "") !=
+            WH__EXIT_OK)
+            return WH__EXIT_FAILURE;
+        rc = gain_options(command, o, &opts, &frame);
+        if (rc != WH__EXIT_OK)
+            return rc;
+    }
     wh_status st = wh_net_new(&opts, net);
+    wh__matrix_free(&frame);
     return st == WH_OK ? WH__EXIT_OK : explain(command, o, st);
 }
 

@@ -58,7 +58,33 @@ typedef struct wh__cli_net {
     uint64_t seed;
     const char *solver; /* "auto", "exact" or "fast"; NULL means auto */
     size_t refresh;     /* fast solver: samples between exact steps; 0 = default */
+    /* The gain circuits (--net gain, gain-synapse): defaults 1, 0, 1e-3, NULL, NULL. */
+    double alpha;       /* --alpha: leak */
+    double eta_g;       /* --eta-g: the gains' rate; 0 means --eta */
+    double eta_w;       /* --eta-w: gain-synapse's synapses' rate */
+    const char *frame;  /* --frame: random, pairs or FILE.npy; NULL: pairs for gain at the
+                           default K, random otherwise */
+    const wh__matrix *frame_matrix; /* a frame given by the caller (a state file's), or NULL */
 } wh__cli_net;
+
+/*
+ * The gain circuits' options for a command's table (science.md §7): --K (the same
+ * field as --k), --alpha, --eta-g, --eta-w, --frame. A table fragment, so that every
+ * command that builds a network lists them with the same help.
+ */
+#define WH__CLI_GAIN_OPTIONS(net)                                                                  \
+    {"K", WH__OPT_SIZE, &(net).k, 0, 1e6, 0,                                                        \
+     "gain circuits: interneurons (gains), the same as --k (0: n(n+1)/2 for gain, n for "          \
+     "gain-synapse)"},                                                                             \
+        {"alpha", WH__OPT_DOUBLE, &(net).alpha, 0, 1e12, 0,                                        \
+         "gain circuits: leak alpha of M = alpha I + W diag(g) W^T"},                              \
+        {"eta-g", WH__OPT_DOUBLE, &(net).eta_g, 0, 1, WH__OPEN_MAX,                                \
+         "gain circuits: the gains' learning rate (0: --eta)"},                                    \
+        {"eta-w", WH__OPT_DOUBLE, &(net).eta_w, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,                 \
+         "gain-synapse: the synapses' (slow) learning rate"},                                      \
+        {"frame", WH__OPT_STRING, &(net).frame, 0, 0, 0,                                           \
+         "gain circuits: random (unit columns from --seed), pairs (e_i and (e_i+e_j)/sqrt 2, K = " \
+         "n(n+1)/2) or FILE.npy (n x K); default pairs for gain at K = n(n+1)/2, else random"}
 
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net);
 

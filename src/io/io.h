@@ -161,7 +161,8 @@ bool wh__zip_find(const unsigned char *bytes, size_t len, const char *name,
 
 /*
  * The state file (docs/state-format.md): a zip-stored .npz holding meta.json
- * and float64 NPY arrays M (n x n), W (n x k, interneuron network only),
+ * and float64 NPY arrays M (n x n), W (n x k, every network but the direct
+ * one), g (the gain circuits' gains, k values),
  * solver_state (the fast solver's own state, a vector) and, when a synthetic
  * source is saved, source_mt19937 (625 words as float64).
  */
@@ -176,6 +177,8 @@ typedef struct wh__state {
     int solver;              /* wh_solver: WH_SOLVER_EXACT or WH_SOLVER_FAST */
     size_t refresh;          /* samples between the fast solver's exact steps */
     wh__matrix M, W;         /* W empty for the direct network */
+    wh__matrix g;            /* gains (K x 1), gain circuits only */
+    double alpha, eta_w;     /* gain circuits: leak; gain-synapse: synapses' rate */
     wh__matrix solver_state; /* fast solver only (rows x 1); empty otherwise */
     bool has_source;
     uint64_t source_samples;

@@ -19,6 +19,14 @@
 
 #define FORMAT_NAME "whiten-state"
 
+/* The networks' names in meta.json, indexed by wh_net_kind. */
+static const char *const net_names[] = {"direct", "interneuron", "gain", "gain-synapse"};
+
+static bool gain_kind(int kind)
+{
+    return kind == WH_NET_GAIN || kind == WH_NET_GAIN_SYNAPSE;
+}
+
 static void add_count(cJSON *o, const char *key, uint64_t value)
 {
     char count[24];
@@ -51,10 +59,14 @@ static cJSON *meta_json(const wh__state *s, const char *creator)
     cJSON_AddStringToObject(o, "format", FORMAT_NAME);
     cJSON_AddNumberToObject(o, "version", WH__STATE_VERSION);
     cJSON_AddStringToObject(o, "creator", creator);
-    cJSON_AddStringToObject(o, "net", s->kind == WH_NET_DIRECT ? "direct" : "interneuron");
+    cJSON_AddStringToObject(o, "net", net_names[s->kind]);
     cJSON_AddNumberToObject(o, "n", (double)s->n);
     cJSON_AddNumberToObject(o, "k", (double)s->k);
     cJSON_AddNumberToObject(o, "eta", s->eta);
+    if (gain_kind(s->kind))
+        cJSON_AddNumberToObject(o, "alpha", s->alpha);
+    if (s->kind == WH_NET_GAIN_SYNAPSE)
+        cJSON_AddNumberToObject(o, "eta_w", s->eta_w);
     cJSON_AddStringToObject(o, "solver", s->solver == WH_SOLVER_FAST ? "fast" : "exact");
     cJSON_AddNumberToObject(o, "refresh", (double)s->refresh);
     /* Counts are written as decimal strings: a JSON number is a double, exact only to 2^53. */
@@ -71,7 +83,7 @@ static cJSON *meta_json(const wh__state *s, const char *creator)
 }
 
 /* Each array as NPY into its own buffer, with its entry name. */
-static bool encode_arrays(const wh__state *s, wh__buf bufs[5], const char *names[5], size_t *count)
+static bool encode_arrays(const wh__state *s, wh__buf bufs[6], const char *names[6], size_t *count)
 {
     double words[WH__MT_WORDS];
     for (size_t i = 0; i < WH__MT_WORDS; i++)
@@ -80,9 +92,13 @@ static bool encode_arrays(const wh__state *s, wh__buf bufs[5], const char *names
     *count = 0;
     names[*count] = "M.npy";
     bool ok = wh__npy_encode(&s->M, 8, 2, &bufs[(*count)++]);
-    if (ok && s->kind == WH_NET_INTERNEURON) {
+    if (ok && s->kind != WH_NET_DIRECT) {
         names[*count] = "W.npy";
         ok = wh__npy_encode(&s->W, 8, 2, &bufs[(*count)++]);
+    }
+    if (ok && gain_kind(s->kind)) {
+        names[*count] = "g.npy";
+        ok = wh__npy_encode(&s->g, 8, 1, &bufs[(*count)++]);
     }
     if (ok && s->solver_state.rows > 0) {
         names[*count] = "solver_state.npy";
@@ -101,19 +117,19 @@ static bool encode_arrays(const wh__state *s, wh__buf bufs[5], const char *names
 
 bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out)
 {
-    wh__buf arrays[5] = {{0}};
-    const char *names[5];
+    wh__buf arrays[6] = {{0}};
+    const char *names[6];
     size_t count = 0;
     cJSON *meta = meta_json(s, creator);
     char *text = meta != NULL ? cJSON_Print(meta) : NULL;
     bool ok = text != NULL && encode_arrays(s, arrays, names, &count);
     if (ok) {
-        wh__zip_entry e[6] = {{"meta.json", (const unsigned char *)text, strlen(text)}};
+        wh__zip_entry e[7] = {{"meta.json", (const unsigned char *)text, strlen(text)}};
         for (size_t i = 0; i < count; i++)
             e[i + 1] = (wh__zip_entry){names[i], arrays[i].data, arrays[i].len};
         ok = wh__zip_encode(e, count + 1, out);
     }
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         wh__buf_free(&arrays[i]);
     cJSON_free(text);
     cJSON_Delete(meta);
@@ -200,14 +216,38 @@ static bool parse_checkpoint(const cJSON *c, wh__state *s, wh__io_error *err)
     return true;
 }
 
+/* The gain circuits' "alpha" (>= 0) and gain-synapse's "eta_w" (in (0, 1)). */
+static bool parse_gain_meta(const cJSON *o, wh__state *s, wh__io_error *err)
+{
+    if (!gain_kind(s->kind))
+        return true;
+    const cJSON *alpha = cJSON_GetObjectItemCaseSensitive(o, "alpha");
+    s->alpha = cJSON_IsNumber(alpha) ? alpha->valuedouble : -1.0;
+    if (!(s->alpha >= 0.0 && s->alpha <= 1e12))
+        return wh__io_fail(err, "meta.json: \"alpha\" must be a number >= 0");
+    if (s->kind != WH_NET_GAIN_SYNAPSE)
+        return true;
+    const cJSON *eta_w = cJSON_GetObjectItemCaseSensitive(o, "eta_w");
+    s->eta_w = cJSON_IsNumber(eta_w) ? eta_w->valuedouble : 0.0;
+    if (!(s->eta_w > 0.0 && s->eta_w < 1.0))
+        return wh__io_fail(err, "meta.json: \"eta_w\" must lie in (0, 1)");
+    return true;
+}
+
 static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
 {
     if (!check_format(o, err))
         return false;
     const char *net = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "net"));
-    if (net == NULL || (strcmp(net, "direct") != 0 && strcmp(net, "interneuron") != 0))
-        return wh__io_fail(err, "meta.json: \"net\" must be \"direct\" or \"interneuron\"");
-    s->kind = strcmp(net, "direct") == 0 ? WH_NET_DIRECT : WH_NET_INTERNEURON;
+    s->kind = -1;
+    for (int i = 0; net != NULL && i < (int)(sizeof net_names / sizeof *net_names); i++)
+        if (strcmp(net, net_names[i]) == 0)
+            s->kind = i;
+    if (s->kind < 0)
+        return wh__io_fail(err, "meta.json: \"net\" must be \"direct\", \"interneuron\", "
+                                "\"gain\" or \"gain-synapse\"");
+    if (!parse_gain_meta(o, s, err))
+        return false;
     const cJSON *eta = cJSON_GetObjectItemCaseSensitive(o, "eta");
     s->eta = cJSON_IsNumber(eta) ? eta->valuedouble : 0.0;
     if (!(s->eta > 0.0 && s->eta < 1.0))
@@ -215,7 +255,7 @@ static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
     if (!get_size(o, "n", &s->n, err) || !get_size(o, "k", &s->k, err) ||
         !get_count(o, "samples", &s->samples, err))
         return false;
-    if (s->k < s->n || (s->kind == WH_NET_DIRECT && s->k != s->n))
+    if ((s->k < s->n && !gain_kind(s->kind)) || (s->kind == WH_NET_DIRECT && s->k != s->n))
         return wh__io_fail(err, "meta.json: k = %zu does not suit a %s network of n = %zu", s->k,
                            net, s->n);
     if (!parse_solver(o, s, err))
@@ -310,8 +350,10 @@ bool wh__state_decode(const unsigned char *bytes, size_t len, wh__state *s, wh__
     memset(s, 0, sizeof *s);
     bool ok =
         read_meta(bytes, len, s, err) && read_array(bytes, len, "M.npy", s->n, s->n, &s->M, err);
-    if (ok && s->kind == WH_NET_INTERNEURON)
+    if (ok && s->kind != WH_NET_DIRECT)
         ok = read_array(bytes, len, "W.npy", s->n, s->k, &s->W, err);
+    if (ok && gain_kind(s->kind))
+        ok = read_array(bytes, len, "g.npy", s->k, 1, &s->g, err);
     if (ok && s->solver == WH_SOLVER_FAST)
         ok = read_solver_state(bytes, len, s, err);
     if (ok && s->has_source)
@@ -327,6 +369,7 @@ void wh__state_free(wh__state *s)
 {
     wh__matrix_free(&s->M);
     wh__matrix_free(&s->W);
+    wh__matrix_free(&s->g);
     wh__matrix_free(&s->solver_state);
     wh__matrix_free(&s->run_record);
 }

@@ -41,6 +41,9 @@ struct wh_net {
     double *ry, *rz;       /* residuals of the simulated neural dynamics: n and k */
     double *S;             /* n x n scratch for the expected and summed updates */
     struct wh__fast *fast; /* state of a fast path (fast.h); NULL on an exact one */
+
+    /* The gain circuits (gain_path.c over gain.c); NULL for the paper's circuits. */
+    struct wh__gain *gain;
 };
 
 /*
@@ -68,8 +71,8 @@ struct wh__net_ops {
     /* One step of the population dynamics for covariance C. */
     wh_status (*learn_expected)(wh_net *net, const double *C, size_t ldc);
     /* The minibatch algorithm (wh_net_step_block); NULL: not defined for the circuit. */
-    wh_status (*learn_minibatch)(wh_net *net, size_t count, const double *X, size_t ldx,
-                                 double *Y, size_t ldy);
+    wh_status (*learn_minibatch)(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                                 size_t ldy);
     const double *(*lateral)(wh_net *net); /* M, n x n, brought up to date */
     const double *(*weights)(wh_net *net); /* W, n x k; NULL (the entry): no synapse matrix */
     /* Saved synapses back, and the samples count; nothing changes on failure. */
@@ -86,6 +89,8 @@ extern const wh__net_ops wh__direct_exact_ops;      /* direct_exact.c */
 extern const wh__net_ops wh__direct_cg_ops;         /* direct_cg.c */
 extern const wh__net_ops wh__interneuron_exact_ops; /* interneuron_exact.c */
 extern const wh__net_ops wh__interneuron_fast_ops;  /* interneuron_block.c */
+extern const wh__net_ops wh__gain_ops;              /* gain_path.c */
+extern const wh__net_ops wh__gain_synapse_ops;      /* gain_path.c */
 
 /* The learning rate of the next sample, the one with index net->samples. schedule.c. */
 double wh__net_rate(const wh_net *net);
@@ -112,8 +117,7 @@ wh_status wh__init_interneurons(wh_net *net, const wh_init *init);
  * the simulated neural dynamics (interneurons: through W, or with their own dynamics
  * when net->neural says so). neural.c. */
 void wh__neural_solve(wh_net *net, const double *x, bool interneurons);
-wh_status wh__neural_simulate(wh_net *net, const double *x, bool interneurons,
-                              size_t *iterations);
+wh_status wh__neural_simulate(wh_net *net, const double *x, bool interneurons, size_t *iterations);
 
 /*
  * The lower triangle of m (n x n) += eta (y y^T - I), its diagonal computed as

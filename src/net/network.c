@@ -15,6 +15,8 @@ void wh_net_options_default(wh_net_options *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->kind = WH_NET_DIRECT;
+    opts->gain.alpha = 1.0;
+    opts->gain.eta_w = 1e-3;
     opts->n = 2;
     opts->k = 0;
     opts->eta = 1e-3;
@@ -49,11 +51,12 @@ static wh_status check_neural(const wh_neural *neural, wh_net_kind kind)
 
 static wh_status check_options(const wh_net_options *o, size_t k)
 {
-    if (o->kind != WH_NET_DIRECT && o->kind != WH_NET_INTERNEURON)
+    const bool gain = o->kind == WH_NET_GAIN || o->kind == WH_NET_GAIN_SYNAPSE;
+    if (o->kind != WH_NET_DIRECT && o->kind != WH_NET_INTERNEURON && !gain)
         return WH_EINVAL;
-    if (o->n == 0 || o->n > wh__linalg_max_dim() || k > wh__linalg_max_dim())
+    if (o->n == 0 || o->n > wh__linalg_max_dim() || k == 0 || k > wh__linalg_max_dim())
         return WH_EDIM;
-    if (k < o->n)
+    if (k < o->n && !gain) /* a gain circuit's alpha I keeps M definite with K < n */
         return WH_EINTERNEURONS;
     if (o->solver != WH_SOLVER_AUTO && o->solver != WH_SOLVER_EXACT && o->solver != WH_SOLVER_FAST)
         return WH_EINVAL;
@@ -79,7 +82,20 @@ static const struct path {
     {WH_NET_DIRECT, WH_SOLVER_FAST, &wh__direct_cg_ops},
     {WH_NET_INTERNEURON, WH_SOLVER_EXACT, &wh__interneuron_exact_ops},
     {WH_NET_INTERNEURON, WH_SOLVER_FAST, &wh__interneuron_fast_ops},
+    {WH_NET_GAIN, WH_SOLVER_EXACT, &wh__gain_ops},
+    {WH_NET_GAIN_SYNAPSE, WH_SOLVER_EXACT, &wh__gain_synapse_ops},
 };
+
+/* k when the options give 0: n for the paper's circuits and gains plus synapses; for gain
+ * modulation n(n+1)/2, the fewest gains that can whiten a generic covariance (0 on
+ * overflow, refused as WH_EDIM). */
+static size_t default_k(const wh_net_options *o)
+{
+    if (o->kind != WH_NET_GAIN)
+        return o->n;
+    size_t m;
+    return wh__size_mul(o->n, o->n + 1, &m) ? m / 2 : 0;
+}
 
 static const wh__net_ops *find_path(wh_net_kind kind, wh_solver solver)
 {
@@ -134,7 +150,8 @@ wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
     *out = NULL;
     if (opts == NULL)
         return WH_EINVAL;
-    const size_t k = opts->kind == WH_NET_DIRECT ? opts->n : (opts->k == 0 ? opts->n : opts->k);
+    const size_t k =
+        opts->kind == WH_NET_DIRECT ? opts->n : (opts->k == 0 ? default_k(opts) : opts->k);
     wh_status st = check_options(opts, k);
     if (st != WH_OK)
         return st;
