@@ -535,8 +535,10 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
             WH__EXIT_OK)
             return WH__EXIT_FAILURE;
         rc = gain_options(command, o, &opts, &frame);
-        if (rc != WH__EXIT_OK)
+        if (rc != WH__EXIT_OK) {
+            wh__matrix_free(&frame); /* a frame read from a file, then refused */
             return rc;
+        }
     }
     wh_status st = wh_net_new(&opts, net);
     wh__matrix_free(&frame);
