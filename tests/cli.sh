@@ -9,24 +9,6 @@ whiten=$1 data=$2 manpage=$3
 py=/usr/bin/python3
 . "$(dirname "$0")/lib.sh"
 
-# expect_error STATUS NEEDLE OUTFILE -- COMMAND...: the command must exit with
-# STATUS, print NEEDLE on stderr, and leave neither OUTFILE nor a temporary file.
-expect_error() {
-    local want=$1 needle=$2 out=$3
-    shift 4
-    "$@" >stdout.txt 2>stderr.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$* exited $got, want $want; stderr: $(cat stderr.txt)"
-    elif ! grep -qF -- "$needle" stderr.txt; then
-        fail "$*: stderr lacks '$needle': $(cat stderr.txt)"
-    elif [ -e "$out" ] || ls -a | grep -q '^\..*\.[A-Za-z0-9]\{6\}$'; then
-        fail "$*: left an output or temporary file behind"
-    else
-        pass "refused ($got): $(head -c 150 stderr.txt)"
-    fi
-}
-
 # Correlated data from a known mixing A (numpy writes the input files).
 $py - <<'PY' || fail "making X.npy"
 import numpy as np

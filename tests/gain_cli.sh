@@ -9,23 +9,6 @@ whiten=$1
 py=/usr/bin/python3
 . "$(dirname "$0")/lib.sh"
 
-# expect_error STATUS NEEDLE OUTFILE -- COMMAND...: as in cli.sh.
-expect_error() {
-    local want=$1 needle=$2 out=$3
-    shift 4
-    "$@" >stdout.txt 2>stderr.txt
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$* exited $got, want $want; stderr: $(cat stderr.txt)"
-    elif ! grep -qF -- "$needle" stderr.txt; then
-        fail "$*: stderr lacks '$needle': $(cat stderr.txt)"
-    elif [ -e "$out" ] || ls -a | grep -q '^\..*\.[A-Za-z0-9]\{6\}$'; then
-        fail "$*: left an output or temporary file behind"
-    else
-        pass "refused ($got): $(head -c 150 stderr.txt)"
-    fi
-}
-
 $py - <<'PY' || fail "making the data"
 import numpy as np
 rng = np.random.default_rng(3)

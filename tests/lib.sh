@@ -1,7 +1,7 @@
 # lib.sh: what the shell tests share. Source it as the first thing:
 #   . "$(dirname "$0")/lib.sh"
 # It moves into a fresh folder (removed on exit) and defines pass, fail (which
-# counts into $failures) and wait_for FILE (until FILE exists and is not empty,
+# counts into $failures), expect_error (below) and wait_for FILE (until FILE exists and is not empty,
 # at most 30 s; false if it never does).
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -25,4 +25,21 @@ kill_at_random() {
     kill -KILL "$1" 2>/dev/null
     wait "$1"
     status=$?
+}
+# expect_error STATUS NEEDLE OUTFILE -- COMMAND...: the command must exit with
+# STATUS, print NEEDLE on stderr, and leave neither OUTFILE nor a temporary file.
+expect_error() {
+    local want=$1 needle=$2 out=$3
+    shift 4
+    "$@" >stdout.txt 2>stderr.txt
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "$* exited $got, want $want; stderr: $(cat stderr.txt)"
+    elif ! grep -qF -- "$needle" stderr.txt; then
+        fail "$*: stderr lacks '$needle': $(cat stderr.txt)"
+    elif [ -e "$out" ] || ls -a | grep -q '^\..*\.[A-Za-z0-9]\{6\}$'; then
+        fail "$*: left an output or temporary file behind"
+    else
+        pass "refused ($got): $(head -c 150 stderr.txt)"
+    fi
 }
