@@ -52,6 +52,8 @@ void wh_center_free(wh_center *c)
 
 wh_status wh_center_update(wh_center *c, const double *x)
 {
+    if (c == NULL || x == NULL)
+        return WH_EINVAL;
     if (!wh__finite(1, c->n, x, c->n))
         return WH_ENONFINITE;
     c->samples++;
@@ -65,34 +67,38 @@ wh_status wh_center_update(wh_center *c, const double *x)
 
 void wh_center_subtract(const wh_center *c, const double *x, double *xc)
 {
+    if (c == NULL || x == NULL || xc == NULL)
+        return;
     for (size_t i = 0; i < c->n; i++)
         xc[i] = x[i] - c->mean[i];
 }
 
 void wh_center_add(const wh_center *c, const double *xc, double *x)
 {
+    if (c == NULL || xc == NULL || x == NULL)
+        return;
     for (size_t i = 0; i < c->n; i++)
         x[i] = xc[i] + c->mean[i];
 }
 
 const double *wh_center_mean(const wh_center *c)
 {
-    return c->mean;
+    return c != NULL ? c->mean : NULL;
 }
 
 size_t wh_center_n(const wh_center *c)
 {
-    return c->n;
+    return c != NULL ? c->n : 0;
 }
 
 uint64_t wh_center_samples(const wh_center *c)
 {
-    return c->samples;
+    return c != NULL ? c->samples : 0;
 }
 
 double wh_center_window(const wh_center *c)
 {
-    return c->window;
+    return c != NULL ? c->window : (double)NAN;
 }
 
 wh_status wh_center_set(wh_center *c, const double *mean, uint64_t samples)

@@ -15,6 +15,8 @@
 
 void wh_flow_options_default(wh_flow_options *opts)
 {
+    if (opts == NULL)
+        return;
     memset(opts, 0, sizeof *opts);
     opts->kind = WH_NET_DIRECT;
     opts->n = 2;
@@ -213,6 +215,8 @@ void wh_flow_free(wh_flow *flow)
 
 void wh_flow_reset(wh_flow *flow)
 {
+    if (flow == NULL)
+        return;
     memcpy(flow->y, flow->y0, flow->dim * sizeof *flow->y);
     wh__flow_lateral_of(flow, flow->y, flow->M);
     flow->t = flow->t_prev = 0.0;
@@ -226,51 +230,55 @@ void wh_flow_reset(wh_flow *flow)
 
 double wh_flow_time(const wh_flow *flow)
 {
-    return flow->t;
+    return flow == NULL ? (double)NAN : flow->t;
 }
 
 double wh_flow_convergence_time(const wh_flow *flow)
 {
-    return flow->t_eps;
+    return flow == NULL ? (double)NAN : flow->t_eps;
 }
 
 double wh_flow_error(const wh_flow *flow)
 {
-    return flow->error;
+    return flow == NULL ? (double)NAN : flow->error;
 }
 
 uint64_t wh_flow_steps(const wh_flow *flow)
 {
-    return flow->steps;
+    return flow == NULL ? 0 : flow->steps;
 }
 
 const double *wh_flow_lateral(const wh_flow *flow)
 {
-    return flow->M;
+    return flow == NULL ? NULL : flow->M;
 }
 
 const double *wh_flow_weights(const wh_flow *flow)
 {
-    return flow->weights ? flow->y : NULL;
+    return flow == NULL ? NULL : flow->weights ? flow->y : NULL;
 }
 
 size_t wh_flow_n(const wh_flow *flow)
 {
-    return flow->n;
+    return flow == NULL ? 0 : flow->n;
 }
 
 size_t wh_flow_k(const wh_flow *flow)
 {
-    return flow->k;
+    return flow == NULL ? 0 : flow->k;
 }
 
 wh_status wh_flow_errors(wh_flow *flow, wh_errors *out)
 {
+    if (flow == NULL)
+        return WH_EINVAL;
     return wh_metrics_eval(flow->metrics, flow->M, flow->n, out);
 }
 
 wh_status wh_flow_eigenvalues(wh_flow *flow, double *out)
 {
+    if (flow == NULL || out == NULL)
+        return WH_EINVAL;
     wh_status st = wh__eig_solve(&flow->eig, flow->M, flow->n, false);
     if (st == WH_OK)
         memcpy(out, flow->eig.w, flow->n * sizeof *out);

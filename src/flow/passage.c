@@ -22,7 +22,7 @@ wh_status wh_passage_init(wh_passage *p, double eps)
 
 bool wh_passage_observe(wh_passage *p, uint64_t samples, double eta, double error)
 {
-    if (p->reached)
+    if (p == NULL || p->reached)
         return false;
     if (!(error <= p->eps)) {
         p->below = false;

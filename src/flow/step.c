@@ -61,7 +61,7 @@ static wh_status advance(wh_flow *f, double t_limit)
 
 wh_status wh_flow_step(wh_flow *flow, double t_limit, wh_flow_step_info *info)
 {
-    if (!isfinite(t_limit) || !(t_limit > flow->t))
+    if (flow == NULL || !isfinite(t_limit) || !(t_limit > flow->t))
         return WH_EINVAL;
     const double error_before = flow->error;
     remember(flow);
@@ -85,7 +85,7 @@ wh_status wh_flow_step(wh_flow *flow, double t_limit, wh_flow_step_info *info)
 
 wh_status wh_flow_evolve(wh_flow *flow, double t)
 {
-    if (!isfinite(t) || t < flow->t)
+    if (flow == NULL || !isfinite(t) || t < flow->t)
         return WH_EINVAL;
     for (size_t steps = 0; flow->t < t; steps++) {
         if (steps == flow->max_steps)
@@ -99,7 +99,7 @@ wh_status wh_flow_evolve(wh_flow *flow, double t)
 
 wh_status wh_flow_converge(wh_flow *flow, double t_max, double *t_eps)
 {
-    if (t_eps == NULL || !isfinite(t_max))
+    if (flow == NULL || t_eps == NULL || !isfinite(t_max))
         return WH_EINVAL;
     *t_eps = NAN;
     for (size_t steps = 0; isnan(flow->t_eps); steps++) {

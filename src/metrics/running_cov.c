@@ -58,6 +58,8 @@ void wh_running_cov_free(wh_running_cov *rc)
 
 void wh_running_cov_update(wh_running_cov *rc, const double *y)
 {
+    if (rc == NULL || y == NULL)
+        return;
     const size_t n = rc->n;
     wh__scale_lower(n, rc->decay, rc->S, n);
     wh__syr_lower(n, 1.0 - rc->decay, y, rc->S, n);
@@ -66,6 +68,8 @@ void wh_running_cov_update(wh_running_cov *rc, const double *y)
 
 void wh_running_cov_matrix(const wh_running_cov *rc, double *S, size_t lds)
 {
+    if (rc == NULL || S == NULL)
+        return;
     const size_t n = rc->n;
     const double scale = rc->weight > 0.0 ? 1.0 / rc->weight : 0.0;
     for (size_t i = 0; i < n; i++)
@@ -75,9 +79,9 @@ void wh_running_cov_matrix(const wh_running_cov *rc, double *S, size_t lds)
 
 wh_status wh_running_cov_errors(wh_running_cov *rc, wh_errors *out)
 {
-    const size_t n = rc->n;
-    if (rc->weight <= 0.0)
+    if (rc == NULL || out == NULL || rc->weight <= 0.0)
         return WH_EINVAL;
+    const size_t n = rc->n;
     wh_running_cov_matrix(rc, rc->E, n);
     for (size_t i = 0; i < n; i++)
         rc->E[i * n + i] -= 1.0;

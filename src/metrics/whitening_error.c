@@ -67,9 +67,9 @@ void wh_metrics_free(wh_metrics *m)
 
 wh_status wh_metrics_set_covariance(wh_metrics *m, const double *C, size_t ldc)
 {
-    const size_t n = m->n;
-    if (C == NULL || ldc < n)
+    if (m == NULL || C == NULL || ldc < m->n)
         return WH_EINVAL;
+    const size_t n = m->n;
     if (!wh__finite(n, n, C, ldc))
         return WH_ENONFINITE;
     if (!wh__is_symmetric(n, C, ldc, SYMMETRY_RTOL))
@@ -85,6 +85,8 @@ wh_status wh_metrics_set_covariance(wh_metrics *m, const double *C, size_t ldc)
 
 wh_status wh_metrics_eval(wh_metrics *m, const double *M, size_t ldm, wh_errors *out)
 {
+    if (m == NULL || M == NULL || out == NULL || ldm < m->n)
+        return WH_EINVAL;
     const size_t n = m->n;
     wh__copy(n, n, M, ldm, m->L, n);
     if (!wh__finite(n, n, m->L, n) || !wh__chol(n, m->L, n))
@@ -106,5 +108,5 @@ wh_status wh_metrics_eval(wh_metrics *m, const double *M, size_t ldm, wh_errors 
 
 const double *wh_metrics_sqrt(const wh_metrics *m)
 {
-    return m->Csqrt;
+    return m != NULL ? m->Csqrt : NULL;
 }

@@ -213,12 +213,16 @@ const double *wh_net_gains(const wh_net *net)
 
 double wh_net_gain_alpha(const wh_net *net)
 {
-    return net != NULL && net->gain != NULL ? net->gain->alpha : 0.0;
+    if (net == NULL)
+        return (double)NAN;
+    return net->gain != NULL ? net->gain->alpha : 0.0;
 }
 
 double wh_net_gain_eta_w(const wh_net *net)
 {
-    return net != NULL && net->gain != NULL ? net->gain->eta_w : 0.0;
+    if (net == NULL)
+        return (double)NAN;
+    return net->gain != NULL ? net->gain->eta_w : 0.0;
 }
 
 wh_status wh_net_restore_gains(wh_net *net, const double *W, size_t ldw, const double *g,

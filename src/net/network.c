@@ -13,6 +13,8 @@
 
 void wh_net_options_default(wh_net_options *opts)
 {
+    if (opts == NULL)
+        return;
     memset(opts, 0, sizeof *opts);
     opts->kind = WH_NET_DIRECT;
     opts->gain.alpha = 1.0;
@@ -207,6 +209,8 @@ static void copy_outputs(const wh_net *net, double *y, double *z)
 
 wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_step_info *info)
 {
+    if (net == NULL || x == NULL)
+        return WH_EINVAL;
     begin_step(net, info);
     if (!wh__finite(1, net->n, x, net->n))
         return WH_ENONFINITE;
@@ -222,6 +226,8 @@ wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z, wh_ste
 
 wh_status wh_net_respond(wh_net *net, const double *x, double *y, double *z, wh_step_info *info)
 {
+    if (net == NULL || x == NULL)
+        return WH_EINVAL;
     begin_step(net, info);
     if (!wh__finite(1, net->n, x, net->n))
         return WH_ENONFINITE;
@@ -278,11 +284,13 @@ wh_status wh_net_learn_block(wh_net *net, size_t count, const double *X, size_t 
 
 size_t wh_net_block_length(const wh_net *net)
 {
-    return net->ops->block_length != NULL ? net->ops->block_length(net) : 0;
+    return net != NULL && net->ops->block_length != NULL ? net->ops->block_length(net) : 0;
 }
 
 wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step_info *info)
 {
+    if (net == NULL || C == NULL)
+        return WH_EINVAL;
     begin_step(net, info);
     return net->ops->learn_expected(net, C, ldc);
 }
@@ -312,7 +320,7 @@ size_t wh_net_solver_state_size(const wh_net *net)
 
 wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
 {
-    if (state == NULL || size == 0 || size != wh_net_solver_state_size(net))
+    if (net == NULL || state == NULL || size == 0 || size != wh_net_solver_state_size(net))
         return WH_EINVAL;
     net->ops->get_state(net, state);
     return WH_OK;
@@ -320,7 +328,7 @@ wh_status wh_net_get_solver_state(const wh_net *net, double *state, size_t size)
 
 wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
 {
-    if (state == NULL || size == 0 || size != wh_net_solver_state_size(net))
+    if (net == NULL || state == NULL || size == 0 || size != wh_net_solver_state_size(net))
         return WH_EINVAL;
     if (!wh__finite(1, size, state, size))
         return WH_ENONFINITE;
@@ -329,51 +337,53 @@ wh_status wh_net_set_solver_state(wh_net *net, const double *state, size_t size)
 
 wh_net_kind wh_net_get_kind(const wh_net *net)
 {
-    return net->kind;
+    return net != NULL ? net->kind : WH_NET_DIRECT;
 }
 
 size_t wh_net_n(const wh_net *net)
 {
-    return net->n;
+    return net != NULL ? net->n : 0;
 }
 
 size_t wh_net_k(const wh_net *net)
 {
-    return net->k;
+    return net != NULL ? net->k : 0;
 }
 
 double wh_net_eta(const wh_net *net)
 {
-    return net->eta;
+    return net != NULL ? net->eta : (double)NAN;
 }
 
 wh_solver wh_net_solver(const wh_net *net)
 {
-    return net->solver;
+    return net != NULL ? net->solver : WH_SOLVER_AUTO;
 }
 
 size_t wh_net_refresh(const wh_net *net)
 {
-    return net->refresh;
+    return net != NULL ? net->refresh : 0;
 }
 
 uint64_t wh_net_samples(const wh_net *net)
 {
-    return net->samples;
+    return net != NULL ? net->samples : 0;
 }
 
 const double *wh_net_lateral(wh_net *net)
 {
-    return net->ops->lateral(net);
+    return net != NULL ? net->ops->lateral(net) : NULL;
 }
 
 const double *wh_net_weights(wh_net *net)
 {
-    return net->ops->weights != NULL ? net->ops->weights(net) : NULL;
+    return net != NULL && net->ops->weights != NULL ? net->ops->weights(net) : NULL;
 }
 
 wh_status wh_net_set_eta(wh_net *net, double eta)
 {
+    if (net == NULL)
+        return WH_EINVAL;
     wh_status st = check_eta(eta);
     if (st == WH_OK)
         net->eta = eta;

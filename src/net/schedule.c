@@ -48,5 +48,5 @@ wh_status wh_net_set_schedule(wh_net *net, const wh_schedule *s)
 
 wh_schedule wh_net_get_schedule(const wh_net *net)
 {
-    return net->schedule;
+    return net != NULL ? net->schedule : (wh_schedule){WH_SCHEDULE_CONSTANT, 0.0, 0.0, 0};
 }

@@ -11,6 +11,8 @@
 
 void wh_context_spec_default(wh_context_spec *spec)
 {
+    if (spec == NULL)
+        return;
     memset(spec, 0, sizeof *spec);
     spec->n = 2;
     spec->contexts = 64;

@@ -13,6 +13,8 @@
 
 void wh_source_options_default(wh_source_options *opts)
 {
+    if (opts == NULL)
+        return;
     memset(opts, 0, sizeof *opts);
     opts->n = 2;
     opts->contexts = 1;
@@ -91,13 +93,15 @@ void wh_source_free(wh_source *src)
 
 size_t wh_source_context_at(const wh_source *src, uint64_t t)
 {
-    if (src->switch_every == 0)
+    if (src == NULL || src->switch_every == 0)
         return 0;
     return (size_t)((t / src->switch_every) % src->contexts);
 }
 
 void wh_source_next(wh_source *src, double *x, size_t *context)
 {
+    if (src == NULL || x == NULL)
+        return;
     const size_t c = wh_source_context_at(src, src->t);
     wh__rng_gaussian(src->rng, x, src->n);
     wh__trmv_lower(false, src->n, src->L + c * src->n * src->n, src->n, x);
@@ -108,20 +112,20 @@ void wh_source_next(wh_source *src, double *x, size_t *context)
 
 const double *wh_source_covariance(const wh_source *src, size_t context)
 {
-    return context < src->contexts ? src->C + context * src->n * src->n : NULL;
+    return src != NULL && context < src->contexts ? src->C + context * src->n * src->n : NULL;
 }
 
 size_t wh_source_n(const wh_source *src)
 {
-    return src->n;
+    return src != NULL ? src->n : 0;
 }
 
 size_t wh_source_contexts(const wh_source *src)
 {
-    return src->contexts;
+    return src != NULL ? src->contexts : 0;
 }
 
 uint64_t wh_source_samples(const wh_source *src)
 {
-    return src->t;
+    return src != NULL ? src->t : 0;
 }
