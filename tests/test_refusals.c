@@ -267,3 +267,45 @@ Test(misc, free_accepts_NULL)
     wh_metrics_free(NULL);
     wh_running_cov_free(NULL);
 }
+
+/* wh_net_step_expected takes only a covariance: a C that is not symmetric, not positive
+ * definite or not finite is refused with nothing changed, on every circuit and path; a
+ * good one moves M = I to the closed form I + eta (C - I) (M^{-1} C M^{-1} = C at M = I). */
+Test(refusals, expected_step_refuses_a_C_that_is_no_covariance)
+{
+    const double good[9] = {2.385, 0.5, -0.25, 0.5, 1.75, 0.125, -0.25, 0.125, 0.625};
+    const double skew[9] = {2.385, 0.5, -0.25, 0.375, 1.75, 0.125, -0.25, 0.125, 0.625};
+    const double indefinite[9] = {2.385, 0.5, 0.0, 0.5, -0.75, 0.0, 0.0, 0.0, 1.0};
+    const double nonfinite[9] = {2.385, 0.5, 0.0, 0.5, NAN, 0.0, 0.0, 0.0, 1.0};
+    const struct {
+        wh_net_kind kind;
+        wh_solver solver;
+    } paths[] = {{WH_NET_DIRECT, WH_SOLVER_EXACT},      {WH_NET_DIRECT, WH_SOLVER_FAST},
+                 {WH_NET_INTERNEURON, WH_SOLVER_EXACT}, {WH_NET_INTERNEURON, WH_SOLVER_FAST},
+                 {WH_NET_GAIN, WH_SOLVER_EXACT},        {WH_NET_GAIN_SYNAPSE, WH_SOLVER_EXACT}};
+    const double eta = 0.0375;
+    for (size_t p = 0; p < sizeof paths / sizeof *paths; p++) {
+        wh_net_options o = base(paths[p].kind);
+        o.solver = paths[p].solver;
+        o.eta = eta;
+        wh_net *net = NULL;
+        assert_status(wh_net_new(&o, &net), WH_OK);
+        double before[9];
+        memcpy(before, wh_net_lateral(net), sizeof before);
+        assert_status(wh_net_step_expected(net, skew, 3, NULL), WH_ENOTSYM);
+        assert_status(wh_net_step_expected(net, indefinite, 3, NULL), WH_ENOTPD);
+        assert_status(wh_net_step_expected(net, nonfinite, 3, NULL), WH_ENONFINITE);
+        assert_status(wh_net_step_expected(net, good, 2, NULL), WH_EINVAL);
+        cr_assert_eq(wh_net_samples(net), 0, "path %zu: a refused C was counted", p);
+        cr_assert(memcmp(before, wh_net_lateral(net), sizeof before) == 0,
+                  "path %zu: a refused C changed M", p);
+        if (paths[p].kind == WH_NET_DIRECT) {
+            assert_status(wh_net_step_expected(net, good, 3, NULL), WH_OK);
+            const double *M = wh_net_lateral(net);
+            for (size_t i = 0; i < 9; i++)
+                assert_close(M[i], (i % 4 == 0 ? 1.0 : 0.0) + eta * (good[i] - (i % 4 == 0)),
+                             1e-15);
+        }
+        wh_net_free(net);
+    }
+}

@@ -236,7 +236,9 @@ typedef struct wh_net_options {
 /* What one step did. Any pointer to it may be NULL. */
 typedef struct wh_step_info {
     uint64_t sample;    /* index of the sample this step processed, counting from 0 */
-    size_t iterations;  /* Euler steps of the simulated neural dynamics (0 if exact) */
+    size_t iterations;  /* iterations of the solve for y: Euler steps of the simulated neural
+                         * dynamics; conjugate-gradient iterations on the direct network's FAST
+                         * path; 0 for a Cholesky solve (every other exact path) */
 } wh_step_info;
 
 typedef struct wh_net wh_net;
@@ -279,8 +281,11 @@ WH_API wh_status wh_net_step(wh_net *net, const double *x, double *y, double *z,
  *   direct:       M <- M + eta (M^{-1} C M^{-1} - I)
  *   interneurons: W <- W + eta (M^{-1} C M^{-1} - I) W
  * Deterministic; with t = eta x steps it follows the continuous flows of
- * science.md §3 as eta -> 0. C is trusted (not checked) for speed. Statuses as
- * wh_net_step, except WH_ENOCONV.
+ * science.md §3 as eta -> 0. C is checked first (one Cholesky factorisation of a
+ * copy, O(n^3) like the step itself), and nothing changes if it is refused.
+ * Statuses: WH_EINVAL (NULL net or C, ldc < n), WH_ENONFINITE, WH_ENOTSYM (C not
+ * symmetric to a relative 1e-10), WH_ENOTPD (C not positive definite), and
+ * WH_EDIVERGED as wh_net_step().
  */
 WH_API wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc,
                                       wh_step_info *info);

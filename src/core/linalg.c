@@ -121,6 +121,16 @@ bool wh__finite(size_t rows, size_t cols, const double *a, size_t lda)
     return true;
 }
 
+wh_status wh__check_spd(size_t n, const double *a, size_t lda, double rtol, double *scratch)
+{
+    if (!wh__finite(n, n, a, lda))
+        return WH_ENONFINITE;
+    if (!wh__is_symmetric(n, a, lda, rtol))
+        return WH_ENOTSYM;
+    wh__copy(n, n, a, lda, scratch, n);
+    return wh__chol(n, scratch, n) ? WH_OK : WH_ENOTPD;
+}
+
 bool wh__is_symmetric(size_t n, const double *a, size_t lda, double rtol)
 {
     double scale = 0.0;

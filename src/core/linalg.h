@@ -40,6 +40,11 @@ bool wh__finite(size_t rows, size_t cols, const double *a, size_t lda);
 /* True if |A_ij - A_ji| <= rtol * max |A| for all i, j. */
 bool wh__is_symmetric(size_t n, const double *a, size_t lda, double rtol);
 
+/* WH_OK if A (n x n) is finite, symmetric to rtol (as wh__is_symmetric) and positive
+ * definite, else WH_ENONFINITE, WH_ENOTSYM or WH_ENOTPD; scratch (n x n, leading
+ * dimension n) receives a Cholesky factor on the way. */
+wh_status wh__check_spd(size_t n, const double *a, size_t lda, double rtol, double *scratch);
+
 /* Copy the lower triangle of A onto its upper triangle. */
 void wh__mirror_lower(size_t n, double *a, size_t lda);
 

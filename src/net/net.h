@@ -33,6 +33,7 @@ struct wh_net {
     wh_solver solver; /* resolved: WH_SOLVER_EXACT or WH_SOLVER_FAST */
     size_t refresh;   /* fast solvers: samples between exact refreshes */
     double *y, *z;    /* outputs of the current sample: n and k values (network.c) */
+    double *check;    /* n x n: wh_net_step_expected's test that C is a covariance */
 
     /* The paper's circuits (synapses.c allocates them; NULL for a circuit of its own): */
     double *M, *M_next;    /* lateral weights, n x n (interneurons: W W^T) */

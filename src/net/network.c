@@ -31,6 +31,10 @@ void wh_net_options_default(wh_net_options *opts)
     opts->neural.max_iter = 100000;
 }
 
+/* Relative asymmetry tolerated in the covariance of wh_net_step_expected (as in the
+ * sources and the metrics). */
+#define COVARIANCE_RTOL 1e-10
+
 static wh_status check_eta(double eta)
 {
     return (eta > 0.0 && eta < 1.0) ? WH_OK : WH_EETA;
@@ -169,7 +173,9 @@ wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
     choose_path(net, opts);
     net->y = wh__alloc(net->n, sizeof(double));
     net->z = wh__alloc(net->k, sizeof(double));
-    st = net->y != NULL && net->z != NULL ? net->ops->create(net, opts) : WH_ENOMEM;
+    net->check = wh__alloc(net->n * net->n, sizeof(double)); /* n <= 46340: no overflow */
+    st = net->y != NULL && net->z != NULL && net->check != NULL ? net->ops->create(net, opts)
+                                                                : WH_ENOMEM;
     if (st != WH_OK) {
         wh_net_free(net);
         return st;
@@ -186,6 +192,7 @@ void wh_net_free(wh_net *net)
         net->ops->destroy(net);
     wh__free(net->y);
     wh__free(net->z);
+    wh__free(net->check);
     wh__free(net);
 }
 
@@ -289,10 +296,11 @@ size_t wh_net_block_length(const wh_net *net)
 
 wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step_info *info)
 {
-    if (net == NULL || C == NULL)
+    if (net == NULL || C == NULL || ldc < net->n)
         return WH_EINVAL;
     begin_step(net, info);
-    return net->ops->learn_expected(net, C, ldc);
+    const wh_status st = wh__check_spd(net->n, C, ldc, COVARIANCE_RTOL, net->check);
+    return st != WH_OK ? st : net->ops->learn_expected(net, C, ldc);
 }
 
 wh_status wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
