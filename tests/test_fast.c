@@ -597,7 +597,7 @@ Test(minibatch, a_block_of_one_is_an_online_step)
         wh_net *b = solver_net((wh_net_kind)kind, n, 0.03, WH_SOLVER_EXACT, 0, 1.3);
         double ya[5], yb[5];
         assert_status(wh_net_step(a, x, ya, NULL, NULL), WH_OK);
-        assert_status(wh_net_step_block(b, 1, x, n, yb, n, NULL), WH_OK);
+        assert_status(wh_net_step_minibatch(b, 1, x, n, yb, n, NULL), WH_OK);
         cr_assert_leq(wh_test_rel_diff(1, n, yb, n, ya, n), 1e-14);
         cr_assert_leq(wh_test_rel_diff(n, n, wh_net_lateral(b), n, wh_net_lateral(a), n), 1e-14);
         wh_net_free(a);
@@ -617,7 +617,7 @@ Test(minibatch, a_block_sums_the_updates_with_M_held_fixed)
         wh_source_next(src, X + b * N, NULL);
     memcpy(M0, wh_net_lateral(net), sizeof M0);
     wh_step_info info;
-    assert_status(wh_net_step_block(net, B, X, N, Y, N, &info), WH_OK);
+    assert_status(wh_net_step_minibatch(net, B, X, N, Y, N, &info), WH_OK);
     cr_assert_eq(info.sample, 0);
     cr_assert_eq(wh_net_samples(net), B);
     memcpy(want, M0, sizeof want);
@@ -630,9 +630,9 @@ Test(minibatch, a_block_sums_the_updates_with_M_held_fixed)
     }
     cr_assert_leq(wh_test_rel_diff(N, N, wh_net_lateral(net), N, want, N), 1e-13);
     double bad[N] = {1.0, NAN, 0.0, 0.0};
-    assert_status(wh_net_step_block(net, 1, bad, N, Y, N, NULL), WH_ENONFINITE);
-    assert_status(wh_net_step_block(net, 0, X, N, Y, N, NULL), WH_EINVAL);
-    assert_status(wh_net_step_block(net, 1, X, N, NULL, N, NULL), WH_EINVAL);
+    assert_status(wh_net_step_minibatch(net, 1, bad, N, Y, N, NULL), WH_ENONFINITE);
+    assert_status(wh_net_step_minibatch(net, 0, X, N, Y, N, NULL), WH_EINVAL);
+    assert_status(wh_net_step_minibatch(net, 1, X, N, NULL, N, NULL), WH_EINVAL);
     free(C);
     wh_source_free(src);
     wh_net_free(net);

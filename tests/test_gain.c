@@ -479,7 +479,7 @@ Test(gain_net, public_gain_circuit_reaches_the_optimum)
     assert_status(wh_net_restore(net, P, 10, 0), WH_EINVAL);
     cr_assert_eq(wh_net_samples(net), 3000);
     double Y[8];
-    assert_status(wh_net_step_block(net, 2, P, 4, Y, 4, NULL), WH_EINVAL);
+    assert_status(wh_net_step_minibatch(net, 2, P, 4, Y, 4, NULL), WH_EINVAL);
     wh_net_free(net);
     free(P), free(C);
 }

@@ -142,16 +142,31 @@ Test(null, wh_net_learn_block)
 
 Test(null, wh_net_block_length) { cr_assert_eq(wh_net_block_length(NULL), 0); }
 
+Test(null, wh_net_step_minibatch)
+{
+    double Y[N];
+    assert_status(wh_net_step_minibatch(NULL, 1, X3, N, Y, N, NULL), WH_EINVAL);
+    wh_net *net = net_of(WH_NET_DIRECT);
+    assert_status(wh_net_step_minibatch(net, 1, NULL, N, Y, N, NULL), WH_EINVAL);
+    assert_status(wh_net_step_minibatch(net, 1, X3, N, NULL, N, NULL), WH_EINVAL);
+    cr_assert_eq(wh_net_samples(net), 0);
+    wh_net_free(net);
+}
+
+/* The deprecated old name: the same call. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 Test(null, wh_net_step_block)
 {
     double Y[N];
     assert_status(wh_net_step_block(NULL, 1, X3, N, Y, N, NULL), WH_EINVAL);
     wh_net *net = net_of(WH_NET_DIRECT);
     assert_status(wh_net_step_block(net, 1, NULL, N, Y, N, NULL), WH_EINVAL);
-    assert_status(wh_net_step_block(net, 1, X3, N, NULL, N, NULL), WH_EINVAL);
-    cr_assert_eq(wh_net_samples(net), 0);
+    assert_status(wh_net_step_block(net, 1, X3, N, Y, N, NULL), WH_OK);
+    cr_assert_eq(wh_net_samples(net), 1);
     wh_net_free(net);
 }
+#pragma GCC diagnostic pop
 
 Test(null, wh_net_solver) { cr_assert_eq(wh_net_solver(NULL), WH_SOLVER_AUTO); }
 Test(null, wh_net_refresh) { cr_assert_eq(wh_net_refresh(NULL), 0); }

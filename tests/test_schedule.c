@@ -354,7 +354,7 @@ Test(schedule, minibatch_weights_each_sample_by_its_rate)
     for (uint64_t t = 0; t < 1000; t += block) {
         for (size_t i = 0; i < block; i++)
             wh_source_next(src, X + i * n, NULL);
-        assert_status(wh_net_step_block(net, block, X, n, Y, n, NULL), WH_OK);
+        assert_status(wh_net_step_minibatch(net, block, X, n, Y, n, NULL), WH_OK);
         memset(D, 0, n * n * sizeof *D);
         for (size_t b = 0; b < block; b++) {
             reference_step(&r, X + b * n, 0.0); /* y from the block's M; M unchanged */

@@ -340,8 +340,14 @@ WH_API size_t wh_net_block_length(const wh_net *net);
  * changes), WH_EDIVERGED (the summed update would leave M not positive
  * definite: state kept). Allocates nothing. src/net/plasticity.c.
  */
-WH_API wh_status wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx,
-                                   double *Y, size_t ldy, wh_step_info *info);
+WH_API wh_status wh_net_step_minibatch(wh_net *net, size_t count, const double *X, size_t ldx,
+                                       double *Y, size_t ldy, wh_step_info *info);
+
+/* The old name of wh_net_step_minibatch(), kept for one release (docs/abi.md): it
+ * differed from wh_net_learn_block(), the online algorithm in blocks, by one word. */
+WH_API WH_DEPRECATED("use wh_net_step_minibatch") wh_status
+wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y, size_t ldy,
+                  wh_step_info *info);
 
 /* The solver in use (WH_SOLVER_EXACT or WH_SOLVER_FAST, never AUTO) and its refresh period. */
 WH_API wh_solver wh_net_solver(const wh_net *net);

@@ -53,7 +53,7 @@ typedef struct path_result {
 } path_result;
 
 /* How a path is fed: one wh_net_step per sample, wh_net_learn_block (the same online
- * algorithm) or wh_net_step_block (the minibatch algorithm) per BENCH_BLOCK samples. */
+ * algorithm) or wh_net_step_minibatch (the minibatch algorithm) per BENCH_BLOCK samples. */
 typedef enum feed { FEED_STEP, FEED_LEARN_BLOCK, FEED_MINIBATCH } feed;
 
 typedef struct path {
@@ -113,7 +113,7 @@ static wh_status run_path(const path *p, size_t n, size_t count, const double *X
         wh_step_info info = {0};
         const size_t b = count - i < stride ? count - i : stride;
         if (p->feed == FEED_MINIBATCH)
-            st = wh_net_step_block(*net, b, X + i * n, n, Y, n, &info);
+            st = wh_net_step_minibatch(*net, b, X + i * n, n, Y, n, &info);
         else if (p->feed == FEED_LEARN_BLOCK)
             st = wh_net_learn_block(*net, b, X + i * n, n, Y, n, NULL, 0, &info);
         else

@@ -71,7 +71,7 @@ struct wh__net_ops {
     size_t (*block_length)(const wh_net *net); /* most samples of one block; NULL: 0 */
     /* One step of the population dynamics for covariance C. */
     wh_status (*learn_expected)(wh_net *net, const double *C, size_t ldc);
-    /* The minibatch algorithm (wh_net_step_block); NULL: not defined for the circuit. */
+    /* The minibatch algorithm (wh_net_step_minibatch); NULL: not defined for the circuit. */
     wh_status (*learn_minibatch)(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
                                  size_t ldy);
     const double *(*lateral)(wh_net *net); /* M, n x n, brought up to date */
@@ -147,7 +147,7 @@ void wh__interneuron_propose_summed(wh_net *net, double eta);
 wh_status wh__net_accept(wh_net *net);
 
 /* The expected step and the minibatch algorithm from exact M and L, with the circuit's
- * rule `propose` (see wh_net_step_expected, wh_net_step_block). plasticity.c. */
+ * rule `propose` (see wh_net_step_expected, wh_net_step_minibatch). plasticity.c. */
 wh_status wh__net_expected(wh_net *net, const double *C, size_t ldc, wh__propose_summed *propose);
 wh_status wh__net_minibatch(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
                             size_t ldy, wh__propose_summed *propose);

@@ -303,8 +303,8 @@ wh_status wh_net_step_expected(wh_net *net, const double *C, size_t ldc, wh_step
     return st != WH_OK ? st : net->ops->learn_expected(net, C, ldc);
 }
 
-wh_status wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
-                            size_t ldy, wh_step_info *info)
+wh_status wh_net_step_minibatch(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                                size_t ldy, wh_step_info *info)
 {
     if (info != NULL)
         *info = (wh_step_info){net != NULL ? net->samples : 0, 0};
@@ -314,6 +314,12 @@ wh_status wh_net_step_block(wh_net *net, size_t count, const double *X, size_t l
     if (!wh__finite(count, net->n, X, ldx))
         return WH_ENONFINITE;
     return net->ops->learn_minibatch(net, count, X, ldx, Y, ldy);
+}
+
+wh_status wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y,
+                            size_t ldy, wh_step_info *info)
+{
+    return wh_net_step_minibatch(net, count, X, ldx, Y, ldy, info);
 }
 
 wh_status wh_net_restore(wh_net *net, const double *synapses, size_t ld, uint64_t samples)
