@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "net/view.h"
 
 static wh_net *solver_net(wh_net_kind kind, size_t n, double eta, wh_solver solver, size_t refresh,
                           double alpha)
@@ -47,12 +48,12 @@ static void fast_equals_exact(wh_net_kind kind, size_t n, long samples, size_t r
         assert_status(wh_net_step(fast, x, yb, NULL, NULL), WH_OK);
         worst_y = fmax(worst_y, wh_test_rel_diff(1, n, yb, n, ya, n));
     }
-    const double dm = wh_test_rel_diff(n, n, wh_net_lateral(fast), n, wh_net_lateral(exact), n);
+    const double dm = wh_test_rel_diff(n, n, wh__net_lateral(fast), n, wh__net_lateral(exact), n);
     cr_assert_leq(dm, tol, "relative difference of M after %ld samples: %g (tolerance %g)",
                   samples, dm, tol);
     cr_assert_leq(worst_y, 1e3 * tol, "largest relative difference of y: %g", worst_y);
     cr_assert_eq(wh_net_samples(fast), (uint64_t)samples);
-    cr_assert_leq(wh_test_asymmetry(n, wh_net_lateral(fast)), 0.0);
+    cr_assert_leq(wh_test_asymmetry(n, wh__net_lateral(fast)), 0.0);
     free(x);
     free(ya);
     free(yb);
@@ -109,10 +110,10 @@ Test(fast, reading_direct_M_between_refreshes_is_exact_and_changes_nothing)
         cr_assert(memcmp(yr, yq, sizeof yr) == 0, "reading M changed the output of sample %d", t);
         if (t % 3 == 0)
             worst = fmax(worst,
-                         wh_test_rel_diff(n, n, wh_net_lateral(read), n, wh_net_lateral(exact), n));
+                         wh_test_rel_diff(n, n, wh__net_lateral(read), n, wh__net_lateral(exact), n));
     }
     cr_assert_leq(worst, 1e-12, "M read between refreshes is %g from the exact path's", worst);
-    cr_assert(memcmp(wh_net_lateral(read), wh_net_lateral(quiet), n * n * sizeof(double)) == 0,
+    cr_assert(memcmp(wh__net_lateral(read), wh__net_lateral(quiet), n * n * sizeof(double)) == 0,
               "final M differs after reads");
     free(C);
     wh_source_free(src);
@@ -169,7 +170,7 @@ Test(fast, respond_solves_the_equilibrium_between_refreshes)
     }
     const double x0[6] = {0.3, -1.2, 2.385, 0.05, -0.7, 1.1};
     assert_status(wh_net_respond(net, x0, y, NULL, NULL), WH_OK);
-    wh_test_matmul(n, n, 1, wh_net_lateral(net), y, r);
+    wh_test_matmul(n, n, 1, wh__net_lateral(net), y, r);
     cr_assert_leq(wh_test_rel_diff(1, n, r, n, x0, n), 1e-12);
     cr_assert_eq(wh_net_samples(net), 123);
     free(C);
@@ -191,14 +192,14 @@ Test(fast, restore_then_continue_matches_the_exact_path)
         assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
     }
     double W[50];
-    memcpy(W, wh_net_weights(b), sizeof W);
+    memcpy(W, wh__net_weights(b), sizeof W);
     assert_status(wh_net_restore(a, W, 10, 0), WH_OK);
     for (int t = 0; t < 500; t++) {
         wh_source_next(src, x, NULL);
         assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
         assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
     }
-    cr_assert_leq(wh_test_rel_diff(n, n, wh_net_lateral(a), n, wh_net_lateral(b), n), 1e-12);
+    cr_assert_leq(wh_test_rel_diff(n, n, wh__net_lateral(a), n, wh__net_lateral(b), n), 1e-12);
     free(C);
     wh_source_free(src);
     wh_net_free(a);
@@ -224,7 +225,7 @@ Test(fast, expected_steps_mix_with_fast_online_steps)
                 assert_status(wh_net_step_expected(b, C, n, NULL), WH_OK);
             }
         }
-        cr_assert_leq(wh_test_rel_diff(n, n, wh_net_lateral(a), n, wh_net_lateral(b), n), 1e-12);
+        cr_assert_leq(wh_test_rel_diff(n, n, wh__net_lateral(a), n, wh__net_lateral(b), n), 1e-12);
         wh_net_free(a);
         wh_net_free(b);
     }
@@ -256,14 +257,14 @@ Test(fast, direct_output_overflow_is_refused_at_its_sample)
             assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
             assert_status(wh_net_step(twin, x, yt, NULL, NULL), WH_OK);
         }
-        memcpy(before, wh_net_lateral(net), sizeof before);
+        memcpy(before, wh__net_lateral(net), sizeof before);
         memcpy(bad, x, sizeof bad);
         bad[3] = 1e160;
         wh_step_info info;
         assert_status(wh_net_step(net, bad, y, NULL, &info), WH_EDIVERGED);
         cr_assert_eq(info.sample, 5, "case %zu", c);
         cr_assert_eq(wh_net_samples(net), 5);
-        cr_assert(memcmp(before, wh_net_lateral(net), sizeof before) == 0, "case %zu: M changed",
+        cr_assert(memcmp(before, wh__net_lateral(net), sizeof before) == 0, "case %zu: M changed",
                   c);
         for (int t = 0; t < 60; t++) {
             wh_source_next(src, x, NULL);
@@ -272,7 +273,7 @@ Test(fast, direct_output_overflow_is_refused_at_its_sample)
             cr_assert(memcmp(y, yt, sizeof y) == 0,
                       "case %zu: output %d after the refused sample differs from the twin's", c, t);
         }
-        cr_assert(memcmp(wh_net_lateral(net), wh_net_lateral(twin), sizeof before) == 0,
+        cr_assert(memcmp(wh__net_lateral(net), wh__net_lateral(twin), sizeof before) == 0,
                   "case %zu: M differs from the twin's", c);
         wh_net_free(net);
         wh_net_free(twin);
@@ -308,14 +309,14 @@ Test(fast, direct_responses_change_nothing_the_network_learns)
         if (t == 1)
             cr_assert_gt(info.iterations, 0, "sample 1 took the exact fallback");
     }
-    cr_assert(memcmp(wh_net_lateral(asked), wh_net_lateral(twin), n * n * sizeof(double)) == 0,
+    cr_assert(memcmp(wh__net_lateral(asked), wh__net_lateral(twin), n * n * sizeof(double)) == 0,
               "M differs after responses");
     /* A solver whose last factorisation failed (stale, since 1) answers by the exact
      * fallback: a response must not make that factor the solver's base either. */
     const size_t size = wh_net_solver_state_size(twin);
     double *state = malloc(size * sizeof *state), *syn = malloc(n * n * sizeof *syn);
     assert_status(wh_net_get_solver_state(twin, state, size), WH_OK);
-    memcpy(syn, wh_net_lateral(twin), n * n * sizeof *syn);
+    memcpy(syn, wh__net_lateral(twin), n * n * sizeof *syn);
     state[1] = 1.0;
     state[2] = 1.0;
     wh_net *pair[2];
@@ -349,12 +350,12 @@ Test(fast, direct_divergence_is_reported_and_the_state_kept)
     wh_status st = WH_OK;
     int t = 0;
     for (; t < 10000 && st == WH_OK; t++) {
-        memcpy(before, wh_net_lateral(net), sizeof before);
+        memcpy(before, wh__net_lateral(net), sizeof before);
         wh_source_next(src, x, NULL);
         st = wh_net_step(net, x, NULL, NULL, NULL);
     }
     assert_status(st, WH_EDIVERGED);
-    cr_assert(memcmp(before, wh_net_lateral(net), sizeof before) == 0, "state changed");
+    cr_assert(memcmp(before, wh__net_lateral(net), sizeof before) == 0, "state changed");
     assert_status(wh_net_step(net, x, NULL, NULL, NULL), WH_EDIVERGED);
     free(C);
     wh_source_free(src);
@@ -429,15 +430,15 @@ static void block_equals_exact(const block_case *c)
         b = next > MAXC ? 1 : next;
     }
     cr_assert_eq(wh_net_samples(blk), (uint64_t)c->samples);
-    const double dm = wh_test_rel_diff(n, n, wh_net_lateral(blk), n, wh_net_lateral(ref), n);
-    const double dw = wh_test_rel_diff(n, k, wh_net_weights(blk), k, wh_net_weights(ref), k);
+    const double dm = wh_test_rel_diff(n, n, wh__net_lateral(blk), n, wh__net_lateral(ref), n);
+    const double dw = wh_test_rel_diff(n, k, wh__net_weights(blk), k, wh__net_weights(ref), k);
     cr_assert_leq(dm, c->tol, "n %zu k %zu eta %g: relative difference of M %g (tolerance %g)", n,
                   k, c->eta, dm, c->tol);
     cr_assert_leq(dw, c->tol, "n %zu k %zu eta %g: relative difference of W %g (tolerance %g)", n,
                   k, c->eta, dw, c->tol);
     cr_assert_leq(worst_y, 1e2 * c->tol, "largest relative difference of y: %g", worst_y);
     cr_assert_leq(worst_z, 1e2 * c->tol, "largest relative difference of z: %g", worst_z);
-    cr_assert_leq(wh_test_asymmetry(n, wh_net_lateral(blk)), 0.0);
+    cr_assert_leq(wh_test_asymmetry(n, wh__net_lateral(blk)), 0.0);
     free(X);
     free(Y);
     free(Z);
@@ -491,7 +492,7 @@ Test(block, other_paths_are_the_step_loop_bit_for_bit)
             cr_assert(memcmp(y, Y + i * 6, sizeof y) == 0, "path %zu: y of sample %d differs", p,
                       i);
         }
-        cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(b), n * n * sizeof(double)) == 0);
+        cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(b), n * n * sizeof(double)) == 0);
         wh_net_free(a);
         wh_net_free(b);
     }
@@ -508,13 +509,13 @@ Test(block, refusals_name_the_sample_and_learn_nothing)
     for (int i = 0; i < 40; i++)
         X[i] = sin(2.385 * i);
     assert_status(wh_net_learn_block(net, 3, X, n, Y, n, NULL, 0, NULL), WH_OK);
-    memcpy(M0, wh_net_lateral(net), sizeof M0);
+    memcpy(M0, wh__net_lateral(net), sizeof M0);
     X[6 * 4 + 2] = NAN;
     wh_step_info info;
     assert_status(wh_net_learn_block(net, 10, X, n, Y, n, Z, 8, &info), WH_ENONFINITE);
     cr_assert_eq(info.sample, 3 + 6, "info.sample %llu", (unsigned long long)info.sample);
     cr_assert_eq(wh_net_samples(net), 3);
-    cr_assert(memcmp(M0, wh_net_lateral(net), sizeof M0) == 0, "a refused block changed M");
+    cr_assert(memcmp(M0, wh__net_lateral(net), sizeof M0) == 0, "a refused block changed M");
     assert_status(wh_net_learn_block(net, 0, X, n, Y, n, NULL, 0, NULL), WH_EINVAL);
     assert_status(wh_net_learn_block(net, 2, X, n - 1, Y, n, NULL, 0, NULL), WH_EINVAL);
     assert_status(wh_net_learn_block(net, 2, X, n, NULL, n, NULL, 0, NULL), WH_EINVAL);
@@ -551,7 +552,7 @@ Test(block, a_failure_mid_block_names_the_sample_the_step_loop_names)
     cr_assert_eq(info.sample, failed, "learn_block failed at sample %llu, the step loop at %llu",
                  (unsigned long long)info.sample, (unsigned long long)failed);
     cr_assert_eq(wh_net_samples(a), wh_net_samples(b));
-    cr_assert_leq(wh_test_rel_diff(N, N, wh_net_lateral(a), N, wh_net_lateral(b), N), 1e-12);
+    cr_assert_leq(wh_test_rel_diff(N, N, wh__net_lateral(a), N, wh__net_lateral(b), N), 1e-12);
     free(C);
     wh_source_free(src);
     wh_net_free(a);
@@ -599,7 +600,7 @@ Test(minibatch, a_block_of_one_is_an_online_step)
         assert_status(wh_net_step(a, x, ya, NULL, NULL), WH_OK);
         assert_status(wh_net_step_minibatch(b, 1, x, n, yb, n, NULL), WH_OK);
         cr_assert_leq(wh_test_rel_diff(1, n, yb, n, ya, n), 1e-14);
-        cr_assert_leq(wh_test_rel_diff(n, n, wh_net_lateral(b), n, wh_net_lateral(a), n), 1e-14);
+        cr_assert_leq(wh_test_rel_diff(n, n, wh__net_lateral(b), n, wh__net_lateral(a), n), 1e-14);
         wh_net_free(a);
         wh_net_free(b);
     }
@@ -615,7 +616,7 @@ Test(minibatch, a_block_sums_the_updates_with_M_held_fixed)
     double X[B * N], Y[B * N], M0[N * N], want[N * N], r[N];
     for (int b = 0; b < B; b++)
         wh_source_next(src, X + b * N, NULL);
-    memcpy(M0, wh_net_lateral(net), sizeof M0);
+    memcpy(M0, wh__net_lateral(net), sizeof M0);
     wh_step_info info;
     assert_status(wh_net_step_minibatch(net, B, X, N, Y, N, &info), WH_OK);
     cr_assert_eq(info.sample, 0);
@@ -628,7 +629,7 @@ Test(minibatch, a_block_sums_the_updates_with_M_held_fixed)
             for (int j = 0; j < N; j++)
                 want[i * N + j] += 0.02 * (Y[b * N + i] * Y[b * N + j] - (i == j));
     }
-    cr_assert_leq(wh_test_rel_diff(N, N, wh_net_lateral(net), N, want, N), 1e-13);
+    cr_assert_leq(wh_test_rel_diff(N, N, wh__net_lateral(net), N, want, N), 1e-13);
     double bad[N] = {1.0, NAN, 0.0, 0.0};
     assert_status(wh_net_step_minibatch(net, 1, bad, N, Y, N, NULL), WH_ENONFINITE);
     assert_status(wh_net_step_minibatch(net, 0, X, N, Y, N, NULL), WH_EINVAL);

@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "support.h"
 #include "whiten.h"
+#include "net/view.h"
 
 /* Eigenvalues spanning 10^4, and scales from far below to far above their square roots. */
 static const double lambdas[] = {1e-2, 2.385, 1e2};
@@ -314,7 +315,7 @@ static double population_gap(const flow_case *c, const double *C, double eta, do
         assert_status(wh_net_step_expected(net, C, 4, NULL), WH_OK);
     wh_flow *f = rotated_flow(c, C);
     assert_status(wh_flow_evolve(f, t), WH_OK);
-    const double d = wh_test_rel_diff(4, 4, wh_net_lateral(net), 4, wh_flow_lateral(f), 4);
+    const double d = wh_test_rel_diff(4, 4, wh__net_lateral(net), 4, wh_flow_lateral(f), 4);
     wh_flow_free(f);
     wh_net_free(net);
     return d;
@@ -352,7 +353,7 @@ Test(flow, population_first_passage_approaches_flow_time)
         assert_status(wh_passage_init(&p, 0.01), WH_OK);
         wh_errors e;
         for (uint64_t s = 0; !p.reached && s < 100000; s++) {
-            assert_status(wh_metrics_eval(m, wh_net_lateral(net), 3, &e), WH_OK);
+            assert_status(wh_metrics_eval(m, wh__net_lateral(net), 3, &e), WH_OK);
             if (!wh_passage_observe(&p, wh_net_samples(net), eta, e.spectral))
                 assert_status(wh_net_step_expected(net, C, 3, NULL), WH_OK);
         }

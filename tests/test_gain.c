@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "net/gain.h"
 #include "support.h"
+#include "net/view.h"
 
 static double *pairs_frame(size_t n)
 {
@@ -84,7 +85,7 @@ Test(gain, reduces_to_algorithm_2_bit_for_bit)
                            .alpha = 0.0,
                            .eta_g = 0.0,
                            .eta_w = o.eta,
-                           .W0 = wh_net_weights(net),
+                           .W0 = wh__net_weights(net),
                            .ldw = k,
                            .g0 = ones};
     wh__gain *c = NULL;
@@ -98,8 +99,8 @@ Test(gain, reduces_to_algorithm_2_bit_for_bit)
         assert_status(wh__gain_step(c, x), WH_OK);
         cr_assert(memcmp(y, c->y, sizeof y) == 0, "sample %d: y differs", t);
     }
-    cr_assert(memcmp(wh_net_weights(net), c->W, n * k * sizeof(double)) == 0, "W differs");
-    cr_assert(memcmp(wh_net_lateral(net), c->M, n * n * sizeof(double)) == 0, "M differs");
+    cr_assert(memcmp(wh__net_weights(net), c->W, n * k * sizeof(double)) == 0, "W differs");
+    cr_assert(memcmp(wh__net_lateral(net), c->M, n * n * sizeof(double)) == 0, "M differs");
     cr_assert(memcmp(c->g, ones, sizeof ones) == 0, "the gains moved");
     wh_source_free(src);
     free(C);
@@ -456,19 +457,19 @@ Test(gain_net, public_gain_circuit_reaches_the_optimum)
     assert_status(wh_net_new(&o, &net), WH_OK);
     cr_assert_eq(wh_net_k(net), 10);
     double *P = pairs_frame(n), *C = wh_test_covariance(n, 0.5, 4.0, 3), g[10], y[4], z[10];
-    cr_assert(memcmp(wh_net_weights(net), P, 40 * sizeof(double)) == 0, "not the pairs frame");
+    cr_assert(memcmp(wh__net_weights(net), P, 40 * sizeof(double)) == 0, "not the pairs frame");
     assert_status(wh_gain_optimum(n, 10, P, 10, 1.0, C, n, g), WH_OK);
     for (int t = 0; t < 3000; t++)
         assert_status(wh_net_step_expected(net, C, n, NULL), WH_OK);
     cr_assert_eq(wh_net_samples(net), 3000);
     cr_assert_leq(wh_test_rel_diff(1, 10, wh_net_gains(net), 10, g, 10), 1e-8);
-    cr_assert_leq(whitening_error(n, wh_net_lateral(net), C), 1e-8);
+    cr_assert_leq(whitening_error(n, wh__net_lateral(net), C), 1e-8);
     const double x[4] = {0.3, -1.2, 2.385, 0.7};
     wh_step_info info;
     assert_status(wh_net_respond(net, x, y, z, &info), WH_OK);
     cr_assert_eq(info.sample, 3000);
     double r[4];
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, 4, 4, 1.0, wh_net_lateral(net), 4, y, 1, 0.0, r, 1);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, 4, 4, 1.0, wh__net_lateral(net), 4, y, 1, 0.0, r, 1);
     cr_assert_leq(wh_test_rel_diff(1, n, r, n, x, n), 1e-12);
     /* The frame is fixed: wh_net_restore takes back that very frame only. */
     double gains[10];
@@ -500,14 +501,14 @@ Test(gain_net, public_gain_synapse_saves_and_continues_bit_for_bit)
     }
     o.init.seed = 10; /* another start: the restore must replace it */
     assert_status(wh_net_new(&o, &b), WH_OK);
-    assert_status(wh_net_restore_gains(b, wh_net_weights(a), 3, wh_net_gains(a), 400), WH_OK);
+    assert_status(wh_net_restore_gains(b, wh__net_weights(a), 3, wh_net_gains(a), 400), WH_OK);
     for (int t = 0; t < 400; t++) {
         wh_source_next(src, x, NULL);
         assert_status(wh_net_step(a, x, ya, za, NULL), WH_OK);
         assert_status(wh_net_step(b, x, yb, zb, NULL), WH_OK);
         cr_assert(memcmp(ya, yb, sizeof ya) == 0 && memcmp(za, zb, sizeof za) == 0, "sample %d", t);
     }
-    cr_assert(memcmp(wh_net_weights(a), wh_net_weights(b), 9 * sizeof(double)) == 0);
+    cr_assert(memcmp(wh__net_weights(a), wh__net_weights(b), 9 * sizeof(double)) == 0);
     cr_assert_eq(wh_net_samples(b), 800);
     wh_source_free(src);
     wh_net_free(a);
@@ -572,14 +573,14 @@ Test(gain_net, restore_and_solver_state_continue_bit_for_bit)
         cr_assert_eq(wh_net_solver_state_size(a), K);
         assert_status(wh_net_get_solver_state(a, g, K), WH_OK);
         cr_assert(memcmp(g, wh_net_gains(a), K * sizeof *g) == 0);
-        assert_status(wh_net_restore(b, wh_net_weights(a), K, 300), WH_OK);
+        assert_status(wh_net_restore(b, wh__net_weights(a), K, 300), WH_OK);
         assert_status(wh_net_set_solver_state(b, g, K), WH_OK);
         for (int t = 0; t < 300; t++) {
             wh_source_next(src, x, NULL);
             assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
             assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
         }
-        cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(b), n * n * sizeof(double)) == 0,
+        cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(b), n * n * sizeof(double)) == 0,
                   "%s: M differs", i == 0 ? "gain" : "gain-synapse");
         cr_assert(memcmp(wh_net_gains(a), wh_net_gains(b), K * sizeof(double)) == 0);
         wh_source_free(src);

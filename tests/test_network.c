@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "net/view.h"
 
 static const double spread5[5] = {0.7, 1.3, 2.385, 0.45, 1.9};
 
@@ -76,9 +77,9 @@ Test(neural, exact_output_solves_the_equilibrium)
 {
     wh_net *net = rotated_net(WH_NET_INTERNEURON, 7, 0.01, (wh_neural){.mode = WH_NEURAL_EXACT});
     double M[25], x[5] = {0.3, -1.2, 2.385, 0.05, -0.7}, y[5], z[7], r[5];
-    memcpy(M, wh_net_lateral(net), sizeof M);
+    memcpy(M, wh__net_lateral(net), sizeof M);
     double W[35];
-    memcpy(W, wh_net_weights(net), sizeof W);
+    memcpy(W, wh__net_weights(net), sizeof W);
     assert_status(wh_net_step(net, x, y, z, NULL), WH_OK);
     wh_test_matmul(5, 5, 1, M, y, r); /* M y = x */
     cr_assert_leq(wh_test_rel_diff(1, 5, r, 5, x, 5), 1e-13);
@@ -104,12 +105,12 @@ static void population_converges(wh_net_kind kind, double alpha)
     for (int step = 0; step < 400000; step++) {
         assert_status(wh_net_step_expected(net, C, n, NULL), WH_OK);
         if (step % 1000 == 0) {
-            assert_status(wh_metrics_eval(m, wh_net_lateral(net), n, &e), WH_OK);
+            assert_status(wh_metrics_eval(m, wh__net_lateral(net), n, &e), WH_OK);
             if (e.sqrt_relative < 1e-12)
                 break;
         }
     }
-    assert_status(wh_metrics_eval(m, wh_net_lateral(net), n, &e), WH_OK);
+    assert_status(wh_metrics_eval(m, wh__net_lateral(net), n, &e), WH_OK);
     cr_assert_leq(e.sqrt_relative, 1e-10, "alpha %g: |M - C^1/2|_F / |C^1/2|_F = %g", alpha,
                   e.sqrt_relative);
     cr_assert_leq(e.spectral, 1e-9, "alpha %g: whitening error %g", alpha, e.spectral);
@@ -143,9 +144,9 @@ Test(population, one_expected_step_matches_the_formula)
         for (size_t i = 0; i < 2; i++) {
             double lambda = C[i * 3], g = lambda / (alpha * alpha) - 1.0;
             double want = kind == 0 ? alpha + eta * g : alpha * pow(1.0 + eta * g, 2);
-            assert_close(wh_net_lateral(net)[i * 3], want, 1e-14);
+            assert_close(wh__net_lateral(net)[i * 3], want, 1e-14);
         }
-        assert_close(wh_net_lateral(net)[1], 0.0, 1e-15);
+        assert_close(wh__net_lateral(net)[1], 0.0, 1e-15);
         wh_net_free(net);
     }
 }
@@ -157,14 +158,14 @@ Test(plasticity, interneuron_update_is_B_M_B)
     wh_net *net = rotated_net(WH_NET_INTERNEURON, 9, eta, (wh_neural){.mode = WH_NEURAL_EXACT});
     double M0[25], B[25], BM[25], BMB[25], y[5];
     double x[5] = {0.8, -0.3, 1.1, 2.385, -1.6};
-    memcpy(M0, wh_net_lateral(net), sizeof M0);
+    memcpy(M0, wh__net_lateral(net), sizeof M0);
     assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
     for (size_t i = 0; i < 5; i++)
         for (size_t j = 0; j < 5; j++)
             B[i * 5 + j] = (i == j ? 1.0 - eta : 0.0) + eta * y[i] * y[j];
     wh_test_matmul(5, 5, 5, B, M0, BM);
     wh_test_matmul(5, 5, 5, BM, B, BMB);
-    double diff = wh_test_rel_diff(5, 5, wh_net_lateral(net), 5, BMB, 5);
+    double diff = wh_test_rel_diff(5, 5, wh__net_lateral(net), 5, BMB, 5);
     cr_assert_leq(diff, 1e-14, "M after the step differs from B M B by %g", diff);
     wh_net_free(net);
 }
@@ -174,12 +175,12 @@ Test(plasticity, direct_update_is_anti_hebbian_plus_homeostatic)
     const double eta = 0.021;
     wh_net *net = rotated_net(WH_NET_DIRECT, 0, eta, (wh_neural){.mode = WH_NEURAL_EXACT});
     double M0[25], want[25], y[5], x[5] = {0.8, -0.3, 1.1, 2.385, -1.6};
-    memcpy(M0, wh_net_lateral(net), sizeof M0);
+    memcpy(M0, wh__net_lateral(net), sizeof M0);
     assert_status(wh_net_step(net, x, y, NULL, NULL), WH_OK);
     for (size_t i = 0; i < 5; i++)
         for (size_t j = 0; j < 5; j++)
             want[i * 5 + j] = M0[i * 5 + j] + eta * (y[i] * y[j] - (i == j));
-    cr_assert_leq(wh_test_rel_diff(5, 5, wh_net_lateral(net), 5, want, 5), 1e-15);
+    cr_assert_leq(wh_test_rel_diff(5, 5, wh__net_lateral(net), 5, want, 5), 1e-15);
     cr_assert_eq(wh_net_samples(net), 1);
     wh_net_free(net);
 }
@@ -205,7 +206,7 @@ static uint64_t race(uint64_t seed, double alpha)
         wh_source_next(src, x, NULL);
         assert_status(wh_net_step(inter, x, NULL, NULL, NULL), WH_OK);
         if (direct_status == WH_OK) {
-            memcpy(before, wh_net_lateral(direct), sizeof before);
+            memcpy(before, wh__net_lateral(direct), sizeof before);
             direct_status = wh_net_step(direct, x, NULL, NULL, &info);
             failed_at = t;
         }
@@ -214,10 +215,10 @@ static uint64_t race(uint64_t seed, double alpha)
     cr_assert_eq(info.sample, failed_at, "divergence reported at sample %llu, happened at %llu",
                  (unsigned long long)info.sample, (unsigned long long)failed_at);
     cr_assert_eq(wh_net_samples(direct), failed_at, "samples counted past the failure");
-    cr_assert(memcmp(before, wh_net_lateral(direct), sizeof before) == 0,
+    cr_assert(memcmp(before, wh__net_lateral(direct), sizeof before) == 0,
               "the failed step changed M");
-    cr_assert_gt(wh_test_min_eig(n, wh_net_lateral(direct)), 0.0);
-    const double *M = wh_net_lateral(inter);
+    cr_assert_gt(wh_test_min_eig(n, wh__net_lateral(direct)), 0.0);
+    const double *M = wh__net_lateral(inter);
     cr_assert_eq(wh_test_asymmetry(n, M), 0.0);
     double lo = wh_test_min_eig(n, M);
     cr_assert_gt(lo, 0.0, "interneuron M has eigenvalue %g after 1e5 steps", lo);
@@ -273,7 +274,7 @@ Test(overparameterisation, interneuron_count_does_not_change_M)
             wh_source_next(src, x, NULL);
             assert_status(wh_net_step(net, x, NULL, NULL, NULL), WH_OK);
         }
-        memcpy(M[i], wh_net_lateral(net), sizeof M[i]);
+        memcpy(M[i], wh__net_lateral(net), sizeof M[i]);
         wh_source_free(src);
         wh_net_free(net);
     }
@@ -288,7 +289,7 @@ Test(init, identity_start_is_alpha_I_and_W0_realises_it_for_every_k)
 {
     for (size_t k = 3; k <= 12; k += 9) {
         wh_net *net = wh_test_net(WH_NET_INTERNEURON, 3, k, 0.01, 2.385);
-        const double *M = wh_net_lateral(net), *W = wh_net_weights(net);
+        const double *M = wh__net_lateral(net), *W = wh__net_weights(net);
         double scaled_identity[9] = {2.385, 0, 0, 0, 2.385, 0, 0, 0, 2.385};
         cr_assert_leq(wh_test_rel_diff(3, 3, M, 3, scaled_identity, 3), 1e-14);
         /* The mixing really mixes: W0 is not [sqrt(alpha) I 0]. */
@@ -300,7 +301,7 @@ Test(init, identity_start_is_alpha_I_and_W0_realises_it_for_every_k)
 Test(init, rotated_start_has_the_spread_as_spectrum_and_is_not_diagonal)
 {
     wh_net *net = rotated_net(WH_NET_DIRECT, 0, 0.01, (wh_neural){.mode = WH_NEURAL_EXACT});
-    const double *M = wh_net_lateral(net);
+    const double *M = wh__net_lateral(net);
     cr_assert_gt(fabs(M[1]), 1e-3, "M0 looks diagonal");
     double sum = 0.0, want = 0.0;
     for (size_t i = 0; i < 5; i++) {
@@ -322,7 +323,7 @@ Test(init, user_matrix_and_user_weights_are_taken_as_given)
     o.init.matrix = M0;
     wh_net *net = NULL;
     assert_status(wh_net_new(&o, &net), WH_OK);
-    cr_assert(memcmp(wh_net_lateral(net), M0, sizeof M0) == 0);
+    cr_assert(memcmp(wh__net_lateral(net), M0, sizeof M0) == 0);
     wh_net_free(net);
 
     const double W0[8] = {1.0, 0.2, -0.3, 0.0, 0.4, 1.1, 0.5, -0.7}; /* 2 x 4 */
@@ -332,9 +333,9 @@ Test(init, user_matrix_and_user_weights_are_taken_as_given)
     o.init.kind = WH_INIT_WEIGHTS;
     o.init.matrix = W0;
     assert_status(wh_net_new(&o, &net), WH_OK);
-    cr_assert(memcmp(wh_net_weights(net), W0, sizeof W0) == 0);
+    cr_assert(memcmp(wh__net_weights(net), W0, sizeof W0) == 0);
     const double gram01 = 1.0 * 0.4 + 0.2 * 1.1 - 0.3 * 0.5 + 0.0;
-    assert_close(wh_net_lateral(net)[1], gram01, 1e-15);
+    assert_close(wh__net_lateral(net)[1], gram01, 1e-15);
     wh_net_free(net);
 }
 
@@ -348,7 +349,7 @@ static void run_stream(wh_net_kind kind, double *M_out, double *y_out)
         wh_source_next(src, x, NULL);
         assert_status(wh_net_step(net, x, y_out, NULL, NULL), WH_OK);
     }
-    memcpy(M_out, wh_net_lateral(net), 16 * sizeof *M_out);
+    memcpy(M_out, wh__net_lateral(net), 16 * sizeof *M_out);
     wh_net_free(net);
     wh_source_free(src);
     free(C);
@@ -379,6 +380,6 @@ Test(accessors, report_what_was_built)
     wh_net_free(net);
     net = wh_test_net(WH_NET_DIRECT, 3, 7, 0.25, 1.0);
     cr_assert_eq(wh_net_k(net), 3, "the direct network has no interneurons");
-    cr_assert_null(wh_net_weights(net));
+    cr_assert_null(wh__net_weights(net));
     wh_net_free(net);
 }

@@ -175,8 +175,34 @@ Test(null, wh_net_n) { cr_assert_eq(wh_net_n(NULL), 0); }
 Test(null, wh_net_k) { cr_assert_eq(wh_net_k(NULL), 0); }
 Test(null, wh_net_eta) { cr_assert(isnan(wh_net_eta(NULL))); }
 Test(null, wh_net_samples) { cr_assert_eq(wh_net_samples(NULL), 0); }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 Test(null, wh_net_lateral) { cr_assert_null(wh_net_lateral(NULL)); }
 Test(null, wh_net_weights) { cr_assert_null(wh_net_weights(NULL)); }
+#pragma GCC diagnostic pop
+
+Test(null, wh_net_get_lateral)
+{
+    double M[N * N] = {2.5};
+    assert_status(wh_net_get_lateral(NULL, M, N), WH_EINVAL);
+    wh_net *net = net_of(WH_NET_INTERNEURON);
+    assert_status(wh_net_get_lateral(net, NULL, N), WH_EINVAL);
+    assert_status(wh_net_get_lateral(net, M, N - 1), WH_EINVAL);
+    cr_assert_eq(M[0], 2.5);
+    assert_status(wh_net_get_lateral(net, M, N), WH_OK);
+    assert_close(M[0], 1.0, 1e-12); /* M0 = I */
+    wh_net_free(net);
+}
+
+Test(null, wh_net_get_weights)
+{
+    double W[N * 5] = {2.5};
+    assert_status(wh_net_get_weights(NULL, W, 5), WH_EINVAL);
+    wh_net *net = net_of(WH_NET_INTERNEURON);
+    assert_status(wh_net_get_weights(net, NULL, 5), WH_EINVAL);
+    cr_assert_eq(W[0], 2.5);
+    wh_net_free(net);
+}
 Test(null, wh_net_gains) { cr_assert_null(wh_net_gains(NULL)); }
 Test(null, wh_net_gain_alpha) { cr_assert(isnan(wh_net_gain_alpha(NULL))); }
 Test(null, wh_net_gain_eta_w) { cr_assert(isnan(wh_net_gain_eta_w(NULL))); }

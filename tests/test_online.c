@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "support.h"
+#include "net/view.h"
 
 typedef struct online_result {
     uint64_t first_below; /* first recorded sample with error < 0.2; UINT64_MAX if never */
@@ -33,7 +34,7 @@ static online_result run_online(wh_net_kind kind, double eta, uint64_t samples)
         if (t % every != 0)
             continue;
         wh_errors e;
-        assert_status(wh_metrics_eval(m, wh_net_lateral(net), n, &e), WH_OK);
+        assert_status(wh_metrics_eval(m, wh__net_lateral(net), n, &e), WH_OK);
         if (e.spectral < 0.2 && r.first_below == UINT64_MAX)
             r.first_below = t;
         if (t > samples - tail) {
@@ -136,7 +137,7 @@ Test(online, direct_M_is_the_sum_of_its_updates_without_a_rounding_drift)
         wh_net *net = NULL;
         assert_status(wh_net_new(&o, &net), WH_OK);
         long double sum[36];
-        const double *M0 = wh_net_lateral(net);
+        const double *M0 = wh__net_lateral(net);
         for (size_t i = 0; i < n * n; i++)
             sum[i] = M0[i];
         double x[6], y[6];
@@ -147,7 +148,7 @@ Test(online, direct_M_is_the_sum_of_its_updates_without_a_rounding_drift)
                 for (size_t j = 0; j < n; j++)
                     sum[i * n + j] += 1e-3L * ((long double)y[i] * y[j] - (i == j ? 1.0L : 0.0L));
         }
-        const double *M = wh_net_lateral(net);
+        const double *M = wh__net_lateral(net);
         double worst = 0.0;
         for (size_t i = 0; i < n * n; i++)
             worst = fmax(worst, fabs((double)((long double)M[i] - sum[i])));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "net/view.h"
 
 static wh_net_options base(wh_net_kind kind)
 {
@@ -140,14 +141,14 @@ Test(refusals, non_finite_sample_changes_nothing)
     for (int kind = 0; kind < 2; kind++) {
         wh_net *net = wh_test_net((wh_net_kind)kind, 3, 4, 0.1, 1.3);
         double M[9], y[3] = {7, 7, 7};
-        memcpy(M, wh_net_lateral(net), sizeof M);
+        memcpy(M, wh__net_lateral(net), sizeof M);
         const double x[3] = {1.0, NAN, 0.5}, xi[3] = {INFINITY, 0.0, 0.5};
         wh_step_info info;
         assert_status(wh_net_step(net, x, y, NULL, &info), WH_ENONFINITE);
         assert_status(wh_net_step(net, xi, y, NULL, &info), WH_ENONFINITE);
         cr_assert_eq(info.sample, 0);
         cr_assert_eq(wh_net_samples(net), 0);
-        cr_assert(memcmp(M, wh_net_lateral(net), sizeof M) == 0);
+        cr_assert(memcmp(M, wh__net_lateral(net), sizeof M) == 0);
         cr_assert_eq(y[0], 7.0, "outputs written on failure");
         wh_net_free(net);
     }
@@ -173,7 +174,7 @@ Test(refusals, neural_dynamics_that_cannot_settle_in_time)
     assert_status(wh_net_step(net, x, NULL, NULL, &info), WH_ENOCONV);
     cr_assert_eq(info.iterations, 3);
     cr_assert_eq(wh_net_samples(net), 0);
-    cr_assert(memcmp(M0, wh_net_lateral(net), sizeof M0) == 0);
+    cr_assert(memcmp(M0, wh__net_lateral(net), sizeof M0) == 0);
     /* An unstable step size diverges instead of settling; that is reported too. */
     wh_net_free(net);
     o.neural.max_iter = 100000;
@@ -291,17 +292,17 @@ Test(refusals, expected_step_refuses_a_C_that_is_no_covariance)
         wh_net *net = NULL;
         assert_status(wh_net_new(&o, &net), WH_OK);
         double before[9];
-        memcpy(before, wh_net_lateral(net), sizeof before);
+        memcpy(before, wh__net_lateral(net), sizeof before);
         assert_status(wh_net_step_expected(net, skew, 3, NULL), WH_ENOTSYM);
         assert_status(wh_net_step_expected(net, indefinite, 3, NULL), WH_ENOTPD);
         assert_status(wh_net_step_expected(net, nonfinite, 3, NULL), WH_ENONFINITE);
         assert_status(wh_net_step_expected(net, good, 2, NULL), WH_EINVAL);
         cr_assert_eq(wh_net_samples(net), 0, "path %zu: a refused C was counted", p);
-        cr_assert(memcmp(before, wh_net_lateral(net), sizeof before) == 0,
+        cr_assert(memcmp(before, wh__net_lateral(net), sizeof before) == 0,
                   "path %zu: a refused C changed M", p);
         if (paths[p].kind == WH_NET_DIRECT) {
             assert_status(wh_net_step_expected(net, good, 3, NULL), WH_OK);
-            const double *M = wh_net_lateral(net);
+            const double *M = wh__net_lateral(net);
             for (size_t i = 0; i < 9; i++)
                 assert_close(M[i], (i % 4 == 0 ? 1.0 : 0.0) + eta * (good[i] - (i % 4 == 0)),
                              1e-15);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "net/view.h"
 
 /* The schedule of these tests: it decays by a factor ~6 over the run, from sample 300. */
 static const wh_schedule decay = {WH_SCHEDULE_DECAY, 211.5, 0.75, 300};
@@ -103,9 +104,9 @@ static reference reference_new(wh_net *net)
     r.W = malloc(n * k * sizeof *r.W);
     r.y = malloc(n * sizeof *r.y);
     r.z = malloc(k * sizeof *r.z);
-    memcpy(r.M, wh_net_lateral(net), n * n * sizeof *r.M);
+    memcpy(r.M, wh__net_lateral(net), n * n * sizeof *r.M);
     if (r.interneurons)
-        memcpy(r.W, wh_net_weights(net), n * k * sizeof *r.W);
+        memcpy(r.W, wh__net_weights(net), n * k * sizeof *r.W);
     return r;
 }
 
@@ -236,7 +237,7 @@ static void path_equals_reference(const path_case *c)
         }
     }
     cr_assert_eq(wh_net_samples(net), (uint64_t)c->samples);
-    const double dm = wh_test_rel_diff(n, n, wh_net_lateral(net), n, r.M, n);
+    const double dm = wh_test_rel_diff(n, n, wh__net_lateral(net), n, r.M, n);
     cr_assert_leq(dm, c->tol,
                   "%s: relative difference of M from the reference after %ld samples: "
                   "%g (tolerance %g)",
@@ -319,7 +320,7 @@ Test(schedule, save_and_restore_continue_bit_for_bit)
         wh_net *a = case_net(c), *b = case_net(c);
         feed_both(c, src, c->samples, a, NULL);
         const bool direct = c->kind == WH_NET_DIRECT;
-        const double *syn = direct ? wh_net_lateral(a) : wh_net_weights(a);
+        const double *syn = direct ? wh__net_lateral(a) : wh__net_weights(a);
         assert_status(wh_net_restore(b, syn, direct ? n : c->k, wh_net_samples(a)), WH_OK);
         const size_t size = wh_net_solver_state_size(a);
         cr_assert_eq(size, wh_net_solver_state_size(b));
@@ -330,7 +331,7 @@ Test(schedule, save_and_restore_continue_bit_for_bit)
             free(state);
         }
         feed_both(c, src, 700, a, b);
-        cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(b), n * n * sizeof(double)) == 0,
+        cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(b), n * n * sizeof(double)) == 0,
                   "%s: M differs after restore", c->name);
         free(C);
         wh_source_free(src);
@@ -366,7 +367,7 @@ Test(schedule, minibatch_weights_each_sample_by_its_rate)
         for (size_t i = 0; i < n * n; i++)
             r.M[i] += D[i];
     }
-    const double dm = wh_test_rel_diff(n, n, wh_net_lateral(net), n, r.M, n);
+    const double dm = wh_test_rel_diff(n, n, wh__net_lateral(net), n, r.M, n);
     cr_assert_leq(dm, 1e-12, "minibatch M is %g from the reference", dm);
     free(D);
     free(C);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "net/view.h"
 
 enum { N = 4, K = 7, HALF = 300 };
 
@@ -58,7 +59,7 @@ static void restore(const learner *l, wh_net *from, const wh_source *src_from,
 {
     const wh_net_kind kind = l->kind;
     *net = make_net(l, 1.0);
-    const double *syn = kind == WH_NET_DIRECT ? wh_net_lateral(from) : wh_net_weights(from);
+    const double *syn = kind == WH_NET_DIRECT ? wh__net_lateral(from) : wh__net_weights(from);
     const size_t ld = kind == WH_NET_DIRECT ? N : K;
     double *copy = malloc(N * K * sizeof *copy);
     memcpy(copy, syn, N * ld * sizeof *copy);
@@ -97,7 +98,7 @@ static void continues_bit_for_bit(const learner *l)
               "outputs after the restore differ (kind %d, solver "
               "%d, refresh %zu)",
               (int)l->kind, (int)l->solver, l->refresh);
-    cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(c), N * N * sizeof(double)) == 0,
+    cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(c), N * N * sizeof(double)) == 0,
               "final M differs");
     cr_assert_eq(wh_net_samples(c), 2 * HALF);
     wh_net_free(a);
@@ -161,7 +162,7 @@ Test(state, restore_refuses_bad_synapses_and_keeps_the_network)
     assert_status(wh_net_restore(net, indefinite, 2, 7), WH_ENOTPD);
     assert_status(wh_net_restore(net, nan_m, 2, 7), WH_ENONFINITE);
     assert_status(wh_net_restore(net, asym, 1, 7), WH_EINVAL);
-    cr_assert(wh_net_lateral(net)[0] == 1.5 && wh_net_samples(net) == 0, "network changed");
+    cr_assert(wh__net_lateral(net)[0] == 1.5 && wh_net_samples(net) == 0, "network changed");
     wh_net_free(net);
     wh_net *in = wh_test_net(WH_NET_INTERNEURON, 2, 3, 0.01, 1.0);
     const double rank_one[6] = {1.0, 2.0, 3.0, 2.0, 4.0, 6.0};
@@ -251,14 +252,14 @@ Test(state, blocked_path_continues_bit_for_bit_across_its_lazy_product)
     }
     /* b's weights as a reader sees them (the product), saved like `whiten fit` saves them. */
     double *w = malloc(BN * BK * sizeof *w);
-    memcpy(w, wh_net_weights(b), BN * BK * sizeof *w);
+    memcpy(w, wh__net_weights(b), BN * BK * sizeof *w);
     assert_status(wh_net_restore(c, w, BK, wh_net_samples(b)), WH_OK);
     const size_t size = wh_net_solver_state_size(b);
     double *solver = malloc(size * sizeof *solver);
     assert_status(wh_net_get_solver_state(b, solver, size), WH_OK);
     cr_assert_eq(solver[4 + 2 * BN * BN], 1.0, "the save fell between refreshes: Q is running");
     assert_status(wh_net_set_solver_state(c, solver, size), WH_OK);
-    cr_assert(memcmp(wh_net_weights(c), w, BN * BK * sizeof *w) == 0,
+    cr_assert(memcmp(wh__net_weights(c), w, BN * BK * sizeof *w) == 0,
               "the restored weights are not the saved ones");
     for (int t = CALLS / 2; t < CALLS; t++) {
         assert_status(wh_net_learn_block(a, CALL, X + t * CALL * BN, BN, ya, BN, NULL, 0, NULL),
@@ -267,9 +268,9 @@ Test(state, blocked_path_continues_bit_for_bit_across_its_lazy_product)
                       WH_OK);
         cr_assert(memcmp(ya, yc, CALL * BN * sizeof *ya) == 0, "outputs differ after call %d", t);
     }
-    cr_assert(memcmp(wh_net_weights(a), wh_net_weights(c), BN * BK * sizeof(double)) == 0,
+    cr_assert(memcmp(wh__net_weights(a), wh__net_weights(c), BN * BK * sizeof(double)) == 0,
               "final weights differ");
-    cr_assert(memcmp(wh_net_lateral(a), wh_net_lateral(c), BN * BN * sizeof(double)) == 0,
+    cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(c), BN * BN * sizeof(double)) == 0,
               "final M differs");
     free(X);
     free(ya);
@@ -302,7 +303,7 @@ Test(state, direct_solver_state_with_more_samples_since_than_the_count_is_refuse
     double *state = malloc(size * sizeof *state), M[N * N];
     assert_status(wh_net_get_solver_state(a, state, size), WH_OK);
     cr_assert_eq(state[1], 7.0);
-    memcpy(M, wh_net_lateral(a), sizeof M);
+    memcpy(M, wh__net_lateral(a), sizeof M);
     wh_net *b = make_net(&fast, 1.0);
     assert_status(wh_net_restore(b, M, N, 5), WH_OK);
     assert_status(wh_net_set_solver_state(b, state, size), WH_EINVAL);

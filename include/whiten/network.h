@@ -363,22 +363,43 @@ WH_API double wh_net_eta(const wh_net *net);
 WH_API uint64_t wh_net_samples(const wh_net *net);
 
 /*
- * The lateral weights M (n x n, row-major, leading dimension n): for the
- * interneuron network, W W^T. Owned by the network; valid until its next step.
- * With the fast solver M is brought up to date here (interneurons: W W^T,
- * O(n^2 k); direct: the upper triangle mirrored), a cache inside the network,
- * which is why the network is not const here: do not call it on one network
- * from two threads at once.
+ * The lateral weights M into the caller's buffer (n x n, row-major, leading
+ * dimension ldm >= n, both triangles): for the interneuron network W W^T, for a
+ * gain circuit alpha I + W diag(g) W^T. Writes nothing in the network. The fast
+ * solvers keep M implicitly, so this may form it here: direct, M of the last
+ * refresh plus the outputs since (one dsyrk, O(n^2 r)); interneurons, W W^T
+ * (O(n^2 k)), allocating an n x k scratch only while the blocked path holds W
+ * as a product Q W0 not yet formed. Statuses: WH_EINVAL (NULL, ldm < n),
+ * WH_ENOMEM (that scratch).
  */
-WH_API const double *wh_net_lateral(wh_net *net);
+WH_API wh_status wh_net_get_lateral(const wh_net *net, double *M, size_t ldm);
 
-/* The synapses W (n x k, row-major, leading dimension k) of the interneuron
- * network; NULL for the direct network. Owned by the network, valid until
- * its next call. Between refreshes the blocked path (wh_net_learn_block)
- * holds W as a product Q W0 and forms it here (O(n^2 k), once per change), a
- * cache inside the network like wh_net_lateral's: do not call it on one
- * network from two threads at once. */
-WH_API const double *wh_net_weights(wh_net *net);
+/*
+ * The synapses W into the caller's buffer (n x k, row-major, leading dimension
+ * ldw >= k): the interneuron network's W, a gain circuit's frame or synapses.
+ * Writes nothing in the network (a product Q W0 of the blocked path is formed
+ * in W itself). Statuses: WH_EINVAL (NULL, ldw < k, the direct network, which
+ * has no W).
+ */
+WH_API wh_status wh_net_get_weights(const wh_net *net, double *W, size_t ldw);
+
+/*
+ * Threads. A network is not locked. A call that takes a `wh_net *` (learning,
+ * wh_net_respond, which uses the network's buffers, the setters and restores,
+ * wh_inverse, the deprecated pointer getters below) may write in it and must not
+ * overlap any other call on the same network. A call that takes a
+ * `const wh_net *` writes nothing in it, so any number of threads may make such
+ * calls on one network at once while none of the former runs.
+ * Different networks share nothing (the BLAS may run threads of its own;
+ * OPENBLAS_NUM_THREADS=1 stops it).
+ */
+
+/* The old getters, kept one release (docs/abi.md): a pointer into a cache inside
+ * the network, brought up to date by the call (so the network is not const and two
+ * threads must not call them on one network at once), valid until its next step.
+ * NULL for the direct network's weights. */
+WH_API WH_DEPRECATED("use wh_net_get_lateral") const double *wh_net_lateral(wh_net *net);
+WH_API WH_DEPRECATED("use wh_net_get_weights") const double *wh_net_weights(wh_net *net);
 
 /*
  * The gains g (K = wh_net_k() values) of a gain circuit; NULL for the other

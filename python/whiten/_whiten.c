@@ -152,8 +152,13 @@ static bool snapshot_take(Net *self, snapshot *s)
         PyErr_NoMemory();
         return false;
     }
-    const double *syn = direct ? wh_net_lateral(self->net) : wh_net_weights(self->net);
-    memcpy(s->synapses, syn, self->n * cols * sizeof *syn);
+    const wh_status st = direct ? wh_net_get_lateral(self->net, s->synapses, cols)
+                                : wh_net_get_weights(self->net, s->synapses, cols);
+    if (st != WH_OK) {
+        free(s->synapses), free(s->solver);
+        raise_status(st, "snapshot", UINT64_MAX);
+        return false;
+    }
     if (s->solver_size > 0)
         wh_net_get_solver_state(self->net, s->solver, s->solver_size);
     return true;
@@ -402,12 +407,19 @@ static PyObject *Net_step_one(Net *self, PyObject *arg)
 }
 
 /* A new float64 array (rows x cols) holding a copy of row-major data. */
-static PyObject *copy_matrix(const double *data, size_t rows, size_t cols)
+/* A new rows x cols array filled by get (wh_net_get_lateral or wh_net_get_weights). */
+static PyObject *get_matrix(const wh_net *net, size_t rows, size_t cols,
+                            wh_status (*get)(const wh_net *, double *, size_t), const char *what)
 {
     npy_intp dims[2] = {(npy_intp)rows, (npy_intp)cols};
     PyObject *a = PyArray_SimpleNew(2, dims, NPY_DOUBLE);
-    if (a != NULL)
-        memcpy(PyArray_DATA((PyArrayObject *)a), data, rows * cols * sizeof *data);
+    if (a == NULL)
+        return NULL;
+    const wh_status st = get(net, PyArray_DATA((PyArrayObject *)a), cols);
+    if (st != WH_OK) {
+        Py_DECREF(a);
+        return raise_status(st, what, UINT64_MAX);
+    }
     return a;
 }
 
@@ -415,7 +427,7 @@ static PyObject *Net_lateral(Net *self, PyObject *Py_UNUSED(ignored))
 {
     if (net_claim(self) != 0)
         return NULL;
-    PyObject *M = copy_matrix(wh_net_lateral(self->net), self->n, self->n);
+    PyObject *M = get_matrix(self->net, self->n, self->n, wh_net_get_lateral, "lateral");
     self->busy = false;
     return M;
 }
@@ -424,8 +436,9 @@ static PyObject *Net_weights(Net *self, PyObject *Py_UNUSED(ignored))
 {
     if (net_claim(self) != 0)
         return NULL;
-    const double *W = wh_net_weights(self->net);
-    PyObject *out = W != NULL ? copy_matrix(W, self->n, self->k) : Py_NewRef(Py_None);
+    PyObject *out = wh_net_get_kind(self->net) == WH_NET_DIRECT
+                        ? Py_NewRef(Py_None)
+                        : get_matrix(self->net, self->n, self->k, wh_net_get_weights, "weights");
     self->busy = false;
     return out;
 }

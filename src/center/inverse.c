@@ -6,6 +6,7 @@
  */
 #include "core/linalg.h"
 #include "whiten/center.h"
+#include "net/view.h"
 
 wh_status wh_inverse(wh_net *net, const wh_center *c, const double *y, double *x)
 {
@@ -17,7 +18,7 @@ wh_status wh_inverse(wh_net *net, const wh_center *c, const double *y, double *x
     if (!wh__finite(1, n, y, n))
         return WH_ENONFINITE;
     /* M is symmetric with both triangles filled; the lower one is enough. */
-    wh__symv_lower(n, 1.0, wh_net_lateral(net), n, y, x);
+    wh__symv_lower(n, 1.0, wh__net_lateral(net), n, y, x);
     if (c != NULL)
         wh_center_add(c, x, x);
     return WH_OK;

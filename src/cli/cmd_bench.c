@@ -28,6 +28,7 @@
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define BENCH_MAX_N 5
 #define BENCH_PATHS 6
@@ -349,7 +350,7 @@ static wh_status bench_n(const bench_options *o, bench_table *t, size_t ni)
             if (st == WH_OK) {
                 r->block = wh_net_block_length(net);
                 r->refresh = wh_net_refresh(net);
-                const double *M = wh_net_lateral(net);
+                const double *M = wh__net_lateral(net);
                 double *ref = exact_M[paths[pi].kind == WH_NET_DIRECT ? 1 : 0];
                 if (paths[pi].solver == WH_SOLVER_EXACT && paths[pi].feed != FEED_MINIBATCH)
                     memcpy(ref, M, n * n * sizeof *ref);

@@ -24,6 +24,7 @@
 #include "cli/progress.h"
 #include "core/alloc.h"
 #include "repro/floor.h"
+#include "net/view.h"
 
 #define METRIC_COLS 5
 
@@ -373,7 +374,7 @@ static wh_status measure(sim *s, uint64_t t)
         (st = wh_metrics_set_covariance(s->metrics, s->C + c * s->n * s->n, s->n)) != WH_OK)
         return st;
     s->context = c;
-    return wh_metrics_eval(s->metrics, wh_net_lateral(s->net), s->n, &s->last);
+    return wh_metrics_eval(s->metrics, wh__net_lateral(s->net), s->n, &s->last);
 }
 
 static void note_convergence(sim *s, uint64_t t)

@@ -30,6 +30,7 @@
 #include "repro/floor.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define MAX_VALUES   64 /* values of one axis */
 #define MAX_SEEDS    4096
@@ -496,7 +497,7 @@ static wh_status learn(const grid *g, const wh_net_options *o, const double *C, 
         st = wh_net_step(run.net, x, NULL, NULL, NULL);
         if (st == WH_OK && t % g->every == 0) {
             wh_errors e;
-            st = wh_metrics_eval(run.metrics, wh_net_lateral(run.net), n, &e);
+            st = wh_metrics_eval(run.metrics, wh__net_lateral(run.net), n, &e);
             errors[m++] = e.spectral;
             wh_passage_observe(&passage, t, o->eta, e.spectral);
         }

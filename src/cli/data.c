@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/alloc.h"
+#include "net/view.h"
 
 static const struct {
     const char *ext;
@@ -164,9 +165,9 @@ static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
     /* The gain circuits' path state is their gains, saved as g.npy below. */
     if (wh_net_gains(net) == NULL && fill_solver_state(net, s) != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
-    s->M = (wh__matrix){s->n, s->n, (double *)(uintptr_t)wh_net_lateral(net)};
+    s->M = (wh__matrix){s->n, s->n, (double *)(uintptr_t)wh__net_lateral(net)};
     if (s->kind != WH_NET_DIRECT)
-        s->W = (wh__matrix){s->n, s->k, (double *)(uintptr_t)wh_net_weights(net)};
+        s->W = (wh__matrix){s->n, s->k, (double *)(uintptr_t)wh__net_weights(net)};
     if (wh_net_gains(net) != NULL) {
         s->g = (wh__matrix){s->k, 1, (double *)(uintptr_t)wh_net_gains(net)};
         s->alpha = wh_net_gain_alpha(net);

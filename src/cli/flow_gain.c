@@ -16,6 +16,7 @@
 #include "cli/common.h"
 #include "core/alloc.h"
 #include "whiten.h"
+#include "net/view.h"
 
 typedef struct gain_result {
     double t_eps, t, error, gap, condition;
@@ -77,7 +78,7 @@ static wh_status integrate(const wh__flow_gain_args *a, wh_net *net, wh_metrics 
     r->t_eps = NAN;
     for (uint64_t s = 0;; s++) {
         r->t = (double)s * a->dt;
-        st = wh_metrics_eval(m, wh_net_lateral(net), n, &e);
+        st = wh_metrics_eval(m, wh__net_lateral(net), n, &e);
         if (st != WH_OK)
             return st;
         r->error = e.spectral;
@@ -107,9 +108,9 @@ int wh__flow_gain(const wh__flow_gain_args *a)
     gain_result r = {.g_star = wh__alloc(K, sizeof(double))};
     wh_status st = r.g_star == NULL ? WH_ENOMEM : wh_metrics_new(n, a->C, n, &m);
     if (st == WH_OK)
-        st = wh_frame_condition(n, K, wh_net_weights(net), K, &r.condition);
+        st = wh_frame_condition(n, K, wh__net_weights(net), K, &r.condition);
     if (st == WH_OK)
-        st = wh_gain_optimum(n, K, wh_net_weights(net), K, wh_net_gain_alpha(net), a->C, n,
+        st = wh_gain_optimum(n, K, wh__net_weights(net), K, wh_net_gain_alpha(net), a->C, n,
                              r.g_star);
     if (st == WH_OK && K < wh_frame_full_size(n))
         st = WH_ERANK; /* then g* is not the flow's fixed point (science.md §7 fact 3) */

@@ -10,6 +10,7 @@
 #include "cli/data.h"
 #include "cli/progress.h"
 #include "core/alloc.h"
+#include "net/view.h"
 
 static int report(const char *command, wh_status st, size_t row, size_t pass)
 {
@@ -149,7 +150,7 @@ double wh__cli_data_error(wh_net *net, const wh__matrix *X, double ridge)
     for (size_t i = 0; i < n; i++)
         C[i * n + i] += ridge;
     if (wh_metrics_new(n, C, n, &m) == WH_OK &&
-        wh_metrics_eval(m, wh_net_lateral(net), n, &e) != WH_OK)
+        wh_metrics_eval(m, wh__net_lateral(net), n, &e) != WH_OK)
         e.spectral = NAN;
     wh_metrics_free(m);
     wh__free(C);

@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "flow/flow.h"
+#include "net/view.h"
 
 void wh_flow_options_default(wh_flow_options *opts)
 {
@@ -94,16 +95,16 @@ static wh_status shape_and_start(wh_flow *f, const wh_flow_options *o, wh_net *n
         return st;
     wh__copy(n, n, o->covariance, o->ldc == 0 ? n : o->ldc, f->C, n);
     if (f->weights)
-        memcpy(f->y0, wh_net_weights(net), f->dim * sizeof *f->y0);
+        memcpy(f->y0, wh__net_weights(net), f->dim * sizeof *f->y0);
     else
-        wh__flow_pack(n, wh_net_lateral(net), f->y0);
+        wh__flow_pack(n, wh__net_lateral(net), f->y0);
     return WH_OK;
 }
 
 /* rtol x the smallest scale an eigenvalue of M visits on the way (for W, its square root). */
 static wh_status automatic_atol(wh_flow *f, wh_net *net, double rtol, double *atol)
 {
-    wh_status st = wh__eig_solve(&f->eig, wh_net_lateral(net), f->n, false);
+    wh_status st = wh__eig_solve(&f->eig, wh__net_lateral(net), f->n, false);
     const double m_min = f->eig.w[0];
     if (st == WH_OK)
         st = wh__eig_solve(&f->eig, f->C, f->n, false);
@@ -165,7 +166,7 @@ static wh_status setup(wh_flow *f, const wh_flow_options *o)
         st = integrator(f, o->rtol, atol);
     wh_errors e = {0};
     if (st == WH_OK)
-        st = wh_metrics_eval(f->metrics, wh_net_lateral(net), f->n, &e);
+        st = wh_metrics_eval(f->metrics, wh__net_lateral(net), f->n, &e);
     f->error0 = e.spectral;
     wh_net_free(net);
     return st;

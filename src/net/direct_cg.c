@@ -49,15 +49,15 @@
 
 /* dst's lower triangle = M_r + (rows of Y)^T (rows of Y) - shift I, shift the sum of
  * those rows' rates (Y's rows are scaled by their square roots). */
-static void form_lateral(const wh_net *net, size_t rows, double shift, double *dst)
+static void form_lateral(const wh_net *net, size_t rows, double shift, double *dst, size_t ldd)
 {
     const size_t n = net->n;
-    wh__copy_lower(n, net->fast->Mr, n, dst, n);
+    wh__copy_lower(n, net->fast->Mr, n, dst, ldd);
     if (rows == 0)
         return;
-    wh__syrk_lower(true, n, rows, 1.0, net->fast->Y, n, 1.0, dst, n);
+    wh__syrk_lower(true, n, rows, 1.0, net->fast->Y, n, 1.0, dst, ldd);
     for (size_t i = 0; i < n; i++)
-        dst[i * n + i] -= shift;
+        dst[i * ldd + i] -= shift;
 }
 
 /* Bring the lower triangle of net->M up to the current sample (a lazy M is formed from
@@ -67,7 +67,7 @@ static void lateral_lower(wh_net *net)
     wh__fast *f = net->fast;
     if (f->m_since == f->since)
         return;
-    form_lateral(net, f->since, f->drift, net->M);
+    form_lateral(net, f->since, f->drift, net->M, net->n);
     f->m_since = f->since;
     f->lateral_stale = true;
 }
@@ -365,7 +365,7 @@ static wh_status refresh(wh_net *net, double eta)
     double *cand = net->M_next, *l = net->L_next;
     if (f->lazy_lateral) {
         keep_output(net, f->since, eta);
-        form_lateral(net, f->since + 1, f->drift + eta, cand);
+        form_lateral(net, f->since + 1, f->drift + eta, cand, n);
     } else {
         lateral_lower(net);
         wh__copy_lower(n, net->M, n, cand, n);
@@ -459,6 +459,18 @@ static wh_status create(wh_net *net, const wh_net_options *opts)
     if (st == WH_OK)
         restart(net);
     return st;
+}
+
+/* What lateral() returns, formed in M from the same pieces by the same operations. */
+static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
+{
+    const wh__fast *f = net->fast;
+    if (f->m_since == f->since)
+        wh__copy_lower(net->n, net->M, net->n, M, ldm);
+    else
+        form_lateral(net, f->since, f->drift, M, ldm);
+    wh__mirror_lower(net->n, M, ldm);
+    return WH_OK;
 }
 
 static const double *lateral(wh_net *net)
@@ -593,6 +605,7 @@ const wh__net_ops wh__direct_cg_ops = {
     .learn_expected = learn_expected,
     .learn_minibatch = learn_minibatch,
     .lateral = lateral,
+    .copy_lateral = copy_lateral,
     .weights = NULL,
     .restore = restore,
     .state_size = state_size,

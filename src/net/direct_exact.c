@@ -6,6 +6,7 @@
  * M + eta (y y^T - I); keep it only if it factors (Cholesky, O(n^3)), so a
  * loss of positive definiteness is refused at the very sample it happens.
  */
+#include "core/linalg.h"
 #include "net/net.h"
 
 static wh_status create(wh_net *net, const wh_net_options *opts)
@@ -53,6 +54,12 @@ static const double *lateral(wh_net *net)
     return net->M;
 }
 
+static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
+{
+    wh__copy(net->n, net->n, net->M, net->n, M, ldm);
+    return WH_OK;
+}
+
 const wh__net_ops wh__direct_exact_ops = {
     .name = "direct, exact (Cholesky per sample)",
     .has_z = false,
@@ -65,6 +72,7 @@ const wh__net_ops wh__direct_exact_ops = {
     .learn_expected = learn_expected,
     .learn_minibatch = learn_minibatch,
     .lateral = lateral,
+    .copy_lateral = copy_lateral,
     .weights = NULL,
     .restore = wh__synapses_restore_lateral,
     .state_size = NULL,

@@ -9,7 +9,7 @@
  *     Sherman-Morrison form of M <- B M B (science.md §5.3), stored as its
  *     lower triangle times a scalar, P = p * Phat, so that the 1/(1-eta)^2
  *     of every step costs one multiplication. M = W W^T is not needed by the
- *     step: wh_net_lateral() forms it when asked (wh__fast_lateral). Keeping it
+ *     step: wh_net_get_lateral() forms it when asked (wh__fast_lateral). Keeping it
  *     by the O(n^2) identity M <- (1-eta)^2 M + eta(1-eta)(y x^T + x y^T)
  *     + eta^2 (y^T x) y y^T (valid as M y = x) cost ~30 % of the step's time.
  *     At every sample index that is a multiple of `refresh` the step is the
@@ -115,6 +115,12 @@ const double *wh__lazy_weights(const wh_net *net);
 /* Fold Q into net->W before anything that updates W itself (a learning step off the
  * blocked path). The bits are those of the view. lazy_weights.c. */
 void wh__lazy_settle(wh_net *net);
+/* The weights without forming anything: net->W, or the product's view if it is formed;
+ * NULL while a product is running unformed. lazy_weights.c. */
+const double *wh__lazy_view(const wh_net *net);
+/* The weights (the bits wh__lazy_weights gives) into W (n x k, leading dimension ldw),
+ * writing nothing in the network. lazy_weights.c. */
+void wh__lazy_copy(const wh_net *net, double *W, size_t ldw);
 /* The synapses were replaced from outside: Q no longer applies. lazy_weights.c. */
 void wh__lazy_forget(wh_net *net);
 /* Start Q = I over the current W, unless a product is already running. lazy_weights.c. */

@@ -143,6 +143,18 @@ static const double *weights(wh_net *net)
     return net->gain->W;
 }
 
+static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
+{
+    wh__copy(net->n, net->n, net->gain->M, net->n, M, ldm);
+    return WH_OK;
+}
+
+static wh_status copy_weights(const wh_net *net, double *W, size_t ldw)
+{
+    wh__copy(net->n, net->k, net->gain->W, net->k, W, ldw);
+    return WH_OK;
+}
+
 /* Synapses back (gain-synapse), or the frame itself (gain: it is fixed, so only the very
  * same frame is accepted), with the gains as they are. */
 static wh_status restore(wh_net *net, const double *W, size_t ld, uint64_t samples)
@@ -183,6 +195,8 @@ const wh__net_ops wh__gain_ops = {
     .learn = learn,
     .learn_expected = learn_expected,
     .lateral = lateral,
+    .copy_lateral = copy_lateral,
+    .copy_weights = copy_weights,
     .weights = weights,
     .restore = restore,
     .state_size = state_size,
@@ -199,6 +213,8 @@ const wh__net_ops wh__gain_synapse_ops = {
     .learn = learn,
     .learn_expected = learn_expected,
     .lateral = lateral,
+    .copy_lateral = copy_lateral,
+    .copy_weights = copy_weights,
     .weights = weights,
     .restore = restore,
     .state_size = state_size,

@@ -389,6 +389,35 @@ static const double *weights(wh_net *net)
     return wh__lazy_weights(net);
 }
 
+static wh_status copy_weights(const wh_net *net, double *W, size_t ldw)
+{
+    wh__lazy_copy(net, W, ldw);
+    return WH_OK;
+}
+
+/* What lateral() returns: M itself when it is current, else W W^T with W formed (into
+ * scratch while the synapses are a product Q W) as lateral() forms it. */
+static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
+{
+    const size_t n = net->n, k = net->k;
+    if (!net->fast->lateral_stale) {
+        wh__copy(n, n, net->M, n, M, ldm);
+        return WH_OK;
+    }
+    const double *W = wh__lazy_view(net);
+    double *scratch = NULL;
+    if (W == NULL) {
+        scratch = wh__alloc(n * k, sizeof *scratch); /* n k was allocated before: no overflow */
+        if (scratch == NULL)
+            return WH_ENOMEM;
+        wh__lazy_copy(net, scratch, k);
+        W = scratch;
+    }
+    wh__gram(n, k, W, k, M, ldm);
+    wh__free(scratch);
+    return WH_OK;
+}
+
 /* W settled into net->W, M = W W^T and L its factor, before an update from outside the
  * per-sample and blocked paths (they update W themselves). */
 static wh_status sync(wh_net *net)
@@ -502,6 +531,8 @@ const wh__net_ops wh__interneuron_fast_ops = {
     .learn_expected = learn_expected,
     .learn_minibatch = learn_minibatch,
     .lateral = lateral,
+    .copy_lateral = copy_lateral,
+    .copy_weights = copy_weights,
     .weights = weights,
     .restore = restore,
     .state_size = state_size,

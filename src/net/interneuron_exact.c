@@ -7,6 +7,7 @@
  * circuit), z = W^T y; propose W' = (1 - eta) W + eta y z^T and M' = W' W'^T;
  * keep them only if M' factors (O(n^2 k + n^3)).
  */
+#include "core/linalg.h"
 #include "net/net.h"
 
 static wh_status create(wh_net *net, const wh_net_options *opts)
@@ -54,6 +55,18 @@ static const double *lateral(wh_net *net)
     return net->M;
 }
 
+static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
+{
+    wh__copy(net->n, net->n, net->M, net->n, M, ldm);
+    return WH_OK;
+}
+
+static wh_status copy_weights(const wh_net *net, double *W, size_t ldw)
+{
+    wh__copy(net->n, net->k, net->W, net->k, W, ldw);
+    return WH_OK;
+}
+
 static const double *weights(wh_net *net)
 {
     return net->W;
@@ -71,6 +84,8 @@ const wh__net_ops wh__interneuron_exact_ops = {
     .learn_expected = learn_expected,
     .learn_minibatch = learn_minibatch,
     .lateral = lateral,
+    .copy_lateral = copy_lateral,
+    .copy_weights = copy_weights,
     .weights = weights,
     .restore = wh__synapses_restore_weights,
     .state_size = NULL,

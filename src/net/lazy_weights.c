@@ -20,12 +20,13 @@ static wh__block *lazy_block(const wh_net *net)
     return b != NULL && b->lazy ? b : NULL;
 }
 
-/* dst = Q W (n x k): the weights the lazy representation stands for. */
-static void lazy_product(const wh_net *net, double *dst)
+/* dst = Q W (n x k, leading dimension ldd): the weights the lazy representation stands
+ * for. */
+static void lazy_product(const wh_net *net, double *dst, size_t ldd)
 {
     const wh__block *b = net->fast->block;
     const size_t n = net->n, k = net->k;
-    wh__gemm(false, false, n, k, n, 1.0, b->Q, n, net->W, k, 0.0, dst, k);
+    wh__gemm(false, false, n, k, n, 1.0, b->Q, n, net->W, k, 0.0, dst, ldd);
 }
 
 const double *wh__lazy_weights(const wh_net *net)
@@ -34,10 +35,25 @@ const double *wh__lazy_weights(const wh_net *net)
     if (b == NULL)
         return net->W;
     if (!b->view_ok) {
-        lazy_product(net, b->Wv);
+        lazy_product(net, b->Wv, net->k);
         b->view_ok = true;
     }
     return b->Wv;
+}
+
+const double *wh__lazy_view(const wh_net *net)
+{
+    const wh__block *b = lazy_block(net);
+    return b == NULL ? net->W : (b->view_ok ? b->Wv : NULL);
+}
+
+void wh__lazy_copy(const wh_net *net, double *W, size_t ldw)
+{
+    const double *view = wh__lazy_view(net);
+    if (view != NULL)
+        wh__copy(net->n, net->k, view, net->k, W, ldw);
+    else
+        lazy_product(net, W, ldw);
 }
 
 void wh__lazy_settle(wh_net *net)
@@ -45,7 +61,7 @@ void wh__lazy_settle(wh_net *net)
     wh__block *b = lazy_block(net);
     if (b == NULL)
         return;
-    lazy_product(net, net->W_next);
+    lazy_product(net, net->W_next, net->k);
     double *t = net->W;
     net->W = net->W_next;
     net->W_next = t;

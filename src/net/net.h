@@ -76,6 +76,11 @@ struct wh__net_ops {
                                  size_t ldy);
     const double *(*lateral)(wh_net *net); /* M, n x n, brought up to date */
     const double *(*weights)(wh_net *net); /* W, n x k; NULL (the entry): no synapse matrix */
+    /* M (n x n) and W (n x k) into the caller's buffer, the same bits as lateral() and
+     * weights(), writing nothing in the network (wh_net_get_lateral, wh_net_get_weights);
+     * WH_ENOMEM only where a product must be formed in scratch. copy_weights NULL: no W. */
+    wh_status (*copy_lateral)(const wh_net *net, double *M, size_t ldm);
+    wh_status (*copy_weights)(const wh_net *net, double *W, size_t ldw);
     /* Saved synapses back, and the samples count; nothing changes on failure. */
     wh_status (*restore)(wh_net *net, const double *synapses, size_t ld, uint64_t samples);
     /* The path's own state beyond the synapses (NULL entries: none). set_state validates it

@@ -10,6 +10,7 @@
 #include "core/linalg.h"
 #include "net/fast.h"
 #include "net/net.h"
+#include "net/view.h"
 
 void wh_net_options_default(wh_net_options *opts)
 {
@@ -384,14 +385,38 @@ uint64_t wh_net_samples(const wh_net *net)
     return net != NULL ? net->samples : 0;
 }
 
-const double *wh_net_lateral(wh_net *net)
+const double *wh__net_lateral(wh_net *net)
 {
     return net != NULL ? net->ops->lateral(net) : NULL;
 }
 
-const double *wh_net_weights(wh_net *net)
+const double *wh__net_weights(wh_net *net)
 {
     return net != NULL && net->ops->weights != NULL ? net->ops->weights(net) : NULL;
+}
+
+const double *wh_net_lateral(wh_net *net)
+{
+    return wh__net_lateral(net);
+}
+
+const double *wh_net_weights(wh_net *net)
+{
+    return wh__net_weights(net);
+}
+
+wh_status wh_net_get_lateral(const wh_net *net, double *M, size_t ldm)
+{
+    if (net == NULL || M == NULL || ldm < net->n)
+        return WH_EINVAL;
+    return net->ops->copy_lateral(net, M, ldm);
+}
+
+wh_status wh_net_get_weights(const wh_net *net, double *W, size_t ldw)
+{
+    if (net == NULL || W == NULL || net->ops->copy_weights == NULL || ldw < net->k)
+        return WH_EINVAL;
+    return net->ops->copy_weights(net, W, ldw);
 }
 
 wh_status wh_net_set_eta(wh_net *net, double eta)

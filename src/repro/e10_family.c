@@ -17,6 +17,7 @@
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define E10_CURVES     "e10_curves.csv"
 #define E10_COST       "e10_cost.csv"
@@ -94,7 +95,7 @@ static void e10_job(size_t circuit, void *arg, double *out)
         if (t % E10_RECORD == 0) {
             wh_errors e;
             const size_t c = wh_source_context_at(run.src, t);
-            if (wh_metrics_eval(m[c], wh_net_lateral(run.net), p->n, &e) == WH_OK)
+            if (wh_metrics_eval(m[c], wh__net_lateral(run.net), p->n, &e) == WH_OK)
                 out[t / E10_RECORD] = e.spectral;
         }
         wh_source_next(run.src, x, NULL);

@@ -24,6 +24,7 @@
 #include "repro/floor.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define E4_TIMES_FILE "e4_samples_to_eps.csv"
 #define E4_TIMES_COLS 10
@@ -110,7 +111,7 @@ static double e4_run(const e4_plan *p, wh_net_kind kind, double alpha, uint64_t 
         const bool record = curve != NULL && t % E4_RECORD == 0;
         if (t % E4_CHECK == 0 || record) {
             wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
-            st = wh_metrics_eval(run.metrics, wh_net_lateral(run.net), E4_N, &e);
+            st = wh_metrics_eval(run.metrics, wh__net_lateral(run.net), E4_N, &e);
             wh_passage_observe(&pass, t, E4_ETA, e.spectral);
             if (record)
                 curve[t / E4_RECORD] = e.spectral;

@@ -21,6 +21,7 @@
 #include "repro/floor.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define E5_FILE "e5_switch.csv"
 #define E5_COLS 6
@@ -94,7 +95,7 @@ static void e5_job(size_t j, void *arg, double *column)
         if (t % p->record == 0) {
             wh_errors e = {NAN, NAN, NAN};
             if (st == WH_OK)
-                wh_metrics_eval(m[c], wh_net_lateral(run.net), p->n, &e);
+                wh_metrics_eval(m[c], wh__net_lateral(run.net), p->n, &e);
             column[t / p->record] = e.spectral;
         }
         if (st != WH_OK)

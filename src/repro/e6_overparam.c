@@ -18,6 +18,7 @@
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define E6K_FILE "e6_interneurons.csv"
 #define E6K_COLS 6
@@ -74,10 +75,10 @@ static void e6_k_run(size_t j, void *arg, double *out)
             const size_t row = (size_t)(t / p->record);
             wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
             if (st == WH_OK)
-                wh_metrics_eval(run.metrics, wh_net_lateral(run.net), E6_N, &e);
+                wh_metrics_eval(run.metrics, wh__net_lateral(run.net), E6_N, &e);
             out[row] = e.spectral;
             if (st == WH_OK)
-                memcpy(trace + row * E6_N * E6_N, wh_net_lateral(run.net),
+                memcpy(trace + row * E6_N * E6_N, wh__net_lateral(run.net),
                        E6_N * E6_N * sizeof(double));
         }
         if (st == WH_OK && t < p->samples) {
@@ -115,7 +116,7 @@ static void e6_cell(size_t cell, void *arg, double *row)
         }
         wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
         if (run.metrics != NULL)
-            wh_metrics_eval(run.metrics, wh_net_lateral(run.net), E6_N, &e);
+            wh_metrics_eval(run.metrics, wh__net_lateral(run.net), E6_N, &e);
         /* -1: never failed; a run that could not even start counts as failing at once */
         row[2 + kind] = st == WH_OK ? -1.0 : (run.net == NULL ? 0.0 : (double)t - 1.0);
         row[4 + kind] = e.spectral;

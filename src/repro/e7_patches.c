@@ -23,6 +23,7 @@
 #include "repro/e7_image.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 typedef struct e7_plan {
     double eta;
@@ -207,7 +208,7 @@ static void e7_job(size_t j, void *arg, double *out)
         if (t % p->record == 0) {
             wh_errors e = {(double)NAN, (double)NAN, (double)NAN};
             if (st == WH_OK)
-                wh_metrics_eval(m, wh_net_lateral(net), E7_N, &e);
+                wh_metrics_eval(m, wh__net_lateral(net), E7_N, &e);
             out[t / p->record] = e.spectral;
         }
         if (st == WH_OK && t < p->samples) {
@@ -215,7 +216,7 @@ static void e7_job(size_t j, void *arg, double *out)
             st = wh_net_step(net, p->patches + k * E7_N, NULL, NULL, NULL);
         }
     }
-    if (st == WH_OK && e7_filters(wh_net_lateral(net), filters) != 0)
+    if (st == WH_OK && e7_filters(wh__net_lateral(net), filters) != 0)
         st = WH_ELINALG;
     filters[E7_N * E7_N] = (double)st;
     wh_metrics_free(m);

@@ -17,6 +17,7 @@
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define E8_FRAMES     "e8_frames.csv"
 #define E8_CURVES     "e8_curves.csv"
@@ -117,7 +118,7 @@ static void e8_job(size_t i, void *arg, double *out)
     wh_errors e = {NAN, NAN, NAN};
     for (uint64_t t = 0; st == WH_OK && t <= steps; t++) {
         if (t % every == 0 || t == steps) {
-            wh_metrics_eval(r.metrics, wh_net_lateral(r.net), E8_N, &e);
+            wh_metrics_eval(r.metrics, wh__net_lateral(r.net), E8_N, &e);
             if (isnan(t_eps) && e.spectral <= E8_EPS)
                 t_eps = (double)t * o.eta;
             if (t < steps) {

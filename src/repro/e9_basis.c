@@ -18,6 +18,7 @@
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
+#include "net/view.h"
 
 #define E9_FILE     "e9_basis.csv"
 #define E9_N        4
@@ -60,11 +61,11 @@ static void e9_job(size_t unit, void *arg, double *out)
     for (size_t q = 0; st == WH_OK && q < p->presentations; q++) {
         const size_t c = q % E9_CONTEXTS;
         double *row = out + q * E9_VALUES;
-        wh_frame_distance(E9_N, E9_N, wh_net_weights(r.net), E9_N, p->V, E9_N, &row[0]);
+        wh_frame_distance(E9_N, E9_N, wh__net_weights(r.net), E9_N, p->V, E9_N, &row[0]);
         for (size_t t = 0; st == WH_OK && t < E9_STEPS; t++) {
             if (t == 0 || t == E9_EARLY) {
                 wh_errors e;
-                wh_metrics_eval(m[c], wh_net_lateral(r.net), E9_N, &e);
+                wh_metrics_eval(m[c], wh__net_lateral(r.net), E9_N, &e);
                 row[t == 0 ? 1 : 2] = e.spectral;
             }
             if (online) {
@@ -75,7 +76,7 @@ static void e9_job(size_t unit, void *arg, double *out)
             }
         }
         wh_errors e;
-        if (st == WH_OK && wh_metrics_eval(m[c], wh_net_lateral(r.net), E9_N, &e) == WH_OK)
+        if (st == WH_OK && wh_metrics_eval(m[c], wh__net_lateral(r.net), E9_N, &e) == WH_OK)
             row[3] = e.spectral;
     }
     for (size_t c = 0; c < E9_CONTEXTS; c++)

@@ -3,6 +3,7 @@
  */
 #include "core/alloc.h"
 #include "repro/floor.h"
+#include "net/view.h"
 
 #include <gsl/gsl_eigen.h>
 #include <math.h>
@@ -48,7 +49,7 @@ static wh_status measure(wh_net *net, wh_metrics *m, wh_source *src, wh__floor_i
     for (uint64_t t = 0; st == WH_OK && t < burn + every * FLOOR_READS; t++) {
         if (t >= burn && (t - burn) % every == 0) {
             wh_errors e;
-            st = wh_metrics_eval(m, wh_net_lateral(net), n, &e);
+            st = wh_metrics_eval(m, wh__net_lateral(net), n, &e);
             reads[(t - burn) / every] = e.spectral;
         }
         if (next != NULL)

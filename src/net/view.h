@@ -1,0 +1,22 @@
+/*
+ * view.h: a network's lateral weights and synapses as pointers into its own
+ * cache, for the library's own drivers (the command line, reproduce, the flows,
+ * the tests), each of which owns its network and reads it from one thread.
+ *
+ * Reading through these brings the cache up to date, so they take a non-const
+ * network and must not run on one network from two threads at once. The public
+ * getters, wh_net_get_lateral() and wh_net_get_weights(), copy into the caller's
+ * buffer instead and write nothing. Both give the same bits.
+ */
+#ifndef WH_NET_VIEW_H
+#define WH_NET_VIEW_H
+
+#include "whiten/network.h"
+
+/* M (n x n, leading dimension n), valid until the network's next call that learns. */
+const double *wh__net_lateral(wh_net *net);
+
+/* W (n x k, leading dimension k); NULL for the direct network. Valid as M is. */
+const double *wh__net_weights(wh_net *net);
+
+#endif
