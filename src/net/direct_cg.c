@@ -124,10 +124,29 @@ static wh_status refactor(wh_net *net)
     return WH_OK;
 }
 
+/*
+ * Up to this order P is kept whole (its upper triangle mirrored at each refresh) and
+ * applied by dgemv rather than dsymv on its lower triangle: measured here (one BLAS thread,
+ * OpenBLAS 0.3.21) 0.41 against 0.60 us a product at n = 64, 0.11 against 0.21 at 32, but
+ * 1.77 against 1.53 at n = 128, where the triangle's half of the bytes wins. The same
+ * flops; the rounding of the two differs, not the algorithm.
+ */
+#define WHOLE_P_MAX 64
+
+/* h = P v. */
+static void apply_inverse(const wh_net *net, const double *v, double *h)
+{
+    const size_t n = net->n;
+    if (n <= WHOLE_P_MAX)
+        wh__gemv(false, n, n, 1.0, net->fast->P, n, v, 0.0, h);
+    else
+        wh__symv_lower(n, 1.0, net->fast->P, n, v, h);
+}
+
 /* s = (L L^T)^{-1} r = P r: the preconditioner without deflation. */
 static void precondition(const wh_net *net, const double *r, double *s)
 {
-    wh__symv_lower(net->n, 1.0, net->fast->P, net->n, r, s);
+    apply_inverse(net, r, s);
 }
 
 /* P = (L L^T)^{-1} from the current L, unless it is already. */
@@ -138,6 +157,8 @@ static wh_status derive_inverse(wh_net *net)
         return WH_OK;
     if (!wh__chol_inverse(net->n, net->L, net->n, f->P, net->n))
         return WH_EDIVERGED;
+    if (net->n <= WHOLE_P_MAX)
+        wh__mirror_lower(net->n, f->P, net->n);
     /* The factor was fresh (garbage never gets here: solve() takes the exact path while
      * `stale` and `since` > 0), so P now belongs to the synapses. */
     f->stale = false;
@@ -158,7 +179,7 @@ static bool extend_deflation(wh_net *net, size_t i)
     const size_t n = net->n, ld = WH__CG_RANK_MAX;
     const double *y = f->Y + i * n;
     double *h = f->H + i * n, *k = f->K + i * ld;
-    wh__symv_lower(n, 1.0, f->P, n, y, h);
+    apply_inverse(net, y, h);
     for (size_t j = 0; j < i; j++) {
         double v = wh__dot(n, h, f->Y + j * n);
         for (size_t l = 0; l < j; l++)
@@ -191,7 +212,7 @@ static void deflated_precondition(const wh_net *net, const double *r, double *z)
     const wh__fast *f = net->fast;
     const size_t n = net->n, m = f->since, ld = WH__CG_RANK_MAX;
     double *t = f->t;
-    wh__symv_lower(n, 1.0, f->P, n, r, z);
+    apply_inverse(net, r, z);
     if (m == 0)
         return;
     wh__gemv(false, m, n, 1.0, f->H, n, r, 0.0, t);
@@ -218,6 +239,64 @@ static void residual(wh_net *net, const double *x, double *r)
     wh__symv_lower_beta(net->n, -1.0, net->M, net->n, net->y, 1.0, r);
 }
 
+/* |r| from its sum of squares rr, computed beside r's update; by dnrm2 (which scales)
+ * where rr may have lost to underflow or overflow, so that the test against the target
+ * is the same as dnrm2's. */
+static double norm_of(size_t n, const double *r, double rr)
+{
+    return rr > 0x1p-900 && rr < 0x1p900 ? sqrt(rr) : wh__nrm2(n, r);
+}
+
+/*
+ * The sums of the loops below go into LANES partial sums, entry i into lane i % LANES,
+ * added at the end: one running sum would make each loop a chain of n dependent
+ * additions (4 cycles each), which at n = 64 cost more than the arithmetic.
+ */
+#define LANES 4
+
+static double lanes_total(const double *acc)
+{
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+/* sum of a_i b_i. */
+static double dot_lanes(size_t n, const double *restrict a, const double *restrict b)
+{
+    double acc[LANES] = {0.0};
+    for (size_t i = 0; i < n; i++)
+        acc[i % LANES] += a[i] * b[i];
+    return lanes_total(acc);
+}
+
+/* d = s + beta d, ad = r + beta ad, q = ad - shift d;
+ * returns d.q, the curvature of M along d. */
+static double next_direction(size_t n, double beta, double shift, const double *restrict s,
+                             const double *restrict r, double *restrict d, double *restrict ad,
+                             double *restrict q)
+{
+    double acc[LANES] = {0.0};
+    for (size_t i = 0; i < n; i++) {
+        d[i] = s[i] + beta * d[i];
+        ad[i] = r[i] + beta * ad[i];
+        q[i] = ad[i] - shift * d[i];
+        acc[i % LANES] += d[i] * q[i];
+    }
+    return lanes_total(acc);
+}
+
+/* y += alpha d, r -= alpha q; returns r.r. */
+static double advance(size_t n, double alpha, const double *restrict d, const double *restrict q,
+                      double *restrict y, double *restrict r)
+{
+    double acc[LANES] = {0.0};
+    for (size_t i = 0; i < n; i++) {
+        y[i] += alpha * d[i];
+        r[i] -= alpha * q[i];
+        acc[i % LANES] += r[i] * r[i];
+    }
+    return lanes_total(acc);
+}
+
 /*
  * Preconditioned CG for M y = x; WH_ENOCONV on breakdown or no convergence.
  * Since the factor, M = A - drift I with A = M_r + Y^T Y, M_r = L L^T
@@ -229,12 +308,15 @@ static void residual(wh_net *net, const double *x, double *r)
  * guess y0 = A^{-1} x leaves the residual sigma y0 (A y0 = x to
  * rounding). Otherwise (more samples since than Y holds, or a capacitance
  * that rounding left indefinite) the preconditioner is P and M d one dsymv.
+ *
+ * The vector work of an iteration is three plain loops over n (r.s; the directions,
+ * M d and d.M d; y, r and |r|^2), not a BLAS call per operation: at n = 64 the calls'
+ * own overhead was a large part of it.
  */
 static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
 {
     wh__fast *f = net->fast;
     const size_t n = net->n;
-    const size_t nn = net->n;
     if (derive_inverse(net) != WH_OK)
         return WH_ENOCONV;
     const bool deflated = deflation_ready(net);
@@ -242,46 +324,45 @@ static wh_status pcg(wh_net *net, const double *x, size_t *iterations)
     void (*apply)(const wh_net *, const double *, double *) =
         deflated ? deflated_precondition : precondition;
     const double target = WH__CG_TOL * wh__nrm2(n, x);
-    apply(net, x, net->y);
+    double *y = net->y, *r = f->r;
+    apply(net, x, y);
     if (deflated)
-        for (size_t i = 0; i < nn; i++)
-            f->r[i] = shift * net->y[i];
+        for (size_t i = 0; i < n; i++)
+            r[i] = shift * y[i];
     else
-        residual(net, x, f->r);
-    double rs = 0.0;
+        residual(net, x, r);
+    double rr = dot_lanes(n, r, r), rs = 0.0;
     for (size_t it = 0;; it++) {
-        const double rnorm = wh__nrm2(n, f->r);
+        const double rnorm = norm_of(n, r, rr);
         *iterations = it;
         if (rnorm <= target)
-            return isfinite(wh__dot(n, net->y, net->y)) ? WH_OK : WH_ENOCONV;
+            return isfinite(dot_lanes(n, y, y)) ? WH_OK : WH_ENOCONV;
         if (!isfinite(rnorm) || it == WH__CG_MAX_ITER)
             return WH_ENOCONV;
         /* The preconditioned residual only once it is known to be needed: the last one
          * of a solve would cost a pass over P for nothing. */
-        apply(net, f->r, f->s);
-        const double rs_next = wh__dot(n, f->r, f->s);
+        apply(net, r, f->s);
+        const double rs_next = dot_lanes(n, r, f->s);
+        double beta = 0.0; /* the first direction is s itself (and A d = r) */
         if (it == 0) {
-            memcpy(f->d, f->s, nn * sizeof *f->d);
-            memcpy(f->Ad, f->r, nn * sizeof *f->Ad);
+            memcpy(f->d, f->s, n * sizeof *f->d);
+            memcpy(f->Ad, r, n * sizeof *f->Ad);
         } else {
-            const double beta = rs_next / rs;
-            for (size_t i = 0; i < nn; i++) {
-                f->d[i] = f->s[i] + beta * f->d[i];
-                f->Ad[i] = f->r[i] + beta * f->Ad[i];
-            }
+            beta = rs_next / rs;
         }
         rs = rs_next;
-        if (deflated)
-            for (size_t i = 0; i < nn; i++)
-                f->q[i] = f->Ad[i] - shift * f->d[i];
-        else
-            wh__symv_lower(nn, 1.0, net->M, nn, f->d, f->q);
-        const double curvature = wh__dot(n, f->d, f->q);
+        double curvature;
+        if (deflated) {
+            curvature = next_direction(n, beta, shift, f->s, r, f->d, f->Ad, f->q);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                f->d[i] = f->s[i] + beta * f->d[i];
+            wh__symv_lower(n, 1.0, net->M, n, f->d, f->q);
+            curvature = dot_lanes(n, f->d, f->q);
+        }
         if (!(curvature > 0.0))
             return WH_ENOCONV;
-        const double alpha = rs / curvature;
-        wh__axpy(n, alpha, f->d, net->y);
-        wh__axpy(n, -alpha, f->q, f->r);
+        rr = advance(n, rs / curvature, f->d, f->q, y, r);
     }
 }
 
