@@ -53,13 +53,15 @@ typedef struct wh__gain {
     double *wn, *wn_next; /* squared column norms diag(W^T W), K */
     double *M, *M_next;   /* alpha I + W diag(g) W^T, n x n, both triangles */
     double *L, *L_next;   /* Cholesky factors (lower triangle) */
-    double *y, *z, *gz;   /* response: n, K, K */
+    double *y, *z, *gz;   /* response: n, K; gz: K values of scratch */
     double *A;            /* n x K scratch */
     double *S;            /* n x n scratch */
 
     /* A fixed frame with at most two non-zeros per column keeps them here, so that
      * z = W^T y and W diag(g) W^T cost O(K); NULL when W is dense or learns. */
     size_t *row_a, *row_b; /* rows of the (up to) two non-zeros; row_b == row_a if one */
+    double *val_a, *val_b; /* their values (val_b = 0 if one): W itself is n x K, read
+                            * by columns it would be a cache miss per entry at large n */
 } wh__gain;
 
 /* Validate and build. Statuses: WH_EINVAL (NULL W0, ldw < K), WH_EDIM, WH_EETA (a rate
