@@ -39,17 +39,20 @@ M, W = z["M"], z["W"]
 assert np.allclose(M, W @ W.T, rtol=1e-12), "M != W W^T"
 X, Y = np.load("X.npy"), np.load("Y.npy")
 assert Y.dtype == np.float64 and Y.shape == X.shape
-# Frozen apply is y = M^-1 x; the CSV (%.17g) and the NPY hold the same bits.
-assert np.allclose(Y, np.linalg.solve(M, X.T).T, rtol=1e-9, atol=1e-12)
+# Frozen apply is y = M^-1 (x - mean), mean the exact mean of the fit's data;
+# the CSV (%.17g) and the NPY hold the same bits.
+assert meta["center"] == {"window": 0, "samples": "20000"}, meta
+assert np.allclose(z["mean"], X.mean(axis=0), rtol=1e-13, atol=1e-15)
+assert np.allclose(Y, np.linalg.solve(M, (X - z["mean"]).T).T, rtol=1e-9, atol=1e-12)
 assert np.array_equal(Y, np.loadtxt("Y.csv", delimiter=","))
-cov = Y.T @ Y / len(Y)
+cov = np.cov(Y.T, bias=True)
 err = np.linalg.norm(cov - np.eye(3), 2)
 assert err < 0.25, f"output covariance is {err} from I"
 PY
 
 # apply --learn continues exactly where fit stopped: fit over 2 passes equals
 # fit over 1 pass, then apply --learn over the data once more.
-"$whiten" fit --net direct --data X.csv --state S1.npz --eta 1e-3 --quiet || fail "fit 1 pass"
+"$whiten" fit --net direct --data X.csv --state S1.npz --eta 1e-3 --passes 1 --quiet || fail "fit 1 pass"
 "$whiten" fit --net direct --data X.csv --state S2.npz --eta 1e-3 --passes 2 --quiet \
     || fail "fit 2 passes"
 "$whiten" apply --state S1.npz --data X.csv --out Z.csv --learn --save-state S1b.npz --quiet \
@@ -60,7 +63,7 @@ else fail "state after apply --learn differs from fit --passes 2"; fi
 for solver in "interneuron fast 7" "direct fast 7"; do
     set -- $solver
     opts="--net $1 --solver $2 --refresh $3 --eta 1e-3 --quiet"
-    "$whiten" fit $opts --data X.csv --state F1.npz && "$whiten" fit $opts --data X.csv \
+    "$whiten" fit $opts --data X.csv --state F1.npz --passes 1 && "$whiten" fit $opts --data X.csv \
         --state F2.npz --passes 2 && "$whiten" apply --state F1.npz --data X.csv --out Z.csv \
         --learn --save-state F1b.npz --quiet || fail "fit/apply with $solver"
     cmp -s F1b.npz F2.npz && pass "bit for bit across save and restore: $solver" \
@@ -79,7 +82,7 @@ else fail "numpy layouts give different outputs"; fi
 
 # --- stream in a pipe -------------------------------------------------------
 mkfifo in.fifo out.fifo
-"$whiten" stream --net direct --n 3 --eta 1e-2 <in.fifo >out.fifo 2>stream.err &
+"$whiten" stream --net direct --n 3 --eta 1e-2 --no-center <in.fifo >out.fifo 2>stream.err &
 stream_pid=$!
 exec 3>in.fifo 4<out.fifo
 echo "1.5,-0.25,2.385" >&3
@@ -93,7 +96,7 @@ exec 4<&-
 wait "$stream_pid" || fail "stream exited with an error: $(cat stream.err)"
 [ "$(printf '%s\n' "$rest" | wc -l)" = 2 ] && pass "one output line per sample" \
     || fail "stream wrote '$rest'"
-# The stream's first output is M0^-1 x = x for M0 = I.
+# The stream's first output is M0^-1 x = x for M0 = I (not centred: see data.sh).
 [ "$line" = "1.5,-0.25,2.385" ] && pass "first stream output is x (M0 = I)" \
     || fail "first stream output '$line'"
 # Binary mode: f64 in, f64 out, same length.

@@ -55,23 +55,28 @@ awk 'BEGIN { srand(2); for (i = 0; i < 2000; i++) { a = rand() - .5; b = rand() 
 awk 'BEGIN { srand(4); for (i = 0; i < 2000; i++) printf "%.9f,%.9f\n", 3 * (rand() - .5), rand() - .5 }' > ok.csv
 
 fit=(fit --state s.npz --eta 1e-3 --quiet)
-expect 1 "dup.csv: the data's second-moment matrix C = X^T X / T is singular ... (numerical rank 3 of 5, condition number inf); channel 3 is all zeros; channels 2 and 5 are equal. ... give --ridge EPS to whiten C + EPS I" \
+expect 1 "dup.csv: the data's covariance C = (X - mean)^T (X - mean) / T is singular ... (numerical rank 3 of 5, condition number inf); channel 2 is all zeros; channels 1 and 4 are equal (channels counted from 0). ... give --ridge EPS to whiten C + EPS I" \
     "rank-deficient data refused" -- \
     "$whiten" "${fit[@]}" --data dup.csv
-expect 1 "whiten simulate: dup.csv: the data's second-moment matrix C = X^T X / T is singular" \
+expect 1 "whiten simulate: dup.csv: the data's covariance C = (X - mean)^T (X - mean) / T is singular" \
     "simulate --data: rank-deficient data refused" -- \
     "$whiten" simulate --data dup.csv --samples 100 --quiet
-expect 1 "c14.csv: the data's second-moment matrix C = X^T X / T is nearly singular ... (numerical rank 3 of 3, condition number 1 ... e+14); the direction of least variance is 100 % channel 3." \
+expect 1 "c14.csv: the data's covariance C = (X - mean)^T (X - mean) / T is nearly singular ... (numerical rank 3 of 3, condition number 1 ... e+14); the direction of least variance is 100 % channel 2 (channels counted from 0)." \
     "condition number 1e14 refused, naming the channel" -- "$whiten" "${fit[@]}" --data c14.csv
 # The weakest direction of mix.csv is (1, 1, -1) / sqrt(3): a third on each channel.
-expect 1 "the direction of least variance is 33 % channel 1 + 33 % channel 2 + 33 % channel 3." \
+expect 1 "the direction of least variance is 33 % channel 0 + 33 % channel 1 + 33 % channel 2 (channels counted from 0)." \
     "a near-dependence among channels refused, naming them" -- "$whiten" "${fit[@]}" --data mix.csv
 rm -f s.npz
-expect 0 "c10.csv: warning: the data's C = X^T X / T is ill-conditioned ... e+10); the direction of least variance is 100 % channel 3; learning is stiff (a stable --eta is at most about sqrt(lambda_min) = ... and this --eta is larger" \
+expect 0 "c10.csv: warning: the data's covariance is ill-conditioned ... e+10); the direction of least variance is 100 % channel 2 (channels counted from 0); learning is stiff (a stable --eta is at most about sqrt(lambda_min) = ... and this --eta is larger" \
     "condition number 1e10 warned, learning proceeds" -- "$whiten" "${fit[@]}" --data c10.csv
 [ -s s.npz ] && pass "the warned fit wrote its state" || fail "the warned fit wrote no state"
-expect 0 "const.csv: warning: channel 3 is constant (5); the network whitens X^T X / T" "constant non-zero channel warned" -- \
-    "$whiten" "${fit[@]}" --data const.csv
+# Centred (the default), a constant channel has no variance at all: refused, naming its value;
+# with --no-center it is an offset in X^T X / T, and only warned about.
+expect 1 "const.csv: the data's covariance C = (X - mean)^T (X - mean) / T is singular ... channel 2 is constant (5) (channels counted from 0)" \
+    "constant non-zero channel refused when centring" -- "$whiten" "${fit[@]}" --data const.csv
+expect 0 "const.csv: warning: channel 2 is constant (5) (channels counted from 0); the network whitens X^T X / T" \
+    "constant non-zero channel warned with --no-center" -- \
+    "$whiten" "${fit[@]}" --data const.csv --no-center
 expect 0 "dup.csv: --ridge 0.0001: whitening C + 0.0001 I" "--ridge proceeds on rank-deficient data" -- \
     "$whiten" fit --state r.npz --eta 1e-3 --passes 3 --ridge 1e-4 --data dup.csv
 expect 0 "whitening C + 0.0001 I" "simulate --data --ridge proceeds" -- \
@@ -81,7 +86,7 @@ cmp -s r1.csv r2.csv && pass "--ridge noise is reproducible" || fail "--ridge no
 expect 2 "option --ridge: expected a number in [0, 1e+12], got '-1'" "negative --ridge refused" -- "$whiten" "${fit[@]}" --data ok.csv --ridge -1
 
 # Divergence: a large eta on a wide spectrum loses positive definiteness.
-expect 1 "sample 2: M lost positive definiteness; try a smaller eta or a larger initial scale" \
+expect 1 "sample 2: M lost positive definiteness (WH_EDIVERGED); the direct network moves M's eigenvalues by about eta = 0.9 per sample ... sqrt(lambda_min) = 0.1: give --eta well below it ... a larger initial scale would not help" \
     "divergence names the sample and its cure" -- \
     "$whiten" simulate --net direct --solver exact --eigenvalues 0.01,100 --eta 0.9 --samples 2000 --quiet
 

@@ -1,10 +1,12 @@
 /*
- * cmd_apply.c: `whiten apply`, whitening a data file with a saved network.
+ * cmd_apply.c: `whiten apply`, whitening a data file with a saved network,
+ * or (--inverse) mapping whitened outputs back to the inputs.
  */
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -12,20 +14,33 @@
 #include "cli/data.h"
 #include "cli/learn.h"
 #include "cli/options.h"
+#include "cli/stages.h"
+#include "net/view.h"
 
 typedef struct apply_options {
     const char *state, *data, *out, *save_state;
     bool learn, quiet, header, no_header, nonfinite;
     wh__csv_header header_mode;
+    bool inverse;
+    double eta, ridge, center_window;
+    bool eta_given, ridge_given, window_given;
+    const char *schedule; /* --schedule; NULL: the state's */
+    double tau, gamma;
+    bool schedule_given;
 } apply_options;
 
 static const wh__command_help apply_help = {
     "apply",
-    "Whiten a data file with a saved network: each row x becomes y = M^-1 x.",
-    "The network is frozen unless --learn is given, in which case it keeps adapting\n"
-    "sample by sample (and --save-state writes where it got to). The output has one\n"
-    "row per input row, in the format --out names (.npy float64, .csv, .f32, .f64).\n"
-    "Raw input files take their dimension from the state.",
+    "Whiten a data file with a saved network: each row x becomes y = M^-1 (x - mean).",
+    "The mean is the one the state saved (fit centres by default); a state without one\n"
+    "whitens x itself. The network is frozen unless --learn is given, in which case it\n"
+    "keeps adapting sample by sample (the mean too, if --center-window is given), with\n"
+    "the state's eta, ridge and schedule unless --eta, --ridge or --schedule say\n"
+    "otherwise, so that fit then apply --learn equals a longer fit; --save-state writes\n"
+    "where it got to. --inverse maps outputs y back to\n"
+    "inputs x = M y + mean (exact to rounding for outputs of a frozen apply). The output\n"
+    "has one row per input row, in the format --out names (.npy float64, .csv, .f32,\n"
+    ".f64). Raw input files take their dimension from the state.",
     "whiten apply --state S.npz --data X.npy --out Y.npy",
 };
 
@@ -54,46 +69,133 @@ static int check_outputs(const apply_options *o, const wh__matrix *Y, wh__format
     return WH__EXIT_OK;
 }
 
+/* x = M y + mean for every row of Y (the data file) into X. */
+static int invert_rows(wh_net *net, const wh__cli_stages *st, const wh__matrix *Y, wh__matrix *X)
+{
+    for (size_t r = 0; r < Y->rows; r++) {
+        wh_status e = wh_inverse(net, st->center, Y->data + r * Y->cols, X->data + r * Y->cols);
+        if (e != WH_OK) {
+            fprintf(stderr, "whiten apply: row %zu: %s (%s)\n", r + 1, wh_status_message(e),
+                    wh_status_name(e));
+            return WH__EXIT_FAILURE;
+        }
+    }
+    return WH__EXIT_OK;
+}
+
+/* --eta, --ridge and --center-window given with --learn replace the state's; without
+ * --center-window the saved mean stays as it is. */
+static int override(const apply_options *o, wh_net *net, wh__cli_stages *st)
+{
+    wh_status e = WH_OK;
+    if (o->ridge_given)
+        st->ridge = o->ridge;
+    st->mean_frozen = !o->window_given;
+    if (o->window_given && st->center != NULL)
+        e = wh_center_set_window(st->center, o->center_window);
+    if (e == WH_OK && o->eta_given)
+        e = wh_net_set_eta(net, o->eta);
+    if (e != WH_OK)
+        return wh__cli_fail("apply", "the state's settings", e);
+    /* The direct network's automatic tau takes the scale of M, which has the data's. */
+    const double *M = wh__net_lateral(net);
+    double trace = 0.0;
+    for (size_t i = 0; i < wh_net_n(net); i++)
+        trace += M[i * wh_net_n(net) + i];
+    return wh__cli_continue_schedule("apply", net, o->schedule_given, o->schedule, o->tau,
+                                     o->gamma, trace / (double)wh_net_n(net));
+}
+
 static int run_apply(const apply_options *o)
 {
     wh__state s = {0};
+    wh__cli_stages stages = {0};
     wh_net *net = NULL;
     wh__matrix X = {0}, Y = {0};
     wh__format fmt;
     int rc = wh__cli_format("apply", "out", o->out, &fmt);
     if (rc == WH__EXIT_OK)
-        rc = wh__cli_read_state("apply", o->state, &s, &net);
+        rc = wh__cli_read_state("apply", o->state, &s, &net, &stages);
+    if (rc == WH__EXIT_OK)
+        rc = override(o, net, &stages);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_read_data_as("apply", o->data, s.n, o->header_mode, &X);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_check_dim("apply", o->data, &X, s.n, o->state);
     if (rc == WH__EXIT_OK && !wh__matrix_alloc(&Y, X.rows, X.cols))
         rc = wh__cli_fail("apply", "outputs", WH_ENOMEM);
-    if (rc == WH__EXIT_OK)
-        rc = wh__cli_run_rows("apply", net, &X, 1, o->learn, &Y, o->quiet);
+    if (rc == WH__EXIT_OK && o->inverse)
+        rc = invert_rows(net, &stages, &X, &Y);
+    else if (rc == WH__EXIT_OK)
+        rc = wh__cli_run_rows("apply", net, &stages, &X, 1, o->learn, &Y, o->quiet,
+                              "try a smaller --eta");
     if (rc == WH__EXIT_OK)
         rc = check_outputs(o, &Y, fmt);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_write_data("apply", o->out, &Y, NULL);
     if (rc == WH__EXIT_OK && o->save_state != NULL)
-        rc = wh__cli_write_state("apply", o->save_state, net, NULL);
+        rc = wh__cli_write_state("apply", o->save_state, net, &stages, NULL);
     wh__matrix_free(&X);
     wh__matrix_free(&Y);
     wh__state_free(&s);
+    wh__cli_stages_free(&stages);
     wh_net_free(net);
     return rc;
 }
 
+/* Options that only make sense together, refused before any file is read. */
+static int check(const apply_options *o)
+{
+    if (o->state == NULL || o->data == NULL || o->out == NULL) {
+        fprintf(stderr,
+                "whiten apply: give --state, --data and --out; see 'whiten apply --help'\n");
+        return WH__EXIT_USAGE;
+    }
+    if ((o->save_state != NULL || o->eta_given || o->ridge_given || o->window_given ||
+         o->schedule_given) &&
+        !o->learn) {
+        fprintf(stderr, "whiten apply: options --save-state, --eta, --ridge, --center-window "
+                        "and --schedule need --learn (a frozen network does not change)\n");
+        return WH__EXIT_USAGE;
+    }
+    if (o->inverse && o->learn) {
+        fprintf(stderr, "whiten apply: --inverse maps outputs back with the saved network; it "
+                        "cannot --learn\n");
+        return WH__EXIT_USAGE;
+    }
+    return WH__EXIT_OK;
+}
+
 int wh__cmd_apply(int argc, char **argv)
 {
-    apply_options o = {NULL, NULL, NULL, NULL, false, false, false, false, false, WH__CSV_HEADER_AUTO};
+    apply_options o = {NULL, NULL, NULL, NULL, false, false, false, false, false,
+                       WH__CSV_HEADER_AUTO, false, 1e-3, 0.0, 0.0, false, false, false,
+                       NULL, 0.0, 1.0, false};
     const wh__option table[] = {
         {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "state file from fit (required)"},
-        {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file to whiten (required)"},
+        {"data", WH__OPT_STRING, &o.data, 0, 0, 0,
+         "data file to whiten (with --inverse: outputs to map back; required)"},
         {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "output file (required)"},
-        {"learn", WH__OPT_FLAG, &o.learn, 0, 0, 0, "keep learning while whitening"},
+        {"learn", WH__OPT_FLAG, &o.learn, 0, 0, 0,
+         "keep learning (the network and the mean) while whitening"},
+        {"eta", WH__OPT_DOUBLE, &o.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,
+         "with --learn: learning rate from now on (default: the state's)"},
+        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
+         "with --learn: noise variance added to each sample (default: the state's)"},
+        {"center-window", WH__OPT_DOUBLE, &o.center_window, 0, WH_CENTER_MAX_WINDOW, 0,
+         "with --learn: let the saved mean learn too, over about this many samples (0: the "
+         "mean of all samples, the saved count included); default: the mean stays"},
+        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
+         "with --learn: constant or decay from now on (default: the state's schedule goes on; "
+         "see 'whiten fit --help')"},
+        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
+         "with --learn, decay: samples after which the rate has halved (0: auto)"},
+        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN,
+         "with --learn, decay: the exponent"},
         {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0,
          "with --learn: write the adapted network here"},
+        {"inverse", WH__OPT_FLAG, &o.inverse, 0, 0, 0,
+         "map whitened outputs y back to inputs x = M y + mean"},
         {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar"},
         {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
          "CSV data: the first line is a header, whatever it holds (e.g. pandas' 0,1,2)"},
@@ -109,23 +211,27 @@ int wh__cmd_apply(int argc, char **argv)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
-    if (o.state == NULL || o.data == NULL || o.out == NULL) {
-        fprintf(stderr,
-                "whiten apply: give --state, --data and --out; see 'whiten apply --help'\n");
+    o.eta_given = wh__options_given(argc, argv, "eta");
+    o.ridge_given = wh__options_given(argc, argv, "ridge");
+    o.window_given = wh__options_given(argc, argv, "center-window");
+    o.schedule_given = wh__options_given(argc, argv, "schedule") ||
+                       wh__options_given(argc, argv, "tau") ||
+                       wh__options_given(argc, argv, "gamma");
+    if (o.center_window > 0.0 && o.center_window < 1.0) {
+        fprintf(stderr, "whiten apply: option --center-window: expected 0 or a number of "
+                        "samples >= 1, got %g\n",
+                o.center_window);
         return WH__EXIT_USAGE;
     }
-    if (o.save_state != NULL && !o.learn) {
-        fprintf(stderr, "whiten apply: option --save-state needs --learn (a frozen network does "
-                        "not change)\n");
-        return WH__EXIT_USAGE;
-    }
+    rc = check(&o);
     const wh__cli_file files[] = {
         {"state", o.state, false, NULL},
         {"data", o.data, false, NULL},
         {"out", o.out, true, NULL},
         {"save-state", o.save_state, true, NULL},
     };
-    rc = wh__cli_check_files("apply", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_files("apply", files, sizeof files / sizeof *files);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_header_mode("apply", o.header, o.no_header, &o.header_mode);
     if (rc == WH__EXIT_OK)

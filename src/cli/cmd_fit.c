@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -12,33 +13,42 @@
 #include "cli/data.h"
 #include "cli/learn.h"
 #include "cli/options.h"
+#include "cli/stages.h"
 
 typedef struct fit_options {
     wh__cli_net net;
-    const char *data, *state, *resume;
+    const char *data, *state, *resume, *init_scale;
     size_t passes;
-    bool quiet;
+    bool quiet, no_center;
     wh__checkpoint checkpoint;
     double ridge;
     bool header, no_header;
     wh__csv_header header_mode;
+    const char *schedule; /* --schedule; NULL: decay */
+    double tau, gamma;
 } fit_options;
 
 static const wh__command_help fit_help = {
     "fit",
-    "Learn whitening synapses from a data file (one centred sample per row) and save the\n"
-    "learned network as a state file.",
+    "Learn whitening synapses from a data file (one sample per row) and save the learned\n"
+    "network, with the data's mean, as a state file.",
     "The data may be .npy (float32 or float64, any byte order, C or Fortran order),\n"
     ".csv/.txt (comma- or whitespace-separated, optional header, '#' comments) or raw\n"
-    "little-endian .f32/.f64 (give --n). The rows are fed in order, --passes times, to\n"
-    "online Algorithm 1 (direct) or 2 (interneuron) from M0 = init-scale * I. The state\n"
-    "file (.npz, see docs/state-format.md) opens in numpy: np.load(S)['M'].\n"
-    "Prints the whitening error ||M^-1 C M^-1 - I||_2 against the data's C = X^T X / T.",
+    "little-endian .f32/.f64 (give --n). The exact mean of the file is subtracted\n"
+    "first (--no-center: not) and saved in the state, which apply subtracts too. The\n"
+    "centred rows are fed in order, --passes times, to online Algorithm 1 (direct) or\n"
+    "2 (interneuron) from M0 = init-scale * I (auto: the root mean square of the first\n"
+    "1000 centred rows, printed). The state file (.npz, see docs/state-format.md) opens\n"
+    "in numpy: np.load(S)['M'], np.load(S)['mean'].\n"
+    "Prints the whitening error ||M^-1 C M^-1 - I||_2 against the data's covariance C\n"
+    "(with --no-center: X^T X / T).",
     "whiten fit --net interneuron --data X.npy --state S.npz --passes 3 --eta 1e-3",
 };
 
-/* The network and the samples done of a fit's checkpoint, which must be this fit's. */
-/* What this fit computes, for its checkpoints: the data and every option that changes it. */
+/*
+ * What this fit computes, for its checkpoints: the data as read (before centring) and every
+ * option that changes the result, so that a resume with another is refused naming it.
+ */
 static void fingerprint(const fit_options *o, const wh__matrix *X, char *buf, size_t size)
 {
     buf[0] = '\0';
@@ -49,18 +59,26 @@ static void fingerprint(const fit_options *o, const wh__matrix *X, char *buf, si
     wh__cli_problem_add(buf, size, "net", "%s", o->net.net);
     wh__cli_problem_add(buf, size, "k", "%zu", o->net.k);
     wh__cli_problem_add(buf, size, "eta", "%.17g", o->net.eta);
-    wh__cli_problem_add(buf, size, "init-scale", "%.17g", o->net.init_scale);
+    if (strcmp(o->init_scale, "auto") == 0)
+        wh__cli_problem_add(buf, size, "init-scale", "auto");
+    else
+        wh__cli_problem_add(buf, size, "init-scale", "%.17g", strtod(o->init_scale, NULL));
     wh__cli_problem_add(buf, size, "seed", "%llu", (unsigned long long)o->net.seed);
     wh__cli_problem_add(buf, size, "solver", "%s", o->net.solver != NULL ? o->net.solver : "auto");
     wh__cli_problem_add(buf, size, "refresh", "%zu", o->net.refresh);
     wh__cli_problem_add(buf, size, "ridge", "%.17g", o->ridge);
+    wh__cli_problem_add(buf, size, "no-center", "%s", o->no_center ? "given" : "not given");
+    wh__cli_problem_add(buf, size, "schedule", "%s", o->schedule != NULL ? o->schedule : "decay");
+    wh__cli_problem_add(buf, size, "tau", "%.17g", o->tau);
+    wh__cli_problem_add(buf, size, "gamma", "%.17g", o->gamma);
 }
 
+/* The network and the samples done of a fit's checkpoint, which must be this fit's. */
 static int resume(const fit_options *o, const wh__matrix *X, wh_net **net, uint64_t *start,
                   const char *problem)
 {
     wh__state st;
-    int rc = wh__cli_read_state("fit", o->resume, &st, net);
+    int rc = wh__cli_read_state("fit", o->resume, &st, net, NULL);
     if (rc != WH__EXIT_OK)
         return rc;
     if (st.has_run && strcmp(st.run_command, "fit") == 0 &&
@@ -69,7 +87,8 @@ static int resume(const fit_options *o, const wh__matrix *X, wh_net **net, uint6
         return rc;
     }
     if (!st.has_run || strcmp(st.run_command, "fit") != 0 ||
-        st.run_total != (uint64_t)X->rows * o->passes || st.n != X->cols) {
+        st.run_total != (uint64_t)X->rows * o->passes || st.n != X->cols ||
+        st.has_center != !o->no_center || st.ridge != o->ridge) {
         fprintf(stderr,
                 "whiten fit: %s: not a checkpoint of this fit (%zu rows x %zu passes, n = %zu); "
                 "resume it with the data and options of the run that wrote it\n",
@@ -81,35 +100,90 @@ static int resume(const fit_options *o, const wh__matrix *X, wh_net **net, uint6
     return rc;
 }
 
-static int run_fit(const fit_options *o)
+/* Samples --passes 0 asks for: enough for the default rate and schedule to converge. */
+#define AUTO_SAMPLES 100000
+
+/*
+ * The data, fingerprinted as read (problem), then centred unless --no-center and diagnosed;
+ * the network's initial scale.
+ */
+static int prepare(fit_options *o, wh__matrix *X, wh__cli_stages *stages, char *problem,
+                   size_t problem_size, double spectrum[2], double *alpha)
 {
+    int rc = wh__cli_read_data_as("fit", o->data, o->net.n, o->header_mode, X);
+    if (rc == WH__EXIT_OK && o->net.n != 0)
+        rc = wh__cli_check_dim("fit", o->data, X, o->net.n, "--n");
+    if (rc == WH__EXIT_OK && o->passes == 0)
+        o->passes = (AUTO_SAMPLES + X->rows - 1) / X->rows;
+    if (rc == WH__EXIT_OK)
+        fingerprint(o, X, problem, problem_size);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_center_file("fit", X, o->no_center, stages);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_diagnose_data("fit", o->data, X,
+                                   stages->center != NULL ? wh_center_mean(stages->center) : NULL,
+                                   o->ridge, o->net.eta, o->quiet, spectrum);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_init_scale("fit", o->init_scale, X, alpha);
+    return rc;
+}
+
+/* A new network with the schedule of the options (decay by default). */
+static int make_net(const fit_options *o, const wh__cli_net *spec, wh_net **net)
+{
+    wh_schedule schedule;
+    wh_net_kind kind = WH_NET_INTERNEURON;
+    int rc = wh__cli_net_kind("fit", "net", spec->net, &kind);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_schedule("fit", o->schedule, "decay", o->tau, o->gamma, kind, spec->eta,
+                              spec->init_scale, 0, &schedule);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_make_net("fit", spec, net);
+    if (rc == WH__EXIT_OK && wh_net_set_schedule(*net, &schedule) != WH_OK)
+        rc = wh__cli_fail("fit", "--schedule", WH_EINVAL);
+    return rc;
+}
+
+static int run_fit(const fit_options *given)
+{
+    fit_options resolved = *given;
+    fit_options *o = &resolved;
     wh__matrix X = {0};
     wh_net *net = NULL;
     wh__cli_net spec = o->net;
+    wh__cli_stages stages = {NULL, false, o->ridge, o->net.seed};
     uint64_t start = 0;
-    int rc = wh__cli_read_data_as("fit", o->data, o->net.n, o->header_mode, &X);
-    if (rc == WH__EXIT_OK && o->net.n != 0)
-        rc = wh__cli_check_dim("fit", o->data, &X, o->net.n, "--n");
-    spec.n = X.cols;
-    if (rc == WH__EXIT_OK)
-        rc = wh__cli_diagnose_data("fit", o->data, &X, o->ridge, o->net.eta, o->quiet);
+    double spectrum[2];
     char problem[sizeof ((wh__state *)NULL)->run_problem] = "";
+    int rc = prepare(o, &X, &stages, problem, sizeof problem, spectrum, &spec.init_scale);
+    spec.n = X.cols;
+    wh_net_kind kind = WH_NET_INTERNEURON;
     if (rc == WH__EXIT_OK)
-        fingerprint(o, &X, problem, sizeof problem);
+        rc = wh__cli_net_kind("fit", "net", spec.net, &kind);
     if (rc == WH__EXIT_OK)
         rc = o->resume != NULL ? resume(o, &X, &net, &start, problem)
-                               : wh__cli_make_net("fit", &spec, &net);
-    const wh__cli_fit_run run = {o->passes, start,     o->ridge, o->net.seed,
-                                 o->checkpoint, o->quiet, problem};
+                               : make_net(o, &spec, &net);
+    char advice[512];
+    wh__cli_divergence_advice(advice, sizeof advice, kind, spec.eta, spec.init_scale,
+                              spectrum[0], spectrum[1]);
+    const wh__cli_fit_run run = {o->passes, start,     &stages, o->checkpoint,
+                                 o->quiet,  problem,   advice};
     if (rc == WH__EXIT_OK)
         rc = wh__cli_fit_rows("fit", net, &X, &run);
     if (rc == WH__EXIT_OK)
-        rc = wh__cli_write_state("fit", o->state, net, NULL);
-    if (rc == WH__EXIT_OK && !o->quiet)
-        printf("whiten fit: %zu samples x %zu passes, n = %zu; whitening error on the data "
-               "%.4g; wrote %s\n",
-               X.rows, o->passes, X.cols, wh__cli_data_error(net, &X, o->ridge), o->state);
+        rc = wh__cli_write_state("fit", o->state, net, &stages, NULL);
+    if (rc == WH__EXIT_OK && !o->quiet) {
+        char text[128];
+        const wh_schedule schedule = wh_net_get_schedule(net);
+        printf("whiten fit: %zu samples x %zu passes, n = %zu, %s, init scale %.4g%s, %s; "
+               "whitening error on the data %.4g; wrote %s\n",
+               X.rows, o->passes, X.cols, stages.center != NULL ? "centred" : "not centred",
+               spec.init_scale, strcmp(o->init_scale, "auto") == 0 ? " (auto)" : "",
+               wh__cli_schedule_text(text, sizeof text, &schedule),
+               wh__cli_data_error(net, &X, o->ridge), o->state);
+    }
     wh_net_free(net);
+    wh__cli_stages_free(&stages);
     wh__matrix_free(&X);
     return rc;
 }
@@ -117,18 +191,33 @@ static int run_fit(const fit_options *o)
 int wh__cmd_fit(int argc, char **argv)
 {
     fit_options o = {
-        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL}, NULL, NULL, NULL, 1, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
-        0.0, false, false, WH__CSV_HEADER_AUTO};
+        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
+        NULL, NULL, NULL, "auto", 0, false, false,
+        {NULL, 0, 0.0, 0.0, UINT64_MAX}, 0.0, false, false, WH__CSV_HEADER_AUTO, NULL, 0.0, 1.0};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct, interneuron, gain or gain-synapse"},
         WH__CLI_GAIN_OPTIONS(o.net),
         {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file, one sample per row (required)"},
         {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "state file to write (.npz; required)"},
-        {"passes", WH__OPT_SIZE, &o.passes, 1, 1e6, 0, "passes over the data"},
+        {"passes", WH__OPT_SIZE, &o.passes, 0, 1e6, 0,
+         "passes over the data (0: enough for 100000 samples, at least one)"},
         {"eta", WH__OPT_DOUBLE, &o.net.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
         {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n)"},
-        {"init-scale", WH__OPT_DOUBLE, &o.net.init_scale, 0, 1e12, WH__OPEN_MIN,
-         "initial M0 = init-scale * I"},
+        {"init-scale", WH__OPT_STRING, &o.init_scale, 0, 0, 0,
+         "initial M0 = init-scale * I: a number, or auto (the root mean square of the first "
+         "1000 centred rows' channels, so that M0 has the data's scale)"},
+        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
+         "learning rate: decay (default), eta / (1 + t/tau)^gamma, so that the estimate "
+         "settles on a stationary file instead of hovering at a noise floor of order eta; "
+         "constant, for data whose statistics drift and must be tracked to the end"},
+        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
+         "decay: samples after which the rate has halved (gamma 1); 0: auto, 1/eta for "
+         "interneurons, init-scale/eta for the direct network"},
+        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN,
+         "decay exponent: 1 settles fastest on stationary data; nearer 1/2 keeps larger "
+         "steps for longer"},
+        {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
+         "do not subtract the data's mean (for data centred already, or to whiten X^T X / T)"},
         {"seed", WH__OPT_U64, &o.net.seed, 0, 1.8e19, 0, "seed of the interneuron mixing"},
         {"solver", WH__OPT_STRING, &o.net.solver, 0, 0, 0,
          "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per sample); auto is "
@@ -154,7 +243,8 @@ int wh__cmd_fit(int argc, char **argv)
          "seconds between checkpoints (0: none)"},
         {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
          "whiten C + ridge I: add independent N(0, ridge) noise to each sample (for "
-         "singular or ill-conditioned data)"},
+         "singular or ill-conditioned data; saved in the state, which apply --learn and "
+         "stream then keep)"},
         {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0,
          "finish the fit whose checkpoint this is (same data and options)"},
     };

@@ -20,6 +20,7 @@
 #include "cli/common.h"
 #include "cli/condition.h"
 #include "cli/data.h"
+#include "cli/stages.h"
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "core/alloc.h"
@@ -36,14 +37,19 @@ typedef struct sim_options {
     const char *spectrum, *eigenvalues, *data, *out, *save_state, *resume;
     bool rotate, json, population, quiet;
     wh__checkpoint checkpoint;
+    bool no_center;
+    const char *schedule; /* --schedule; NULL: constant */
+    double tau, gamma;
 } sim_options;
 
 /* The problem and the learner, and what the run records. */
 typedef struct sim {
     wh_net *net;
     wh_source *src; /* synthetic inputs (also names the context in population mode) */
-    wh__matrix X;   /* data-file inputs, cycled; empty for synthetic runs */
+    wh__matrix X;   /* data-file inputs (centred unless --no-center), cycled; empty if synthetic */
+    wh__cli_stages stages; /* the data's mean and the ridge, saved with the network */
     double *C;      /* covariances: contexts x n x n (one, X^T X / T, for data) */
+    double spectrum[2]; /* smallest and largest eigenvalue of the data's C (NaN: unknown) */
     wh_metrics *metrics;
     size_t n, context;
     double *x;
@@ -55,6 +61,7 @@ typedef struct sim {
     wh_errors last;
     uint64_t start; /* samples of this run already done (resuming a checkpoint) */
     char problem[sizeof ((wh__state *)NULL)->run_problem]; /* what the run computes */
+    uint64_t data_hash; /* of --data as read, before centring */
 } sim;
 
 static const char *const metric_names[METRIC_COLS] = {"samples", "context", "spectral_error",
@@ -125,12 +132,20 @@ static int build_source(const sim_options *o, sim *s)
     return st == WH_OK ? WH__EXIT_OK : wh__cli_fail("simulate", "cannot build the source", st);
 }
 
-/* C = X^T X / T: the second moment the network whitens. */
+/* C = X^T X / T of the centred data (unless --no-center): the covariance the network whitens. */
 static int data_problem(const sim_options *o, sim *s)
 {
+    s->stages = (wh__cli_stages){NULL, false, o->ridge, o->net.seed};
     int rc = wh__cli_read_data("simulate", o->data, o->net.n, &s->X);
     if (rc == WH__EXIT_OK)
-        rc = wh__cli_diagnose_data("simulate", o->data, &s->X, o->ridge, o->net.eta, o->quiet);
+        s->data_hash = wh__cli_hash(s->X.data, s->X.rows * s->X.cols * sizeof *s->X.data);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_center_file("simulate", &s->X, o->no_center, &s->stages);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_diagnose_data(
+            "simulate", o->data, &s->X,
+            s->stages.center != NULL ? wh_center_mean(s->stages.center) : NULL, o->ridge,
+            o->net.eta, o->quiet, s->spectrum);
     if (rc != WH__EXIT_OK)
         return rc;
     s->n = s->X.cols;
@@ -153,7 +168,7 @@ static int data_problem(const sim_options *o, sim *s)
  * --samples, so the result is the uninterrupted run's, bit for bit.
  */
 /* What this run computes, for its checkpoints: every option that changes the result, and
- * the data file's rows. */
+ * the data file's rows as read (before centring). */
 static void fingerprint(const sim_options *o, sim *s)
 {
     char *b = s->problem;
@@ -161,8 +176,7 @@ static void fingerprint(const sim_options *o, sim *s)
     b[0] = '\0';
     if (s->X.data != NULL)
         wh__cli_problem_add(b, z, "data", "%zux%zu:%016llx", s->X.rows, s->X.cols,
-                            (unsigned long long)wh__cli_hash(s->X.data, s->X.rows * s->X.cols *
-                                                                            sizeof *s->X.data));
+                            (unsigned long long)s->data_hash);
     wh__cli_problem_add(b, z, "samples", "%zu", o->samples);
     wh__cli_problem_add(b, z, "every", "%zu", o->every);
     wh__cli_problem_add(b, z, "net", "%s", o->net.net);
@@ -183,6 +197,11 @@ static void fingerprint(const sim_options *o, sim *s)
     wh__cli_problem_add(b, z, "ridge", "%.17g", o->ridge);
     wh__cli_problem_add(b, z, "eps", "%.17g", o->eps);
     wh__cli_problem_add(b, z, "window", "%llu", (unsigned long long)o->window);
+    if (o->data != NULL) /* synthetic sources have mean zero and are never centred */
+        wh__cli_problem_add(b, z, "no-center", "%s", o->no_center ? "given" : "not given");
+    wh__cli_problem_add(b, z, "schedule", "%s", o->schedule != NULL ? o->schedule : "constant");
+    wh__cli_problem_add(b, z, "tau", "%.17g", o->tau);
+    wh__cli_problem_add(b, z, "gamma", "%.17g", o->gamma);
 }
 
 static int resume_run(const sim_options *o, sim *s, const wh__state *st)
@@ -220,10 +239,20 @@ static int build_learner(const sim_options *o, sim *s)
     if (o->resume == NULL) {
         wh__cli_net spec = o->net;
         spec.n = s->n;
-        return wh__cli_make_net("simulate", &spec, &s->net);
+        wh_schedule schedule;
+        wh_net_kind kind = WH_NET_INTERNEURON;
+        int rc = wh__cli_net_kind("simulate", "net", spec.net, &kind);
+        if (rc == WH__EXIT_OK)
+            rc = wh__cli_schedule("simulate", o->schedule, "constant", o->tau, o->gamma, kind,
+                                  spec.eta, spec.init_scale, 0, &schedule);
+        if (rc == WH__EXIT_OK)
+            rc = wh__cli_make_net("simulate", &spec, &s->net);
+        if (rc == WH__EXIT_OK && wh_net_set_schedule(s->net, &schedule) != WH_OK)
+            rc = wh__cli_fail("simulate", "--schedule", WH_EINVAL);
+        return rc;
     }
     wh__state st;
-    int rc = wh__cli_read_state("simulate", o->resume, &st, &s->net);
+    int rc = wh__cli_read_state("simulate", o->resume, &st, &s->net, NULL);
     if (rc != WH__EXIT_OK)
         return rc;
     if (st.n != s->n) {
@@ -360,6 +389,7 @@ static void release(sim *s)
     wh_source_free(s->src);
     wh_metrics_free(s->metrics);
     wh__matrix_free(&s->X);
+    wh__cli_stages_free(&s->stages);
     wh__matrix_free(&s->table);
     wh__free(s->C);
     wh__free(s->x);
@@ -421,6 +451,7 @@ static int write_checkpoint(const sim *s, const sim_options *o, uint64_t t)
     run.run_since = s->passage.since;
     run.run_record = (wh__matrix){s->rows, METRIC_COLS, s->table.data};
     return wh__cli_write_checkpoint("simulate", o->checkpoint.path, s->net,
+                                    o->data != NULL ? &s->stages : NULL,
                                     o->population ? NULL : s->src, &run);
 }
 
@@ -476,9 +507,17 @@ static int learn(sim *s, const sim_options *o)
         return rc;
     if (st != WH_OK) {
         /* The sample after those learned was refused; counted from 1, as fit's rows are. */
-        fprintf(stderr, "whiten simulate: sample %llu: %s (%s)\n",
+        char advice[512];
+        const double *C = s->C + s->context * s->n * s->n;
+        if (o->data == NULL && C != NULL) /* a known covariance: its extreme eigenvalues */
+            wh__cli_spectrum(C, s->n, s->spectrum);
+        wh__cli_divergence_advice(advice, sizeof advice, wh_net_get_kind(s->net),
+                                  wh_net_eta(s->net), o->net.init_scale, s->spectrum[0],
+                                  s->spectrum[1]);
+        fprintf(stderr, "whiten simulate: sample %llu: %s (%s)%s%s\n",
                 (unsigned long long)wh_net_samples(s->net) + 1, wh_status_message(st),
-                wh_status_name(st));
+                wh_status_name(st), st == WH_EDIVERGED ? "; " : "",
+                st == WH_EDIVERGED ? advice : "");
         return WH__EXIT_FAILURE;
     }
     return WH__EXIT_OK;
@@ -549,7 +588,9 @@ static int finish(sim *s, const sim_options *o, double seconds)
     if (o->out != NULL)
         rc = wh__cli_write_data("simulate", o->out, &s->table, metric_names);
     if (rc == WH__EXIT_OK && o->save_state != NULL)
-        rc = wh__cli_write_state("simulate", o->save_state, s->net, o->population ? NULL : s->src);
+        rc = wh__cli_write_state("simulate", o->save_state, s->net,
+                                 o->data != NULL ? &s->stages : NULL,
+                                 o->population ? NULL : s->src);
     if (rc == WH__EXIT_OK && o->json)
         print_json(s, o, seconds);
     else if (rc == WH__EXIT_OK && !o->quiet)
@@ -608,7 +649,8 @@ int wh__cmd_simulate(int argc, char **argv)
         .every = 1000,
         .contexts = 1,
         .context_scale = 100.0,
-        .checkpoint = {NULL, 0, 0.0, 0.0, UINT64_MAX}};
+        .checkpoint = {NULL, 0, 0.0, 0.0, UINT64_MAX},
+        .gamma = 1.0};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0,
          "network: direct, interneuron, gain or gain-synapse"},
@@ -641,9 +683,18 @@ int wh__cmd_simulate(int argc, char **argv)
         {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
          "fast solver: samples between exact steps (0: its default, 1000 for interneurons; "
          "direct 8, n/8 up to 64 beyond n = 64)"},
-        {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "learn from this data file instead"},
+        {"data", WH__OPT_STRING, &o.data, 0, 0, 0,
+         "learn from this data file instead, centred by its exact mean"},
+        {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
+         "with --data: do not subtract the data's mean (whiten X^T X / T)"},
         {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
          "with --data: whiten C + ridge I, adding independent N(0, ridge) noise to each sample"},
+        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
+         "learning rate: constant (default) or decay, eta / (1 + t/tau)^gamma (see 'whiten fit "
+         "--help')"},
+        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
+         "decay: samples after which the rate has halved (gamma 1); 0: auto"},
+        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN, "decay exponent"},
         {"population", WH__OPT_FLAG, &o.population, 0, 0, 0, "expected dynamics, no sampling"},
         {"every", WH__OPT_SIZE, &o.every, 1, 1e12, 0, "record the errors every so many samples"},
         {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "write the recorded errors (.csv or .npy)"},

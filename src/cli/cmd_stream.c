@@ -20,16 +20,24 @@
 #include "cli/data.h"
 #include "cli/options.h"
 #include "core/alloc.h"
+#include "cli/stages.h"
 
 typedef struct stream_options {
     wh__cli_net net;
     const char *binary, *state, *save_state, *on_bad;
     bool freeze, header, no_header, skip;
+    bool no_center;
+    double center_window, ridge;
+    bool eta_given, window_given, ridge_given;
+    const char *schedule; /* --schedule; NULL: constant (or the state's) */
+    double tau, gamma;
+    bool schedule_given;
 } stream_options;
 
 /* What a stream needs while it runs. */
 typedef struct stream {
     wh_net *net;
+    wh__cli_stages stages; /* the running mean, the ridge */
     bool learn, skip; /* skip: --on-bad skip */
     size_t n, word;   /* word 0: text */
     double *x, *y;
@@ -57,7 +65,12 @@ static const wh__command_help stream_help = {
     "the signal), or a closed standard output; the message names the sample. With\n"
     "--on-bad skip a bad sample (unparsable, wrong length, non-finite, or one that\n"
     "would make the network diverge) is skipped and counted instead of ending the\n"
-    "stream; the count is reported at the end.",
+    "stream; the count is reported at the end.\n"
+    "Each sample first joins a running mean (the exact mean of the first\n"
+    "--center-window samples, then an exponentially weighted one over about as many,\n"
+    "which follows a mean that drifts or switches), which is subtracted before the\n"
+    "network (--no-center: not). With --state the saved mean goes on; --eta,\n"
+    "--center-window, --ridge and --schedule, when given, replace the state's.",
     "sensor | whiten stream --net interneuron --n 8 --eta 1e-3 | consumer",
 };
 
@@ -75,13 +88,20 @@ static int bad(stream *s, const char *message)
 
 static int step(stream *s, const char *where)
 {
-    wh_status st = s->learn ? wh_net_step(s->net, s->x, s->y, NULL, NULL)
-                            : wh_net_respond(s->net, s->x, s->y, NULL, NULL);
+    wh_status st = wh__cli_stages_input(&s->stages, s->learn, wh_net_samples(s->net), s->n,
+                                        s->x, s->x);
+    if (st == WH_OK)
+        st = s->learn ? wh_net_step(s->net, s->x, s->y, NULL, NULL)
+                      : wh_net_respond(s->net, s->x, s->y, NULL, NULL);
     if (st != WH_OK) {
         char message[400];
-        snprintf(message, sizeof message, "sample %llu (%s): %s (%s)",
+        char advice[256] = "";
+        if (st == WH_EDIVERGED)
+            wh__cli_divergence_advice(advice, sizeof advice, wh_net_get_kind(s->net),
+                                      wh_net_eta(s->net), 1.0, (double)NAN, (double)NAN);
+        snprintf(message, sizeof message, "sample %llu (%s): %s (%s)%s%s",
                  (unsigned long long)(s->samples + s->skipped + 1), where,
-                 wh_status_message(st), wh_status_name(st));
+                 wh_status_message(st), wh_status_name(st), advice[0] ? "; " : "", advice);
         if (st == WH_ENOMEM) {
             fprintf(stderr, "whiten stream: %s\n", message);
             return WH__EXIT_FAILURE;
@@ -257,20 +277,53 @@ static int parse_binary(const char *text, size_t *word)
     return WH__EXIT_USAGE;
 }
 
-static int open_net(const stream_options *o, wh_net **net)
+/* Options given beside --state replace what the state says. */
+static int override(const stream_options *o, wh_net *net, wh__cli_stages *st)
+{
+    wh_status e = WH_OK;
+    if (o->ridge_given)
+        st->ridge = o->ridge, st->ridge_seed = o->net.seed;
+    if (o->no_center) {
+        wh_center_free(st->center);
+        st->center = NULL;
+    }
+    if (o->window_given && st->center != NULL)
+        e = wh_center_set_window(st->center, o->center_window);
+    if (e == WH_OK && o->eta_given)
+        e = wh_net_set_eta(net, o->net.eta);
+    if (e != WH_OK)
+        return wh__cli_fail("stream", "the state's settings", e);
+    return wh__cli_continue_schedule("stream", net, o->schedule_given, o->schedule, o->tau,
+                                     o->gamma, o->net.init_scale);
+}
+
+static int open_net(const stream_options *o, wh_net **net, wh__cli_stages *st)
 {
     if (o->state != NULL) {
         wh__state s;
-        int rc = wh__cli_read_state("stream", o->state, &s, net);
-        if (rc == WH__EXIT_OK)
+        int rc = wh__cli_read_state("stream", o->state, &s, net, st);
+        if (rc == WH__EXIT_OK) {
             wh__state_free(&s);
+            rc = override(o, *net, st);
+        }
         return rc;
     }
     if (o->net.n == 0) {
         fprintf(stderr, "whiten stream: give --n (the dimension of a sample) or --state\n");
         return WH__EXIT_USAGE;
     }
-    return wh__cli_make_net("stream", &o->net, net);
+    *st = (wh__cli_stages){NULL, false, o->ridge, o->net.seed};
+    int rc = o->no_center ? WH__EXIT_OK
+                          : wh__cli_center_running("stream", o->net.n, o->center_window, st);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_make_net("stream", &o->net, net);
+    wh_schedule schedule;
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_schedule("stream", o->schedule, "constant", o->tau, o->gamma,
+                              wh_net_get_kind(*net), o->net.eta, o->net.init_scale, 0, &schedule);
+    if (rc == WH__EXIT_OK && wh_net_set_schedule(*net, &schedule) != WH_OK)
+        rc = wh__cli_fail("stream", "--schedule", WH_EINVAL);
+    return rc;
 }
 
 /* Options that describe a new network cannot apply to one read from --state. */
@@ -311,9 +364,11 @@ static int run_stream(const stream_options *o, wh__csv_header header)
     stream s = {0};
     int rc = parse_binary(o->binary, &s.word);
     if (rc == WH__EXIT_OK)
-        rc = open_net(o, &s.net);
-    if (rc != WH__EXIT_OK)
+        rc = open_net(o, &s.net, &s.stages);
+    if (rc != WH__EXIT_OK) {
+        wh__cli_stages_free(&s.stages);
         return rc;
+    }
     s.learn = !o->freeze;
     s.skip = o->skip;
     s.n = wh_net_n(s.net);
@@ -339,7 +394,8 @@ static int run_stream(const stream_options *o, wh__csv_header header)
     /* What was learned is kept however the stream ended (the network is unchanged by a
      * refused sample). */
     if (s.net != NULL && o->save_state != NULL && s.x != NULL) {
-        const int saved = wh__cli_write_state("stream", o->save_state, s.net, NULL);
+        const int saved = wh__cli_write_state("stream", o->save_state, s.net, &s.stages,
+                                                NULL);
         if (saved == WH__EXIT_OK)
             say_end(&s, rc, o->save_state);
         else if (rc == WH__EXIT_OK)
@@ -347,6 +403,7 @@ static int run_stream(const stream_options *o, wh__csv_header header)
     } else if (rc > 128) {
         say_end(&s, rc, NULL);
     }
+    wh__cli_stages_free(&s.stages);
     wh__free(s.x);
     wh__free(s.y);
     wh__free(s.bytes);
@@ -365,8 +422,10 @@ static int parse_on_bad(const char *text, bool *skip)
 
 int wh__cmd_stream(int argc, char **argv)
 {
-    stream_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL}, NULL, NULL, NULL, NULL,
-                        false, false, false, false};
+    stream_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
+                        NULL, NULL, NULL, NULL,
+                        false, false, false, false,
+                        false, 1000.0, 0.0, false, false, false, NULL, 0.0, 1.0, false};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct, interneuron, gain or gain-synapse"},
         WH__CLI_GAIN_OPTIONS(o.net),
@@ -397,12 +456,39 @@ int wh__cmd_stream(int argc, char **argv)
         {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
          "no header: the first line is a sample (default: a header only if it is a line of "
          "names)"},
+        {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
+         "do not subtract a running mean (for input centred already)"},
+        {"center-window", WH__OPT_DOUBLE, &o.center_window, 0, WH_CENTER_MAX_WINDOW, 0,
+         "samples the running mean averages over (1/t until then; 0: all samples, for a "
+         "stationary input)"},
+        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
+         "whiten C + ridge I: add independent N(0, ridge) noise to each sample"},
+        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
+         "learning rate: constant (default; keeps tracking statistics that drift or switch) "
+         "or decay, eta / (1 + t/tau)^gamma (settles on a stationary input, stops tracking); "
+         "with --state it starts now, else the state's schedule goes on"},
+        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
+         "decay: samples after which the rate has halved (gamma 1); 0: auto, 1/eta for "
+         "interneurons, init-scale/eta for the direct network"},
+        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN, "decay exponent"},
     };
     int rc = wh__options_parse(&stream_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
+    o.eta_given = wh__options_given(argc, argv, "eta");
+    o.window_given = wh__options_given(argc, argv, "center-window");
+    o.ridge_given = wh__options_given(argc, argv, "ridge");
+    o.schedule_given = wh__options_given(argc, argv, "schedule") ||
+                       wh__options_given(argc, argv, "tau") ||
+                       wh__options_given(argc, argv, "gamma");
+    if (o.center_window > 0.0 && o.center_window < 1.0) {
+        fprintf(stderr, "whiten stream: option --center-window: expected 0 or a number of "
+                        "samples >= 1, got %g\n",
+                o.center_window);
+        return WH__EXIT_USAGE;
+    }
     wh__csv_header header;
     rc = wh__cli_header_mode("stream", o.header, o.no_header, &header);
     if (rc == WH__EXIT_OK)

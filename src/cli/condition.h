@@ -26,10 +26,20 @@
 /*
  * Diagnose X (rows are samples) for a network with learning rate eta: prints a
  * warning, or refuses (exit 1) singular or nearly singular data unless ridge > 0,
- * naming constant, all-zero, equal and proportional channels. Returns an exit status.
+ * naming constant, all-zero, equal and proportional channels (numbered from 0,
+ * as numpy counts). `mean` is the mean already subtracted from X (NULL: X is not
+ * centred), so that the message speaks of the covariance and of a constant
+ * channel's value. spectrum (may be NULL) receives C's smallest and largest
+ * eigenvalues (NaN when not computed), for advice after a divergence.
+ * Returns an exit status.
  */
 int wh__cli_diagnose_data(const char *command, const char *path, const wh__matrix *X,
-                          double ridge, double eta, bool quiet);
+                          const double *mean, double ridge, double eta, bool quiet,
+                          double spectrum[2]);
+
+/* The smallest and largest eigenvalues of a symmetric C (n x n) into spectrum (NaN on
+ * failure). */
+void wh__cli_spectrum(const double *C, size_t n, double spectrum[2]);
 
 /*
  * Add independent N(0, ridge) noise to the n values of x: the network then

@@ -151,8 +151,24 @@ static int fill_solver_state(const wh_net *net, wh__state *s)
                                                                              : WH__EXIT_FAILURE;
 }
 
+/* The centring's mean (borrowed) and window, the ridge. */
+static void fill_stages(const wh__cli_stages *st, wh__state *s)
+{
+    if (st == NULL)
+        return;
+    if (st->center != NULL) {
+        s->has_center = true;
+        s->mean = (wh__matrix){s->n, 1, (double *)(uintptr_t)wh_center_mean(st->center)};
+        s->center_window = wh_center_window(st->center);
+        s->center_samples = wh_center_samples(st->center);
+    }
+    s->ridge = st->ridge;
+    s->ridge_seed = st->ridge_seed;
+}
+
 /* The state's synapses point at the network's own storage; only the solver state is copied. */
-static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
+static int fill_state(wh_net *net, const wh__cli_stages *stages, const wh_source *src,
+                      wh__state *s)
 {
     memset(s, 0, sizeof *s);
     s->kind = (int)wh_net_get_kind(net);
@@ -166,6 +182,12 @@ static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
     if (wh_net_gains(net) == NULL && fill_solver_state(net, s) != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
     s->M = (wh__matrix){s->n, s->n, (double *)(uintptr_t)wh__net_lateral(net)};
+    fill_stages(stages, s);
+    const wh_schedule schedule = wh_net_get_schedule(net);
+    s->schedule_kind = (int)schedule.kind;
+    s->schedule_tau = schedule.tau;
+    s->schedule_gamma = schedule.gamma;
+    s->schedule_start = schedule.start;
     if (s->kind != WH_NET_DIRECT)
         s->W = (wh__matrix){s->n, s->k, (double *)(uintptr_t)wh__net_weights(net)};
     if (wh_net_gains(net) != NULL) {
@@ -180,16 +202,18 @@ static int fill_state(wh_net *net, const wh_source *src, wh__state *s)
     return WH__EXIT_OK;
 }
 
-int wh__cli_write_state(const char *command, const char *path, wh_net *net, const wh_source *src)
+int wh__cli_write_state(const char *command, const char *path, wh_net *net,
+                        const wh__cli_stages *stages, const wh_source *src)
 {
-    return wh__cli_write_checkpoint(command, path, net, src, NULL);
+    return wh__cli_write_checkpoint(command, path, net, stages, src, NULL);
 }
 
 int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
-                             const wh_source *src, const wh__state *run)
+                             const wh__cli_stages *stages, const wh_source *src,
+                             const wh__state *run)
 {
     wh__state s;
-    if (fill_state(net, src, &s) != WH__EXIT_OK) {
+    if (fill_state(net, stages, src, &s) != WH__EXIT_OK) {
         fprintf(stderr, "whiten %s: %s: cannot read the solver's or the source's state\n", command,
                 path);
         wh__matrix_free(&s.solver_state);
@@ -307,7 +331,11 @@ static int restore(const char *command, const char *path, const wh__state *s, wh
     if (rc != WH__EXIT_OK)
         return rc;
     const wh__matrix *syn = s->kind == WH_NET_DIRECT ? &s->M : &s->W;
-    wh_status st = wh_net_restore(*net, syn->data, syn->cols, s->samples);
+    const wh_schedule schedule = {(wh_schedule_kind)s->schedule_kind, s->schedule_tau,
+                                  s->schedule_gamma, s->schedule_start};
+    wh_status st = wh_net_set_schedule(*net, &schedule);
+    if (st == WH_OK)
+        st = wh_net_restore(*net, syn->data, syn->cols, s->samples);
     const size_t saved = s->solver_state.rows, expected = wh_net_solver_state_size(*net);
     if (st != WH_OK) {
         fprintf(stderr, "whiten %s: %s: the saved synapses are unusable: %s\n", command, path,
@@ -345,7 +373,30 @@ static int restore(const char *command, const char *path, const wh__state *s, wh
     return WH__EXIT_OK;
 }
 
-int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_net **net)
+/* The saved centring (a running mean that continues bit for bit) and ridge into st. */
+static int restore_stages(const char *command, const char *path, const wh__state *s,
+                          wh__cli_stages *st)
+{
+    st->center = NULL;
+    st->mean_frozen = false;
+    st->ridge = s->ridge;
+    st->ridge_seed = s->ridge_seed;
+    if (!s->has_center)
+        return WH__EXIT_OK;
+    wh_status e = wh_center_new(s->n, s->center_window, &st->center);
+    if (e == WH_OK)
+        e = wh_center_set(st->center, s->mean.data, s->center_samples);
+    if (e == WH_OK)
+        return WH__EXIT_OK;
+    wh_center_free(st->center);
+    st->center = NULL;
+    fprintf(stderr, "whiten %s: %s: mean.npy is unusable: %s\n", command, path,
+            wh_status_message(e));
+    return WH__EXIT_FAILURE;
+}
+
+int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_net **net,
+                       wh__cli_stages *stages)
 {
     unsigned char *bytes = NULL;
     size_t len = 0;
@@ -361,6 +412,11 @@ int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_n
         return WH__EXIT_FAILURE;
     }
     int rc = restore(command, path, s, net);
+    if (rc == WH__EXIT_OK && stages != NULL && (rc = restore_stages(command, path, s, stages)) !=
+                                                   WH__EXIT_OK) {
+        wh_net_free(*net);
+        *net = NULL;
+    }
     if (rc != WH__EXIT_OK)
         wh__state_free(s);
     return rc;

@@ -9,6 +9,7 @@
 #ifndef WH_CLI_DATA_H
 #define WH_CLI_DATA_H
 
+#include "cli/stages.h"
 #include "io/io.h"
 #include "whiten.h"
 
@@ -36,19 +37,27 @@ int wh__cli_read_data_as(const char *command, const char *path, size_t raw_cols,
 int wh__cli_write_data(const char *command, const char *path, const wh__matrix *m,
                        const char *const *header);
 
-/* Write the network (and, if src is not NULL, the source's random state) as a state file. */
+/*
+ * Write the network, the stages around it (centring, ridge; NULL: none) and,
+ * if src is not NULL, the source's random state as a state file.
+ */
 int wh__cli_write_state(const char *command, const char *path, wh_net *net,
-                        const wh_source *src);
+                        const wh__cli_stages *stages, const wh_source *src);
 
 /*
  * The same, plus where an unfinished run stood (run's has_run fields and
  * run_record, borrowed): a checkpoint that --resume finishes bit for bit.
  */
 int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
-                             const wh_source *src, const wh__state *run);
+                             const wh__cli_stages *stages, const wh_source *src,
+                             const wh__state *run);
 
-/* Read a state file and build the network it holds; *s keeps the source's state, if any. */
-int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_net **net);
+/*
+ * Read a state file and build the network it holds; *s keeps the source's
+ * state, if any; stages (if not NULL) receives the saved centring and ridge.
+ */
+int wh__cli_read_state(const char *command, const char *path, wh__state *s, wh_net **net,
+                       wh__cli_stages *stages);
 
 /* Build a network from the usual options, with messages that name the options. */
 typedef struct wh__cli_net {

@@ -12,19 +12,23 @@
 #include "core/alloc.h"
 #include "net/view.h"
 
-static int report(const char *command, wh_status st, size_t row, size_t pass)
+static int report(const char *command, wh_status st, size_t row, size_t pass, const char *advice)
 {
-    fprintf(stderr, "whiten %s: row %zu of pass %zu: %s (%s)\n", command, row + 1, pass + 1,
+    fprintf(stderr, "whiten %s: row %zu of pass %zu: %s (%s)", command, row + 1, pass + 1,
             wh_status_message(st), wh_status_name(st));
+    if (st == WH_EDIVERGED && advice != NULL)
+        fprintf(stderr, "; %s", advice);
+    fputc('\n', stderr);
     return WH__EXIT_FAILURE;
 }
 
-int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size_t passes,
-                     bool learn, wh__matrix *Y, bool quiet)
+int wh__cli_run_rows(const char *command, wh_net *net, wh__cli_stages *stages,
+                     const wh__matrix *X, size_t passes, bool learn, wh__matrix *Y, bool quiet,
+                     const char *advice)
 {
     wh__progress bar;
     wh__progress_start(&bar, (uint64_t)X->rows * passes, quiet);
-    double *y = wh__alloc(X->cols, sizeof *y);
+    double *y = wh__alloc(2 * X->cols, sizeof *y), *xc = y != NULL ? y + X->cols : NULL;
     int rc = WH__EXIT_OK;
     if (y == NULL) {
         fprintf(stderr, "whiten %s: out of memory for one output row\n", command);
@@ -34,10 +38,16 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
         for (size_t r = 0; r < X->rows && rc == WH__EXIT_OK; r++) {
             const double *x = X->data + r * X->cols;
             double *out = Y != NULL ? Y->data + r * X->cols : y;
-            wh_status st = learn ? wh_net_step(net, x, out, NULL, NULL)
-                                 : wh_net_respond(net, x, out, NULL, NULL);
+            wh_status st = WH_OK;
+            if (stages != NULL) {
+                st = wh__cli_stages_input(stages, learn, wh_net_samples(net), X->cols, x, xc);
+                x = xc;
+            }
+            if (st == WH_OK)
+                st = learn ? wh_net_step(net, x, out, NULL, NULL)
+                           : wh_net_respond(net, x, out, NULL, NULL);
             if (st != WH_OK)
-                rc = report(command, st, r, p);
+                rc = report(command, st, r, p, advice);
             wh__progress_update(&bar, (uint64_t)p * X->rows + r + 1);
         }
     wh__progress_finish(&bar);
@@ -46,8 +56,9 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
 }
 
 /* Before sample i: a periodic checkpoint, or a last one and a stop after a signal. */
-static int checkpoint(const char *command, wh_net *net, wh__checkpoint *c, uint64_t i,
-                      uint64_t start, uint64_t total, const char *problem)
+static int checkpoint(const char *command, wh_net *net, const wh__cli_stages *stages,
+                      wh__checkpoint *c, uint64_t i, uint64_t start, uint64_t total,
+                      const char *problem)
 {
     const int signo = wh__checkpoint_signal();
     /* Always asked, also at the start: it keeps track of the multiples crossed. */
@@ -57,7 +68,7 @@ static int checkpoint(const char *command, wh_net *net, wh__checkpoint *c, uint6
     wh__state run = {.run_done = i, .run_total = total};
     snprintf(run.run_command, sizeof run.run_command, "%s", command);
     snprintf(run.run_problem, sizeof run.run_problem, "%s", problem != NULL ? problem : "");
-    const int rc = wh__cli_write_checkpoint(command, c->path, net, NULL, &run);
+    const int rc = wh__cli_write_checkpoint(command, c->path, net, stages, NULL, &run);
     if (signo == 0 || rc != WH__EXIT_OK)
         return rc;
     fprintf(stderr, "whiten %s: stopped by signal %d after %llu of %llu samples; "
@@ -92,12 +103,12 @@ static const double *chunk_input(const wh_net *net, const wh__matrix *X, size_t 
                                  const wh__cli_fit_run *run, double *buf)
 {
     const double *rows = X->data + r * X->cols;
-    if (run->ridge == 0.0)
+    if (run->stages->ridge == 0.0)
         return rows;
     memcpy(buf, rows, count * X->cols * sizeof *buf);
     for (size_t j = 0; j < count; j++)
-        wh__cli_ridge_noise(buf + j * X->cols, X->cols, run->ridge, run->seed,
-                            wh_net_samples(net) + j);
+        wh__cli_ridge_noise(buf + j * X->cols, X->cols, run->stages->ridge,
+                            run->stages->ridge_seed, wh_net_samples(net) + j);
     return buf;
 }
 
@@ -116,8 +127,8 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
     int rc = WH__EXIT_OK;
     for (uint64_t i = run->start; i < total && rc == WH__EXIT_OK;) {
         if (clock.path != NULL &&
-            (rc = checkpoint(command, net, &clock, i, run->start, total, run->problem)) !=
-                WH__EXIT_OK)
+            (rc = checkpoint(command, net, run->stages, &clock, i, run->start, total,
+                             run->problem)) != WH__EXIT_OK)
             break;
         const size_t r = (size_t)(i % X->rows),
                      count = (size_t)(chunk_end(i, total, X->rows) - i);
@@ -126,7 +137,8 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
         wh_status st = wh_net_learn_block(net, count, chunk_input(net, X, r, count, run, buf), n,
                                           buf + CHUNK * n, n, NULL, 0, &info);
         if (st != WH_OK)
-            rc = report(command, st, r + (size_t)(info.sample - before), (size_t)(i / X->rows));
+            rc = report(command, st, r + (size_t)(info.sample - before), (size_t)(i / X->rows),
+                        run->advice);
         i += count;
         wh__progress_update(&bar, i);
     }

@@ -7,17 +7,20 @@
 #include <stdbool.h>
 
 #include "cli/checkpoint.h"
+#include "cli/stages.h"
 #include "io/io.h"
 #include "whiten.h"
 
 /*
- * Feed the rows of X to net `passes` times, learning (wh_net_step) or frozen
- * (wh_net_respond). If Y is not NULL (X's shape) it receives the outputs of the
- * last pass. A failure is reported on stderr naming the row and pass; returns
- * an exit status.
+ * Feed the rows of X to net `passes` times through the stages (centring, ridge
+ * noise; NULL: none), learning (wh_net_step) or frozen (wh_net_respond). If Y
+ * is not NULL (X's shape) it receives the outputs of the last pass. A failure
+ * is reported on stderr naming the row and pass (and, for a divergence,
+ * `advice`); returns an exit status.
  */
-int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size_t passes,
-                     bool learn, wh__matrix *Y, bool quiet);
+int wh__cli_run_rows(const char *command, wh_net *net, wh__cli_stages *stages,
+                     const wh__matrix *X, size_t passes, bool learn, wh__matrix *Y, bool quiet,
+                     const char *advice);
 
 /*
  * Learn from the rows of X, passes times, from sample `start` of that run on
@@ -31,11 +34,11 @@ int wh__cli_run_rows(const char *command, wh_net *net, const wh__matrix *X, size
 typedef struct wh__cli_fit_run {
     size_t passes;
     uint64_t start;  /* samples of the run already done */
-    double ridge;    /* variance of the noise added to each sample (--ridge); 0: none */
-    uint64_t seed;   /* of that noise */
+    const wh__cli_stages *stages; /* X is centred already; the ridge noise and the saved mean */
     wh__checkpoint checkpoint;
     bool quiet;
     const char *problem; /* the run's fingerprint, kept in its checkpoints; may be NULL */
+    const char *advice; /* printed after a divergence */
 } wh__cli_fit_run;
 
 int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
@@ -43,7 +46,8 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
 
 /*
  * The whitening error ||M^-1 C M^-1 - I||_2 of the network against the data's
- * second-moment matrix C = X^T X / rows + ridge I (what the network whitens). NaN if C
+ * second-moment matrix C = X^T X / rows + ridge I (what the network whitens; the
+ * covariance when X is centred, as fit and simulate centre it). NaN if C
  * is singular (fewer independent samples than dimensions).
  */
 double wh__cli_data_error(wh_net *net, const wh__matrix *X, double ridge);

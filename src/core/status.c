@@ -14,8 +14,7 @@ static const struct {
     [WH_ENOTPD] = {"WH_ENOTPD", "matrix is not positive definite"},
     [WH_ERANK] = {"WH_ERANK", "W0 has rank below n, so W0 W0^T is singular"},
     [WH_ENONFINITE] = {"WH_ENONFINITE", "value is NaN or infinite"},
-    [WH_EDIVERGED] = {"WH_EDIVERGED",
-                      "M lost positive definiteness; try a smaller eta or a larger initial scale"},
+    [WH_EDIVERGED] = {"WH_EDIVERGED", "M lost positive definiteness"},
     [WH_ENOCONV] = {"WH_ENOCONV",
                     "simulated neural dynamics did not settle: raise max_iter, or if they blew up "
                     "lower gamma (0 picks a stable step)"},

@@ -162,9 +162,10 @@ bool wh__zip_find(const unsigned char *bytes, size_t len, const char *name,
 /*
  * The state file (docs/state-format.md): a zip-stored .npz holding meta.json
  * and float64 NPY arrays M (n x n), W (n x k, every network but the direct
- * one), g (the gain circuits' gains, k values),
- * solver_state (the fast solver's own state, a vector) and, when a synthetic
- * source is saved, source_mt19937 (625 words as float64).
+ * one), g (the gain circuits' gains, k values), mean (the centring's mean, a
+ * vector, when the data were centred), solver_state (the fast solver's own
+ * state, a vector) and, when a synthetic source is saved, source_mt19937 (625
+ * words as float64).
  */
 #define WH__STATE_VERSION 1
 #define WH__MT_WORDS      625
@@ -197,6 +198,16 @@ typedef struct wh__state {
      * every option that changes results), so that a resume can name what differs. Empty in
      * checkpoints written before it existed. */
     char run_problem[1024];
+    /* The stages around the network (meta.json "center", "ridge", "schedule"; mean.npy). */
+    bool has_center;         /* the data were centred: */
+    wh__matrix mean;         /* the mean subtracted (n x 1) */
+    double center_window;    /* the running mean's window; 0: none (the mean of all samples) */
+    uint64_t center_samples; /* samples the mean has folded in */
+    double ridge;            /* variance of the noise added to each sample (--ridge); 0: none */
+    uint64_t ridge_seed;     /* seed of that noise */
+    int schedule_kind;       /* 0 constant, 1 decay: eta_t = eta / (1 + (t - start)/tau)^gamma */
+    double schedule_tau, schedule_gamma;
+    uint64_t schedule_start;
 } wh__state;
 
 bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out);

@@ -51,6 +51,31 @@ static void add_checkpoint(cJSON *o, const wh__state *s)
         cJSON_AddStringToObject(c, "problem", s->run_problem);
 }
 
+/* The centring, the ridge and the learning-rate schedule, each only when in use. */
+static void add_stages(cJSON *o, const wh__state *s)
+{
+    if (s->has_center) {
+        cJSON *c = cJSON_AddObjectToObject(o, "center");
+        if (c != NULL) {
+            cJSON_AddNumberToObject(c, "window", s->center_window);
+            add_count(c, "count", s->center_samples);
+        }
+    }
+    if (s->ridge > 0.0) {
+        cJSON_AddNumberToObject(o, "ridge", s->ridge);
+        add_count(o, "ridge_seed", s->ridge_seed);
+    }
+    if (s->schedule_kind != 0) {
+        cJSON *c = cJSON_AddObjectToObject(o, "schedule");
+        if (c != NULL) {
+            cJSON_AddStringToObject(c, "kind", "decay");
+            cJSON_AddNumberToObject(c, "tau", s->schedule_tau);
+            cJSON_AddNumberToObject(c, "gamma", s->schedule_gamma);
+            add_count(c, "start", s->schedule_start);
+        }
+    }
+}
+
 static cJSON *meta_json(const wh__state *s, const char *creator)
 {
     cJSON *o = cJSON_CreateObject();
@@ -79,11 +104,16 @@ static cJSON *meta_json(const wh__state *s, const char *creator)
     }
     if (s->has_run)
         add_checkpoint(o, s);
+    add_stages(o, s);
     return o;
 }
 
 /* Each array as NPY into its own buffer, with its entry name. */
-static bool encode_arrays(const wh__state *s, wh__buf bufs[6], const char *names[6], size_t *count)
+/* M, W, g, mean, solver_state, source_mt19937, record: at most this many arrays. */
+#define STATE_ARRAYS 7
+
+static bool encode_arrays(const wh__state *s, wh__buf bufs[STATE_ARRAYS],
+                          const char *names[STATE_ARRAYS], size_t *count)
 {
     double words[WH__MT_WORDS];
     for (size_t i = 0; i < WH__MT_WORDS; i++)
@@ -99,6 +129,10 @@ static bool encode_arrays(const wh__state *s, wh__buf bufs[6], const char *names
     if (ok && gain_kind(s->kind)) {
         names[*count] = "g.npy";
         ok = wh__npy_encode(&s->g, 8, 1, &bufs[(*count)++]);
+    }
+    if (ok && s->has_center) {
+        names[*count] = "mean.npy";
+        ok = wh__npy_encode(&s->mean, 8, 1, &bufs[(*count)++]);
     }
     if (ok && s->solver_state.rows > 0) {
         names[*count] = "solver_state.npy";
@@ -117,19 +151,19 @@ static bool encode_arrays(const wh__state *s, wh__buf bufs[6], const char *names
 
 bool wh__state_encode(const wh__state *s, const char *creator, wh__buf *out)
 {
-    wh__buf arrays[6] = {{0}};
-    const char *names[6];
+    wh__buf arrays[STATE_ARRAYS] = {{0}};
+    const char *names[STATE_ARRAYS];
     size_t count = 0;
     cJSON *meta = meta_json(s, creator);
     char *text = meta != NULL ? cJSON_Print(meta) : NULL;
     bool ok = text != NULL && encode_arrays(s, arrays, names, &count);
     if (ok) {
-        wh__zip_entry e[7] = {{"meta.json", (const unsigned char *)text, strlen(text)}};
+        wh__zip_entry e[STATE_ARRAYS + 1] = {{"meta.json", (const unsigned char *)text, strlen(text)}};
         for (size_t i = 0; i < count; i++)
             e[i + 1] = (wh__zip_entry){names[i], arrays[i].data, arrays[i].len};
         ok = wh__zip_encode(e, count + 1, out);
     }
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < STATE_ARRAYS; i++)
         wh__buf_free(&arrays[i]);
     cJSON_free(text);
     cJSON_Delete(meta);
@@ -234,6 +268,49 @@ static bool parse_gain_meta(const cJSON *o, wh__state *s, wh__io_error *err)
     return true;
 }
 
+/* A number of meta.json in [lo, hi], or `absent` when the key is missing. */
+static bool get_number(const cJSON *o, const char *key, double lo, double hi, double absent,
+                       double *value, wh__io_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(o, key);
+    *value = item == NULL ? absent : cJSON_IsNumber(item) ? item->valuedouble : (double)NAN;
+    if (!(*value >= lo && *value <= hi))
+        return wh__io_fail(err, "meta.json: \"%s\" must be a number in [%g, %g]", key, lo, hi);
+    return true;
+}
+
+/* "center" (with mean.npy), "ridge" and "schedule" are optional: absent, the stage is off. */
+static bool parse_stages(const cJSON *o, wh__state *s, wh__io_error *err)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "center");
+    if (c != NULL && (!get_number(c, "window", 0.0, 1e15, NAN, &s->center_window, err) ||
+                      !get_count(c, "count", &s->center_samples, err)))
+        return false;
+    if (c != NULL && s->center_window > 0.0 && s->center_window < 1.0)
+        return wh__io_fail(err, "meta.json: center \"window\" must be 0 or at least 1");
+    s->has_center = c != NULL;
+    if (!get_number(o, "ridge", 0.0, 1e12, 0.0, &s->ridge, err))
+        return false;
+    if (s->ridge > 0.0 && !get_count(o, "ridge_seed", &s->ridge_seed, err))
+        return false;
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "schedule");
+    if (d == NULL)
+        return true;
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "kind"));
+    if (kind != NULL && strcmp(kind, "constant") == 0)
+        return true;
+    if (kind == NULL || strcmp(kind, "decay") != 0)
+        return wh__io_fail(err, "meta.json: schedule \"kind\" must be \"constant\" or \"decay\"");
+    s->schedule_kind = 1;
+    if (!get_number(d, "tau", 0.0, 1e300, NAN, &s->schedule_tau, err) ||
+        !get_number(d, "gamma", 0.0, 1.0, NAN, &s->schedule_gamma, err) ||
+        !get_count(d, "start", &s->schedule_start, err))
+        return false;
+    if (!(s->schedule_tau > 0.0) || !(s->schedule_gamma > 0.5))
+        return wh__io_fail(err, "meta.json: schedule needs tau > 0 and gamma in (0.5, 1]");
+    return true;
+}
+
 static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
 {
     if (!check_format(o, err))
@@ -262,6 +339,8 @@ static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
         return false;
     s->has_source = cJSON_GetObjectItemCaseSensitive(o, "source_samples") != NULL;
     if (s->has_source && !get_count(o, "source_samples", &s->source_samples, err))
+        return false;
+    if (!parse_stages(o, s, err))
         return false;
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "checkpoint");
     return c == NULL || parse_checkpoint(c, s, err);
@@ -354,6 +433,8 @@ bool wh__state_decode(const unsigned char *bytes, size_t len, wh__state *s, wh__
         ok = read_array(bytes, len, "W.npy", s->n, s->k, &s->W, err);
     if (ok && gain_kind(s->kind))
         ok = read_array(bytes, len, "g.npy", s->k, 1, &s->g, err);
+    if (ok && s->has_center)
+        ok = read_array(bytes, len, "mean.npy", s->n, 1, &s->mean, err);
     if (ok && s->solver == WH_SOLVER_FAST)
         ok = read_solver_state(bytes, len, s, err);
     if (ok && s->has_source)
@@ -372,4 +453,5 @@ void wh__state_free(wh__state *s)
     wh__matrix_free(&s->g);
     wh__matrix_free(&s->solver_state);
     wh__matrix_free(&s->run_record);
+    wh__matrix_free(&s->mean);
 }

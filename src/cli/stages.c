@@ -1,0 +1,163 @@
+/*
+ * stages.c: centring, ridge noise, initial scale and divergence advice for
+ * the subcommands (stages.h).
+ */
+#include "cli/stages.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/condition.h"
+#include "cli/data.h"
+#include "core/alloc.h"
+
+void wh__cli_stages_free(wh__cli_stages *st)
+{
+    wh_center_free(st->center);
+    st->center = NULL;
+}
+
+int wh__cli_center_file(const char *command, wh__matrix *X, bool no_center, wh__cli_stages *st)
+{
+    if (no_center)
+        return WH__EXIT_OK;
+    const size_t n = X->cols;
+    wh_status s = wh_center_new(n, 0.0, &st->center);
+    double *mean = s == WH_OK ? wh__alloc(n, sizeof *mean) : NULL;
+    if (s == WH_OK && mean == NULL)
+        s = WH_ENOMEM;
+    if (s == WH_OK)
+        s = wh_center_exact_mean(X->rows, n, X->data, n, mean);
+    if (s == WH_OK)
+        s = wh_center_set(st->center, mean, X->rows);
+    wh__free(mean);
+    if (s != WH_OK)
+        return wh__cli_fail(command, "the data's mean", s);
+    for (size_t r = 0; r < X->rows; r++)
+        wh_center_subtract(st->center, X->data + r * n, X->data + r * n);
+    return WH__EXIT_OK;
+}
+
+int wh__cli_center_running(const char *command, size_t n, double window, wh__cli_stages *st)
+{
+    wh_status s = wh_center_new(n, window, &st->center);
+    return s == WH_OK ? WH__EXIT_OK : wh__cli_fail(command, "the running mean", s);
+}
+
+wh_status wh__cli_stages_input(wh__cli_stages *st, bool learn, uint64_t index, size_t n,
+                               const double *x, double *out)
+{
+    if (st->center != NULL) {
+        wh_status s = learn && !st->mean_frozen ? wh_center_update(st->center, x) : WH_OK;
+        if (s != WH_OK)
+            return s;
+        wh_center_subtract(st->center, x, out);
+    } else if (out != x) {
+        memcpy(out, x, n * sizeof *out);
+    }
+    if (learn && st->ridge > 0.0)
+        wh__cli_ridge_noise(out, n, st->ridge, st->ridge_seed, index);
+    return WH_OK;
+}
+
+int wh__cli_init_scale(const char *command, const char *text, const wh__matrix *X,
+                       double *alpha)
+{
+    char *end = NULL;
+    if (strcmp(text, "auto") != 0) {
+        *alpha = strtod(text, &end);
+        if (end != text && *end == '\0' && *alpha > 0.0 && *alpha <= 1e12)
+            return WH__EXIT_OK;
+        fprintf(stderr,
+                "whiten %s: option --init-scale: expected 'auto' or a number in (0, 1e12], "
+                "got '%s'\n",
+                command, text);
+        return WH__EXIT_USAGE;
+    }
+    if (X == NULL) {
+        fprintf(stderr, "whiten %s: option --init-scale: 'auto' needs data to take the scale "
+                        "from; give a number\n",
+                command);
+        return WH__EXIT_USAGE;
+    }
+    const size_t rows = X->rows < WH__INIT_SCALE_ROWS ? X->rows : WH__INIT_SCALE_ROWS;
+    double sum = 0.0;
+    for (size_t i = 0; i < rows * X->cols; i++)
+        sum += X->data[i] * X->data[i];
+    *alpha = sqrt(sum / (double)(rows * X->cols));
+    if (!(*alpha > 0.0) || !isfinite(*alpha)) {
+        /* All zeros: the diagnosis refuses such data; a scale of 1 keeps the network valid. */
+        *alpha = 1.0;
+    }
+    return WH__EXIT_OK;
+}
+
+void wh__cli_divergence_advice(char *buf, size_t size, wh_net_kind kind, double eta,
+                               double alpha, double lo, double hi)
+{
+    const double small = sqrt(fmax(lo, 0.0)), large = sqrt(fmax(hi, 0.0));
+    if (kind == WH_NET_DIRECT && !isnan(lo) && eta > 0.1 * small)
+        snprintf(buf, size,
+                 "the direct network moves M's eigenvalues by about eta = %g per sample, and "
+                 "the data's smallest standard deviation along a principal direction is "
+                 "sqrt(lambda_min) = %.3g: give --eta well below it (e.g. --eta %.2g) or "
+                 "rescale the data; a larger initial scale would not help",
+                 eta, small, 0.01 * small);
+    else if (!isnan(hi) && alpha < 0.1 * large)
+        snprintf(buf, size,
+                 "the initial M0 = %g I is small against the data (sqrt(lambda_max) = %.3g), so "
+                 "the first outputs are large and the first steps overshoot: give "
+                 "--init-scale auto (or about %.3g), or a smaller eta",
+                 alpha, large, large);
+    else if (isnan(lo))
+        snprintf(buf, size,
+                 "try a smaller eta (the direct network needs eta well below the data's "
+                 "smallest standard deviation), or a larger initial scale if the data are "
+                 "large against it");
+    else
+        snprintf(buf, size, "try a smaller eta");
+}
+
+int wh__cli_schedule(const char *command, const char *kind, const char *fallback, double tau,
+                     double gamma, wh_net_kind net, double eta, double alpha, uint64_t start,
+                     wh_schedule *out)
+{
+    const char *name = kind != NULL ? kind : fallback;
+    *out = (wh_schedule){WH_SCHEDULE_CONSTANT, 0.0, 1.0, 0};
+    if (strcmp(name, "constant") == 0)
+        return WH__EXIT_OK;
+    if (strcmp(name, "decay") != 0) {
+        fprintf(stderr, "whiten %s: option --schedule: expected 'constant' or 'decay', got '%s'\n",
+                command, name);
+        return WH__EXIT_USAGE;
+    }
+    const double auto_tau = (net == WH_NET_DIRECT ? alpha : 1.0) / eta;
+    *out = (wh_schedule){WH_SCHEDULE_DECAY, tau > 0.0 ? tau : auto_tau, gamma, start};
+    return WH__EXIT_OK;
+}
+
+int wh__cli_continue_schedule(const char *command, wh_net *net, bool given, const char *kind,
+                              double tau, double gamma, double alpha)
+{
+    if (!given)
+        return WH__EXIT_OK;
+    wh_schedule s;
+    int rc = wh__cli_schedule(command, kind, "decay", tau, gamma, wh_net_get_kind(net),
+                              wh_net_eta(net), alpha, wh_net_samples(net), &s);
+    if (rc == WH__EXIT_OK && wh_net_set_schedule(net, &s) != WH_OK)
+        rc = wh__cli_fail(command, "--schedule", WH_EINVAL);
+    return rc;
+}
+
+const char *wh__cli_schedule_text(char *buf, size_t size, const wh_schedule *s)
+{
+    if (s->kind == WH_SCHEDULE_CONSTANT)
+        snprintf(buf, size, "constant eta");
+    else
+        snprintf(buf, size, "eta decaying with tau %.4g, gamma %.4g from sample %llu", s->tau,
+                 s->gamma, (unsigned long long)s->start);
+    return buf;
+}
