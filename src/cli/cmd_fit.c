@@ -151,7 +151,7 @@ static int run_fit(const fit_options *given)
     wh__matrix X = {0};
     wh_net *net = NULL;
     wh__cli_net spec = o->net;
-    wh__cli_stages stages = {NULL, false, o->ridge, o->net.seed};
+    wh__cli_stages stages = {NULL, false, o->ridge, o->net.seed, NULL, 0};
     uint64_t start = 0;
     double spectrum[2];
     char problem[sizeof ((wh__state *)NULL)->run_problem] = "";

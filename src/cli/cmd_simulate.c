@@ -135,7 +135,7 @@ static int build_source(const sim_options *o, sim *s)
 /* C = X^T X / T of the centred data (unless --no-center): the covariance the network whitens. */
 static int data_problem(const sim_options *o, sim *s)
 {
-    s->stages = (wh__cli_stages){NULL, false, o->ridge, o->net.seed};
+    s->stages = (wh__cli_stages){NULL, false, o->ridge, o->net.seed, NULL, 0};
     int rc = wh__cli_read_data("simulate", o->data, o->net.n, &s->X);
     if (rc == WH__EXIT_OK)
         s->data_hash = wh__cli_hash(s->X.data, s->X.rows * s->X.cols * sizeof *s->X.data);

@@ -94,6 +94,7 @@ static int step(stream *s, const char *where)
         st = s->learn ? wh_net_step(s->net, s->x, s->y, NULL, NULL)
                       : wh_net_respond(s->net, s->x, s->y, NULL, NULL);
     if (st != WH_OK) {
+        wh__cli_stages_undo(&s->stages); /* a refused sample leaves the mean as it was */
         char message[400];
         char advice[256] = "";
         if (st == WH_EDIVERGED)
@@ -312,7 +313,7 @@ static int open_net(const stream_options *o, wh_net **net, wh__cli_stages *st)
         fprintf(stderr, "whiten stream: give --n (the dimension of a sample) or --state\n");
         return WH__EXIT_USAGE;
     }
-    *st = (wh__cli_stages){NULL, false, o->ridge, o->net.seed};
+    *st = (wh__cli_stages){NULL, false, o->ridge, o->net.seed, NULL, 0};
     int rc = o->no_center ? WH__EXIT_OK
                           : wh__cli_center_running("stream", o->net.n, o->center_window, st);
     if (rc == WH__EXIT_OK)

@@ -378,6 +378,7 @@ static int restore_stages(const char *command, const char *path, const wh__state
                           wh__cli_stages *st)
 {
     st->center = NULL;
+    st->before = NULL;
     st->mean_frozen = false;
     st->ridge = s->ridge;
     st->ridge_seed = s->ridge_seed;

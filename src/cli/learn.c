@@ -46,8 +46,11 @@ int wh__cli_run_rows(const char *command, wh_net *net, wh__cli_stages *stages,
             if (st == WH_OK)
                 st = learn ? wh_net_step(net, x, out, NULL, NULL)
                            : wh_net_respond(net, x, out, NULL, NULL);
-            if (st != WH_OK)
+            if (st != WH_OK) {
+                if (stages != NULL)
+                    wh__cli_stages_undo(stages);
                 rc = report(command, st, r, p, advice);
+            }
             wh__progress_update(&bar, (uint64_t)p * X->rows + r + 1);
         }
     wh__progress_finish(&bar);

@@ -18,6 +18,14 @@ void wh__cli_stages_free(wh__cli_stages *st)
 {
     wh_center_free(st->center);
     st->center = NULL;
+    wh__free(st->before);
+    st->before = NULL;
+}
+
+void wh__cli_stages_undo(wh__cli_stages *st)
+{
+    if (st->center != NULL && st->before != NULL && !st->mean_frozen)
+        wh_center_set(st->center, st->before, st->before_samples);
 }
 
 int wh__cli_center_file(const char *command, wh__matrix *X, bool no_center, wh__cli_stages *st)
@@ -51,6 +59,10 @@ wh_status wh__cli_stages_input(wh__cli_stages *st, bool learn, uint64_t index, s
                                const double *x, double *out)
 {
     if (st->center != NULL) {
+        if (st->before == NULL && (st->before = wh__alloc(n, sizeof *st->before)) == NULL)
+            return WH_ENOMEM;
+        memcpy(st->before, wh_center_mean(st->center), n * sizeof *st->before);
+        st->before_samples = wh_center_samples(st->center);
         wh_status s = learn && !st->mean_frozen ? wh_center_update(st->center, x) : WH_OK;
         if (s != WH_OK)
             return s;

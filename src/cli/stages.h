@@ -23,7 +23,12 @@ typedef struct wh__cli_stages {
     bool mean_frozen;    /* learning leaves the mean as it is (apply --learn on a fit's state) */
     double ridge;        /* variance of the N(0, ridge) noise added to each learned sample */
     uint64_t ridge_seed; /* seed of that noise (a pure function of seed and sample index) */
+    double *before;      /* the mean before the last sample joined it (wh__cli_stages_undo) */
+    uint64_t before_samples;
 } wh__cli_stages;
+
+/* Take the last sample back out of the running mean, after the network refused it. */
+void wh__cli_stages_undo(wh__cli_stages *st);
 
 void wh__cli_stages_free(wh__cli_stages *st);
 
