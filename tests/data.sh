@@ -57,7 +57,7 @@ $py - <<'PY' && pass "mean.npy is the data's mean" || fail "mean.npy"
 import json, numpy as np
 z = np.load("S.npz")
 meta = json.loads(z["meta.json"])
-assert meta["center"] == {"window": 0, "samples": "100000"}, meta
+assert meta["center"] == {"window": 0, "count": "100000"}, meta
 X = np.load("X.npy")
 assert np.allclose(z["mean"], X.mean(axis=0), rtol=1e-14, atol=1e-12), z["mean"] - X.mean(axis=0)
 assert "center" not in json.loads(np.load("U.npz")["meta.json"]) and "mean" not in np.load("U.npz")
@@ -214,6 +214,46 @@ assert b >= 0.9 * a and c <= 0.75 * a' &&
 "$whiten" fit --data X.npy --state A.npz --eta 1e-3 >out.txt || fail "fit with the default scale"
 grep -q "init scale [0-9.]* (auto)" out.txt && pass "fit states the automatic initial scale" \
     || fail "no automatic initial scale in '$(cat out.txt)'"
+
+# --- a sample the network refuses leaves the running mean as it was -----------
+# (stream --on-bad skip): 1e300 diverges the network and is skipped; the mean over all
+# samples (--center-window 0) is then the mean of the three good ones, (3, 4), count 3.
+printf '1,2\n3,4\n1e300,1\n5,6\n' |
+    "$whiten" stream --n 2 --eta 0.5 --on-bad skip --center-window 0 --save-state skipm.npz \
+        >out.txt 2>err.txt
+grep -qF "skipped 1 bad sample of 4" err.txt && [ "$(wc -l < out.txt)" = 3 ] &&
+    $py -c 'import json, numpy as np; z = np.load("skipm.npz"); m = json.loads(z["meta.json"])
+assert m["center"]["count"] == "3" and m["samples"] == "3", m
+assert np.array_equal(z["mean"], [3.0, 4.0]), z["mean"]' &&
+    pass "stream --on-bad skip: a skipped sample leaves the running mean untouched" ||
+    fail "stream --on-bad skip and the mean: $(cat err.txt)"
+
+# --- a resume cannot change the centring or the schedule ---------------------
+# fit and simulate checkpoints record --no-center, --schedule, --tau, --gamma and
+# --init-scale: a resume with another is refused naming it; with the same ones it
+# gives the uninterrupted run's state.
+"$whiten" fit --data X16.npy --state R.npz --passes 2 --checkpoint rck.npz \
+    --checkpoint-every 10000 --quiet || fail "fit with checkpoints"
+for change in "--no-center|--no-center is given here, not given" \
+    "--schedule constant|--schedule is constant here, decay" \
+    "--tau 500|--tau is 500 here, 0" "--gamma 0.75|--gamma is 0.75 here, 1" \
+    "--init-scale 1|--init-scale is 1 here, auto"; do
+    expect 2 "rck.npz: a checkpoint of another problem: ${change#*|} in the checkpoint" \
+        "fit --resume with ${change%%|*} refused" -- \
+        "$whiten" fit --data X16.npy --state R2.npz --passes 2 --resume rck.npz ${change%%|*} --quiet
+done
+"$whiten" fit --data X16.npy --state R2.npz --passes 2 --resume rck.npz --quiet &&
+    cmp -s R.npz R2.npz && pass "fit --resume with the same options: the same state" ||
+    fail "fit --resume with the same options"
+"$whiten" simulate --data X16.npy --samples 20000 --checkpoint sck.npz --checkpoint-every 5000 \
+    --schedule decay --quiet || fail "simulate --data with checkpoints"
+for change in "--no-center|--no-center is given here, not given" \
+    "--schedule constant|--schedule is constant here, decay" "--tau 50|--tau is 50 here, 0"; do
+    expect 2 "sck.npz: a checkpoint of another problem: ${change#*|} in the checkpoint" \
+        "simulate --resume with ${change%%|*} refused" -- \
+        "$whiten" simulate --data X16.npy --samples 20000 --resume sck.npz --schedule decay \
+        ${change%%|*} --quiet
+done
 
 # --- bad inputs (docs/bad-inputs.md) -----------------------------------------
 $py - <<'PY'

@@ -213,25 +213,39 @@ done
 
 # --- apply writes no NaN or infinity unless asked (row 67) ----------------------
 "$whiten" fit --net direct --solver exact --data d.csv --state dir.npz --quiet
+"$whiten" fit --net direct --solver exact --no-center --schedule constant --init-scale 1 \
+    --data d.csv --state dirnc.npz --quiet
+# tiny.npz, tinync.npz: those states with M scaled by 1e-300, whose outputs overflow.
 $py - <<'PY'
 import io, zipfile, numpy as np
-z = zipfile.ZipFile("dir.npz")
-with zipfile.ZipFile("tiny.npz", "w", zipfile.ZIP_STORED) as out:
-    for name in z.namelist():
-        data = z.read(name)
-        if name == "M.npy":
-            b = io.BytesIO(); np.save(b, np.load(io.BytesIO(data)) * 1e-300); data = b.getvalue()
-        out.writestr(name, data)
+for source, target in (("dir.npz", "tiny.npz"), ("dirnc.npz", "tinync.npz")):
+    z = zipfile.ZipFile(source)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as out:
+        for name in z.namelist():
+            data = z.read(name)
+            if name == "M.npy":
+                b = io.BytesIO(); np.save(b, np.load(io.BytesIO(data)) * 1e-300); data = b.getvalue()
+            out.writestr(name, data)
 PY
 printf '1,2,3\n1e300,1,1\n' > b300.csv
-refused 1 "b300.csv: row 2, column 1: the output is infinite; nothing written" \
+# y = M^-1 (x - mean) overflows: to infinity (tinync.npz), or to NaN where the solve meets
+# inf - inf (tiny.npz: which one depends on the signs in M). Both say where, and that the
+# whitening overflowed (the input and the state are finite).
+refused 1 "b300.csv: row 2, column 1: the output is infinite (the whitening overflowed" \
     "apply: an infinite output stops with its row and column" -- \
+    "$whiten" apply --state tinync.npz --data b300.csv --out inf.csv --quiet
+refused 1 "b300.csv: row 2, column 1: the output is NaN (the whitening overflowed" \
+    "apply: a NaN output (centred state) stops with its row and column" -- \
     "$whiten" apply --state tiny.npz --data b300.csv --out inf.csv --quiet
 refused 1 "b300.csv: row 2, column 1: the output is beyond the range of float32" \
     "apply: a float32 overflow stops with its row and column" -- \
     "$whiten" apply --state dir.npz --data b300.csv --out big.f32 --quiet
-"$whiten" apply --state tiny.npz --data b300.csv --out inf.csv --quiet --allow-nonfinite &&
-    grep -q inf inf.csv && pass "apply --allow-nonfinite writes them" || fail "--allow-nonfinite"
+"$whiten" apply --state tinync.npz --data b300.csv --out inf.csv --quiet --allow-nonfinite &&
+    grep -q inf inf.csv && pass "apply --allow-nonfinite writes infinite outputs" ||
+    fail "--allow-nonfinite (infinite)"
+"$whiten" apply --state tiny.npz --data b300.csv --out nan.csv --quiet --allow-nonfinite &&
+    grep -qi nan nan.csv && pass "apply --allow-nonfinite writes NaN outputs" ||
+    fail "--allow-nonfinite (NaN)"
 
 # --- CSV headers by content (rows 68-69) ---------------------------------------
 printf '0,1,2\n' > pandas.csv; cat d.csv >> pandas.csv
@@ -296,7 +310,7 @@ refused 2 "fck.npz: a checkpoint of another problem: --eta is 0.002 here, 0.001 
 refused 2 "fck.npz: a checkpoint of another problem: the data (rows x columns, hash) is 3000x3:" \
     "fit --resume with other data of the same shape" -- \
     "$whiten" fit --data d2.csv --state f2.npz --resume fck.npz --passes 3 --quiet
-refused 2 "a checkpoint of another problem: --init-scale is 2 here, 1 in the checkpoint" \
+refused 2 "a checkpoint of another problem: --init-scale is 2 here, auto in the checkpoint" \
     "fit --resume with an option that cannot change" -- \
     "$whiten" fit --data d.csv --state f2.npz --resume fck.npz --passes 3 --init-scale 2 --quiet
 "$whiten" fit --data d.csv --state f2.npz --resume fck.npz --passes 3 --quiet && cmp -s f.npz f2.npz &&

@@ -77,6 +77,18 @@ def read_state(path):
         if meta.get("solver", "exact") not in SOLVERS:
             raise ValueError(f'{path}: meta.json: "solver" must be "exact" or "fast"')
         meta["samples"] = _whole(meta, "samples", path)
+        # `whiten fit` centres by default and keeps the mean in the state; this package does
+        # not centre yet, and a centred network used without its mean whitens the wrong
+        # thing. Refuse rather than ignore it (likewise the ridge that --learn would add).
+        if "center" in meta or "mean" in names:
+            raise ValueError(f"{path}: the state is centred (meta.json \"center\", mean.npy: "
+                             "written by whiten fit, which subtracts the data's mean by "
+                             "default); centring is not yet supported in Python, so the mean "
+                             "cannot be ignored: fit with --no-center for a state Python loads")
+        if "ridge" in meta:
+            raise ValueError(f"{path}: the state has a ridge (meta.json \"ridge\", from "
+                             "whiten fit --ridge), which Python's learning does not add yet; "
+                             "refused rather than ignored")
         M = np.ascontiguousarray(archive["M"], dtype=np.float64)
         W = archive["W"] if "W" in names else None
         S = archive["solver_state"] if "solver_state" in names else None

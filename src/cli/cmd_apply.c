@@ -47,7 +47,9 @@ static const wh__command_help apply_help = {
 /*
  * The first output that is NaN or infinite, or beyond float32's range in a .f32 file,
  * stops the command (nothing written) unless --allow-nonfinite: a file of NaN downstream
- * is worse than an error here.
+ * is worse than an error here. The inputs and the state are finite (their readers refuse
+ * NaN and infinities), so a non-finite output means that y = M^-1 (x - mean) overflowed:
+ * to infinity, or to NaN where two overflowed terms met (inf - inf).
  */
 static int check_outputs(const apply_options *o, const wh__matrix *Y, wh__format fmt)
 {
@@ -60,10 +62,12 @@ static int check_outputs(const apply_options *o, const wh__matrix *Y, wh__format
             if (isfinite(v) && !f32)
                 continue;
             fprintf(stderr,
-                    "whiten apply: %s: row %zu, column %zu: the output is %s%s; nothing "
+                    "whiten apply: %s: row %zu, column %zu: the output is %s; nothing "
                     "written (--allow-nonfinite writes it)\n",
-                    o->data, r + 1, c + 1, isnan(v) ? "NaN" : f32 ? "" : "infinite",
-                    f32 ? "beyond the range of float32 (about 3.4e38)" : "");
+                    o->data, r + 1, c + 1,
+                    f32          ? "beyond the range of float32 (about 3.4e38)"
+                    : isnan(v)   ? "NaN (the whitening overflowed double precision)"
+                                 : "infinite (the whitening overflowed double precision)");
             return WH__EXIT_FAILURE;
         }
     return WH__EXIT_OK;
