@@ -41,7 +41,7 @@ X, Y = np.load("X.npy"), np.load("Y.npy")
 assert Y.dtype == np.float64 and Y.shape == X.shape
 # Frozen apply is y = M^-1 (x - mean), mean the exact mean of the fit's data;
 # the CSV (%.17g) and the NPY hold the same bits.
-assert meta["center"] == {"window": 0, "samples": "20000"}, meta
+assert meta["center"] == {"window": 0, "count": "20000"}, meta
 assert np.allclose(z["mean"], X.mean(axis=0), rtol=1e-13, atol=1e-15)
 assert np.allclose(Y, np.linalg.solve(M, (X - z["mean"]).T).T, rtol=1e-9, atol=1e-12)
 assert np.array_equal(Y, np.loadtxt("Y.csv", delimiter=","))

@@ -173,6 +173,14 @@ assert m["schedule"] == {"kind": "decay", "tau": 1000, "gamma": 1, "start": "0"}
     "$whiten" apply --state P1.npz --data X16.npy --out Q.npy --learn --save-state P1b.npz --quiet
 cmp -s P1b.npz P2.npz && pass "decaying fit + apply --learn == a fit of 2 passes, bit for bit" \
     || fail "apply --learn does not continue the schedule"
+# The gain circuits keep a schedule too (their default is constant; decay on request).
+for net in gain gain-synapse; do
+    "$whiten" fit --net $net --data X.npy --state G1.npz --passes 1 --schedule decay --quiet &&
+        "$whiten" fit --net $net --data X.npy --state G2.npz --passes 2 --schedule decay --quiet &&
+        "$whiten" apply --state G1.npz --data X.npy --out Q.npy --learn --save-state G1b.npz --quiet
+    cmp -s G1b.npz G2.npz && pass "$net: decaying fit + apply --learn == a fit of 2 passes" ||
+        fail "$net: apply --learn does not continue the schedule"
+done
 "$whiten" apply --state P1.npz --data X16.npy --out Q.npy --learn --eta 2e-3 --schedule constant \
     --save-state P1c.npz --quiet
 $py -c 'import json, numpy as np; m = json.loads(np.load("P1c.npz")["meta.json"]);

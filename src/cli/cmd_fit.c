@@ -46,6 +46,16 @@ static const wh__command_help fit_help = {
 };
 
 /*
+ * --schedule when not given: decay for the paper's two circuits, whose modes relax at rates
+ * that the automatic tau follows; constant for the gain circuits, whose gains relax at rates
+ * set by the frame's conditioning (science.md §7), which no tau taken from eta follows.
+ */
+static const char *default_schedule(const char *net)
+{
+    return strcmp(net, "gain") == 0 || strcmp(net, "gain-synapse") == 0 ? "constant" : "decay";
+}
+
+/*
  * What this fit computes, for its checkpoints: the data as read (before centring) and every
  * option that changes the result, so that a resume with another is refused naming it.
  */
@@ -68,7 +78,8 @@ static void fingerprint(const fit_options *o, const wh__matrix *X, char *buf, si
     wh__cli_problem_add(buf, size, "refresh", "%zu", o->net.refresh);
     wh__cli_problem_add(buf, size, "ridge", "%.17g", o->ridge);
     wh__cli_problem_add(buf, size, "no-center", "%s", o->no_center ? "given" : "not given");
-    wh__cli_problem_add(buf, size, "schedule", "%s", o->schedule != NULL ? o->schedule : "decay");
+    wh__cli_problem_add(buf, size, "schedule", "%s",
+                        o->schedule != NULL ? o->schedule : default_schedule(o->net.net));
     wh__cli_problem_add(buf, size, "tau", "%.17g", o->tau);
     wh__cli_problem_add(buf, size, "gamma", "%.17g", o->gamma);
 }
@@ -128,15 +139,15 @@ static int prepare(fit_options *o, wh__matrix *X, wh__cli_stages *stages, char *
     return rc;
 }
 
-/* A new network with the schedule of the options (decay by default). */
+/* A new network with the schedule of the options. */
 static int make_net(const fit_options *o, const wh__cli_net *spec, wh_net **net)
 {
     wh_schedule schedule;
     wh_net_kind kind = WH_NET_INTERNEURON;
     int rc = wh__cli_net_kind("fit", "net", spec->net, &kind);
     if (rc == WH__EXIT_OK)
-        rc = wh__cli_schedule("fit", o->schedule, "decay", o->tau, o->gamma, kind, spec->eta,
-                              spec->init_scale, 0, &schedule);
+        rc = wh__cli_schedule("fit", o->schedule, default_schedule(spec->net), o->tau, o->gamma,
+                              kind, spec->eta, spec->init_scale, 0, &schedule);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_make_net("fit", spec, net);
     if (rc == WH__EXIT_OK && wh_net_set_schedule(*net, &schedule) != WH_OK)
@@ -207,9 +218,11 @@ int wh__cmd_fit(int argc, char **argv)
          "initial M0 = init-scale * I: a number, or auto (the root mean square of the first "
          "1000 centred rows' channels, so that M0 has the data's scale)"},
         {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
-         "learning rate: decay (default), eta / (1 + t/tau)^gamma, so that the estimate "
-         "settles on a stationary file instead of hovering at a noise floor of order eta; "
-         "constant, for data whose statistics drift and must be tracked to the end"},
+         "learning rate: decay (the default for direct and interneuron), eta / (1 + "
+         "t/tau)^gamma, so that the estimate settles on a stationary file instead of "
+         "hovering at a noise floor of order eta; constant (the default for the gain "
+         "circuits, whose speed depends on the frame), for data whose statistics drift and "
+         "must be tracked to the end"},
         {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
          "decay: samples after which the rate has halved (gamma 1); 0: auto, 1/eta for "
          "interneurons, init-scale/eta for the direct network"},

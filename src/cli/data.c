@@ -299,8 +299,12 @@ static int restore_gains(const char *command, const char *path, const wh__state 
     if (rc != WH__EXIT_OK)
         return rc;
     const bool synapses = s->kind == WH_NET_GAIN_SYNAPSE;
-    wh_status st =
-        wh_net_restore_gains(*net, synapses ? s->W.data : NULL, s->k, s->g.data, s->samples);
+    const wh_schedule schedule = {(wh_schedule_kind)s->schedule_kind, s->schedule_tau,
+                                  s->schedule_gamma, s->schedule_start};
+    wh_status st = wh_net_set_schedule(*net, &schedule);
+    if (st == WH_OK)
+        st = wh_net_restore_gains(*net, synapses ? s->W.data : NULL, s->k, s->g.data,
+                                  s->samples);
     if (st == WH_OK)
         return WH__EXIT_OK;
     fprintf(stderr, "whiten %s: %s: the saved gains and synapses are unusable: %s\n", command, path,
