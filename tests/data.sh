@@ -263,6 +263,60 @@ for change in "--no-center|--no-center is given here, not given" \
         ${change%%|*} --quiet
 done
 
+# --- the data's scale: x 1e-3 and x 1e3 with the defaults, and the advice --
+$py - <<'PY'
+import numpy as np
+rng = np.random.default_rng(5)
+n = 8
+Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+C = Q @ np.diag(np.logspace(-1, 1, n)) @ Q.T
+X = rng.standard_normal((20000, n)) @ np.linalg.cholesky(C).T
+for s in (1e-3, 1e3):
+    np.save(f"scale{s:g}.npy", X * s)
+PY
+# fit_error FILE OPTIONS...: the whitening error fit reports.
+fit_error() {
+    local data=$1; shift
+    "$whiten" fit --data "$data" --state sc.npz "$@" 2>err.txt |
+        grep -o "whitening error on the data [0-9.e+-]*" | awk '{print $NF}'
+}
+for s in 0.001 1000; do
+    e=$(fit_error scale$s.npy)
+    awk -v e="$e" 'BEGIN { exit !(e != "" && e <= 0.05) }' &&
+        pass "interneuron, data x $s, every default (--init-scale auto): error $e <= 0.05" ||
+        fail "interneuron, data x $s: error '$e'"
+done
+e=$(fit_error scale1000.npy --init-scale 1)
+awk -v e="$e" 'BEGIN { exit !(e != "" && e > 0.05) }' &&
+    grep -qF "the initial M0 = 1 I is far from the data's scale" err.txt &&
+    pass "data x 1000 from --init-scale 1 fails the bound (error $e), and the warning says why" ||
+    fail "data x 1000, --init-scale 1: error '$e'; $(cat err.txt)"
+# The direct network at x 1e-3 cannot keep M positive definite at eta 1e-3: the advice is a
+# smaller eta (or rescaling), never a larger initial scale.
+expect 1 "give --eta well below it (e.g. --eta 3.2e-06) or rescale the data; a larger initial scale would not help" \
+    "direct, data x 0.001: the divergence advice is a smaller eta" -- \
+    "$whiten" fit --net direct --data scale0.001.npy --state sc.npz
+! grep -qF -- "--init-scale" err.txt && pass "... and does not suggest another initial scale" ||
+    fail "the advice suggests an initial scale: $(cat err.txt)"
+# At x 1e3 it learns too slowly to converge: the warning says to rescale (not 'larger scale').
+fit_error scale1000.npy --net direct >/dev/null
+grep -qF "the direct network learns in a time proportional to the data's scale (sqrt(lambda_max) = 3.16e+03), so it has not converged: divide the data by about 3.16e+03" err.txt &&
+    pass "direct, data x 1000: the warning says to rescale the data" ||
+    fail "direct, data x 1000: $(cat err.txt)"
+# A too large eta: the advice is a smaller eta, whichever network.
+expect 1 "the direct network moves M's eigenvalues by about eta = 0.9 per sample" \
+    "direct, eta 0.9: divergence advice names eta" -- \
+    "$whiten" fit --net direct --eta 0.9 --data X16.npy --state sc.npz
+grep -qF "a larger initial scale would not help" err.txt && ! grep -qF -- "give --init-scale" err.txt &&
+    pass "... a smaller eta, not a larger initial scale" || fail "eta 0.9 advice: $(cat err.txt)"
+fit_error X16.npy --eta 0.9 >/dev/null
+grep -qF "eta = 0.9 is large: the estimate hovers at a noise floor that grows with eta; give a smaller --eta" err.txt &&
+    pass "interneuron, eta 0.9: the warning says a smaller eta" || fail "interneuron eta 0.9: $(cat err.txt)"
+# A too small initial scale: that advice names the initial scale.
+expect 1 "the initial M0 = 0.001 I is small against the data" "direct, --init-scale 1e-3: advice names the initial scale" -- \
+    "$whiten" fit --net direct --init-scale 1e-3 --data X16.npy --state sc.npz
+rm -f sc.npz
+
 # --- bad inputs (docs/bad-inputs.md) -----------------------------------------
 $py - <<'PY'
 import io, zipfile, numpy as np

@@ -155,6 +155,18 @@ static int make_net(const fit_options *o, const wh__cli_net *spec, wh_net **net)
     return rc;
 }
 
+/* A fit that ended far from white says so, with what would help. */
+static void warn_unconverged(wh_net *net, const wh__matrix *X, double ridge, const char *path,
+                             double alpha, double hi)
+{
+    char advice[400];
+    const double error = wh__cli_data_error(net, X, ridge);
+    if (wh__cli_unconverged_advice(advice, sizeof advice, wh_net_get_kind(net), wh_net_eta(net),
+                                   alpha, error, hi))
+        fprintf(stderr, "whiten fit: %s: warning: the whitening error is still %.3g; %s\n", path,
+                error, advice);
+}
+
 static int run_fit(const fit_options *given)
 {
     fit_options resolved = *given;
@@ -193,6 +205,8 @@ static int run_fit(const fit_options *given)
                wh__cli_schedule_text(text, sizeof text, &schedule),
                wh__cli_data_error(net, &X, o->ridge), o->state);
     }
+    if (rc == WH__EXIT_OK && !o->quiet)
+        warn_unconverged(net, &X, o->ridge, o->data, spec.init_scale, spectrum[1]);
     wh_net_free(net);
     wh__cli_stages_free(&stages);
     wh__matrix_free(&X);

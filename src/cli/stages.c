@@ -133,6 +133,34 @@ void wh__cli_divergence_advice(char *buf, size_t size, wh_net_kind kind, double 
         snprintf(buf, size, "try a smaller eta");
 }
 
+bool wh__cli_unconverged_advice(char *buf, size_t size, wh_net_kind kind, double eta,
+                                double alpha, double error, double hi)
+{
+    const double large = sqrt(fmax(hi, 0.0));
+    if (!(error > WH__CLI_UNCONVERGED))
+        return false;
+    if (kind == WH_NET_DIRECT && large > 10.0)
+        snprintf(buf, size,
+                 "the direct network learns in a time proportional to the data's scale "
+                 "(sqrt(lambda_max) = %.3g), so it has not converged: divide the data by about "
+                 "%.3g, or use --net interneuron, whose speed does not depend on the scale",
+                 large, large);
+    else if (large > 0.0 && (alpha < 0.01 * large || alpha > 100.0 * large))
+        snprintf(buf, size,
+                 "the initial M0 = %g I is far from the data's scale (sqrt(lambda_max) = %.3g), "
+                 "and the way from one to the other takes time: give --init-scale auto",
+                 alpha, large);
+    else if (eta >= 0.1)
+        snprintf(buf, size,
+                 "eta = %g is large: the estimate hovers at a noise floor that grows with eta; "
+                 "give a smaller --eta (e.g. 1e-3)",
+                 eta);
+    else
+        snprintf(buf, size,
+                 "give more --passes, or a smaller --eta with --schedule decay (the default)");
+    return true;
+}
+
 int wh__cli_schedule(const char *command, const char *kind, const char *fallback, double tau,
                      double gamma, wh_net_kind net, double eta, double alpha, uint64_t start,
                      wh_schedule *out)

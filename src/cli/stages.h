@@ -75,6 +75,21 @@ int wh__cli_init_scale(const char *command, const char *text, const wh__matrix *
 void wh__cli_divergence_advice(char *buf, size_t size, wh_net_kind kind, double eta,
                                double alpha, double lo, double hi);
 
+/* A whitening error above this at the end of a fit is reported with advice. */
+#define WH__CLI_UNCONVERGED 0.25
+
+/*
+ * Advice for a fit that ended with whitening error `error` above WH__CLI_UNCONVERGED
+ * (else false, buf untouched), from what is known of the data (hi: the largest eigenvalue
+ * of its covariance). The direct network's modes relax at rate 2 / sqrt(lambda) (science.md
+ * §3), so on data of a large scale it needs proportionally more samples at any eta below 1;
+ * the interneurons' do not depend on the scale. An initial scale alpha far from the data's
+ * costs time (linear in the ratio for the direct network, logarithmic for interneurons); a
+ * large eta leaves a high noise floor.
+ */
+bool wh__cli_unconverged_advice(char *buf, size_t size, wh_net_kind kind, double eta,
+                                double alpha, double error, double hi);
+
 /*
  * The learning-rate schedule of the options --schedule (constant or decay;
  * NULL: `fallback`), --tau (samples; 0: automatic) and --gamma, for a network
