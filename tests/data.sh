@@ -263,6 +263,30 @@ for change in "--no-center|--no-center is given here, not given" \
         ${change%%|*} --quiet
 done
 
+# --- channels by number (from 0) and by the CSV header's names ----------------
+$py - <<'PY'
+import numpy as np
+rng = np.random.default_rng(1)
+X = rng.standard_normal((500, 5)); X[:, 2] = 0; X[:, 4] = X[:, 1]
+np.savetxt("eeg.csv", X, delimiter=",", header='Fp1,Fz,"Cz",Pz,Oz', comments="")
+np.savetxt("eegs.txt", X, delimiter=" ", header="Fp1 Fz Cz Pz Oz", comments="# recorded\n")
+np.savetxt("eeg_nohead.csv", X, delimiter=",")
+Y = rng.standard_normal((500, 3)); Y[:, 2] = Y[:, 0] + Y[:, 1] + 1e-7 * rng.standard_normal(500)
+np.savetxt("lr.csv", Y, delimiter=",", header="left,right,sum", comments="")
+PY
+for f in eeg.csv eegs.txt; do
+    expect 1 "channel 2 ('Cz') is all zeros; channels 1 ('Fz') and 4 ('Oz') are equal (channels counted from 0)" \
+        "fit $f: channels named by the header as well as numbered from 0" -- \
+        "$whiten" fit --data $f --state nm.npz
+done
+expect 1 "channel 2 ('Cz') is all zeros; channels 1 ('Fz') and 4 ('Oz') are equal" \
+    "simulate --data: channels named" -- "$whiten" simulate --data eeg.csv --samples 100
+expect 1 "channel 2 is all zeros; channels 1 and 4 are equal (channels counted from 0)" \
+    "a file without a header: channels by number only" -- \
+    "$whiten" fit --data eeg_nohead.csv --state nm.npz
+expect 1 "the direction of least variance is 33 % channel 0 ('left') + 33 % channel 1 ('right') + 33 % channel 2 ('sum')" \
+    "the direction of least variance by name" -- "$whiten" fit --data lr.csv --state nm.npz
+
 # --- the data's scale: x 1e-3 and x 1e3 with the defaults, and the advice --
 $py - <<'PY'
 import numpy as np

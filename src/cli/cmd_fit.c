@@ -130,10 +130,14 @@ static int prepare(fit_options *o, wh__matrix *X, wh__cli_stages *stages, char *
         fingerprint(o, X, problem, problem_size);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_center_file("fit", X, o->no_center, stages);
-    if (rc == WH__EXIT_OK)
-        rc = wh__cli_diagnose_data("fit", o->data, X,
+    if (rc == WH__EXIT_OK) {
+        wh__cli_names names;
+        wh__cli_names_read(o->data, o->header_mode, X->cols, &names);
+        rc = wh__cli_diagnose_data("fit", o->data, X, &names,
                                    stages->center != NULL ? wh_center_mean(stages->center) : NULL,
                                    o->ridge, o->net.eta, o->quiet, spectrum);
+        wh__cli_names_free(&names);
+    }
     if (rc == WH__EXIT_OK)
         rc = wh__cli_init_scale("fit", o->init_scale, X, alpha);
     return rc;

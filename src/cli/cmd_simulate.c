@@ -142,11 +142,15 @@ static int data_problem(const sim_options *o, sim *s)
         s->data_hash = wh__cli_hash(s->X.data, s->X.rows * s->X.cols * sizeof *s->X.data);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_center_file("simulate", &s->X, o->no_center, &s->stages);
-    if (rc == WH__EXIT_OK)
+    if (rc == WH__EXIT_OK) {
+        wh__cli_names names;
+        wh__cli_names_read(o->data, WH__CSV_HEADER_AUTO, s->X.cols, &names);
         rc = wh__cli_diagnose_data(
-            "simulate", o->data, &s->X,
+            "simulate", o->data, &s->X, &names,
             s->stages.center != NULL ? wh_center_mean(s->stages.center) : NULL, o->ridge,
             o->net.eta, o->quiet, s->spectrum);
+        wh__cli_names_free(&names);
+    }
     if (rc != WH__EXIT_OK)
         return rc;
     s->n = s->X.cols;

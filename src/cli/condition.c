@@ -18,15 +18,19 @@
 
 /* What is wrong with the channels, as text for the diagnosis. */
 typedef struct findings {
-    char text[512];
+    char text[768];
     size_t len;
+    const wh__cli_names *names; /* the CSV header's names of the channels, or NULL */
 } findings;
+
+/* " ('NAME')" after channel j's number when the file's header named it. */
+#define NAME(f, buf, j) wh__cli_channel_name(buf, sizeof buf, j, (f)->names)
 
 static void note(findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void note(findings *f, const char *fmt, ...)
 {
-    if (f->len + 96 >= sizeof f->text)
+    if (f->len + 200 >= sizeof f->text)
         return; /* enough named; the eigenvalues say the rest */
     va_list ap;
     va_start(ap, fmt);
@@ -60,10 +64,11 @@ static void constant_channels(const wh__matrix *X, const double *mean, findings 
         if (r < X->rows)
             continue;
         const double value = mean != NULL ? v + mean[j] : v;
+        char a[WH__NAME_CHARS + 8];
         if (value == 0.0)
-            note(f, "; channel %zu is all zeros", j);
+            note(f, "; channel %zu%s is all zeros", j, NAME(f, a, j));
         else
-            note(f, "; channel %zu is constant (%g)", j, value);
+            note(f, "; channel %zu%s is constant (%g)", j, NAME(f, a, j), value);
     }
 }
 
@@ -76,10 +81,12 @@ static void proportional_channels(const double *C, size_t n, findings *f)
             if (cii <= 0.0 || cjj <= 0.0 || cij * cij < (1.0 - 1e-12) * cii * cjj)
                 continue;
             const double c = cij / cii;
+            char a[WH__NAME_CHARS + 8], b[WH__NAME_CHARS + 8];
             if (fabs(c - 1.0) <= 1e-12)
-                note(f, "; channels %zu and %zu are equal", i, j);
+                note(f, "; channels %zu%s and %zu%s are equal", i, NAME(f, a, i), j, NAME(f, b, j));
             else
-                note(f, "; channels %zu and %zu are proportional (factor %.4g)", i, j, c);
+                note(f, "; channels %zu%s and %zu%s are proportional (factor %.4g)", i,
+                     NAME(f, a, i), j, NAME(f, b, j), c);
         }
 }
 
@@ -98,8 +105,10 @@ static void weakest_direction(const double *C, size_t n, findings *f)
         size_t named = 0;
         for (size_t i = 0; i < n; i++) {
             const double share = e.a[i] * e.a[i]; /* row 0: the eigenvector of lambda_min */
+            char a[WH__NAME_CHARS + 8];
             if (share >= 0.1)
-                note(f, "%s%.0f %% channel %zu", named++ == 0 ? " " : " + ", 100.0 * share, i);
+                note(f, "%s%.0f %% channel %zu%s", named++ == 0 ? " " : " + ", 100.0 * share, i,
+                     NAME(f, a, i));
         }
         if (named == 0)
             note(f, " spread over many channels");
@@ -180,8 +189,8 @@ static int judge(const char *command, const char *path, const double *mean, cons
 }
 
 int wh__cli_diagnose_data(const char *command, const char *path, const wh__matrix *X,
-                          const double *mean, double ridge, double eta, bool quiet,
-                          double spectrum[2])
+                          const wh__cli_names *names, const double *mean, double ridge,
+                          double eta, bool quiet, double spectrum[2])
 {
     const size_t n = X->cols;
     if (spectrum != NULL)
@@ -202,7 +211,7 @@ int wh__cli_diagnose_data(const char *command, const char *path, const wh__matri
         spectrum[0] = e.w[0] + ridge;
         spectrum[1] = e.w[n - 1] + ridge;
     }
-    findings f = {{0}, 0};
+    findings f = {{0}, 0, names};
     constant_channels(X, mean, &f);
     proportional_channels(C, n, &f);
     if (f.len == 0 && !(e.w[0] * WH__COND_WARN >= e.w[n - 1]))

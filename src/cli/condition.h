@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli/names.h"
 #include "io/io.h"
 
 /* Condition numbers above this are refused without --ridge; above WARN, a warning. */
@@ -27,15 +28,15 @@
  * Diagnose X (rows are samples) for a network with learning rate eta: prints a
  * warning, or refuses (exit 1) singular or nearly singular data unless ridge > 0,
  * naming constant, all-zero, equal and proportional channels (numbered from 0,
- * as numpy counts). `mean` is the mean already subtracted from X (NULL: X is not
+ * as numpy counts, with their names from a CSV header when `names` has them). `mean` is the mean already subtracted from X (NULL: X is not
  * centred), so that the message speaks of the covariance and of a constant
  * channel's value. spectrum (may be NULL) receives C's smallest and largest
  * eigenvalues (NaN when not computed), for advice after a divergence.
  * Returns an exit status.
  */
 int wh__cli_diagnose_data(const char *command, const char *path, const wh__matrix *X,
-                          const double *mean, double ridge, double eta, bool quiet,
-                          double spectrum[2]);
+                          const wh__cli_names *names, const double *mean, double ridge,
+                          double eta, bool quiet, double spectrum[2]);
 
 /* The smallest and largest eigenvalues of a symmetric C (n x n) into spectrum (NaN on
  * failure). */
