@@ -263,6 +263,51 @@ for change in "--no-center|--no-center is given here, not given" \
         ${change%%|*} --quiet
 done
 
+# --- fit --average: the Polyak-Ruppert average of M over the last part of a fit --
+# Oracle: the same fit in pieces, a fit of the first 1536 rows, then apply --learn over
+# each following 64-row chunk, saving M after each; the mean of those 8 M's is what
+# --average 0.25 of the 2048-row fit must hold (fit learns in 64-sample chunks).
+$py - <<'PY'
+import numpy as np
+rng = np.random.default_rng(64)
+X = rng.standard_normal((2048, 4)) @ rng.standard_normal((4, 4)).T
+np.save("avg.npy", X); np.save("avg_head.npy", X[:1536])
+for j in range(8):
+    np.save(f"avg_c{j}.npy", X[1536 + 64 * j:1536 + 64 * (j + 1)])
+PY
+for net in direct interneuron gain; do
+    opts=(--net $net --passes 1 --no-center --eta 0.01 --quiet)
+    "$whiten" fit "${opts[@]}" --data avg.npy --state PR.npz --average 0.25 &&
+        "$whiten" fit "${opts[@]}" --data avg_head.npy --state H0.npz || fail "$net: fit --average"
+    for j in 0 1 2 3 4 5 6 7; do
+        "$whiten" apply --state H$j.npz --data avg_c$j.npy --out q.npy --learn \
+            --save-state H$((j + 1)).npz --quiet || fail "$net: apply --learn chunk $j"
+    done
+    $py - <<'PY' && pass "$net: --average 0.25 holds the mean of the last 8 chunks' M" ||
+import numpy as np
+Ms = [np.load(f"H{j}.npz")["M"] for j in range(1, 9)]
+Mbar, got, last = np.mean(Ms, axis=0), np.load("PR.npz")["M"], Ms[-1]
+off, last_off = (np.abs(m - Mbar).max() / np.abs(Mbar).max() for m in (got, last))
+print(f"--average against the oracle: {off:.2g} relative; the last M itself: {last_off:.2g}")
+assert off <= 1e-10 and last_off >= 1e-4, (off, last_off)
+PY
+        fail "$net: --average is not the mean of the snapshots"
+done
+# Its effect at a constant eta on X16 (n = 16): the average hovers far less than M.
+"$whiten" fit --data X16.npy --state Kc.npz --schedule constant --quiet &&
+    "$whiten" fit --data X16.npy --state Ka.npz --schedule constant --average 0.5 --quiet &&
+    "$whiten" apply --state Kc.npz --data X16.npy --out Kc.npy --quiet &&
+    "$whiten" apply --state Ka.npz --data X16.npy --out Ka.npy --quiet || fail "constant eta fits"
+zca Kc.npy; zca Ka.npy && pass "constant eta with --average 0.5 meets the bounds a constant eta misses" ||
+    fail "--average did not settle a constant eta"
+expect 2 "option --average: not with --checkpoint" "--average with --checkpoint refused" -- \
+    "$whiten" fit --data X16.npy --state Z.npz --average 0.5 --checkpoint ck.npz
+expect 2 "option --average: gains plus synapses have no average network" \
+    "--average with gain-synapse refused" -- \
+    "$whiten" fit --net gain-synapse --data X16.npy --state Z.npz --average 0.5
+expect 2 "option --average: expected a number in [0, 1], got '1.5'" "--average 1.5 refused" -- \
+    "$whiten" fit --data X16.npy --state Z.npz --average 1.5
+
 # --- channels by number (from 0) and by the CSV header's names ----------------
 $py - <<'PY'
 import numpy as np

@@ -26,6 +26,7 @@ typedef struct fit_options {
     wh__csv_header header_mode;
     const char *schedule; /* --schedule; NULL: decay */
     double tau, gamma;
+    double average; /* --average: fraction of the fit over which M is averaged; 0: none */
 } fit_options;
 
 static const wh__command_help fit_help = {
@@ -193,8 +194,8 @@ static int run_fit(const fit_options *given)
     char advice[512];
     wh__cli_divergence_advice(advice, sizeof advice, kind, spec.eta, spec.init_scale,
                               spectrum[0], spectrum[1]);
-    const wh__cli_fit_run run = {o->passes, start,     &stages, o->checkpoint,
-                                 o->quiet,  problem,   advice};
+    const wh__cli_fit_run run = {o->passes, start,   &stages, o->checkpoint,
+                                 o->quiet,  problem, advice,  o->average};
     if (rc == WH__EXIT_OK)
         rc = wh__cli_fit_rows("fit", net, &X, &run);
     if (rc == WH__EXIT_OK)
@@ -202,11 +203,15 @@ static int run_fit(const fit_options *given)
     if (rc == WH__EXIT_OK && !o->quiet) {
         char text[128];
         const wh_schedule schedule = wh_net_get_schedule(net);
-        printf("whiten fit: %zu samples x %zu passes, n = %zu, %s, init scale %.4g%s, %s; "
+        char averaged[96] = "";
+        if (o->average > 0.0)
+            snprintf(averaged, sizeof averaged, ", M averaged over the last %.4g of the samples",
+                     o->average);
+        printf("whiten fit: %zu samples x %zu passes, n = %zu, %s, init scale %.4g%s, %s%s; "
                "whitening error on the data %.4g; wrote %s\n",
                X.rows, o->passes, X.cols, stages.center != NULL ? "centred" : "not centred",
                spec.init_scale, strcmp(o->init_scale, "auto") == 0 ? " (auto)" : "",
-               wh__cli_schedule_text(text, sizeof text, &schedule),
+               wh__cli_schedule_text(text, sizeof text, &schedule), averaged,
                wh__cli_data_error(net, &X, o->ridge), o->state);
     }
     if (rc == WH__EXIT_OK && !o->quiet)
@@ -222,7 +227,8 @@ int wh__cmd_fit(int argc, char **argv)
     fit_options o = {
         {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
         NULL, NULL, NULL, "auto", 0, false, false,
-        {NULL, 0, 0.0, 0.0, UINT64_MAX}, 0.0, false, false, WH__CSV_HEADER_AUTO, NULL, 0.0, 1.0};
+        {NULL, 0, 0.0, 0.0, UINT64_MAX}, 0.0, false, false, WH__CSV_HEADER_AUTO, NULL, 0.0, 1.0,
+        0.0};
     const wh__option table[] = {
         {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct, interneuron, gain or gain-synapse"},
         WH__CLI_GAIN_OPTIONS(o.net),
@@ -247,6 +253,10 @@ int wh__cmd_fit(int argc, char **argv)
         {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN,
          "decay exponent: 1 settles fastest on stationary data; nearer 1/2 keeps larger "
          "steps for longer"},
+        {"average", WH__OPT_DOUBLE, &o.average, 0, 1, 0,
+         "Polyak-Ruppert: the state holds the average of M over this last fraction of the "
+         "fit's samples (e.g. 0.5), which hovers far less than M itself at a constant eta; "
+         "0: none. Not with --checkpoint/--resume, nor gain-synapse"},
         {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
          "do not subtract the data's mean (for data centred already, or to whiten X^T X / T)"},
         {"seed", WH__OPT_U64, &o.net.seed, 0, 1.8e19, 0, "seed of the interneuron mixing"},
@@ -297,6 +307,11 @@ int wh__cmd_fit(int argc, char **argv)
     rc = wh__cli_check_files("fit", files, sizeof files / sizeof *files);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_header_mode("fit", o.header, o.no_header, &o.header_mode);
+    if (rc == WH__EXIT_OK && o.average > 0.0 && (o.checkpoint.path != NULL || o.resume != NULL)) {
+        fprintf(stderr, "whiten fit: option --average: not with --%s (a checkpoint does not keep "
+                        "the running average)\n", o.resume != NULL ? "resume" : "checkpoint");
+        rc = WH__EXIT_USAGE;
+    }
     if (rc == WH__EXIT_OK)
         rc = wh__cli_refuse_k_direct("fit", o.net.net, o.net.k);
     if (rc == WH__EXIT_OK)

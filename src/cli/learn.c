@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/average.h"
 #include "cli/commands.h"
 #include "cli/condition.h"
 #include "cli/data.h"
@@ -125,9 +126,14 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
     double *buf = wh__alloc(2 * CHUNK * n, sizeof *buf);
     if (buf == NULL)
         return wh__cli_fail(command, "buffers", WH_ENOMEM);
+    wh__cli_average average;
+    int rc = wh__cli_average_start(command, net, run->average, total, &average);
+    if (rc != WH__EXIT_OK) {
+        wh__free(buf);
+        return rc;
+    }
     wh__progress_start(&bar, total, run->quiet);
     wh__checkpoint_start(&clock);
-    int rc = WH__EXIT_OK;
     for (uint64_t i = run->start; i < total && rc == WH__EXIT_OK;) {
         if (clock.path != NULL &&
             (rc = checkpoint(command, net, run->stages, &clock, i, run->start, total,
@@ -143,9 +149,14 @@ int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
             rc = report(command, st, r + (size_t)(info.sample - before), (size_t)(i / X->rows),
                         run->advice);
         i += count;
+        if (st == WH_OK)
+            wh__cli_average_add(&average, net, i, count);
         wh__progress_update(&bar, i);
     }
     wh__progress_finish(&bar);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_average_finish(command, &average, net);
+    wh__cli_average_free(&average);
     wh__free(buf);
     return rc;
 }

@@ -39,6 +39,7 @@ typedef struct wh__cli_fit_run {
     bool quiet;
     const char *problem; /* the run's fingerprint, kept in its checkpoints; may be NULL */
     const char *advice; /* printed after a divergence */
+    double average;     /* --average: the fraction of the run over which M is averaged; 0 */
 } wh__cli_fit_run;
 
 int wh__cli_fit_rows(const char *command, wh_net *net, const wh__matrix *X,
