@@ -210,6 +210,64 @@ static void draw_legend(const wh__panel *p, double height)
              colors, styles, widths, colors, scales, numbers, symbols);
 }
 
+/*
+ * Linear axes print their numbers in full up to this many digits (450000, not
+ * 4.5 with a "(x10^5)" that crowds the axis's end).
+ */
+#define WH__PLAIN_DIGITS 8
+
+/*
+ * PLplot labels every decade of a log axis, whatever the tick interval asked
+ * for, and beyond 8 decades the labels run into each other: then the axis is
+ * drawn without numbers and every step-th decade is labelled here.
+ */
+static bool many_decades(bool log, double lo, double hi)
+{
+    return log && hi - lo > 8.0;
+}
+
+static void label_decades(bool y_axis, double lo, double hi)
+{
+    const double step = ceil((hi - lo) / 7.0);
+    for (double k = step * ceil(lo / step); k <= hi; k += step) {
+        char text[32];
+        snprintf(text, sizeof text, "10#u%.0f#d", k);
+        const double at = (k - lo) / (hi - lo);
+        if (y_axis)
+            plmtex("lv", 0.6, at, 1.0, text);
+        else
+            plmtex("b", 1.8, at, 0.5, text);
+    }
+}
+
+/* Code points of a UTF-8 string: its length in glyphs. */
+static size_t glyphs(const char *s)
+{
+    size_t count = 0;
+    for (; *s != '\0'; s++)
+        count += ((unsigned char)*s & 0xC0) != 0x80;
+    return count;
+}
+
+/*
+ * The y label, centred on the axis and shrunk if it would be longer than the
+ * axis (it would run into the title or off the page): a glyph is at most
+ * about 0.72 character heights wide.
+ */
+static void draw_ylabel(const char *label)
+{
+    PLFLT def, ht, vx0, vx1, vy0, vy1, px0, px1, py0, py1;
+    plgchr(&def, &ht);
+    plgvpd(&vx0, &vx1, &vy0, &vy1);
+    plgspa(&px0, &px1, &py0, &py1);
+    const double room = 1.05 * (vy1 - vy0) * (py1 - py0); /* mm: clear of title and legend */
+    const double length = 0.72 * ht * (double)glyphs(label);                 /* mm */
+    const double scale = length > room ? room / length : 1.0;
+    plschr(0.0, scale);
+    plmtex("l", 5.0 / scale, 0.5, 0.5, label);
+    plschr(0.0, 1.0);
+}
+
 /* Panel `index` of `count` side by side on one page. Panels are viewports, not
  * PLplot subpages: text outside a subpage (the y-axis label) would be clipped. */
 static void draw_panel(const wh__panel *p, size_t index, size_t count)
@@ -232,8 +290,17 @@ static void draw_panel(const wh__panel *p, size_t index, size_t count)
     plbox(p->xlog ? "gl" : "g", 0.0, 0, p->ylog ? "gl" : "g", 0.0, 0);
     plcol0(COLOR_FG);
     plwidth(1.0);
-    plbox(p->xlog ? "bcnstl" : "bcnst", 0.0, 0, p->ylog ? "bcnstvl" : "bcnstv", 0.0, 0);
-    pllab(p->xlabel, p->ylabel, "");
+    plsxax(WH__PLAIN_DIGITS, 0);
+    plsyax(WH__PLAIN_DIGITS, 0);
+    const bool xmany = many_decades(p->xlog, xlo, xhi), ymany = many_decades(p->ylog, ylo, yhi);
+    plbox(!p->xlog ? "bcnst" : xmany ? "bcstl" : "bcnstl", 0.0, 0,
+          !p->ylog ? "bcnstv" : ymany ? "bcstvl" : "bcnstvl", 0.0, 0);
+    if (xmany)
+        label_decades(false, xlo, xhi);
+    if (ymany)
+        label_decades(true, ylo, yhi);
+    plmtex("b", 3.2, 0.5, 0.5, p->xlabel);
+    draw_ylabel(p->ylabel);
     plmtex("t", p->note != NULL ? 2.9 : 1.4, 0.5, 0.5, p->title);
     if (p->note != NULL) {
         plschr(0.0, 0.75);
@@ -338,60 +405,134 @@ int wh__plot_write(const wh__figure *fig, const char *base)
     return render(base, width, height, draw_figure, fig);
 }
 
-typedef struct tile_grid {
-    const char *title;
-    size_t count, rows, cols, per_row;
-    const double *tiles;
-} tile_grid;
-
-static void draw_tile(const tile_grid *g, size_t t, PLFLT **img)
+static int compare_doubles(const void *a, const void *b)
 {
-    const double *v = g->tiles + t * g->rows * g->cols;
-    double range = 0.0;
-    for (size_t i = 0; i < g->rows * g->cols; i++)
-        range = fmax(range, fabs(v[i]));
-    if (range == 0.0)
-        range = 1.0;
-    for (size_t c = 0; c < g->cols; c++) /* plimage wants [x][y] with y upwards */
-        for (size_t r = 0; r < g->rows; r++)
-            img[c][g->rows - 1 - r] = v[r * g->cols + c];
-    const double x0 = (double)(t % g->per_row) * ((double)g->cols + 1.0);
-    const double y0 = -(double)(t / g->per_row + 1) * ((double)g->rows + 1.0);
-    /* plimagefr maps values through [-range, range] (plimage would stretch each tile to
-     * its own extremes) and places cell centres on the corners, so tiles keep a gap. */
-    plimagefr((PLFLT_MATRIX)img, (PLINT)g->cols, (PLINT)g->rows, x0, x0 + (double)g->cols - 1.0,
-              y0, y0 + (double)g->rows - 1.0, -range, range, -range, range, NULL, NULL);
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * The colour scale's end: twice the 98th percentile of |value| over all tiles,
+ * or the largest |value| if that is smaller (1 if all are zero). A few large
+ * weights (the centres of whitening filters) would otherwise wash out all the
+ * rest; they are drawn in the colour of the scale's end, and *clipped says so.
+ */
+static double tiles_range(const wh__tiles *t, bool *clipped)
+{
+    const size_t per = t->count * t->rows * t->cols, total = t->groups * per;
+    double *a = wh__alloc(total, sizeof *a), top = 0.0, range = 1.0;
+    *clipped = false;
+    if (a == NULL)
+        return range;
+    for (size_t g = 0; g < t->groups; g++)
+        for (size_t i = 0; i < per; i++)
+            a[g * per + i] = fabs(t->values[g][i]);
+    qsort(a, total, sizeof *a, compare_doubles);
+    top = a[total - 1];
+    range = fmin(top, 2.0 * a[(size_t)(0.98 * (double)(total - 1))]);
+    *clipped = range < top;
+    wh__free(a);
+    return range > 0.0 ? range : 1.0;
+}
+
+/* Colour map 1: blue (-range) through white (0) to red (+range). */
+static void diverging_colors(void)
+{
+    PLFLT pos[3] = {0.0, 0.5, 1.0}, r[3] = {0.02, 1.0, 0.70}, g[3] = {0.19, 1.0, 0.09},
+          b[3] = {0.38, 1.0, 0.17};
+    plscmap1l(1, 3, pos, r, g, b, NULL);
+}
+
+/* Tile t of group g at cell (col, row) of the group's grid, whose top left is (x0, 0). */
+static void draw_tile(const wh__tiles *t, const double *v, double x0, size_t at, double range,
+                      PLFLT **img)
+{
+    for (size_t c = 0; c < t->cols; c++) /* plimage wants [x][y] with y upwards */
+        for (size_t r = 0; r < t->rows; r++)
+            img[c][t->rows - 1 - r] = fmax(-range, fmin(range, v[r * t->cols + c]));
+    const double left = x0 + (double)(at % t->per_row) * ((double)t->cols + 1.0);
+    const double bottom = -(double)(at / t->per_row + 1) * ((double)t->rows + 1.0);
+    /* Cell edges on whole numbers: each value fills one unit square, tiles keep a gap of one. */
+    const double right = left + (double)t->cols, top = bottom + (double)t->rows;
+    plimagefr((PLFLT_MATRIX)img, (PLINT)t->cols, (PLINT)t->rows, left, right, bottom, top,
+              -range, range, -range, range, NULL, NULL);
+    /* A thin grey frame: white (zero) weights at a tile's edge stay inside its tile. */
+    PLFLT fx[5] = {left, right, right, left, left}, fy[5] = {bottom, bottom, top, top, bottom};
+    plcol0(COLOR_GRID);
+    plwidth(0.8);
+    plline(5, fx, fy);
+}
+
+/* A vertical colour bar from -range to range at the right of the page. */
+static void draw_colorbar(const wh__tiles *t, double range, bool clipped, double top)
+{
+    enum { STEPS = 101 };
+    PLFLT column[STEPS], *ptr[2] = {column, column}; /* two identical columns: [x][y] */
+    for (size_t i = 0; i < STEPS; i++)
+        column[i] = -range + 2.0 * range * (double)i / (STEPS - 1);
+    plvpor(0.925, 0.94, 0.12, top);
+    plwind(0.0, 1.0, -range, range);
+    plimagefr((PLFLT_MATRIX)ptr, 2, STEPS, 0.0, 1.0, -range, range, -range, range, -range, range,
+              NULL, NULL);
+    plcol0(COLOR_FG);
+    plwidth(1.0);
+    plschr(0.0, 0.8);
+    plbox("bc", 0.0, 0, "bcmstv", 0.0, 0);
+    char label[160];
+    if (clipped)
+        snprintf(label, sizeof label, "%s (clipped at ±%.2g)", t->scale_label,
+                 range);
+    else
+        snprintf(label, sizeof label, "%s", t->scale_label);
+    plmtex("r", 4.2, 0.5, 0.5, label);
+    plschr(0.0, 1.0);
 }
 
 static void draw_tiles(const void *what)
 {
-    const tile_grid *g = what;
-    const size_t grid_rows = (g->count + g->per_row - 1) / g->per_row;
-    PLFLT gray[2] = {0.0, 1.0}, pos[2] = {0.0, 1.0};
-    plscmap1l(1, 2, pos, gray, gray, gray, NULL);
+    const wh__tiles *t = what;
+    const size_t grid_rows = (t->count + t->per_row - 1) / t->per_row;
+    const double group_w = (double)t->per_row * ((double)t->cols + 1.0), gap = 0.25 * group_w;
+    const double width = (double)t->groups * group_w + (double)(t->groups - 1) * gap;
+    const double height = (double)grid_rows * ((double)t->rows + 1.0);
+    bool clipped;
+    const double range = tiles_range(t, &clipped), top = 0.84;
+    diverging_colors();
     pladv(0);
-    plvpor(0.03, 0.97, 0.03, 0.90);
-    plwind(-1.0, (double)g->per_row * ((double)g->cols + 1.0),
-           -(double)grid_rows * ((double)g->rows + 1.0) - 1.0, 0.0);
+    plvpor(0.02, 0.89, 0.03, top);
+    plwind(-1.0, width, -height - 1.0, 0.0);
     plcol0(COLOR_FG);
-    plmtex("t", 1.5, 0.5, 0.5, g->title);
-    PLFLT **img = wh__alloc(g->cols, sizeof *img);
-    PLFLT *cells = wh__alloc(g->cols * g->rows, sizeof *cells);
+    plmtex("t", 3.2, 0.5, 0.5, t->title);
+    PLFLT **img = wh__alloc(t->cols, sizeof *img);
+    PLFLT *cells = wh__alloc(t->cols * t->rows, sizeof *cells);
     if (img != NULL && cells != NULL) {
-        for (size_t c = 0; c < g->cols; c++)
-            img[c] = cells + c * g->rows;
-        for (size_t t = 0; t < g->count; t++)
-            draw_tile(g, t, img);
+        for (size_t c = 0; c < t->cols; c++)
+            img[c] = cells + c * t->rows;
+        for (size_t g = 0; g < t->groups; g++) {
+            const double x0 = (double)g * (group_w + gap);
+            plcol0(COLOR_FG);
+            plmtex("t", 0.8, (x0 + 0.5 * group_w + 1.0) / (width + 1.0), 0.5, t->headings[g]);
+            for (size_t i = 0; i < t->count; i++)
+                draw_tile(t, t->values[g] + i * t->rows * t->cols, x0, i, range, img);
+        }
     }
     wh__free(img);
     wh__free(cells);
+    draw_colorbar(t, range, clipped, top);
 }
 
-int wh__plot_tiles(const char *title, size_t count, size_t rows, size_t cols, const double *tiles,
-                   size_t per_row, const char *base)
+int wh__plot_tiles(const wh__tiles *t, const char *base)
 {
-    const tile_grid g = {title, count, rows, cols, per_row == 0 ? 8 : per_row, tiles};
-    const size_t grid_rows = (count + g.per_row - 1) / g.per_row;
-    const double aspect = (double)(grid_rows * (rows + 1)) / (double)(g.per_row * (cols + 1));
-    return render(base, 1200, (PLINT)(1200.0 * aspect / 0.87 + 60.0), draw_tiles, &g);
+    if (t->groups == 0 || t->count == 0 || t->per_row == 0) {
+        fprintf(stderr, "whiten: %s: no tiles to draw\n", base);
+        return -1;
+    }
+    /* Square cells: the page's aspect follows the grid's, with room for title and bar. */
+    const size_t grid_rows = (t->count + t->per_row - 1) / t->per_row;
+    const double group_w = (double)t->per_row * ((double)t->cols + 1.0);
+    const double width = (double)t->groups * group_w + (double)(t->groups - 1) * 0.25 * group_w;
+    const double height = (double)grid_rows * ((double)t->rows + 1.0);
+    const PLINT page_w = 2400;
+    const double px = 0.87 * page_w / (width + 1.0); /* pixels per cell */
+    return render(base, page_w, (PLINT)(px * (height + 1.0) / 0.81), draw_tiles, t);
 }

@@ -63,11 +63,21 @@ typedef struct wh__figure {
 int wh__plot_write(const wh__figure *fig, const char *base);
 
 /*
- * A grid of grey-scale tiles (e.g. whitening filters as 8 x 8 patches):
- * `count` tiles of rows x cols values each, laid out `per_row` to a row, each
- * scaled to its own symmetric range around zero. Writes `base`.png and .svg.
+ * Groups of tiles side by side (e.g. three sets of whitening filters as 8 x 8
+ * patches), each group under its heading: `count` tiles of rows x cols values
+ * per group, laid out `per_row` to a row, square cells. All tiles share one
+ * diverging colour scale, symmetric around zero (blue negative, white zero,
+ * red positive) up to the largest |value| of all groups, drawn as a colour bar
+ * labelled `scale_label`. Writes `base`.png and .svg.
  */
-int wh__plot_tiles(const char *title, size_t count, size_t rows, size_t cols, const double *tiles,
-                   size_t per_row, const char *base);
+typedef struct wh__tiles {
+    const char *title, *scale_label;
+    size_t groups;
+    const char *const *headings; /* one per group */
+    const double *const *values; /* one per group: count x rows x cols values */
+    size_t count, rows, cols, per_row;
+} wh__tiles;
+
+int wh__plot_tiles(const wh__tiles *t, const char *base);
 
 #endif

@@ -218,18 +218,18 @@ static int e10_figure(const char *dir, const wh__matrix *t)
     };
     const wh__panel panel = {"E10: four circuits on one context-switching stream",
                              "samples",
-                             "whitening error ||M⁻¹CM⁻¹ − I||₂ (current context)",
+                             "||M⁻¹CM⁻¹ − I||₂ (current context)",
                              false,
                              true,
                              0,
                              0,
                              1e-2,
-                             1e4,
+                             200,
                              E10_NETS,
                              series,
-                             "same samples; contexts with a shared basis (E9); η = 2·10⁻³ "
-                             "(gains too), η_w = 2·10⁻⁴, M0 = I",
-                             WH__LEGEND_TOP_RIGHT};
+                             "same samples; contexts share a basis (E9); η = η_g = 2·10⁻³, "
+                             "η_w = 2·10⁻⁴, M0 = I",
+                             WH__LEGEND_OUTSIDE_RIGHT};
     const wh__figure fig = {1, &panel, 1400, 650};
     char base[4096];
     int rc = wh__repro_path(base, sizeof base, dir, "e10_family");

@@ -272,7 +272,7 @@ static int e5_figure(const char *dir, const wh__matrix *t, double eps)
     };
     const wh__panel panel = {"E5: re-adaptation after the input statistics switch",
                              "samples",
-                             "whitening error ||M⁻¹CM⁻¹ − I||₂ (current context)",
+                             "||M⁻¹CM⁻¹ − I||₂ (current context)",
                              false, true, 0, 0, 1e-3, 1e3, 5, series,
                              "A: spectrum [0.1, 10]; B: ×100, rotated; "
                              "η = 10⁻³, M0 = I; online: seed 0",

@@ -226,14 +226,14 @@ static int e8_figure(const char *dir, const wh__matrix *c)
     };
     const wh__panel panels[2] = {
         {"E8: gain modulation whitens when K = n(n+1)/2", "t = η × steps",
-         "whitening error ||M⁻¹CM⁻¹ − I||₂", false, true, 0, 0, 1e-12, 1e5, 5, errors,
-         "n = 4, M = I + W diag(g) Wᵀ from g = 0; population η = 0.05, online η = 10⁻³",
-         WH__LEGEND_TOP_RIGHT},
+         "whitening error ||M⁻¹CM⁻¹ − I||₂", false, true, 0, 0, 1e-12, 10, 5, errors,
+         "n = 4, g = 0 at first; η = 0.05 (population), 10⁻³ (online)",
+         WH__LEGEND_BELOW},
         {"learned gains against the closed form g*", "t = η × steps", "|g − g*| / |g*|", false,
-         true, 0, 0, 1e-12, 1e5, 3, gaps, "g* = ((WᵀW)∘(WᵀW))⁻¹ diag(Wᵀ(C^½ − I)W)",
-         WH__LEGEND_TOP_RIGHT},
+         true, 0, 0, 1e-12, 10, 3, gaps, "g* = ((WᵀW)∘(WᵀW))⁻¹ diag(Wᵀ(C^½ − I)W)",
+         WH__LEGEND_BELOW},
     };
-    const wh__figure fig = {2, panels, 1600, 700};
+    const wh__figure fig = {2, panels, 1600, 850};
     char base[4096];
     int rc = wh__repro_path(base, sizeof base, dir, "e8_gains");
     if (rc == 0)

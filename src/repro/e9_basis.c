@@ -140,7 +140,7 @@ static int e9_figure(const char *dir, const wh__matrix *t)
          "|W − V P S| (best signed permutation)", false, true, 0, 0, 1e-6, 1e1, 2, dist,
          "n = K = 4, 64 contexts, η_g = 0.05, η_w = 10⁻³", WH__LEGEND_BOTTOM_LEFT},
         {"then the gains alone whiten each new context", "presentation",
-         "whitening error (current context)", false, true, 0, 0, 1e-6, 1e4, 2, err,
+         "whitening error (current context)", false, true, 0, 0, 1e-6, 1e3, 2, err,
          "error at the end of each presentation", WH__LEGEND_TOP_RIGHT},
     };
     const wh__figure fig = {2, panels, 1600, 650};
