@@ -10,10 +10,22 @@
 #define E7_SIDE 8                  /* patches are E7_SIDE x E7_SIDE pixels */
 #define E7_N (E7_SIDE * E7_SIDE)   /* n = 64 neurons */
 
-/* samples, error of each network online, and of its mean flow (closed form, M0 = I). */
+/*
+ * samples, error of each network online from M0 = I, of its mean flow (closed
+ * form), and of the same network learning online from its fixed point
+ * M = C^{1/2} on another stream of the same patches: the noise floor, measured.
+ */
 #define E7_ERRORS_FILE "e7_errors.csv"
-#define E7_ERRORS_COLS 5
-enum { E7_SAMPLES = 0, E7_DIRECT, E7_INTERNEURON, E7_DIRECT_FLOW, E7_INTERNEURON_FLOW };
+#define E7_ERRORS_COLS 7
+enum {
+    E7_SAMPLES = 0,
+    E7_DIRECT,
+    E7_INTERNEURON,
+    E7_DIRECT_FLOW,
+    E7_INTERNEURON_FLOW,
+    E7_DIRECT_FLOOR,
+    E7_INTERNEURON_FLOOR
+};
 
 /* One row: n, eta, samples, patches in the pool, images (0: synthetic 1/f), image side. */
 #define E7_RUN_FILE "e7_run.csv"
