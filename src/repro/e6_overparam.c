@@ -178,73 +178,111 @@ static int e6_compute(const wh__repro_settings *s, const char *dir)
     return rc;
 }
 
+/* Every 4th record of column c from record `first` on (markers that stay apart). */
+static size_t e6_every_fourth(const double *const *col, size_t rows, size_t c, size_t first,
+                              double *xs, double *ys)
+{
+    size_t m = 0;
+    for (size_t r = first; r < rows; r += 4) {
+        xs[m] = col[0][r];
+        ys[m++] = col[c][r];
+    }
+    return m;
+}
+
 static int e6_k_figure(const char *dir, const wh__matrix *t, double worst)
 {
     double **col = wh__columns(t);
-    if (col == NULL)
+    double *marks = wh__alloc(4 * (t->rows / 4 + 1), sizeof *marks);
+    if (col == NULL || marks == NULL) {
+        wh__free(marks);
+        wh__free_columns(col, E6K_COLS);
         return wh__repro_fail("E6", "figure", WH_ENOMEM);
-    char note[160];
+    }
+    char note[200];
     snprintf(note, sizeof note,
-             "n = %d, η = 10⁻³, same W0W0ᵀ and stream; largest relative difference of M: %.1e",
+             "n = %d, η = 10⁻³, same W0W0ᵀ and stream; the three runs' M agree to %.1e",
              E6_N, worst);
+    const size_t q = t->rows / 4 + 1;
+    /* The curves lie on each other: k = 2n and 4n get markers at interleaved records. */
+    const size_t m2 = e6_every_fourth((const double *const *)col, t->rows, 2, 1, marks, marks + q);
+    const size_t m4 = e6_every_fourth((const double *const *)col, t->rows, 3, 3, marks + 2 * q,
+                                      marks + 3 * q);
     const wh__series series[3] = {
-        {"k = n", WH__LINE, 0, t->rows, col[0], col[1], NULL, NULL},
-        {"k = 2n", WH__DASHED, 1, t->rows, col[0], col[2], NULL, NULL},
-        {"k = 4n", WH__MARKERS, 2, t->rows, col[0], col[3], NULL, NULL},
+        {"k = n (line)", WH__LINE, 0, t->rows, col[0], col[1], NULL, NULL},
+        {"k = 2n (every 4th record from the 2nd)", WH__MARKERS, 1, m2, marks, marks + q, NULL,
+         NULL},
+        {"k = 4n (every 4th record from the 4th)", WH__MARKERS, 2, m4, marks + 2 * q,
+         marks + 3 * q, NULL, NULL},
     };
     const wh__panel panel = {"E6a: the number of interneurons does not change the learning",
                              "samples", "whitening error ||M⁻¹CM⁻¹ − I||₂", false, true,
-                             0, 0, 0, 0, 3, series, note, WH__LEGEND_TOP_RIGHT};
-    const wh__figure fig = {1, &panel, 0, 0};
+                             0, 0, 0.05, 60.0, 3, series, note, WH__LEGEND_TOP_RIGHT};
+    const wh__figure fig = {1, &panel, 1100, 650};
     char base[4096];
     int rc = wh__repro_path(base, sizeof base, dir, "e6_interneurons");
     if (rc == 0)
         rc = wh__plot_write(&fig, base);
+    wh__free(marks);
     wh__free_columns(col, E6K_COLS);
     return rc;
 }
 
-/* Split the map's cells into survived and diverged points for network `kind`. */
-static void e6_split(const wh__matrix *t, int kind, double *xs, double *ys, size_t *ns, double *xf,
-                     double *yf, size_t *nf)
+/* A cell whitens when M stayed positive definite and its final error is at most this. */
+#define E6_WHITENS 0.5
+
+enum { E6_WHITENED, E6_NOT_WHITENED, E6_LOST, E6_OUTCOMES };
+
+static int e6_outcome(const double *row, int kind)
 {
-    *ns = *nf = 0;
+    if (row[2 + kind] >= 0.0)
+        return E6_LOST;
+    return row[4 + kind] <= E6_WHITENS ? E6_WHITENED : E6_NOT_WHITENED;
+}
+
+/* Split the map's cells by outcome for network `kind`: xy[o] holds x then y of outcome o. */
+static void e6_split(const wh__matrix *t, int kind, double *const xy[E6_OUTCOMES],
+                     size_t count[E6_OUTCOMES])
+{
+    for (size_t o = 0; o < E6_OUTCOMES; o++)
+        count[o] = 0;
     for (size_t r = 0; r < t->rows; r++) {
         const double *row = t->data + r * E6S_COLS;
-        if (row[2 + kind] < 0.0) {
-            xs[*ns] = row[0];
-            ys[(*ns)++] = row[1];
-        } else {
-            xf[*nf] = row[0];
-            yf[(*nf)++] = row[1];
-        }
+        const int o = e6_outcome(row, kind);
+        xy[o][count[o]] = row[0];
+        xy[o][t->rows + count[o]++] = row[1];
     }
 }
 
 static int e6_map_figure(const char *dir, const wh__matrix *t)
 {
     const size_t n = t->rows;
-    double *buf = wh__alloc(8 * (n + 1), sizeof *buf);
+    double *buf = wh__alloc(2 * E6_OUTCOMES * 2 * (n + 1), sizeof *buf);
     if (buf == NULL)
         return wh__repro_fail("E6", "figure", WH_ENOMEM);
-    wh__series series[2][2];
+    static const char *const label[E6_OUTCOMES] = {
+        "whitens: final error ≤ 0.5", "stays positive definite, error > 0.5",
+        "M loses positive definiteness"};
+    static const int color[E6_OUTCOMES] = {2, 5, 1};
+    wh__series series[2][E6_OUTCOMES];
     wh__panel panels[2];
     static const char *const titles[2] = {"direct connections (Algorithm 1)",
                                           "interneurons (Algorithm 2)"};
     for (int kind = 0; kind < 2; kind++) {
-        double *b = buf + (size_t)kind * 4 * (n + 1);
-        size_t ns, nf;
-        e6_split(t, kind, b, b + (n + 1), &ns, b + 2 * (n + 1), b + 3 * (n + 1), &nf);
-        series[kind][0] = (wh__series){"M stays positive definite", WH__MARKERS, 2, ns, b,
-                                       b + (n + 1), NULL, NULL};
-        series[kind][1] = (wh__series){"M loses definiteness", WH__MARKERS, 1, nf, b + 2 * (n + 1),
-                                       b + 3 * (n + 1), NULL, NULL};
+        double *xy[E6_OUTCOMES];
+        size_t count[E6_OUTCOMES];
+        for (size_t o = 0; o < E6_OUTCOMES; o++)
+            xy[o] = buf + ((size_t)kind * E6_OUTCOMES + o) * 2 * (n + 1);
+        e6_split(t, kind, xy, count);
+        for (size_t o = 0; o < E6_OUTCOMES; o++)
+            series[kind][o] = (wh__series){label[o], WH__MARKERS, color[o], count[o], xy[o],
+                                           xy[o] + n, NULL, NULL};
         panels[kind] = (wh__panel){titles[kind], "initial scale α (M0 = α I)", "learning rate η",
-                                   true, true, 0.005, 200.0, 3e-5, 1.0, 2, series[kind],
+                                   true, true, 0.005, 200.0, 3e-5, 1.0, E6_OUTCOMES, series[kind],
                                    "E6b: online, n = 6, spectrum [0.1, 10]",
-                                   WH__LEGEND_BOTTOM_RIGHT};
+                                   WH__LEGEND_BELOW};
     }
-    const wh__figure fig = {2, panels, 1500, 650};
+    const wh__figure fig = {2, panels, 1500, 820};
     char base[4096];
     int rc = wh__repro_path(base, sizeof base, dir, "e6_stability");
     if (rc == 0)
@@ -262,10 +300,18 @@ static void e6_map_verdicts(wh__buf *r, const wh__matrix *t)
         inter_failed += row[3] >= 0.0;
         direct_small += row[2] >= 0.0 && row[0] < 1.0;
     }
+    size_t whitened[2] = {0, 0};
+    for (size_t i = 0; i < t->rows; i++)
+        for (int kind = 0; kind < 2; kind++)
+            whitened[kind] += e6_outcome(t->data + i * E6S_COLS, kind) == E6_WHITENED;
     wh__buf_printf(r, "\nStability map over %zu (α, η) cells (`%s`): the direct network lost "
                       "positive definiteness in %zu cells (%zu of them with α < 1), the "
-                      "interneuron network in %zu.\n\n",
-                   t->rows, E6S_FILE, direct_failed, direct_small, inter_failed);
+                      "interneuron network in %zu. Staying positive definite is not whitening: "
+                      "the final error is at most %.1f in %zu cells for direct connections and "
+                      "%zu for interneurons (the rest are too slow from their α, or too noisy "
+                      "at their η).\n\n",
+                   t->rows, E6S_FILE, direct_failed, direct_small, inter_failed, E6_WHITENS,
+                   whitened[0], whitened[1]);
     wh__verdict(r, inter_failed == 0,
                 "interneurons: M stays positive definite in every cell (M <- B M B, science.md §5.1)");
     wh__verdict(r, direct_failed > 0,
