@@ -68,23 +68,24 @@ cmp -s one/runs.csv sh/runs.csv && cmp -s one/summary.csv sh/summary.csv &&
     pass "sweep: 3 shards merge to the unsharded runs.csv, summary.csv and SUMMARY.md" ||
     fail "sweep: the merged files differ"
 
-# 2. reproduce --only E2,E4 as 2 shards (E4's runs read the threshold its noise-floor sweep
-#    sets: a shard that computed only its own floors got other numbers).
-"$whiten" reproduce --quick --only E2,E4 --out ref > ref.log 2>&1 || fail "reproduce: $(cat ref.log)"
-SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=2 "$whiten" reproduce --quick --only E2,E4 --out r2 \
+# 2. reproduce --only E2,E4,E5 as 2 shards (E4's runs read the threshold its noise-floor
+#    sweep sets: a shard that computed only its own floors got other numbers; E5's floor
+#    table was written from an uninitialised array in a shard).
+"$whiten" reproduce --quick --only E2,E4,E5 --out ref > ref.log 2>&1 || fail "reproduce: $(cat ref.log)"
+SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=2 "$whiten" reproduce --quick --only E2,E4,E5 --out r2 \
     > r21.log 2>&1 || fail "reproduce shard 1 from the Slurm variables: $(cat r21.log)"
 [ -s r2/shards/shard-1-of-2.zip ] || fail "no shard-1-of-2.zip from SLURM_ARRAY_TASK_ID=1 of 2"
 refused 1 "missing from shard 0 of 2: E2 sweep 0 runs" "a reproduce merge with shard 0 missing" -- \
     reproduce --merge --out r2
 [ -e r2/REPORT.md ] && fail "a reproduce merge with runs missing wrote REPORT.md"
-SLURM_ARRAY_TASK_ID=0 "$whiten" reproduce --quick --only E2,E4 --out r2 --shards 2 > r20.log 2>&1 ||
+SLURM_ARRAY_TASK_ID=0 "$whiten" reproduce --quick --only E2,E4,E5 --out r2 --shards 2 > r20.log 2>&1 ||
     fail "reproduce shard 0 with --shards: $(cat r20.log)"
 "$whiten" reproduce --merge --out r2 > r2merge.log 2>&1 || fail "reproduce merge: $(cat r2merge.log)"
 same=0
 for f in ref/*.csv; do cmp -s "$f" "r2/$(basename "$f")" || { echo "  $f differs"; same=1; }; done
 [ "$same" = 0 ] &&
     cmp -s <(grep -v 's of computation' ref/REPORT.md) <(grep -v 's of computation' r2/REPORT.md) &&
-    pass "reproduce --only E2,E4: 2 shards merge to the unsharded CSV files and REPORT.md" ||
+    pass "reproduce --only E2,E4,E5: 2 shards merge to the unsharded CSV files and REPORT.md" ||
     fail "reproduce: the merged files differ"
 
 # 3. Bad sweep files.

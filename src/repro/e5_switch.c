@@ -131,7 +131,9 @@ static void e5_floor_job(size_t j, void *arg, double *out)
 
 static int e5_write_floors(const e5_plan *p, const wh__repro_settings *s, const char *dir)
 {
-    double floors[4], table[2 * E5_FLOORS_COLS];
+    /* A shard computes only its own units: the others stay 0 here (their values come
+     * from the other shards' files at the merge), never uninitialised. */
+    double floors[4] = {0}, table[2 * E5_FLOORS_COLS];
     const wh__sweep sweep = {4, 1, e5_floor_job, (void *)p};
     int rc = wh__sweep_run(s, &sweep, floors);
     for (size_t c = 0; c < 2; c++) {
