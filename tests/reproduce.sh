@@ -29,9 +29,9 @@ for row in rows[1:]:
 csv.writer(open(sys.argv[1], "w"), lineterminator="\n").writerows(rows)
 PY
 "$whiten" reproduce --only E2,E5,E6,E7 --report-only --out "$work/e" > /dev/null
-grep -q "^- ✘ direct: T_ε against α has slope 2" "$work/e/REPORT.md" ||
+grep -q "^- ✘ direct: T<sub>ε</sub> against α has slope 2" "$work/e/REPORT.md" ||
     fail "doubling the direct times did not turn the E2 verdict"
-grep -q "^- ✔ interneurons: T_ε against ln α" "$work/e/REPORT.md" ||
+grep -q "^- ✔ interneurons: T<sub>ε</sub> against ln α" "$work/e/REPORT.md" ||
     fail "the interneuron verdict changed although its numbers did not"
 
 # 2a. E4's new claims follow their numbers: the direct network's small-alpha times

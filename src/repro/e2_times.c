@@ -132,16 +132,16 @@ static int e2_render(const char *dir, wh__buf *r)
     wh__fit_columns(&t, 0, 1, false, E2_FIT_LO, E2_FIT_HI, &ds, &dr2);
     wh__fit_columns(&t, 0, 3, true, E2_FIT_LO, E2_FIT_HI, &is, &ir2);
     const double worst = e2_worst_gap(&t);
-    wh__buf_printf(r, "![E2](e2_times.png)\n\nConvergence time T_ε (ε = %g) of the integrated "
+    wh__buf_printf(r, "![E2](e2_times.png)\n\nConvergence time T<sub>ε</sub> (ε = %g) of the integrated "
                       "flows from M0 = α I, beside the closed forms (`%s`). Slopes fitted over "
                       "α ∈ [%g, %g]:\n\n| network | fit | slope | R² |\n|:---|:---|---:|---:|\n"
-                      "| direct | T_ε against α | %.4f | %.6f |\n"
-                      "| interneurons | T_ε against ln α | %.4f | %.6f |\n\n",
+                      "| direct | T<sub>ε</sub> against α | %.4f | %.6f |\n"
+                      "| interneurons | T<sub>ε</sub> against ln α | %.4f | %.6f |\n\n",
                    E2_EPS, E2_FILE, E2_FIT_LO, E2_FIT_HI, ds, dr2, is, ir2);
     wh__verdict(r, fabs(ds - 1.0) <= 0.02 && dr2 >= 0.999,
-                "direct: T_ε against α has slope %.3f (R² %.4f): linear", ds, dr2);
+                "direct: T<sub>ε</sub> against α has slope %.3f (R² %.4f): linear", ds, dr2);
     wh__verdict(r, fabs(is - 0.5) <= 0.02 && ir2 >= 0.999,
-                "interneurons: T_ε against ln α has slope %.3f (R² %.4f): logarithmic", is, ir2);
+                "interneurons: T<sub>ε</sub> against ln α has slope %.3f (R² %.4f): logarithmic", is, ir2);
     wh__verdict(r, worst <= 1e-6,
                 "integrated flows agree with the closed forms: largest relative gap %.1e <= 1e-6",
                 worst);

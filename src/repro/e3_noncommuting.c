@@ -165,17 +165,17 @@ static int e3_render(const char *dir, wh__buf *r)
     wh__fit_columns(&t, 0, 1, false, 10.0, 1000.0, &ds, &dr2);
     wh__fit_columns(&t, 0, 4, true, 10.0, 1000.0, &is, &ir2);
     const double *last = t.data + (t.rows - 1) * E3_COLS;
-    wh__buf_printf(r, "![E3](e3_noncommuting.png)\n\nMedian and interquartile range of T_ε "
+    wh__buf_printf(r, "![E3](e3_noncommuting.png)\n\nMedian and interquartile range of T<sub>ε</sub> "
                       "over random rotated starts (`%s`). Fits of the medians over "
                       "α ∈ [10, 1000]:\n\n| network | fit | slope | R² |\n|:---|:---|---:|---:|\n"
-                      "| direct | median T_ε against α | %.4f | %.6f |\n"
-                      "| interneurons | median T_ε against ln α | %.4f | %.6f |\n\n"
+                      "| direct | median T<sub>ε</sub> against α | %.4f | %.6f |\n"
+                      "| interneurons | median T<sub>ε</sub> against ln α | %.4f | %.6f |\n\n"
                       "At α = %g the median times are %.1f (direct) and %.2f (interneurons).\n\n",
                    E3_FILE, ds, dr2, is, ir2, last[0], last[1], last[4]);
     wh__verdict(r, fabs(ds - 1.0) <= 0.05 && dr2 >= 0.999,
-                "direct: median T_ε against α has slope %.3f (R² %.4f): still linear", ds, dr2);
+                "direct: median T<sub>ε</sub> against α has slope %.3f (R² %.4f): still linear", ds, dr2);
     wh__verdict(r, fabs(is - 0.5) <= 0.05 && ir2 >= 0.999,
-                "interneurons: median T_ε against ln α has slope %.3f (R² %.4f): still "
+                "interneurons: median T<sub>ε</sub> against ln α has slope %.3f (R² %.4f): still "
                 "logarithmic",
                 is, ir2);
     wh__buf_printf(r, "\n");

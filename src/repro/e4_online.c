@@ -328,8 +328,8 @@ static double e4_worst_ratio(const wh__matrix *t, int kind)
 
 static void e4_table(wh__buf *r, const wh__matrix *t)
 {
-    wh__buf_printf(r, "| α | direct online (median [IQR]) | direct T_ε/η | interneurons online "
-                      "(median [IQR]) | interneurons T_ε/η |\n|---:|---:|---:|---:|---:|\n");
+    wh__buf_printf(r, "| α | direct online (median [IQR]) | direct T<sub>ε</sub>/η | interneurons online "
+                      "(median [IQR]) | interneurons T<sub>ε</sub>/η |\n|---:|---:|---:|---:|---:|\n");
     for (size_t i = 0; i < t->rows; i++) {
         const double *row = t->data + i * E4_TIMES_COLS;
         wh__buf_printf(r, "| %.3g | %.0f [%.0f, %.0f] | %.0f | %.0f [%.0f, %.0f] | %.0f |\n",
@@ -453,7 +453,7 @@ static int e4_render(const char *dir, wh__buf *r)
     const double eps = times.data[9], *own = floors.data;
     wh__buf_printf(r, "![E4](e4_online.png)\n\nSamples until the whitening error comes to stay "
                       "below ε for 1/η samples (the rule of `whiten simulate`) online (η = %g, "
-                      "n = 4; median and interquartile range over the seeds, `%s`), beside T_ε/η "
+                      "n = 4; median and interquartile range over the seeds, `%s`), beside T<sub>ε</sub>/η "
                       "from the flow. ε = %.3f is twice the larger of the two networks' noise "
                       "floors measured at this n and η (%.3f direct, %.3f interneurons, `%s`, "
                       "first row):\n\n",
@@ -462,7 +462,7 @@ static int e4_render(const char *dir, wh__buf *r)
     const double dw = e4_worst_ratio(&times, 0), iw = e4_worst_ratio(&times, 1);
     wh__buf_printf(r, "\n");
     wh__verdict(r, dw <= 0.25 && iw <= 0.25,
-                "online samples-to-ε ≈ T_ε/η for α ≥ 1: largest relative gap %.2f (direct), "
+                "online samples-to-ε ≈ T<sub>ε</sub>/η for α ≥ 1: largest relative gap %.2f (direct), "
                 "%.2f (interneurons), within 0.25",
                 dw, iw);
     const double *last = times.data + (times.rows - 1) * E4_TIMES_COLS;
@@ -475,8 +475,8 @@ static int e4_render(const char *dir, wh__buf *r)
     const double *first = times.data;
     wh__verdict(r, slow,
                 "the direct network's slow start in discrete time: for every α < 0.04 it needs at "
-                "least 5× the T_ε/η of its flow (%.1f× at α = %.3g; its first steps overshoot, "
-                "science.md §5.1) and more samples than the interneurons (%.1f× their T_ε/η at "
+                "least 5× the T<sub>ε</sub>/η of its flow (%.1f× at α = %.3g; its first steps overshoot, "
+                "science.md §5.1) and more samples than the interneurons (%.1f× their T<sub>ε</sub>/η at "
                 "α = %.3g)",
                 ratio, at, e4_samples(first[5]) / first[8], first[0]);
     e4_floor_verdicts(r, &floors);
