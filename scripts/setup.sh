@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages="gcc pkg-config meson ninja-build python3 libopenblas-dev liblapacke-dev libgsl-dev
 libcriterion-dev libcjson-dev zlib1g-dev libpng-dev libplplot-dev plplot-driver-cairo python3-numpy
 slurmctld slurmd slurm-client munge
-python3-dev python3-mesonpy python3-pytest python3-sklearn python3-scipy python3-matplotlib python3-venv
+python3-dev python3-mesonpy python3-pytest python3-sklearn python3-pil python3-scipy python3-matplotlib python3-venv
 python3-pip"
 
 missing=""
