@@ -443,20 +443,24 @@ static void diverging_colors(void)
     plscmap1l(1, 3, pos, r, g, b, NULL);
 }
 
-/* Tile t of group g at cell (col, row) of the group's grid, whose top left is (x0, 0). */
-static void draw_tile(const wh__tiles *t, const double *v, double x0, size_t at, double range,
-                      PLFLT **img)
+/*
+ * Tile `at` of a group whose grid starts at x0: one filled unit square per value
+ * (plimagefr renders the same ten times slower, and as a 2 MB SVG), then a thin
+ * grey frame so that white (zero) weights at a tile's edge stay inside its tile.
+ */
+static void draw_tile(const wh__tiles *t, const double *v, double x0, size_t at, double range)
 {
-    for (size_t c = 0; c < t->cols; c++) /* plimage wants [x][y] with y upwards */
-        for (size_t r = 0; r < t->rows; r++)
-            img[c][t->rows - 1 - r] = fmax(-range, fmin(range, v[r * t->cols + c]));
     const double left = x0 + (double)(at % t->per_row) * ((double)t->cols + 1.0);
     const double bottom = -(double)(at / t->per_row + 1) * ((double)t->rows + 1.0);
-    /* Cell edges on whole numbers: each value fills one unit square, tiles keep a gap of one. */
     const double right = left + (double)t->cols, top = bottom + (double)t->rows;
-    plimagefr((PLFLT_MATRIX)img, (PLINT)t->cols, (PLINT)t->rows, left, right, bottom, top,
-              -range, range, -range, range, NULL, NULL);
-    /* A thin grey frame: white (zero) weights at a tile's edge stay inside its tile. */
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->cols; c++) {
+            const double value = fmax(-range, fmin(range, v[r * t->cols + c]));
+            const double x = left + (double)c, y = top - (double)r - 1.0;
+            PLFLT cx[4] = {x, x + 1.0, x + 1.0, x}, cy[4] = {y, y, y + 1.0, y + 1.0};
+            plcol1(0.5 + 0.5 * value / range);
+            plfill(4, cx, cy);
+        }
     PLFLT fx[5] = {left, right, right, left, left}, fy[5] = {bottom, bottom, top, top, bottom};
     plcol0(COLOR_GRID);
     plwidth(0.8);
@@ -503,21 +507,13 @@ static void draw_tiles(const void *what)
     plwind(-1.0, width, -height - 1.0, 0.0);
     plcol0(COLOR_FG);
     plmtex("t", 3.2, 0.5, 0.5, t->title);
-    PLFLT **img = wh__alloc(t->cols, sizeof *img);
-    PLFLT *cells = wh__alloc(t->cols * t->rows, sizeof *cells);
-    if (img != NULL && cells != NULL) {
-        for (size_t c = 0; c < t->cols; c++)
-            img[c] = cells + c * t->rows;
-        for (size_t g = 0; g < t->groups; g++) {
-            const double x0 = (double)g * (group_w + gap);
-            plcol0(COLOR_FG);
-            plmtex("t", 0.8, (x0 + 0.5 * group_w + 1.0) / (width + 1.0), 0.5, t->headings[g]);
-            for (size_t i = 0; i < t->count; i++)
-                draw_tile(t, t->values[g] + i * t->rows * t->cols, x0, i, range, img);
-        }
+    for (size_t g = 0; g < t->groups; g++) {
+        const double x0 = (double)g * (group_w + gap);
+        plcol0(COLOR_FG);
+        plmtex("t", 0.8, (x0 + 0.5 * group_w + 1.0) / (width + 1.0), 0.5, t->headings[g]);
+        for (size_t i = 0; i < t->count; i++)
+            draw_tile(t, t->values[g] + i * t->rows * t->cols, x0, i, range);
     }
-    wh__free(img);
-    wh__free(cells);
     draw_colorbar(t, range, clipped, top);
 }
 

@@ -137,13 +137,13 @@ static int e9_figure(const char *dir, const wh__matrix *t)
     };
     const wh__panel panels[2] = {
         {"E9: the synapses learn the contexts' shared basis", "presentation (512 steps each)",
-         "|W − V P S| (best signed permutation)", false, true, 0, 0, 1e-6, 1e1, 2, dist,
-         "n = K = 4, 64 contexts, η_g = 0.05, η_w = 10⁻³", WH__LEGEND_BOTTOM_LEFT},
-        {"then the gains alone whiten each new context", "presentation",
-         "whitening error (current context)", false, true, 0, 0, 1e-6, 1e3, 2, err,
-         "error at the end of each presentation", WH__LEGEND_TOP_RIGHT},
+         "|W − V P S| (best signed permutation)", false, true, 0, 0, 1e-10, 1e1, 2, dist,
+         "n = K = 4, 64 contexts, η_g = 0.05, η_w = 10⁻³", WH__LEGEND_BELOW},
+        {"then the gains alone whiten new contexts", "presentation",
+         "whitening error (current context)", false, true, 0, 0, 1e-19, 1e1, 2, err,
+         "at the end of each presentation (population: to rounding)", WH__LEGEND_BELOW},
     };
-    const wh__figure fig = {2, panels, 1600, 650};
+    const wh__figure fig = {2, panels, 1600, 780};
     char base[4096];
     int rc = wh__repro_path(base, sizeof base, dir, "e9_basis");
     if (rc == 0)
