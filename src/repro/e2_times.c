@@ -106,12 +106,19 @@ static int e2_figure(const char *dir, const wh__matrix *t)
         {"interneurons: closed form", WH__LINE, 1, n, col[0], col[4], NULL, NULL},
         {"interneurons: integrated flow", WH__MARKERS, 1, n, col[0], col[3], NULL, NULL},
     };
+    /* The same series unlabelled: the left panel's legend serves both, and in the right
+     * one any legend would hide the direct line leaving through the top. */
+    wh__series unlabelled[4];
+    for (size_t i = 0; i < 4; i++) {
+        unlabelled[i] = series[i];
+        unlabelled[i].label = NULL;
+    }
     const wh__panel panels[2] = {
         {"linear axes: direct grows ∝ α", "initial scale α (M0 = α I)",
          "convergence time T#dε#u (continuous time)", false, false, 0, 0, 0, 0, 4, series,
          "ε = 0.01, n = 4, spectrum [0.1, 10]", WH__LEGEND_TOP_LEFT},
         {"log α axis: interneurons grow ∝ ln α", "initial scale α (M0 = α I)",
-         "convergence time T#dε#u (continuous time)", true, false, 0, 0, 0, 12.0, 4, series,
+         "convergence time T#dε#u (continuous time)", true, false, 0, 0, 0, 12.0, 4, unlabelled,
          "T#dε#u ≈ ½ ln α (interneurons); direct exits above α ≈ 5", WH__LEGEND_TOP_LEFT},
     };
     const wh__figure fig = {2, panels, 1500, 650};
