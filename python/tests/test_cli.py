@@ -5,27 +5,33 @@ import pytest
 import whiten
 from conftest import gaussian
 
-# (net, n, k, solver, eta, refresh): sample-by-sample paths, the blocked fast path (n >= 40),
-# the direct network's exact and fast solvers; refreshes inside the data.
+# (net, n, k, solver, eta, refresh, center): sample-by-sample paths, the blocked fast path
+# (n >= 40), the direct network's exact and fast solvers, the gain circuits; refreshes inside
+# the data; centred (the default on both sides) and not.
 CASES = [
-    ("interneuron", 5, 9, "auto", 2.5e-3, 0),
-    ("interneuron", 48, 48, "auto", 1e-3, 300),
-    ("interneuron", 6, 6, "exact", 4e-3, 0),
-    ("direct", 5, 0, "auto", 2.5e-3, 0),
-    ("direct", 7, 0, "fast", 2e-3, 0),
+    ("interneuron", 5, 9, "auto", 2.5e-3, 0, True),
+    ("interneuron", 48, 48, "auto", 1e-3, 300, True),
+    ("interneuron", 6, 6, "exact", 4e-3, 0, False),
+    ("direct", 5, 0, "auto", 2.5e-3, 0, True),
+    ("direct", 7, 0, "fast", 2e-3, 0, False),
+    ("gain", 4, 0, "auto", 3e-3, 0, True),
+    ("gain-synapse", 4, 0, "auto", 3e-3, 0, True),
 ]
+IDS = [f"{c[0]}-n{c[1]}-{c[3]}-{'centred' if c[6] else 'raw'}" for c in CASES]
 
 
-def options(net, k, solver, eta, refresh, passes=None):
-    # The estimator does not centre nor decay its rate (yet): fit and stream must not either.
+def options(net, k, solver, eta, refresh, center, passes=None):
+    # `whiten fit` decays its rate by default and takes its initial scale from the data; the
+    # estimator's defaults are a constant rate and init_scale=1: both sides say which.
     args = ["--net", net, "--eta", repr(eta), "--solver", solver, "--refresh", refresh,
-            "--k", k, "--init-scale", 1.5, "--seed", 11, "--no-center", "--schedule", "constant"]
+            "--k", k, "--init-scale", 1.5, "--seed", 11, "--schedule", "constant"]
+    args += [] if center else ["--no-center"]
     return args + (["--passes", passes] if passes else [])
 
 
-def estimator(net, k, solver, eta, refresh, passes=1):
+def estimator(net, k, solver, eta, refresh, center, passes=1):
     return whiten.Whitener(net=net, k=k or None, solver=solver, eta=eta, refresh=refresh,
-                           init_scale=1.5, random_state=11, passes=passes)
+                           init_scale=1.5, random_state=11, passes=passes, center=center)
 
 
 def same_bits(a, b):
@@ -33,81 +39,165 @@ def same_bits(a, b):
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-n{c[1]}-{c[3]}" for c in CASES])
+def same_network(w, saved):
+    """The estimator holds the saved network, every array to the bit."""
+    ok = same_bits(w.M_, saved["M"])
+    if "W" in saved.files:
+        ok = ok and same_bits(w.W_, saved["W"])
+    if "g" in saved.files:
+        ok = ok and same_bits(w.g_, saved["g"])
+    if "mean" in saved.files:
+        ok = ok and same_bits(w.mean_, saved["mean"])
+    return ok and ("mean" in saved.files) == (w.mean_ is not None)
+
+
+def data(n, seed, rows):
+    X, _ = gaussian(rows, n, seed=seed)
+    return X + np.linspace(-2.5, 4.0, n)   # a mean to take away
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_fit_and_apply_equal_the_cli(case, tmp_path, run_cli):
-    net, n, k, solver, eta, refresh = case
-    X, _ = gaussian(1500, n, seed=n)
-    Xnew, _ = gaussian(300, n, seed=n + 1)
+    net, n, k, solver, eta, refresh, center = case
+    X, Xnew = data(n, n, 1500), data(n, n + 1, 300)
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "Xnew.npy", Xnew)
     run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "S.npz", "--quiet",
-            *options(net, k, solver, eta, refresh, passes=2))
-    w = estimator(net, k, solver, eta, refresh, passes=2).fit(X)
-    saved = np.load(tmp_path / "S.npz")
-    assert same_bits(w.M_, saved["M"])
-    if net == "interneuron":
-        assert same_bits(w.W_, saved["W"])
+            *options(net, k, solver, eta, refresh, center, passes=2))
+    w = estimator(net, k, solver, eta, refresh, center, passes=2).fit(X)
+    assert same_network(w, np.load(tmp_path / "S.npz"))
     assert w.n_samples_seen_ == 3000
     run_cli("apply", "--state", tmp_path / "S.npz", "--data", tmp_path / "Xnew.npy",
             "--out", tmp_path / "Y.npy", "--quiet")
     assert same_bits(w.transform(Xnew), np.load(tmp_path / "Y.npy"))
-    # The CLI's state loads in Python and whitens to the same bits.
+    # The CLI's state loads in Python and whitens to the same bits ...
     loaded = whiten.load(tmp_path / "S.npz")
     assert same_bits(loaded.transform(Xnew), np.load(tmp_path / "Y.npy"))
-    # ... and keeps learning as `whiten apply --learn` does, to the same bits.
+    # ... maps outputs back as `whiten apply --inverse` does ...
+    run_cli("apply", "--state", tmp_path / "S.npz", "--data", tmp_path / "Y.npy",
+            "--out", tmp_path / "Xback.npy", "--inverse", "--quiet")
+    assert same_bits(loaded.inverse_transform(np.load(tmp_path / "Y.npy")),
+                     np.load(tmp_path / "Xback.npy"))
+    # ... and keeps learning as `whiten apply --learn` does (the mean learning too, over the
+    # window the state gives it: 0 for a fit, the exact mean of every sample), to the same
+    # bits.
+    assert loaded.center == center and (loaded.center_window == 0.0 or not center)
     run_cli("apply", "--state", tmp_path / "S.npz", "--data", tmp_path / "Xnew.npy",
             "--out", tmp_path / "Ylearn.npy", "--learn", "--save-state", tmp_path / "S2.npz",
-            "--quiet")
+            "--quiet", *(["--center-window", 0] if center else []))
     assert same_bits(loaded.filter(Xnew), np.load(tmp_path / "Ylearn.npy"))
-    assert same_bits(loaded.M_, np.load(tmp_path / "S2.npz")["M"])
+    assert same_network(loaded, np.load(tmp_path / "S2.npz"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-n{c[1]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_python_state_drives_the_cli(case, tmp_path, run_cli):
-    net, n, k, solver, eta, refresh = case
-    X, _ = gaussian(1000, n, seed=n + 2)
-    Xnew, _ = gaussian(200, n, seed=n + 3)
+    net, n, k, solver, eta, refresh, center = case
+    X, Xnew = data(n, n + 2, 1000), data(n, n + 3, 200)
     np.save(tmp_path / "Xnew.npy", Xnew)
-    w = estimator(net, k, solver, eta, refresh)
+    w = estimator(net, k, solver, eta, refresh, center)
     for batch in np.array_split(X, 7):   # uneven batches, none a multiple of 64
         w.partial_fit(batch)
     w.save(tmp_path / "P.npz")
+    assert same_network(w, np.load(tmp_path / "P.npz"))
     run_cli("apply", "--state", tmp_path / "P.npz", "--data", tmp_path / "Xnew.npy",
             "--out", tmp_path / "Y.npy", "--quiet")
     assert same_bits(w.transform(Xnew), np.load(tmp_path / "Y.npy"))
     run_cli("apply", "--state", tmp_path / "P.npz", "--data", tmp_path / "Xnew.npy",
             "--out", tmp_path / "Ylearn.npy", "--learn", "--save-state", tmp_path / "P2.npz",
-            "--quiet")
+            "--quiet", *(["--center-window", 1000] if center else []))
     assert same_bits(w.filter(Xnew), np.load(tmp_path / "Ylearn.npy"))
-    assert same_bits(w.M_, np.load(tmp_path / "P2.npz")["M"])
+    assert same_network(w, np.load(tmp_path / "P2.npz"))
     assert whiten.load(tmp_path / "P2.npz").n_samples_seen_ == 1200
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-n{c[1]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_filter_and_step_equal_a_wh_net_step_sequence(case, run_cli):
-    """`whiten stream --binary f64` runs wh_net_step once per sample: the C library's own
-    step sequence. filter() and step() must print the same bits."""
-    net, n, k, solver, eta, refresh = case
-    X, _ = gaussian(700, n, seed=n + 4)
-    out = run_cli("stream", "--n", n, "--binary", "f64", *options(net, k, solver, eta, refresh),
+    """`whiten stream --binary f64` runs the running mean and wh_net_step once per sample:
+    the C library's own step sequence. filter() and step() must print the same bits."""
+    net, n, k, solver, eta, refresh, center = case
+    X = data(n, n + 4, 700)
+    out = run_cli("stream", "--n", n, "--binary", "f64",
+                  *options(net, k, solver, eta, refresh, center),
                   stdin=X.astype("<f8").tobytes())
     Yc = np.frombuffer(out, dtype="<f8").reshape(X.shape)
-    assert same_bits(estimator(net, k, solver, eta, refresh).filter(X), Yc)
-    w = estimator(net, k, solver, eta, refresh).partial_fit(X[:1])  # builds and learns row 0
+    assert same_bits(estimator(net, k, solver, eta, refresh, center).filter(X), Yc)
+    w = estimator(net, k, solver, eta, refresh, center).partial_fit(X[:1])  # builds, learns row 0
     Ys = np.array([w.step(x) for x in X[1:]])
     assert same_bits(Ys, Yc[1:])
 
 
+@pytest.mark.parametrize("net", ["interneuron", "direct", "gain", "gain-synapse"])
+def test_fit_defaults_of_the_cli(net, tmp_path, run_cli):
+    """`whiten fit`'s own defaults (centred, eta decaying with the automatic tau, the initial
+    scale from the data, passes for 100000 samples) are the estimator's
+    schedule="decay", init_scale="auto", passes="auto": the same bits."""
+    X = data(5, 13, 1500) * [1.0, 0.3, 2.0, 5.0, 0.7]
+    np.save(tmp_path / "X.npy", X)
+    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "S.npz", "--quiet",
+            "--net", net)
+    w = whiten.Whitener(net=net, schedule="decay", init_scale="auto", passes="auto").fit(X)
+    saved = np.load(tmp_path / "S.npz")
+    assert same_network(w, saved) and w.n_samples_seen_ == 67 * 1500
+    assert w.get_params()["center"] and w._net.schedule[0] == 1
+    # A different tau is a different network: the automatic one is really taken.
+    other = whiten.Whitener(net=net, schedule="decay", tau=77.0, init_scale="auto",
+                            passes="auto").fit(X)
+    assert not np.array_equal(other.M_, w.M_)
+
+
+@pytest.mark.parametrize("frame", ["pairs", "random", "file"])
+@pytest.mark.parametrize("net", ["gain", "gain-synapse"])
+def test_gain_frames_and_parameters_equal_the_cli(net, frame, tmp_path, run_cli):
+    n = 3
+    X = data(n, 17, 2000)
+    np.save(tmp_path / "X.npy", X)
+    F = np.random.default_rng(5).standard_normal((n, 7))
+    np.save(tmp_path / "F.npy", F)
+    k = 6 if frame == "pairs" else 7
+    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "S.npz", "--quiet",
+            "--net", net, "--schedule", "constant", "--init-scale", 1, "--passes", 2,
+            "--frame", tmp_path / "F.npy" if frame == "file" else frame, "--K", k,
+            "--alpha", 0.75, "--eta-g", 4e-3, "--eta-w", 2e-3, "--seed", 3)
+    w = whiten.Whitener(net=net, frame=F if frame == "file" else frame, k=k, alpha=0.75,
+                        eta_g=4e-3, eta_w=2e-3, random_state=3, passes=2).fit(X)
+    saved = np.load(tmp_path / "S.npz")
+    assert same_network(w, saved)
+    assert w.W_.shape == (n, k) and w.g_.shape == (k,)
+    # M = alpha I + W diag(g) W^T, the circuit's own definition.
+    np.testing.assert_allclose(w.M_, 0.75 * np.eye(n) + (w.W_ * w.g_) @ w.W_.T, rtol=1e-12,
+                               atol=1e-14)
+    if net == "gain":
+        assert same_bits(w.W_, F if frame == "file" else saved["W"])
+    w.save(tmp_path / "P.npz")
+    run_cli("apply", "--state", tmp_path / "P.npz", "--data", tmp_path / "X.npy",
+            "--out", tmp_path / "Y.npy", "--learn", "--save-state", tmp_path / "P2.npz",
+            "--quiet", "--center-window", 1000)
+    assert same_bits(w.filter(X), np.load(tmp_path / "Y.npy"))
+    assert same_network(w, np.load(tmp_path / "P2.npz"))
+
+
+def test_inverse_transform_undoes_transform():
+    for net in ("interneuron", "direct", "gain", "gain-synapse"):
+        X = data(6, 21, 3000) * 10.0
+        w = whiten.Whitener(net=net, eta=2e-3).fit(X)
+        back = w.inverse_transform(w.transform(X))
+        rel = np.abs(back - X).max() / np.abs(X).max()
+        assert rel < 1e-10, (net, rel)
+        # Without the mean added back the inverse would be off by it.
+        assert np.abs(back - w.mean_ - X).max() > 1.0
+
+
 def test_partial_fit_in_chunks_of_64_equals_fit(tmp_path):
-    """fit's chunks end at multiples of 64 samples, so batches cut there give the same bits."""
+    """fit's chunks end at multiples of 64 samples, so batches cut there give the same bits
+    (uncentred: fit's mean is the exact one, partial_fit's a running one)."""
     X, _ = gaussian(1000, 48, seed=9)
-    a = whiten.Whitener(eta=2e-3).fit(X)
-    b = whiten.Whitener(eta=2e-3)
+    a = whiten.Whitener(eta=2e-3, center=False).fit(X)
+    b = whiten.Whitener(eta=2e-3, center=False)
     for start in range(0, 1000, 192):
         b.partial_fit(X[start:start + 192])
     assert same_bits(a.M_, b.M_) and same_bits(a.W_, b.W_)
     # Other cuts agree to rounding only (the blocked path's products are regrouped).
-    c = whiten.Whitener(eta=2e-3)
+    c = whiten.Whitener(eta=2e-3, center=False)
     for batch in np.array_split(X, 13):
         c.partial_fit(batch)
     assert np.allclose(a.M_, c.M_, rtol=1e-12, atol=1e-14)
@@ -121,20 +211,3 @@ def test_flow_equals_the_cli(run_cli):
         f = whiten.flow(net, eigenvalues=[0.5, 2, 8], init_scale=100.0)
         assert f.convergence_time == out["convergence_time"], (f.convergence_time, out)
         assert f.closed_form_time == out["closed_form_time"]
-
-
-def test_a_centred_state_is_refused_not_its_mean_ignored(tmp_path, run_cli):
-    # `whiten fit` centres by default; until this package centres, whiten.load must refuse
-    # such a state: transforming without the mean would give outputs that are not white.
-    X, _ = gaussian(600, 3, seed=4)
-    np.save(tmp_path / "X.npy", X + [5.0, -3.0, 10.0])
-    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "C.npz", "--quiet")
-    with pytest.raises(ValueError, match="the state is centred .*not yet supported in Python"):
-        whiten.load(tmp_path / "C.npz")
-    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "R.npz", "--quiet",
-            "--no-center", "--ridge", "0.01")
-    with pytest.raises(ValueError, match="the state has a ridge"):
-        whiten.load(tmp_path / "R.npz")
-    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "U.npz", "--quiet",
-            "--no-center")
-    assert whiten.load(tmp_path / "U.npz").n_features_in_ == 3

@@ -35,18 +35,66 @@ def test_interneuron_weights_give_m():
 
 def test_transform_is_the_equilibrium():
     X, _ = gaussian(500, 6)
+    X = X + 3.5
     w = whiten.Whitener(eta=3e-3).fit(X)
-    np.testing.assert_allclose(w.transform(X), np.linalg.solve(w.M_, X.T).T, rtol=1e-11,
+    np.testing.assert_allclose(w.mean_, X.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(w.transform(X), np.linalg.solve(w.M_, (X - w.mean_).T).T,
+                               rtol=1e-11, atol=1e-13)
+    raw = whiten.Whitener(eta=3e-3, center=False).fit(X)
+    assert raw.mean_ is None
+    np.testing.assert_allclose(raw.transform(X), np.linalg.solve(raw.M_, X.T).T, rtol=1e-11,
                                atol=1e-13)
 
 
 def test_init_scale_and_first_output():
     x = np.array([2.385, -1.25, 0.5])
-    w = whiten.Whitener(net="direct", init_scale=4.0, eta=0.01)
+    w = whiten.Whitener(net="direct", init_scale=4.0, eta=0.01, center=False)
     y = w.filter(x[None, :])[0]
     np.testing.assert_allclose(y, x / 4.0, rtol=1e-15)           # y = M0^{-1} x
     M1 = 4.0 * np.eye(3) + 0.01 * (np.outer(y, y) - np.eye(3))     # M <- M + eta (y y^T - I)
     np.testing.assert_allclose(w.M_, M1, rtol=1e-15)
+
+
+@pytest.mark.parametrize("window", [0.0, 2.0, 7.0])
+def test_running_mean_is_the_formula(window):
+    """filter(): mu_t = mu_{t-1} + (x_t - mu_{t-1}) / min(t, window) first, then
+    y = M^{-1} (x_t - mu_t) and M <- M + eta (y y^T - I): replayed in numpy (direct, exact)."""
+    X, _ = gaussian(200, 3)
+    X = X + np.array([5.0, -2.385, 0.75]) + np.linspace(0, 3, 200)[:, None]   # a drifting mean
+    eta = 0.01
+    w = whiten.Whitener(net="direct", solver="exact", eta=eta, center_window=window)
+    Y = w.filter(X)
+    M, mu = np.eye(3), np.zeros(3)
+    for t, x in enumerate(X, start=1):
+        mu = mu + (x - mu) / (t if window == 0 else min(t, window))
+        y = np.linalg.solve(M, x - mu)
+        np.testing.assert_allclose(Y[t - 1], y, rtol=1e-9, atol=1e-12)
+        M = M + eta * (np.outer(y, y) - np.eye(3))
+    np.testing.assert_allclose(w.mean_, mu, rtol=1e-12)
+    np.testing.assert_allclose(w.M_, M, rtol=1e-10)
+    if window == 0:
+        np.testing.assert_allclose(w.mean_, X.mean(axis=0), rtol=1e-12)
+    # The window is the state's too, and the mean goes on from where it was.
+    step = whiten.Whitener(net="direct", solver="exact", eta=eta, center_window=window)
+    step.partial_fit(X[:1])
+    ys = np.array([step.step(x) for x in X[1:]])
+    np.testing.assert_array_equal(ys, Y[1:])
+    np.testing.assert_array_equal(step.mean_, w.mean_)
+
+
+def test_fit_subtracts_the_exact_mean_then_goes_on_with_the_window():
+    X, _ = gaussian(1000, 3)
+    X = X + 1e6   # a mean large against the spread: the exact mean is still exact
+    w = whiten.Whitener(net="direct", eta=2e-3, center_window=10.0).fit(X)
+    import math
+    exact = np.array([math.fsum(column) / len(column) for column in X.T])   # correctly rounded
+    np.testing.assert_allclose(w.mean_, exact, rtol=1e-15)
+    Y = w.transform(X)
+    assert np.abs(Y.mean(axis=0)).max() < 1e-8
+    before = w.mean_.copy()
+    x = X[0] + 100.0
+    w.partial_fit(x[None, :])   # the mean of 1000 samples, then a window of 10: 1/10 of it
+    np.testing.assert_allclose(w.mean_, before + (x - before) / 10.0, rtol=1e-14)
 
 
 @pytest.mark.parametrize("net", ["direct", "interneuron"])
@@ -127,7 +175,7 @@ def test_decay_schedule_is_the_formula():
     X, _ = gaussian(300, 3)
     eta, tau, gamma, t0 = 0.02, 25.0, 0.75, 40
     w = whiten.Whitener(net="direct", solver="exact", eta=eta, schedule="decay", tau=tau,
-                        gamma=gamma, schedule_start=t0)
+                        gamma=gamma, schedule_start=t0, center=False)
     Y = w.filter(X)
     M = np.eye(3)
     for t, x in enumerate(X):
@@ -137,7 +185,8 @@ def test_decay_schedule_is_the_formula():
         M = M + rate * (np.outer(y, y) - np.eye(3))
     np.testing.assert_allclose(w.M_, M, rtol=1e-10)
     # A constant schedule is a different network.
-    assert not np.allclose(whiten.Whitener(net="direct", eta=eta).fit(X).M_, M, rtol=1e-3)
+    assert not np.allclose(whiten.Whitener(net="direct", eta=eta, center=False).fit(X).M_, M,
+                           rtol=1e-3)
 
 
 def test_decay_settles_below_the_constant_noise_floor():
@@ -151,12 +200,20 @@ def test_decay_settles_below_the_constant_noise_floor():
     assert err["decay"] < 0.5 * err["constant"], err
 
 
-def test_schedule_survives_pickle_and_is_refused_by_save(tmp_path):
+def test_schedule_and_mean_survive_pickle_and_save(tmp_path):
     import pickle
     X, _ = gaussian(500, 3)
-    w = whiten.Whitener(schedule="decay", tau=100.0, gamma=0.6).partial_fit(X[:200])
+    X = X + 2.0
+    w = whiten.Whitener(schedule="decay", tau=100.0, gamma=0.6, center_window=50.0)
+    w.partial_fit(X[:200])
     c = pickle.loads(pickle.dumps(w))
     assert c._net.schedule == (1, 100.0, 0.6, 0)
-    np.testing.assert_array_equal(w.partial_fit(X[200:]).M_, c.partial_fit(X[200:]).M_)
-    with pytest.raises(ValueError, match="no field for a learning-rate schedule"):
-        w.save(tmp_path / "S.npz")
+    w.save(tmp_path / "S.npz")
+    s = whiten.load(tmp_path / "S.npz")
+    assert s._net.schedule == (1, 100.0, 0.6, 0) and s.center_window == 50.0
+    assert s.get_params()["schedule"] == "decay" and s.get_params()["gamma"] == 0.6
+    a = w.partial_fit(X[200:])
+    for other in (c, s):
+        other.partial_fit(X[200:])
+        np.testing.assert_array_equal(a.M_, other.M_)
+        np.testing.assert_array_equal(a.mean_, other.mean_)

@@ -9,13 +9,19 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import whiten
 
-# Every network and solver the library has. No check is skipped: all of them apply.
+# Every network and solver the library has, centred (the default) or not, with the
+# defaults of `whiten fit` ("auto"). No check is skipped: all of them apply.
 ESTIMATORS = [
     whiten.Whitener(net="interneuron"),
-    whiten.Whitener(net="interneuron", solver="exact", random_state=5),
+    whiten.Whitener(net="interneuron", solver="exact", random_state=5, center=False),
     whiten.Whitener(net="direct"),
-    whiten.Whitener(net="direct", solver="fast"),
+    whiten.Whitener(net="direct", solver="fast", center=False),
     whiten.Whitener(schedule="decay", tau=50.0, gamma=0.8),
+    whiten.Whitener(schedule="decay", init_scale="auto", passes="auto", center_window=0),
+    whiten.Whitener(net="gain"),
+    whiten.Whitener(net="gain", frame="random", k=4, alpha=0.5, center=False),
+    whiten.Whitener(net="gain-synapse"),
+    whiten.Whitener(net="gain-synapse", eta_g=0.01, eta_w=0.002, k=6),
 ]
 
 

@@ -12,7 +12,13 @@ from ._state import KINDS, SOLVERS, read_state, write_state
 
 _SOLVER_CODES = {"auto": 0, "exact": 1, "fast": 2}
 _SOLVER_NAMES = {1: "exact", 2: "fast"}
-_KIND_NAMES = {0: "direct", 1: "interneuron"}
+_KIND_NAMES = {code: name for name, code in KINDS.items()}
+_GAIN = ("gain", "gain-synapse")
+_FRAMES = {None: 0, "random": 1, "pairs": 2}
+# Rows that init_scale="auto" takes the scale from, and the samples passes="auto" asks for,
+# as `whiten fit` (src/cli/stages.h, src/cli/cmd_fit.c).
+_SCALE_ROWS = 1000
+_AUTO_SAMPLES = 100000
 
 
 def _seed(random_state):
@@ -29,10 +35,10 @@ def _seed(random_state):
 class Whitener(TransformerMixin, BaseEstimator):
     r"""Adaptive ZCA whitening by a recurrent neural network, learned online.
 
-    The network keeps lateral weights :math:`M` and answers an input :math:`x \in R^n` with
-    the equilibrium of its neural dynamics,
+    The inputs are first centred, :math:`x_c = x - \mu` (``center=True``), and the network
+    keeps lateral weights :math:`M` and answers with the equilibrium of its neural dynamics,
 
-    .. math:: y = M^{-1} x,
+    .. math:: y = M^{-1} x_c,
 
     then learns from the sample. Algorithm 1 (``net="direct"``, symmetric lateral weights):
 
@@ -43,32 +49,56 @@ class Whitener(TransformerMixin, BaseEstimator):
 
     .. math:: W \leftarrow W + \eta\,(y z^\top - W).
 
-    Both drive :math:`M \to C^{1/2}` with :math:`C = E[x x^\top]`, so that the outputs have
-    identity covariance (Lipshutz, Pehlevan & Chklovskii, ICLR 2023). The inputs are taken
-    as centred: the network whitens the second moment :math:`E[x x^\top]`.
+    Both drive :math:`M \to C^{1/2}` with :math:`C = E[x_c x_c^\top]`, so that the outputs
+    have identity covariance (Lipshutz, Pehlevan & Chklovskii, ICLR 2023). The gain circuits
+    (Duong, Lipshutz et al., ICML 2023; Duong, Simoncelli, Chklovskii & Lipshutz, NeurIPS
+    2023) have :math:`M = \alpha I + W \operatorname{diag}(g) W^\top` with :math:`K`
+    interneurons, :math:`z = W^\top y`; ``net="gain"`` keeps the frame :math:`W` fixed and
+    learns the gains,
+
+    .. math:: g \leftarrow g + \eta_g\,(z \circ z - \operatorname{diag}(W^\top W)),
+
+    and ``net="gain-synapse"`` also learns the synapses slowly,
+    :math:`W \leftarrow W + \eta_w\,(y (g \circ z)^\top - W \operatorname{diag}(g))`, columns
+    put back to unit length.
 
     Parameters
     ----------
-    net : {"interneuron", "direct"}, default="interneuron"
+    net : {"interneuron", "direct", "gain", "gain-synapse"}, default="interneuron"
         Which circuit.
     k : int or None, default=None
-        Interneurons (``net="interneuron"``); None means ``k = n``. Must be ``>= n``.
+        Interneurons: for ``net="interneuron"`` None means ``k = n`` and ``k >= n`` is
+        required; for the gain circuits this is their :math:`K` (``whiten --K``), None
+        meaning :math:`n(n+1)/2` for "gain" (the fewest gains that whiten any :math:`C`) and
+        :math:`n` for "gain-synapse". Ignored by the direct network.
     eta : float, default=1e-3
-        Learning rate :math:`\eta`, in (0, 1).
-    passes : int, default=1
-        Passes over the rows of ``X`` that :meth:`fit` makes, in order.
-    init_scale : float, default=1.0
-        Initial weights :math:`M_0 = \alpha I` with :math:`\alpha` = ``init_scale`` (for
-        interneurons :math:`W_0 = [\alpha^{1/2} I \; 0] Q`, :math:`Q` a random rotation).
+        Learning rate :math:`\eta`, in (0, 1) (for the gain circuits, the gains' rate unless
+        ``eta_g`` is given).
+    passes : int or "auto", default=1
+        Passes over the rows of ``X`` that :meth:`fit` makes, in order; "auto" makes enough
+        for 100000 samples, at least one (``whiten fit --passes 0``).
+    init_scale : float or "auto", default=1.0
+        Initial weights :math:`M_0 = s I` with :math:`s` = ``init_scale`` (for interneurons
+        :math:`W_0 = [s^{1/2} I \; 0] Q`, :math:`Q` a random rotation). "auto" takes :math:`s`
+        from the data as ``whiten fit --init-scale auto`` does: the root mean square of the
+        channels of the first 1000 centred rows (of ``X`` for :meth:`fit`; of the first batch,
+        less its own mean, for :meth:`partial_fit` and :meth:`filter`). Not used by the gain
+        circuits, which start from :math:`M_0 = \alpha I`.
     solver : {"auto", "exact", "fast"}, default="auto"
         How each step solves :math:`y = M^{-1} x` (see ``whiten/network.h``): "exact" factors
-        :math:`M` by Cholesky per sample; "fast" tracks :math:`M^{-1}` in :math:`O(n^2)`;
-        "auto" is fast for interneurons, exact for the direct network.
+        :math:`M` by Cholesky per sample; "fast" tracks :math:`M^{-1}` in :math:`O(n^2)`
+        (interneurons) or solves by preconditioned conjugate gradients (direct); "auto" takes
+        the faster as measured by ``whiten bench``: fast for interneurons at every :math:`n`,
+        and for the direct network exact below :math:`n = 36` and fast (conjugate gradients,
+        which report a loss of definiteness up to ``refresh`` samples late) from
+        :math:`n = 36` on (``WH_AUTO_DIRECT_FAST_N``). The gain circuits have the exact
+        solver only ("fast" is refused).
     refresh : int, default=0
         Fast solver: samples between exact steps; 0 means the library's default.
     random_state : int, RandomState or None, default=None
-        Seeds the interneurons' initial rotation :math:`Q`. None means seed 1, the default
-        of ``whiten fit --seed``, so that equal options give equal bits.
+        Seeds the interneurons' initial rotation :math:`Q` (and a gain circuit's random
+        frame). None means seed 1, the default of ``whiten fit --seed``, so that equal options
+        give equal bits.
     schedule : {"constant", "decay"}, default="constant"
         Learning-rate schedule over ``eta`` (``wh_schedule``): the rate of the sample with
         index :math:`t` (counting every sample the network has learned) is
@@ -78,20 +108,56 @@ class Whitener(TransformerMixin, BaseEstimator):
 
         ("decay"; :math:`\eta` before :math:`t_0`), which lets the estimate settle on
         stationary data where a constant rate leaves it at a noise floor of order
-        :math:`\eta`.
+        :math:`\eta`. ``whiten fit`` decays by default, ``whiten stream`` does not; see the
+        README for the two sets of defaults side by side.
     tau : float or None, default=None
-        Decay time :math:`\tau` in samples (> 0); required with ``schedule="decay"``.
+        Decay time :math:`\tau` in samples (> 0); None means ``whiten``'s automatic one,
+        :math:`1/\eta` for interneurons (and the gain circuits), :math:`s/\eta` for the direct
+        network (:math:`s` the initial scale).
     gamma : float, default=1.0
         Decay exponent :math:`\gamma`, :math:`1/2 < \gamma \le 1`.
     schedule_start : int, default=0
         Sample index :math:`t_0` where the decay starts.
+    center : bool, default=True
+        Subtract a mean :math:`\mu` before the network (scikit-learn's and ``whiten``'s
+        default). :meth:`fit` uses the exact mean of ``X`` (as ``whiten fit``);
+        :meth:`partial_fit`, :meth:`filter` and :meth:`step` fold each sample into a running
+        mean first and then subtract it (as ``whiten stream``),
+        :math:`\mu_t = \mu_{t-1} + (x_t - \mu_{t-1}) / \min(t, w)`. False: the inputs are
+        taken as centred and the network whitens :math:`E[x x^\top]`.
+    center_window : float, default=1000
+        The running mean's window :math:`w` in samples (``whiten stream --center-window``):
+        the exact mean of the first :math:`w` samples, then an exponentially weighted one
+        over about :math:`w`, which follows a mean that drifts; 0 means no window (the exact
+        mean of every sample so far). After :meth:`fit` the mean goes on from the exact mean
+        of ``X`` with this window.
+    alpha : float, default=1.0
+        Gain circuits: the leak :math:`\alpha \ge 0` of :math:`M = \alpha I + W
+        \operatorname{diag}(g) W^\top` (``--alpha``).
+    eta_g : float or None, default=None
+        Gain circuits: the gains' rate :math:`\eta_g` in (0, 1); None means ``eta``
+        (``--eta-g``).
+    eta_w : float, default=1e-3
+        ``net="gain-synapse"``: the synapses' (slow) rate :math:`\eta_w` in (0, 1)
+        (``--eta-w``).
+    frame : {"random", "pairs"}, array of shape (n_features, K) or None, default=None
+        Gain circuits: the frame :math:`W` (``--frame``): "random" (unit Gaussian columns from
+        ``random_state``), "pairs" (:math:`e_i` and :math:`(e_i + e_j)/\sqrt 2`, :math:`K =
+        n(n+1)/2`), or the columns given (taken as given by "gain", scaled to unit length by
+        "gain-synapse"). None: "pairs" for "gain" at the default :math:`K`, else "random".
 
     Attributes
     ----------
     M_ : ndarray of shape (n_features_in_, n_features_in_)
-        The lateral weights :math:`M` (for interneurons :math:`W W^\top`).
+        The lateral weights :math:`M` (for interneurons :math:`W W^\top`; for the gain
+        circuits :math:`\alpha I + W \operatorname{diag}(g) W^\top`).
     W_ : ndarray of shape (n_features_in_, k) or None
-        The interneuron synapses; None for the direct network.
+        The interneuron synapses, or a gain circuit's frame or synapses; None for the direct
+        network.
+    g_ : ndarray of shape (K,) or None
+        A gain circuit's gains :math:`g`; None for the other circuits.
+    mean_ : ndarray of shape (n_features_in_,) or None
+        The mean :math:`\mu` subtracted before the network; None with ``center=False``.
     n_features_in_ : int
         Input dimension :math:`n`.
     n_samples_seen_ : int
@@ -105,12 +171,13 @@ class Whitener(TransformerMixin, BaseEstimator):
     and :meth:`step` call ``wh_net_step`` per sample, as ``whiten stream`` and ``whiten apply
     --learn`` do. Arrays that are C-contiguous float64 are used without a copy; the GIL is
     released while the library works. A batch that the library refuses (divergence) raises
-    :class:`whiten.DivergedError` and leaves the network as it was before the batch.
+    :class:`whiten.DivergedError` and leaves the network (and the mean) as it was before the
+    batch.
 
     Examples
     --------
     >>> import numpy as np, whiten
-    >>> X = np.random.default_rng(0).standard_normal((20000, 3)) * [0.5, 1.0, 3.0]
+    >>> X = np.random.default_rng(0).standard_normal((20000, 3)) * [0.5, 1.0, 3.0] + 7.0
     >>> w = whiten.Whitener(net="interneuron", eta=1e-3, passes=2).fit(X)
     >>> Y = w.transform(X)
     >>> bool(np.abs(np.cov(Y.T, bias=True) - np.eye(3)).max() < 0.2)
@@ -119,7 +186,8 @@ class Whitener(TransformerMixin, BaseEstimator):
 
     def __init__(self, net="interneuron", k=None, eta=1e-3, passes=1, init_scale=1.0,
                  solver="auto", refresh=0, random_state=None, schedule="constant", tau=None,
-                 gamma=1.0, schedule_start=0):
+                 gamma=1.0, schedule_start=0, center=True, center_window=1000.0, alpha=1.0,
+                 eta_g=None, eta_w=1e-3, frame=None):
         self.net = net
         self.k = k
         self.eta = eta
@@ -132,49 +200,134 @@ class Whitener(TransformerMixin, BaseEstimator):
         self.tau = tau
         self.gamma = gamma
         self.schedule_start = schedule_start
+        self.center = center
+        self.center_window = center_window
+        self.alpha = alpha
+        self.eta_g = eta_g
+        self.eta_w = eta_w
+        self.frame = frame
 
     # ------------------------------------------------------------------ building
 
-    def _build(self, n):
+    def _build(self, X, mean):
+        """A fresh network for the rows X (its initial scale may come from them), centring
+        with `mean` (a fit's exact mean) or a running mean from zero (None), if centring."""
+        n = X.shape[1]
         if self.net not in KINDS:
-            raise ValueError(f"net must be 'direct' or 'interneuron', got {self.net!r}")
+            raise ValueError("net must be 'direct', 'interneuron', 'gain' or 'gain-synapse', "
+                             f"got {self.net!r}")
         if self.solver not in _SOLVER_CODES:
             raise ValueError(f"solver must be 'auto', 'exact' or 'fast', got {self.solver!r}")
-        k = n if self.k is None else self.k
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool):
-            raise ValueError(f"k must be an integer or None, got {self.k!r}")
-        if self.net == "interneuron" and k < n:
+        k = self.k
+        if k is not None and (not isinstance(k, numbers.Integral) or isinstance(k, bool)
+                              or k < 1):
+            raise ValueError(f"k must be an integer >= 1 or None, got {self.k!r}")
+        if self.net == "interneuron" and k is not None and k < n:
             raise ValueError(f"k = {k} interneurons is fewer than n = {n} features; need k >= n")
         if not isinstance(self.refresh, numbers.Integral) or self.refresh < 0:
             raise ValueError(f"refresh must be an integer >= 0, got {self.refresh!r}")
         eta = float(self.eta)
         if not 0.0 < eta < 1.0:
             raise ValueError(f"eta must lie in (0, 1), got {self.eta!r}")
-        alpha = float(self.init_scale)
-        if not (np.isfinite(alpha) and alpha > 0.0):
-            raise ValueError(f"init_scale must be finite and > 0, got {self.init_scale!r}")
-        return _whiten.Net(KINDS[self.net], n, int(k), eta, alpha, _seed(self.random_state),
-                           _SOLVER_CODES[self.solver], int(self.refresh), *self._schedule())
+        window = self._center_window()
+        scale = self._init_scale(X, mean)
+        if self.net in _GAIN:
+            options = self._gain_options(n, k, eta)
+        else:
+            options = dict(k=n if k is None else int(k), eta=eta,
+                           solver=_SOLVER_CODES[self.solver], refresh=int(self.refresh))
+        # The automatic tau is taken from eta, not eta_g, as `whiten fit` takes it.
+        kind, tau, gamma, start = self._schedule(scale, eta)
+        net = _whiten.Net(KINDS[self.net], n, init_scale=scale, seed=_seed(self.random_state),
+                          schedule=kind, tau=tau, gamma=gamma, start=start, **options)
+        if self.center:
+            net.set_center(window, mean, len(X) if mean is not None else 0)
+        return net
 
-    def _schedule(self):
-        """(kind, tau, gamma, start) for wh_schedule, checked."""
+    def _gain_options(self, n, k, eta):
+        """The keyword arguments of a gain circuit's Net, checked."""
+        if self.solver == "fast":
+            raise ValueError("solver='fast': the gain circuits have only the exact solver "
+                             "(a Cholesky factor per sample)")
+        alpha = float(self.alpha)
+        if not (np.isfinite(alpha) and alpha >= 0.0):
+            raise ValueError(f"alpha must be finite and >= 0, got {self.alpha!r}")
+        if self.eta_g is not None:
+            eta = float(self.eta_g)
+            if not 0.0 < eta < 1.0:
+                raise ValueError(f"eta_g must lie in (0, 1) or be None, got {self.eta_g!r}")
+        eta_w = float(self.eta_w)
+        if not 0.0 < eta_w < 1.0:
+            raise ValueError(f"eta_w must lie in (0, 1), got {self.eta_w!r}")
+        options = dict(k=0 if k is None else int(k), eta=eta, alpha=alpha, eta_w=eta_w)
+        frame = self.frame
+        if isinstance(frame, str) or frame is None:
+            if frame not in _FRAMES:
+                raise ValueError(f"frame must be 'random', 'pairs', an array or None, "
+                                 f"got {frame!r}")
+            options["frame"] = _FRAMES[frame]
+            if frame == "pairs" and k is not None and k != n * (n + 1) // 2:
+                raise ValueError(f"frame='pairs' has K = n(n+1)/2 = {n * (n + 1) // 2} "
+                                 f"columns, but k is {k}")
+        else:
+            F = np.array(frame, dtype=np.float64, order="C", copy=True)
+            if F.ndim != 2 or F.shape[0] != n or F.shape[1] < 1 or not np.isfinite(F).all():
+                raise ValueError(f"frame must be a finite array of shape (n_features = {n}, K), "
+                                 f"got shape {F.shape}")
+            if k is not None and F.shape[1] != k:
+                raise ValueError(f"frame has K = {F.shape[1]} columns, but k is {k}")
+            options.update(frame=3, matrix=F, k=F.shape[1])
+        return options
+
+    def _init_scale(self, X, mean):
+        if isinstance(self.init_scale, str) and self.init_scale == "auto":
+            if self.center and mean is None:   # a first batch: less its own mean
+                mean = _whiten.exact_mean(X[:_SCALE_ROWS])
+            return _whiten.rms_scale(X, mean if self.center else None, _SCALE_ROWS)
+        try:
+            scale = float(self.init_scale)
+        except (TypeError, ValueError):
+            scale = float("nan")
+        if not (np.isfinite(scale) and scale > 0.0):
+            raise ValueError(f"init_scale must be 'auto' or finite and > 0, "
+                             f"got {self.init_scale!r}")
+        return scale
+
+    def _center_window(self):
+        if not isinstance(self.center, (bool, np.bool_)):
+            raise ValueError(f"center must be True or False, got {self.center!r}")
+        try:
+            w = float(self.center_window)
+        except (TypeError, ValueError):
+            w = float("nan")
+        if not (w == 0.0 or 1.0 <= w <= 1e15):
+            raise ValueError(f"center_window must be 0 (no window) or a number of samples in "
+                             f"[1, 1e15], got {self.center_window!r}")
+        return w
+
+    def _schedule(self, scale, eta):
+        """(kind, tau, gamma, start) for wh_schedule, checked; tau None is `whiten`'s auto."""
         if self.schedule == "constant":
             return 0, 0.0, 1.0, 0
         if self.schedule != "decay":
             raise ValueError(f"schedule must be 'constant' or 'decay', got {self.schedule!r}")
         tau, gamma, start = self.tau, self.gamma, self.schedule_start
-        if tau is None or not (np.isfinite(float(tau)) and float(tau) > 0):
-            raise ValueError(f"schedule='decay' needs tau > 0 (samples), got {tau!r}")
+        if tau is None:   # src/cli/stages.c: eta * tau = 1, or the initial scale (direct)
+            tau = (scale if self.net == "direct" else 1.0) / eta
+        if not (np.isfinite(float(tau)) and float(tau) > 0):
+            raise ValueError(f"schedule='decay' needs tau > 0 (samples) or None, got {tau!r}")
         if not 0.5 < float(gamma) <= 1.0:
             raise ValueError(f"gamma must lie in (1/2, 1], got {gamma!r}")
         if not isinstance(start, numbers.Integral) or isinstance(start, bool) or start < 0:
             raise ValueError(f"schedule_start must be an integer >= 0, got {start!r}")
         return 1, float(tau), float(gamma), int(start)
 
-    def _check_passes(self):
+    def _check_passes(self, rows):
         p = self.passes
+        if isinstance(p, str) and p == "auto":
+            return -(-_AUTO_SAMPLES // rows)
         if not isinstance(p, numbers.Integral) or isinstance(p, bool) or p < 1:
-            raise ValueError(f"passes must be an integer >= 1, got {p!r}")
+            raise ValueError(f"passes must be an integer >= 1 or 'auto', got {p!r}")
         return int(p)
 
     @contextlib.contextmanager
@@ -192,18 +345,23 @@ class Whitener(TransformerMixin, BaseEstimator):
         return self._validate_data(X, reset=reset, dtype=np.float64, order="C",
                                    force_all_finite=True)
 
+    def _learner(self, X):
+        """The network to go on learning X with: the fitted one, or a new one for X."""
+        return self._net if hasattr(self, "_net") else self._build(X, None)
+
     # ------------------------------------------------------------------ learning
 
     def fit(self, X, y=None):
         r"""Learn from the rows of X, in order, ``passes`` times, from a fresh network.
 
-        Each row :math:`x` gives :math:`y = M^{-1} x`, then the synaptic update (see the
+        With ``center=True`` the exact mean :math:`\mu` of X is subtracted first; each
+        centred row :math:`x` gives :math:`y = M^{-1} x`, then the synaptic update (see the
         class docstring). Equal to ``whiten fit --data X.npy`` with the same options.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Centred samples, one per row.
+            Samples, one per row.
         y : None
             Ignored.
 
@@ -211,19 +369,21 @@ class Whitener(TransformerMixin, BaseEstimator):
         -------
         self : Whitener
         """
-        passes = self._check_passes()
         with self._all_or_nothing():
             X = self._rows(X, reset=True)
-            net = self._build(X.shape[1])
+            passes = self._check_passes(len(X))
+            net = self._build(X, _whiten.exact_mean(X) if self.center else None)
             for _ in range(passes):
-                net.learn(X)
+                net.learn(X, None, False)
             self._net = net
         return self
 
     def partial_fit(self, X, y=None):
         """Learn from one more batch of rows (any number, one included), continuing online.
 
-        The first call builds the network. A refused batch raises and changes nothing.
+        The first call builds the network. With ``center=True`` each row first joins the
+        running mean, which is then subtracted (``whiten stream``'s order). A refused batch
+        raises and changes nothing.
 
         Parameters
         ----------
@@ -238,17 +398,18 @@ class Whitener(TransformerMixin, BaseEstimator):
         fitted = hasattr(self, "_net")
         with self._all_or_nothing():
             X = self._rows(X, reset=not fitted)
-            net = self._net if fitted else self._build(X.shape[1])
+            net = self._learner(X)
             net.learn(X)
             self._net = net
         return self
 
     def filter(self, X):
-        """The online filter: whiten each row with the network as it is, then learn from it.
+        r"""The online filter: whiten each row with the network as it is, then learn from it.
 
-        Returns the outputs :math:`y_t = M_{t-1}^{-1} x_t` the network produced sample by
-        sample while learning (``wh_net_step`` per row), as ``whiten stream`` prints them.
-        Builds the network on the first call.
+        Returns the outputs :math:`y_t = M_{t-1}^{-1} (x_t - \mu_t)` the network produced
+        sample by sample while learning (``wh_net_step`` per row; :math:`\mu_t` the running
+        mean with :math:`x_t` folded in), as ``whiten stream`` prints them. Builds the network
+        on the first call.
 
         Parameters
         ----------
@@ -261,14 +422,15 @@ class Whitener(TransformerMixin, BaseEstimator):
         fitted = hasattr(self, "_net")
         with self._all_or_nothing():
             X = self._rows(X, reset=not fitted)
-            net = self._net if fitted else self._build(X.shape[1])
+            net = self._learner(X)
             Y = np.empty_like(X)
             net.step(X, Y)
             self._net = net
         return Y
 
     def step(self, x):
-        """One sample of the online filter: :math:`y = M^{-1} x`, then learn from it.
+        r"""One sample of the online filter: :math:`y = M^{-1} (x - \mu)`, then learn from it
+        (the running mean first takes :math:`x` in).
 
         Parameters
         ----------
@@ -287,7 +449,8 @@ class Whitener(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ whitening
 
     def transform(self, X):
-        """Whiten with the network frozen: each row :math:`x` becomes :math:`y = M^{-1} x`.
+        r"""Whiten with the network frozen: each row :math:`x` becomes
+        :math:`y = M^{-1} (x - \mu)`.
 
         Equal to ``whiten apply`` (without ``--learn``) to the last bit.
 
@@ -306,7 +469,8 @@ class Whitener(TransformerMixin, BaseEstimator):
         return Y
 
     def inverse_transform(self, Y):
-        """Undo :meth:`transform`: :math:`x = M y`.
+        r"""Undo :meth:`transform`: :math:`x = M y + \mu` (``wh_inverse``, as ``whiten apply
+        --inverse``).
 
         Parameters
         ----------
@@ -318,21 +482,38 @@ class Whitener(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "_net")
         Y = self._rows(Y, reset=False)
-        return Y @ self._net.lateral()
+        X = np.empty_like(Y)
+        self._net.inverse(Y, X)
+        return X
 
     # ------------------------------------------------------------------ attributes
 
     @property
     def M_(self):
-        """Lateral weights M, (n, n); for interneurons W W^T."""
+        """Lateral weights M, (n, n); for interneurons W W^T, for the gain circuits
+        alpha I + W diag(g) W^T."""
         check_is_fitted(self, "_net")
         return self._net.lateral()
 
     @property
     def W_(self):
-        """Interneuron synapses W, (n, k); None for the direct network."""
+        """Interneuron synapses, or a gain circuit's frame or synapses, (n, k); None for the
+        direct network."""
         check_is_fitted(self, "_net")
         return self._net.weights()
+
+    @property
+    def g_(self):
+        """A gain circuit's gains, (K,); None for the other circuits."""
+        check_is_fitted(self, "_net")
+        return self._net.gains()
+
+    @property
+    def mean_(self):
+        """The mean subtracted before the network, (n,); None without centring."""
+        check_is_fitted(self, "_net")
+        c = self._net.center()
+        return None if c is None else c[0]
 
     @property
     def n_samples_seen_(self):
@@ -350,36 +531,14 @@ class Whitener(TransformerMixin, BaseEstimator):
 
     def _export(self):
         """Everything that puts the network back bit for bit (docs/state-format.md)."""
-        net = self._net
-        meta = {"format": "whiten-state", "version": 1,
-                "creator": f"whiten {_whiten.version()} (Python)",
-                "net": _KIND_NAMES[net.kind], "n": net.n, "k": net.k, "eta": net.eta,
-                "solver": _SOLVER_NAMES[net.solver], "refresh": net.refresh,
-                "samples": str(net.samples)}
-        kind, tau, gamma, start = net.schedule
-        if kind != 0:
-            meta["schedule"] = {"kind": "decay", "tau": tau, "gamma": gamma, "start": str(start)}
-        arrays = {"M": net.lateral()}
-        if net.kind == KINDS["interneuron"]:
-            arrays["W"] = net.weights()
-        state = net.solver_state()
-        if state.size:
-            arrays["solver_state"] = state
-        return meta, arrays
+        return export_state(self._net)
 
-    def _import(self, meta, M, W, S):
-        kind = KINDS[meta["net"]]
-        solver = SOLVERS[meta.get("solver", "exact")]
-        sched = meta.get("schedule")
-        schedule = (1, sched["tau"], sched["gamma"], int(sched["start"])) if sched else ()
-        net = _whiten.Net(kind, meta["n"], meta["k"], float(meta["eta"]), 1.0, 1, solver,
-                          int(meta.get("refresh", 0)) if solver == 2 else 0, *schedule)
-        net.restore(M if kind == 0 else W, int(meta["samples"]), S)
-        self._net = net
+    def _import(self, meta, arrays):
+        self._net = import_state(meta, arrays)
         self.n_features_in_ = meta["n"]
 
     def save(self, path):
-        """Write the network as a state file that ``whiten apply --state`` and
+        """Write the network (and the mean) as a state file that ``whiten apply --state`` and
         ``whiten stream --state`` read (docs/state-format.md), atomically.
 
         Parameters
@@ -388,10 +547,6 @@ class Whitener(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "_net")
         meta, arrays = self._export()
-        if "schedule" in meta:
-            raise ValueError("the state file (docs/state-format.md, version 1) has no field "
-                             "for a learning-rate schedule yet; save a constant-rate network, "
-                             "or pickle this one")
         write_state(path, meta, arrays)
 
     def __getstate__(self):
@@ -405,16 +560,73 @@ class Whitener(TransformerMixin, BaseEstimator):
         exported = state.pop("_net", None)
         super().__setstate__(state)
         if exported is not None:
-            meta, arrays = exported
-            self._import(meta, arrays["M"], arrays.get("W"), arrays.get("solver_state"))
+            self._import(*exported)
+
+
+def export_state(net):
+    """(meta, arrays) of a network, in the state file's terms (docs/state-format.md)."""
+    name = _KIND_NAMES[net.kind]
+    meta = {"format": "whiten-state", "version": 1,
+            "creator": f"whiten {_whiten.version()} (Python)",
+            "net": name, "n": net.n, "k": net.k, "eta": net.eta}
+    if name in _GAIN:
+        meta["alpha"] = net.alpha
+        if name == "gain-synapse":
+            meta["eta_w"] = net.eta_w
+    meta.update({"solver": _SOLVER_NAMES[net.solver], "refresh": net.refresh,
+                 "samples": str(net.samples)})
+    kind, tau, gamma, start = net.schedule
+    if kind != 0:
+        meta["schedule"] = {"kind": "decay", "tau": tau, "gamma": gamma, "start": str(start)}
+    arrays = {"M": net.lateral()}
+    if name != "direct":
+        arrays["W"] = net.weights()
+    if name in _GAIN:
+        arrays["g"] = net.gains()
+    center = net.center()
+    if center is not None:
+        mean, count, window = center
+        meta["center"] = {"window": window, "count": str(count)}
+        arrays["mean"] = mean
+    state = net.solver_state()
+    if state.size and name not in _GAIN:   # the gain circuits' state is g, saved as g.npy
+        arrays["solver_state"] = state
+    return meta, arrays
+
+
+def import_state(meta, arrays):
+    """A network from (meta, arrays) as read_state() returns them, continuing bit for bit."""
+    name, n, k = meta["net"], meta["n"], meta["k"]
+    sched = meta.get("schedule")
+    schedule = dict(schedule=1, tau=sched["tau"], gamma=sched["gamma"],
+                    start=int(sched["start"])) if sched else {}
+    samples = int(meta["samples"])
+    if name in _GAIN:
+        # As `whiten` reads it (src/cli/data.c): the saved W is the frame, then the gains
+        # (and the synapses of gain-synapse) go back.
+        W = arrays["W"]
+        net = _whiten.Net(KINDS[name], n, k=k, eta=float(meta["eta"]), alpha=meta["alpha"],
+                          eta_w=meta.get("eta_w", 1e-3), frame=3, matrix=W, **schedule)
+        net.restore_gains(W if name == "gain-synapse" else None, arrays["g"], samples)
+    else:
+        solver = SOLVERS[meta.get("solver", "exact")]
+        net = _whiten.Net(KINDS[name], n, k=k, eta=float(meta["eta"]), solver=solver,
+                          refresh=int(meta.get("refresh", 0)) if solver == 2 else 0, **schedule)
+        net.restore(arrays["M"] if name == "direct" else arrays["W"], samples,
+                    arrays.get("solver_state"))
+    center = meta.get("center")
+    if center is not None:
+        net.set_center(float(center["window"]), arrays["mean"], int(center["count"]))
+    return net
 
 
 def load(path):
     """Read a state file written by ``whiten fit`` (or :meth:`Whitener.save`).
 
-    The network continues exactly where it stopped: its synapses, sample count and the fast
-    solver's own state are put back, so :meth:`Whitener.transform` gives the bits of
-    ``whiten apply --state`` and further learning those of the CLI's.
+    The network continues exactly where it stopped: its synapses (or gains), sample count,
+    the fast solver's own state, the learning-rate schedule and the mean are put back, so
+    :meth:`Whitener.transform` gives the bits of ``whiten apply --state`` and further
+    learning those of ``whiten stream --state``.
 
     Parameters
     ----------
@@ -423,12 +635,28 @@ def load(path):
     Returns
     -------
     Whitener
-        Fitted, with parameters ``net``, ``k``, ``eta``, ``solver`` and ``refresh`` from the
-        file (the initial scale and seed do not matter any more and keep their defaults).
+        Fitted, with the parameters the file records (``net``, ``k``, ``eta``, ``solver``,
+        ``refresh``, the schedule, ``center`` and ``center_window``, and for the gain
+        circuits ``alpha``, ``eta_w`` and the frame); the initial scale and seed do not
+        matter any more and keep their defaults.
     """
-    meta, M, W, S = read_state(path)
-    solver = meta.get("solver", "exact")
-    w = Whitener(net=meta["net"], k=meta["k"], eta=float(meta["eta"]), solver=solver,
-                 refresh=int(meta.get("refresh", 0)) if solver == "fast" else 0)
-    w._import(meta, M, W, S)
+    meta, arrays = read_state(path)
+    net, solver = meta["net"], meta.get("solver", "exact")
+    params = dict(net=net, k=meta["k"], eta=float(meta["eta"]))
+    if net in _GAIN:
+        params.update(alpha=meta["alpha"], frame=arrays["W"])
+        if net == "gain-synapse":
+            params["eta_w"] = meta["eta_w"]
+    else:
+        params.update(solver=solver, refresh=int(meta.get("refresh", 0)) if solver == "fast"
+                      else 0)
+    sched = meta.get("schedule")
+    if sched:
+        params.update(schedule="decay", tau=sched["tau"], gamma=sched["gamma"],
+                      schedule_start=int(sched["start"]))
+    center = meta.get("center")
+    params.update(center=center is not None,
+                  center_window=float(center["window"]) if center is not None else 1000.0)
+    w = Whitener(**params)
+    w._import(meta, arrays)
     return w

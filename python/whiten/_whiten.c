@@ -10,7 +10,13 @@
  * DivergedError (an ArithmeticError) with the sample index, ConvergenceError
  * for simulated neural dynamics that do not settle, ValueError for bad
  * arguments, MemoryError. A refused batch leaves the network as it was before
- * the batch: its synapses and solver state are saved first and put back.
+ * the batch: its synapses, solver state and mean are saved first and put back.
+ *
+ * Centring (whiten/center.h) is a stage in front of the network, owned by Net
+ * when the estimator centres: learning either folds each sample into a running
+ * mean first and then subtracts it (as `whiten stream` does), or subtracts a
+ * mean held fixed (the exact mean of the data, as `whiten fit` does); the
+ * frozen network's response and the inverse subtract and add it back.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -126,17 +132,24 @@ static bool all_finite(const double *X, size_t count, size_t n, const char *name
 typedef struct {
     PyObject_HEAD
     wh_net *net;
+    wh_center *center; /* the mean subtracted before the network; NULL: none */
     size_t n, k;
-    double *scratch; /* CHUNK x n outputs nobody asked for */
-    bool busy;       /* a call is running with the GIL released */
+    double *scratch;   /* CHUNK x n outputs nobody asked for */
+    double *centred;   /* CHUNK x n inputs less the mean */
+    double *mean_before; /* n: the mean before the sample being learned (a refused one) */
+    bool busy;         /* a call is running with the GIL released */
 } Net;
 
-/* A snapshot of a network, enough to put it back bit for bit (docs/state-format.md). */
+/* A snapshot of a network, enough to put it back bit for bit (docs/state-format.md). For
+ * the gain circuits the synapses are the frame or synapses W and the solver state their
+ * gains g (src/net/gain_path.c). */
 typedef struct {
-    double *synapses; /* M (direct) or W (interneurons) */
-    double *solver;   /* the fast solver's own state, or NULL */
+    double *synapses; /* M (direct) or W (the other circuits) */
+    double *solver;   /* the fast solver's own state (gain circuits: g), or NULL */
     size_t solver_size;
     uint64_t samples;
+    double *mean;     /* the centring's mean, or NULL */
+    uint64_t mean_samples;
 } snapshot;
 
 static bool snapshot_take(Net *self, snapshot *s)
@@ -147,8 +160,10 @@ static bool snapshot_take(Net *self, snapshot *s)
     s->samples = wh_net_samples(self->net);
     s->synapses = malloc(self->n * cols * sizeof *s->synapses);
     s->solver = s->solver_size > 0 ? malloc(s->solver_size * sizeof *s->solver) : NULL;
-    if (s->synapses == NULL || (s->solver_size > 0 && s->solver == NULL)) {
-        free(s->synapses), free(s->solver);
+    s->mean = self->center != NULL ? malloc(self->n * sizeof *s->mean) : NULL;
+    if (s->synapses == NULL || (s->solver_size > 0 && s->solver == NULL) ||
+        (self->center != NULL && s->mean == NULL)) {
+        free(s->synapses), free(s->solver), free(s->mean);
         PyErr_NoMemory();
         return false;
     }
@@ -161,6 +176,10 @@ static bool snapshot_take(Net *self, snapshot *s)
     }
     if (s->solver_size > 0)
         wh_net_get_solver_state(self->net, s->solver, s->solver_size);
+    if (self->center != NULL) {
+        memcpy(s->mean, wh_center_mean(self->center), self->n * sizeof *s->mean);
+        s->mean_samples = wh_center_samples(self->center);
+    }
     return true;
 }
 
@@ -170,11 +189,13 @@ static void snapshot_restore(Net *self, const snapshot *s)
     wh_net_restore(self->net, s->synapses, ld, s->samples);
     if (s->solver_size > 0)
         wh_net_set_solver_state(self->net, s->solver, s->solver_size);
+    if (self->center != NULL && s->mean != NULL)
+        wh_center_set(self->center, s->mean, s->mean_samples);
 }
 
 static void snapshot_free(snapshot *s)
 {
-    free(s->synapses), free(s->solver);
+    free(s->synapses), free(s->solver), free(s->mean);
 }
 
 static int net_claim(Net *self)
@@ -195,21 +216,47 @@ static int net_claim(Net *self)
 static void Net_dealloc(Net *self)
 {
     wh_net_free(self->net);
+    wh_center_free(self->center);
     free(self->scratch);
+    free(self->centred);
+    free(self->mean_before);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* The gain circuits' frame given as an array (n x K), into the options; 0 or -1. */
+static int gain_frame(PyObject *matrix, size_t n, wh_net_options *o)
+{
+    if (matrix == Py_None)
+        return 0;
+    PyArrayObject *F = rows_of(matrix, 2, 0, "frame");
+    if (F == NULL)
+        return -1;
+    if (PyArray_DIM(F, 0) != (npy_intp)n || PyArray_DIM(F, 1) < 1) {
+        PyErr_Format(PyExc_ValueError, "the frame is %zd x %zd; the network needs n = %zu rows "
+                     "and K >= 1 columns", (Py_ssize_t)PyArray_DIM(F, 0),
+                     (Py_ssize_t)PyArray_DIM(F, 1), n);
+        return -1;
+    }
+    o->gain.frame = WH_FRAME_MATRIX;
+    o->gain.matrix = PyArray_DATA(F);
+    o->gain.ld = (size_t)PyArray_DIM(F, 1);
+    o->k = (size_t)PyArray_DIM(F, 1);
+    return 0;
 }
 
 static int Net_init(Net *self, PyObject *args, PyObject *kwds)
 {
     static char *keywords[] = {"kind", "n", "k", "eta", "init_scale", "seed", "solver",
-                               "refresh", "schedule", "tau", "gamma", "start", NULL};
-    int kind = 1, solver = 0, schedule = WH_SCHEDULE_CONSTANT;
+                               "refresh", "schedule", "tau", "gamma", "start", "alpha",
+                               "eta_w", "frame", "matrix", NULL};
+    int kind = 1, solver = 0, schedule = WH_SCHEDULE_CONSTANT, frame = WH_FRAME_DEFAULT;
     Py_ssize_t n = 0, k = 0, refresh = 0;
     unsigned long long seed = 1, start = 0;
-    double eta = 1e-3, init_scale = 1.0, tau = 0.0, gamma = 1.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "in|nddKiniddK", keywords, &kind, &n, &k, &eta,
-                                     &init_scale, &seed, &solver, &refresh, &schedule, &tau,
-                                     &gamma, &start))
+    double eta = 1e-3, init_scale = 1.0, tau = 0.0, gamma = 1.0, alpha = 1.0, eta_w = 1e-3;
+    PyObject *matrix = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "in|nddKiniddKddiO", keywords, &kind, &n, &k,
+                                     &eta, &init_scale, &seed, &solver, &refresh, &schedule,
+                                     &tau, &gamma, &start, &alpha, &eta_w, &frame, &matrix))
         return -1;
     if (schedule != WH_SCHEDULE_CONSTANT && schedule != WH_SCHEDULE_DECAY) {
         PyErr_Format(PyExc_ValueError, "unknown schedule %d", schedule);
@@ -224,8 +271,14 @@ static int Net_init(Net *self, PyObject *args, PyObject *kwds)
                      "refresh >= 0", n, k, refresh);
         return -1;
     }
-    if (kind != WH_NET_DIRECT && kind != WH_NET_INTERNEURON) {
+    const bool gain = kind == WH_NET_GAIN || kind == WH_NET_GAIN_SYNAPSE;
+    if (kind != WH_NET_DIRECT && kind != WH_NET_INTERNEURON && !gain) {
         PyErr_Format(PyExc_ValueError, "unknown network kind %d", kind);
+        return -1;
+    }
+    if (frame < WH_FRAME_DEFAULT || frame > WH_FRAME_MATRIX ||
+        (frame == WH_FRAME_MATRIX) != (matrix != Py_None)) {
+        PyErr_Format(PyExc_ValueError, "frame %d: a matrix goes with frame 3 only", frame);
         return -1;
     }
     wh_net_options o;
@@ -239,6 +292,11 @@ static int Net_init(Net *self, PyObject *args, PyObject *kwds)
     o.solver = (wh_solver)solver;
     o.refresh = (size_t)refresh;
     o.schedule = (wh_schedule){(wh_schedule_kind)schedule, tau, gamma, start};
+    o.gain.alpha = alpha;
+    o.gain.eta_w = eta_w;
+    o.gain.frame = frame;
+    if (gain && gain_frame(matrix, o.n, &o) != 0)
+        return -1;
     if (solver < 0 || solver > WH_SOLVER_FAST) {
         PyErr_Format(PyExc_ValueError, "unknown solver %d", solver);
         return -1;
@@ -251,7 +309,9 @@ static int Net_init(Net *self, PyObject *args, PyObject *kwds)
     self->n = wh_net_n(self->net);
     self->k = wh_net_k(self->net);
     self->scratch = malloc(CHUNK * self->n * sizeof *self->scratch);
-    if (self->scratch == NULL) {
+    self->centred = malloc(CHUNK * self->n * sizeof *self->centred);
+    self->mean_before = malloc(self->n * sizeof *self->mean_before);
+    if (self->scratch == NULL || self->centred == NULL || self->mean_before == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -271,10 +331,27 @@ static size_t chunk_length(uint64_t at, size_t left)
 
 typedef enum { MODE_LEARN_BLOCK, MODE_STEP, MODE_RESPOND } run_mode;
 
+/*
+ * What the network sees of `len` rows of X: X itself without centring, else each row less the
+ * mean (into self->centred), each first folded into the running mean when `update` is set
+ * (`whiten stream`'s order: the sample joins the mean, then the mean is subtracted).
+ */
+static const double *centre_rows(Net *self, const double *X, size_t len, bool update)
+{
+    if (self->center == NULL)
+        return X;
+    for (size_t i = 0; i < len; i++) {
+        if (update)
+            wh_center_update(self->center, X + i * self->n); /* finite: checked before */
+        wh_center_subtract(self->center, X + i * self->n, self->centred + i * self->n);
+    }
+    return self->centred;
+}
+
 /* Run count rows of X through the network; Y (or the scratch) receives the outputs. Runs
  * without the GIL; on failure returns the status and, in *failed, the failing row. */
 static wh_status run_rows(Net *self, run_mode mode, const double *X, size_t count, double *Y,
-                          uint64_t *failed)
+                          bool update, uint64_t *failed)
 {
     const size_t n = self->n;
     wh_status st = WH_OK;
@@ -284,14 +361,16 @@ static wh_status run_rows(Net *self, run_mode mode, const double *X, size_t coun
             const uint64_t before = wh_net_samples(self->net);
             const size_t len = chunk_length(before, count - r);
             double *out = Y != NULL ? Y + r * n : self->scratch;
-            st = wh_net_learn_block(self->net, len, X + r * n, n, out, n, NULL, 0, &info);
+            const double *in = centre_rows(self, X + r * n, len, update);
+            st = wh_net_learn_block(self->net, len, in, n, out, n, NULL, 0, &info);
             if (st != WH_OK)
                 *failed = r + (size_t)(info.sample - before);
             r += len;
         } else {
             double *out = Y != NULL ? Y + r * n : self->scratch;
-            st = mode == MODE_STEP ? wh_net_step(self->net, X + r * n, out, NULL, &info)
-                                   : wh_net_respond(self->net, X + r * n, out, NULL, &info);
+            const double *in = centre_rows(self, X + r * n, 1, update && mode == MODE_STEP);
+            st = mode == MODE_STEP ? wh_net_step(self->net, in, out, NULL, &info)
+                                   : wh_net_respond(self->net, in, out, NULL, &info);
             if (st != WH_OK)
                 *failed = r;
             r++;
@@ -300,11 +379,12 @@ static wh_status run_rows(Net *self, run_mode mode, const double *X, size_t coun
     return st;
 }
 
-/* The common body of learn_block, step_rows and respond_rows: (X, Y or None). */
+/* The common body of learn, step and respond: (X, Y or None, update_mean=True). */
 static PyObject *net_run(Net *self, PyObject *args, run_mode mode)
 {
     PyObject *xo, *yo = Py_None;
-    if (!PyArg_ParseTuple(args, "O|O", &xo, &yo))
+    int update = 1;
+    if (!PyArg_ParseTuple(args, "O|Op", &xo, &yo, &update))
         return NULL;
     if (net_claim(self) != 0)
         return NULL;
@@ -339,13 +419,22 @@ static PyObject *net_run(Net *self, PyObject *args, run_mode mode)
         self->busy = false;
         return NULL;
     }
+    /* One sample: wh_net_step() keeps the network on a refusal; the mean is put back here. */
+    const bool one = mode != MODE_RESPOND && count == 1 && self->center != NULL;
+    uint64_t mean_samples = 0;
+    if (one) {
+        memcpy(self->mean_before, wh_center_mean(self->center), self->n * sizeof(double));
+        mean_samples = wh_center_samples(self->center);
+    }
     const uint64_t first = wh_net_samples(self->net);
     uint64_t failed = 0;
     wh_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = run_rows(self, mode, x, count, y, &failed);
+    st = run_rows(self, mode, x, count, y, update != 0, &failed);
     if (st != WH_OK && keep)
         snapshot_restore(self, &before);
+    if (st != WH_OK && one)
+        wh_center_set(self->center, self->mean_before, mean_samples);
     Py_END_ALLOW_THREADS
     if (keep)
         snapshot_free(&before);
@@ -375,8 +464,9 @@ static PyObject *Net_respond(Net *self, PyObject *args)
 }
 
 /* step_one(x) -> y: one sample of any array-like (converted once if it is not a float64
- * vector), one wh_net_step(); the fast path of Whitener.step. A refused sample changes
- * nothing (wh_net_step's own guarantee). */
+ * vector), one wh_net_step() (after the running mean, if any); the fast path of
+ * Whitener.step. A refused sample changes nothing (wh_net_step's own guarantee; the mean is
+ * put back here). */
 static PyObject *Net_step_one(Net *self, PyObject *arg)
 {
     PyArrayObject *x = (PyArrayObject *)PyArray_FROMANY(arg, NPY_DOUBLE, 0, 0,
@@ -393,9 +483,17 @@ static PyObject *Net_step_one(Net *self, PyObject *arg)
         y = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
         wh_step_info info = {0};
         wh_status st = WH_OK;
-        if (y != NULL)
-            st = wh_net_step(self->net, PyArray_DATA(x), PyArray_DATA((PyArrayObject *)y), NULL,
-                             &info);
+        uint64_t mean_samples = 0;
+        if (self->center != NULL) {
+            memcpy(self->mean_before, wh_center_mean(self->center), self->n * sizeof(double));
+            mean_samples = wh_center_samples(self->center);
+        }
+        if (y != NULL) {
+            const double *in = centre_rows(self, PyArray_DATA(x), 1, true);
+            st = wh_net_step(self->net, in, PyArray_DATA((PyArrayObject *)y), NULL, &info);
+            if (st != WH_OK && self->center != NULL)
+                wh_center_set(self->center, self->mean_before, mean_samples);
+        }
         self->busy = false;
         if (st != WH_OK) {
             Py_CLEAR(y);
@@ -404,6 +502,89 @@ static PyObject *Net_step_one(Net *self, PyObject *arg)
     }
     Py_DECREF(x);
     return y;
+}
+
+/* inverse(Y, X): X = M Y + mean row by row (wh_inverse), for the network as it is. */
+static PyObject *Net_inverse(Net *self, PyObject *args)
+{
+    PyObject *yo, *xo;
+    if (!PyArg_ParseTuple(args, "OO", &yo, &xo) || net_claim(self) != 0)
+        return NULL;
+    PyArrayObject *Y = rows_of(yo, 2, (npy_intp)self->n, "Y");
+    PyArrayObject *X = Y != NULL ? rows_of(xo, 2, (npy_intp)self->n, "X") : NULL;
+    if (X != NULL && (PyArray_DIM(X, 0) != PyArray_DIM(Y, 0) || !PyArray_ISWRITEABLE(X))) {
+        PyErr_SetString(PyExc_ValueError, "X must be a writeable array shaped like Y");
+        X = NULL;
+    }
+    if (X == NULL || !all_finite(PyArray_DATA(Y), (size_t)PyArray_DIM(Y, 0), self->n, "Y")) {
+        self->busy = false;
+        return NULL;
+    }
+    const size_t count = (size_t)PyArray_DIM(Y, 0), n = self->n;
+    const double *y = PyArray_DATA(Y);
+    double *x = PyArray_DATA(X);
+    wh_status st = WH_OK;
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t r = 0; r < count && st == WH_OK; r++)
+        st = wh_inverse(self->net, self->center, y + r * n, x + r * n);
+    Py_END_ALLOW_THREADS
+    self->busy = false;
+    if (st != WH_OK)
+        return raise_status(st, "inverse", UINT64_MAX);
+    Py_RETURN_NONE;
+}
+
+/* set_center(window, mean=None, samples=0): centre from now on, with a running mean over
+ * `window` samples (0: all) that starts at `mean` as if `samples` had been folded in (None:
+ * zero, none seen). set_center(None) stops centring. */
+static PyObject *Net_set_center(Net *self, PyObject *args)
+{
+    PyObject *wo, *mo = Py_None;
+    unsigned long long samples = 0;
+    if (!PyArg_ParseTuple(args, "O|OK", &wo, &mo, &samples) || net_claim(self) != 0)
+        return NULL;
+    wh_center *c = NULL;
+    wh_status st = WH_OK;
+    const char *what = "the running mean";
+    if (wo != Py_None) {
+        const double window = PyFloat_AsDouble(wo);
+        PyArrayObject *M = NULL;
+        if (!(window == -1.0 && PyErr_Occurred()) &&
+            (mo == Py_None || (M = rows_of(mo, 1, (npy_intp)self->n, "mean")) != NULL)) {
+            st = wh_center_new(self->n, window, &c);
+            if (st == WH_OK && M != NULL) {
+                what = "the mean";
+                st = wh_center_set(c, PyArray_DATA(M), samples);
+            }
+        } else {
+            self->busy = false;
+            return NULL;
+        }
+    }
+    if (st != WH_OK) {
+        wh_center_free(c);
+        self->busy = false;
+        return raise_status(st, what, UINT64_MAX);
+    }
+    wh_center_free(self->center);
+    self->center = c;
+    self->busy = false;
+    Py_RETURN_NONE;
+}
+
+/* center() -> None, or (mean (n,), samples folded in, window). */
+static PyObject *Net_center(Net *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->center == NULL)
+        Py_RETURN_NONE;
+    npy_intp dims[1] = {(npy_intp)self->n};
+    PyObject *m = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (m == NULL)
+        return NULL;
+    memcpy(PyArray_DATA((PyArrayObject *)m), wh_center_mean(self->center),
+           self->n * sizeof(double));
+    return Py_BuildValue("(NKd)", m, (unsigned long long)wh_center_samples(self->center),
+                         wh_center_window(self->center));
 }
 
 /* A new float64 array (rows x cols) holding a copy of row-major data. */
@@ -502,6 +683,46 @@ static PyObject *Net_restore(Net *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* gains() -> g (K,) of a gain circuit, or None. */
+static PyObject *Net_gains(Net *self, PyObject *Py_UNUSED(ignored))
+{
+    const double *g = wh_net_gains(self->net);
+    if (g == NULL)
+        Py_RETURN_NONE;
+    npy_intp dims[1] = {(npy_intp)self->k};
+    PyObject *a = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (a != NULL)
+        memcpy(PyArray_DATA((PyArrayObject *)a), g, self->k * sizeof *g);
+    return a;
+}
+
+/* restore_gains(W or None, g, samples): a gain circuit's synapses (gain-synapse) and gains
+ * back, as `whiten` reads a state (wh_net_restore_gains); all or nothing. */
+static PyObject *Net_restore_gains(Net *self, PyObject *args)
+{
+    PyObject *wo, *go;
+    unsigned long long samples;
+    if (!PyArg_ParseTuple(args, "OOK", &wo, &go, &samples) || net_claim(self) != 0)
+        return NULL;
+    PyArrayObject *W = wo != Py_None ? rows_of(wo, 2, (npy_intp)self->k, "W") : NULL;
+    PyArrayObject *G = wo == Py_None || W != NULL ? rows_of(go, 1, (npy_intp)self->k, "g") : NULL;
+    if (W != NULL && PyArray_DIM(W, 0) != (npy_intp)self->n) {
+        PyErr_Format(PyExc_ValueError, "W has %zd rows; the network has n = %zu",
+                     (Py_ssize_t)PyArray_DIM(W, 0), self->n);
+        G = NULL;
+    }
+    if (G == NULL) {
+        self->busy = false;
+        return NULL;
+    }
+    wh_status st = wh_net_restore_gains(self->net, W != NULL ? PyArray_DATA(W) : NULL, self->k,
+                                        PyArray_DATA(G), samples);
+    self->busy = false;
+    if (st != WH_OK)
+        return raise_status(st, "the saved gains and synapses are unusable", UINT64_MAX);
+    Py_RETURN_NONE;
+}
+
 static PyObject *Net_set_eta(Net *self, PyObject *arg)
 {
     const double eta = PyFloat_AsDouble(arg);
@@ -557,6 +778,16 @@ static PyObject *Net_get_refresh(Net *self, void *Py_UNUSED(closure))
     return PyLong_FromSize_t(wh_net_refresh(self->net));
 }
 
+static PyObject *Net_get_alpha(Net *self, void *Py_UNUSED(closure))
+{
+    return PyFloat_FromDouble(wh_net_gain_alpha(self->net));
+}
+
+static PyObject *Net_get_eta_w(Net *self, void *Py_UNUSED(closure))
+{
+    return PyFloat_FromDouble(wh_net_gain_eta_w(self->net));
+}
+
 static PyMethodDef Net_methods[] = {
     {"learn", (PyCFunction)Net_learn, METH_VARARGS,
      "learn(X, Y=None): learn from the rows of X by wh_net_learn_block() in the chunks of "
@@ -574,6 +805,15 @@ static PyMethodDef Net_methods[] = {
     {"restore", (PyCFunction)Net_restore, METH_VARARGS,
      "restore(synapses, samples, solver_state=None): put a saved network back."},
     {"set_eta", (PyCFunction)Net_set_eta, METH_O, "Change the learning rate."},
+    {"inverse", (PyCFunction)Net_inverse, METH_VARARGS,
+     "inverse(Y, X): X = M Y + mean, row by row (wh_inverse)."},
+    {"set_center", (PyCFunction)Net_set_center, METH_VARARGS,
+     "set_center(window, mean=None, samples=0): centre with a running mean; None: stop."},
+    {"center", (PyCFunction)Net_center, METH_NOARGS,
+     "None, or (mean, samples folded in, window) of the centring."},
+    {"gains", (PyCFunction)Net_gains, METH_NOARGS, "The gains g (K,) of a gain circuit, or None."},
+    {"restore_gains", (PyCFunction)Net_restore_gains, METH_VARARGS,
+     "restore_gains(W or None, g, samples): put a gain circuit back (wh_net_restore_gains)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -582,9 +822,12 @@ static PyGetSetDef Net_getset[] = {
     {"n", (getter)Net_get_n, NULL, "input dimension", NULL},
     {"k", (getter)Net_get_k, NULL, "interneurons (n for the direct network)", NULL},
     {"eta", (getter)Net_get_eta, NULL, "learning rate", NULL},
-    {"kind", (getter)Net_get_kind, NULL, "0 direct, 1 interneuron", NULL},
+    {"kind", (getter)Net_get_kind, NULL, "0 direct, 1 interneuron, 2 gain, 3 gain-synapse",
+     NULL},
     {"solver", (getter)Net_get_solver, NULL, "1 exact, 2 fast", NULL},
     {"refresh", (getter)Net_get_refresh, NULL, "fast solver's refresh period", NULL},
+    {"alpha", (getter)Net_get_alpha, NULL, "gain circuits: the leak alpha (else 0)", NULL},
+    {"eta_w", (getter)Net_get_eta_w, NULL, "gain-synapse: the synapses' rate (else 0)", NULL},
     {"schedule", (getter)Net_get_schedule, NULL, "(kind, tau, gamma, start) of wh_schedule",
      NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -756,6 +999,87 @@ static PyObject *flow_mode(PyObject *Py_UNUSED(module), PyObject *args)
     return PyFloat_FromDouble(m);
 }
 
+/* exact_mean(X) -> the exact mean of the rows of X (wh_center_exact_mean), as `whiten fit`
+ * takes it. */
+static PyObject *module_exact_mean(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    PyArrayObject *X = rows_of(arg, 2, 0, "X");
+    if (X == NULL)
+        return NULL;
+    const size_t rows = (size_t)PyArray_DIM(X, 0), n = (size_t)PyArray_DIM(X, 1);
+    npy_intp dims[1] = {(npy_intp)n};
+    PyObject *m = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (m == NULL)
+        return NULL;
+    wh_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = wh_center_exact_mean(rows, n, PyArray_DATA(X), n, PyArray_DATA((PyArrayObject *)m));
+    Py_END_ALLOW_THREADS
+    if (st != WH_OK) {
+        Py_DECREF(m);
+        return raise_status(st, "the mean of X", UINT64_MAX);
+    }
+    return m;
+}
+
+/* rms_scale(X, mean or None, rows) -> sqrt(mean of (x - mean)^2 over the first `rows` rows),
+ * summed in the order `whiten fit --init-scale auto` sums (src/cli/stages.c); 1 for zeros. */
+static PyObject *module_rms_scale(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *xo, *mo;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "OOn", &xo, &mo, &limit))
+        return NULL;
+    PyArrayObject *X = rows_of(xo, 2, 0, "X");
+    PyArrayObject *M = X != NULL && mo != Py_None ? rows_of(mo, 1, PyArray_DIM(X, 1), "mean")
+                                                  : NULL;
+    if (X == NULL || (mo != Py_None && M == NULL))
+        return NULL;
+    const size_t n = (size_t)PyArray_DIM(X, 1);
+    size_t rows = (size_t)PyArray_DIM(X, 0);
+    if (limit >= 0 && rows > (size_t)limit)
+        rows = (size_t)limit;
+    const double *x = PyArray_DATA(X), *mu = M != NULL ? PyArray_DATA(M) : NULL;
+    double sum = 0.0;
+    for (size_t i = 0; i < rows * n; i++) {
+        const double d = mu != NULL ? x[i] - mu[i % n] : x[i];
+        sum += d * d;
+    }
+    double alpha = rows * n > 0 ? sqrt(sum / (double)(rows * n)) : 0.0;
+    if (!(alpha > 0.0) || !isfinite(alpha))
+        alpha = 1.0;
+    return PyFloat_FromDouble(alpha);
+}
+
+/* gain_optimum(W, alpha, C) -> g* (wh_gain_optimum). */
+static PyObject *module_gain_optimum(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *wo, *co;
+    double alpha;
+    if (!PyArg_ParseTuple(args, "OdO", &wo, &alpha, &co))
+        return NULL;
+    PyArrayObject *W = rows_of(wo, 2, 0, "W"), *C = W != NULL ? covariance_of(co) : NULL;
+    if (C == NULL)
+        return NULL;
+    const size_t n = (size_t)PyArray_DIM(W, 0), K = (size_t)PyArray_DIM(W, 1);
+    if (PyArray_DIM(C, 0) != (npy_intp)n) {
+        PyErr_Format(PyExc_ValueError, "C is %zd x %zd; the frame has n = %zu rows",
+                     (Py_ssize_t)PyArray_DIM(C, 0), (Py_ssize_t)PyArray_DIM(C, 0), n);
+        return NULL;
+    }
+    npy_intp dims[1] = {(npy_intp)K};
+    PyObject *g = PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (g == NULL)
+        return NULL;
+    wh_status st = wh_gain_optimum(n, K, PyArray_DATA(W), K, alpha, PyArray_DATA(C), n,
+                                   PyArray_DATA((PyArrayObject *)g));
+    if (st != WH_OK) {
+        Py_DECREF(g);
+        return raise_status(st, "the gains' optimum", UINT64_MAX);
+    }
+    return g;
+}
+
 static PyObject *module_version(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
     return PyUnicode_FromString(wh_version());
@@ -766,6 +1090,11 @@ static PyMethodDef module_methods[] = {
      "The continuous flow at given times, and T_eps (wh_flow_*)."},
     {"closed_time", flow_closed_time, METH_VARARGS, "Closed-form T_eps (wh_flow_closed_time)."},
     {"mode", flow_mode, METH_VARARGS, "Closed-form m(t) of one mode (wh_flow_mode)."},
+    {"exact_mean", module_exact_mean, METH_O, "The exact mean of the rows of X."},
+    {"rms_scale", module_rms_scale, METH_VARARGS,
+     "rms_scale(X, mean, rows): the root mean square of the first rows, less the mean."},
+    {"gain_optimum", module_gain_optimum, METH_VARARGS,
+     "gain_optimum(W, alpha, C): the gains' closed-form optimum (wh_gain_optimum)."},
     {"version", module_version, METH_NOARGS, "libwhiten's version."},
     {NULL, NULL, 0, NULL},
 };
