@@ -170,7 +170,7 @@ static bool snapshot_take(Net *self, snapshot *s)
     const wh_status st = direct ? wh_net_get_lateral(self->net, s->synapses, cols)
                                 : wh_net_get_weights(self->net, s->synapses, cols);
     if (st != WH_OK) {
-        free(s->synapses), free(s->solver);
+        free(s->synapses), free(s->solver), free(s->mean);
         raise_status(st, "snapshot", UINT64_MAX);
         return false;
     }
