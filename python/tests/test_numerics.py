@@ -217,3 +217,23 @@ def test_schedule_and_mean_survive_pickle_and_save(tmp_path):
         other.partial_fit(X[200:])
         np.testing.assert_array_equal(a.M_, other.M_)
         np.testing.assert_array_equal(a.mean_, other.mean_)
+
+
+@pytest.mark.parametrize("net", ["gain", "gain-synapse"])
+def test_gain_circuits_learn_the_square_root_and_the_optimal_gains(net):
+    """M = alpha I + W diag(g) W^T -> C^{1/2} of the centred data; for the fixed frame the
+    gains -> g* of the closed form (wh_gain_optimum), which itself gives C^{1/2} exactly."""
+    X, _ = gaussian(60000, 3, spread=(0.5, 2.0))
+    X = X + 1.5
+    C = np.cov(X.T, bias=True)
+    root = sqrtm(C).real
+    w = whiten.Whitener(net=net, eta=2e-3, eta_w=2e-3, passes=2, schedule="decay",
+                        tau=2000.0).fit(X)
+    rel = np.linalg.norm(w.M_ - root) / np.linalg.norm(root)
+    assert rel < 0.05, rel
+    g = whiten.gain_optimum(w.W_, 1.0, C)
+    if net == "gain":
+        np.testing.assert_allclose(np.eye(3) + (w.W_ * g) @ w.W_.T, root, rtol=0, atol=1e-12)
+        assert np.abs(w.g_ - g).max() < 0.03 * np.abs(g).max(), (w.g_, g)
+    np.testing.assert_allclose(w.M_, np.eye(3) + (w.W_ * w.g_) @ w.W_.T, rtol=1e-12,
+                               atol=1e-14)

@@ -12,9 +12,13 @@ def test_readme_example(tmp_path, monkeypatch, capsys):
     assert len(blocks) == 1
     monkeypatch.chdir(tmp_path)
     exec(compile(blocks[0], "README.md", "exec"), {})
-    out = capsys.readouterr().out.split()
+    lines = capsys.readouterr().out.splitlines()
     assert (tmp_path / "S.npz").exists()
-    cov = [float(v.strip("[]")) for v in out[:-2] if v.strip("[]")]
+    assert len(lines) == 6, lines
+    cov = [float(v) for line in lines[:3] for v in line.strip(" []").split()]
     assert len(cov) == 9 and all(abs(c - (1.0 if i % 4 == 0 else 0.0)) < 0.2
                                  for i, c in enumerate(cov)), cov
-    assert abs(float(out[-2]) - 3.6246) < 1e-3 and abs(float(out[-1]) - 3.6246) < 1e-3
+    assert lines[3] == "True"                          # inverse_transform undoes transform
+    assert lines[4] == "(3, 6) (6,)"                   # the gain circuit's frame and gains
+    t = [float(v) for v in lines[5].split()]
+    assert abs(t[0] - 3.6246) < 1e-3 and abs(t[1] - 3.6246) < 1e-3

@@ -35,8 +35,9 @@ def _covariance(C, eigenvalues):
 
 
 def _kind(net):
-    if net not in KINDS:
-        raise ValueError(f"net must be 'direct' or 'interneuron', got {net!r}")
+    if net not in ("direct", "interneuron"):
+        raise ValueError(f"net must be 'direct' or 'interneuron', got {net!r} (the flows of the "
+                         "gain circuits are `whiten flow --net gain`'s; see gain_optimum)")
     return KINDS[net]
 
 
@@ -152,3 +153,31 @@ def convergence_time(net="interneuron", C=None, eigenvalues=None, init_scale=1.0
                                 init_scale=float(init_scale), seed=seed, rtol=float(rtol),
                                 eps=float(eps), t_max=float(t_max))
     return t_eps
+
+
+def gain_optimum(W, alpha, C):
+    r"""The gain circuits' optimal gains (``wh_gain_optimum``, science.md §7):
+
+    .. math:: g^* = ((W^\top W) \circ (W^\top W))^{-1}
+              \operatorname{diag}(W^\top (C^{1/2} - \alpha I) W),
+
+    the only fixed point of the gain dynamics when the :math:`w_i w_i^\top` span the symmetric
+    matrices; then :math:`\alpha I + W \operatorname{diag}(g^*) W^\top = C^{1/2}`.
+
+    Parameters
+    ----------
+    W : array-like of shape (n, K)
+        The frame, e.g. ``Whitener(net="gain").fit(X).W_``.
+    alpha : float
+        The leak :math:`\alpha \ge 0`.
+    C : array-like of shape (n, n)
+        A covariance (symmetric positive definite).
+
+    Returns
+    -------
+    g : ndarray of shape (K,)
+    """
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    if W.ndim != 2:
+        raise ValueError(f"W must be an (n, K) array, got shape {W.shape}")
+    return _whiten.gain_optimum(W, float(alpha), _covariance(C, None))
