@@ -247,3 +247,24 @@ def test_refused_fit_keeps_the_fitted_estimator():
 def test_bad_schedules(params, match):
     with pytest.raises(ValueError, match=match):
         whiten.Whitener(**params).fit(gaussian(50, 3)[0])
+
+
+def test_centred_refusals_put_the_mean_back():
+    """The running mean takes a sample in before the network sees it; a refusal takes it out."""
+    X = diverging() + 3.0
+    w = whiten.Whitener(net="direct", eta=0.3, solver="exact").partial_fit(X[:3])
+    before, mean = snapshot(w), w.mean_.copy()
+    with pytest.raises(whiten.DivergedError):
+        w.partial_fit(X[3:])
+    assert snapshot(w) == before and np.array_equal(w.mean_, mean)
+    with pytest.raises(whiten.DivergedError):
+        w.filter(X[3:])
+    assert snapshot(w) == before
+    with pytest.raises(whiten.DivergedError):
+        for x in X[3:]:
+            w.step(x)
+    assert w.mean_ is not None and w._net.center()[1] == w.n_samples_seen_
+    refused = w.n_samples_seen_
+    with pytest.raises(whiten.DivergedError):
+        w.step(X[refused])   # the same sample again: refused again, nothing changes
+    assert w._net.center()[1] == refused and w.n_samples_seen_ == refused

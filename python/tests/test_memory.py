@@ -48,6 +48,24 @@ def test_step_and_transform():
     flat(lambda: w.filter(X[:2]), X, w, w._net)
     flat(lambda: w.M_, w, w._net)
     flat(lambda: w.W_, w, w._net)
+    Y = w.transform(X)
+    flat(lambda: w.inverse_transform(Y), Y, w, w._net)   # centred: x = M y + mean
+    flat(lambda: w.mean_, w, w._net)
+    flat(lambda: w._export(), w, w._net)
+
+
+@pytest.mark.parametrize("net", ["gain", "gain-synapse"])
+def test_gain_circuits(net):
+    X, _ = gaussian(64, 4)
+    w = whiten.Whitener(net=net, eta=1e-3).fit(X)
+    # The rows in turn: one sample over and over is a rank-one covariance, under which the
+    # gains of the other directions fall until M is no longer definite.
+    rows = iter(np.tile(X, (CALLS // 64 + 2, 1)))
+    flat(lambda: w.step(next(rows)), X, w, w._net)
+    pairs = iter(np.tile(X, (CALLS // 32 + 2, 1)).reshape(-1, 2, 4))
+    flat(lambda: w.partial_fit(next(pairs)), X, w, w._net)
+    flat(lambda: w.g_, w, w._net)
+    flat(lambda: w._export(), w, w._net)
 
 
 def test_error_paths():
@@ -64,6 +82,8 @@ def test_error_paths():
     d = whiten.Whitener(net="direct", eta=0.3, solver="exact").partial_fit(X[:1] * 0.05)
     tiny = np.ascontiguousarray(X[1:60] * 0.05)
     flat(raising(lambda: d._net.learn(tiny), whiten.DivergedError), tiny, d._net)
+    flat(raising(lambda: d.step(tiny[30]), whiten.DivergedError), tiny, d._net)
+    flat(raising(lambda: w.inverse_transform(bad), ValueError), bad, net)
 
 
 def test_no_copy_of_c_contiguous_float64():
