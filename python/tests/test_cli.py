@@ -128,21 +128,28 @@ def test_filter_and_step_equal_a_wh_net_step_sequence(case, run_cli):
 
 @pytest.mark.parametrize("net", ["interneuron", "direct", "gain", "gain-synapse"])
 def test_fit_defaults_of_the_cli(net, tmp_path, run_cli):
-    """`whiten fit`'s own defaults (centred, eta decaying with the automatic tau, the initial
-    scale from the data, passes for 100000 samples) are the estimator's
-    schedule="decay", init_scale="auto", passes="auto": the same bits."""
+    """`whiten fit`'s own defaults (centred, eta decaying with the automatic tau for the
+    paper's circuits and constant for the gain circuits, the initial scale from the data,
+    passes for 100000 samples) are the estimator's schedule="decay" (or "constant"),
+    init_scale="auto", passes="auto": the same bits."""
     X = data(5, 13, 1500) * [1.0, 0.3, 2.0, 5.0, 0.7]
     np.save(tmp_path / "X.npy", X)
     run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "S.npz", "--quiet",
             "--net", net)
-    w = whiten.Whitener(net=net, schedule="decay", init_scale="auto", passes="auto").fit(X)
+    schedule = "constant" if net.startswith("gain") else "decay"
+    w = whiten.Whitener(net=net, schedule=schedule, init_scale="auto", passes="auto").fit(X)
     saved = np.load(tmp_path / "S.npz")
     assert same_network(w, saved) and w.n_samples_seen_ == 67 * 1500
-    assert w.get_params()["center"] and w._net.schedule[0] == 1
-    # A different tau is a different network: the automatic one is really taken.
-    other = whiten.Whitener(net=net, schedule="decay", tau=77.0, init_scale="auto",
-                            passes="auto").fit(X)
-    assert not np.array_equal(other.M_, w.M_)
+    assert w.get_params()["center"] and w._net.schedule[0] == (schedule == "decay")
+    if schedule == "decay":
+        # A different tau is a different network: the automatic one is really taken.
+        other = whiten.Whitener(net=net, schedule="decay", tau=77.0, init_scale="auto",
+                                passes="auto").fit(X)
+        assert not np.array_equal(other.M_, w.M_)
+    else:
+        # ... and for the gain circuits the init scale does not matter: alpha I starts them.
+        other = whiten.Whitener(net=net, init_scale=3.0, passes="auto").fit(X)
+        assert np.array_equal(other.M_, w.M_)
 
 
 @pytest.mark.parametrize("frame", ["pairs", "random", "file"])
