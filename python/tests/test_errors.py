@@ -268,3 +268,16 @@ def test_centred_refusals_put_the_mean_back():
     with pytest.raises(whiten.DivergedError):
         w.step(X[refused])   # the same sample again: refused again, nothing changes
     assert w._net.center()[1] == refused and w.n_samples_seen_ == refused
+
+
+@pytest.mark.parametrize("net", ["gain", "gain-synapse"])
+def test_gain_circuit_divergence_changes_nothing(net):
+    """Small inputs: z o z stays below diag(W^T W), the gains fall until alpha I + W diag(g) W^T
+    is no longer definite. The batch is refused whole: gains, synapses and mean as before."""
+    X = diverging() + 1.0
+    w = whiten.Whitener(net=net, eta=0.03, alpha=0.5).partial_fit(X[:3])
+    before = snapshot(w)
+    with pytest.raises(whiten.DivergedError) as info:
+        w.partial_fit(X[3:])
+    assert 3 <= info.value.sample < 400
+    assert snapshot(w) == before and w.n_samples_seen_ == 3

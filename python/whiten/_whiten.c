@@ -185,10 +185,18 @@ static bool snapshot_take(Net *self, snapshot *s)
 
 static void snapshot_restore(Net *self, const snapshot *s)
 {
-    const size_t ld = wh_net_get_kind(self->net) == WH_NET_DIRECT ? self->n : self->k;
-    wh_net_restore(self->net, s->synapses, ld, s->samples);
-    if (s->solver_size > 0)
-        wh_net_set_solver_state(self->net, s->solver, s->solver_size);
+    const wh_net_kind kind = wh_net_get_kind(self->net);
+    const size_t ld = kind == WH_NET_DIRECT ? self->n : self->k;
+    if (kind == WH_NET_GAIN || kind == WH_NET_GAIN_SYNAPSE) {
+        /* Synapses and gains in one call: the saved W beside the gains learned since might
+         * not make a definite M, and a restore of W alone would then be refused. */
+        wh_net_restore_gains(self->net, kind == WH_NET_GAIN_SYNAPSE ? s->synapses : NULL, ld,
+                             s->solver, s->samples);
+    } else {
+        wh_net_restore(self->net, s->synapses, ld, s->samples);
+        if (s->solver_size > 0)
+            wh_net_set_solver_state(self->net, s->solver, s->solver_size);
+    }
     if (self->center != NULL && s->mean != NULL)
         wh_center_set(self->center, s->mean, s->mean_samples);
 }
