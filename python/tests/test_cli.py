@@ -218,3 +218,21 @@ def test_flow_equals_the_cli(run_cli):
         f = whiten.flow(net, eigenvalues=[0.5, 2, 8], init_scale=100.0)
         assert f.convergence_time == out["convergence_time"], (f.convergence_time, out)
         assert f.closed_form_time == out["closed_form_time"]
+
+
+def test_a_ridge_state_is_refused_a_centred_one_loads(tmp_path, run_cli):
+    """`whiten fit --ridge` adds the command line's own noise to every sample it learns, which
+    the package cannot repeat: refused rather than continued without it. A centred state (the
+    default) loads with its mean and whitens the data."""
+    X, _ = gaussian(600, 3, seed=4)
+    X = X + [5.0, -3.0, 10.0]
+    np.save(tmp_path / "X.npy", X)
+    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "R.npz", "--quiet",
+            "--no-center", "--ridge", "0.01")
+    with pytest.raises(ValueError, match=r"N\(0, ridge\) noise .*--ridge 0.01.* does not do"):
+        whiten.load(tmp_path / "R.npz")
+    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "C.npz", "--quiet")
+    w = whiten.load(tmp_path / "C.npz")
+    np.testing.assert_allclose(w.mean_, X.mean(axis=0), rtol=1e-14)
+    Y = w.transform(X)
+    assert np.abs(Y.mean(axis=0)).max() < 1e-12
