@@ -22,6 +22,8 @@
 
 #include "cli/bench_gain.h"
 #include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/memlimit.h"
 #include "cli/options.h"
 #include "core/alloc.h"
 #include "core/linalg.h"
@@ -462,6 +464,22 @@ static int print_json(const bench_table *t, const bench_options *o)
 
 /* samples/s against n, one series per path, with n^-2 and n^-3 guides through the fast
  * interneuron and exact interneuron points at the middle n. */
+/* BASE.png and BASE.svg can be written, checked before the minutes of measuring. */
+static int check_plot_paths(const char *base)
+{
+    char png[4096], svg[4096];
+    if ((size_t)snprintf(png, sizeof png, "%s.png", base) >= sizeof png ||
+        (size_t)snprintf(svg, sizeof svg, "%s.svg", base) >= sizeof svg) {
+        fprintf(stderr, "whiten bench: option --plot: the name is too long\n");
+        return WH__EXIT_USAGE;
+    }
+    const wh__cli_file files[] = {{"plot", png, true, NULL}, {"plot", svg, true, NULL}};
+    int rc = wh__cli_check_files("bench", files, sizeof files / sizeof *files);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_memlimit_figures("bench");
+    return rc;
+}
+
 static int plot_rates(const bench_table *t, const char *base)
 {
     static double x[BENCH_MAX_N], y[BENCH_PATHS][BENCH_MAX_N], g2[BENCH_MAX_N], g3[BENCH_MAX_N];
@@ -525,6 +543,8 @@ int wh__cmd_bench(int argc, char **argv)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
+    if (o.plot != NULL && (rc = check_plot_paths(o.plot)) != WH__EXIT_OK)
+        return rc;
     wh__linalg_single_thread();
     static bench_table t;
     static const size_t all_n[BENCH_MAX_N] = {4, 16, 64, 256, 1024};

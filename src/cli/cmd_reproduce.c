@@ -13,6 +13,7 @@
 
 #include "cli/checkpoint.h"
 #include "cli/commands.h"
+#include "cli/memlimit.h"
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "cli/shard.h"
@@ -496,8 +497,12 @@ int wh__cmd_reproduce(int argc, char **argv)
     }
     if ((rc = check_shard(&o)) != WH__EXIT_OK || (rc = check_checkpoint(&o)) != WH__EXIT_OK)
         return rc;
+    const bool chosen_threads = o.threads != 0;
     if (o.threads == 0)
         o.threads = (size_t)sysconf(_SC_NPROCESSORS_ONLN);
+    if ((rc = wh__cli_memlimit_threads("reproduce", chosen_threads, &o.threads)) != WH__EXIT_OK ||
+        (o.shard.count == 0 && (rc = wh__cli_memlimit_figures("reproduce")) != WH__EXIT_OK))
+        return rc;
     size_t count;
     const wh__experiment *const *e = wh__experiments(&count);
     bool on[32];

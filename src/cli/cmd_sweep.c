@@ -23,6 +23,7 @@
 
 #include "cli/checkpoint.h"
 #include "cli/commands.h"
+#include "cli/memlimit.h"
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "cli/shard.h"
@@ -917,8 +918,11 @@ int wh__cmd_sweep(int argc, char **argv)
     int rc = wh__options_parse(&sweep_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc != WH__PARSE_OK)
         return rc == WH__PARSE_HELP ? WH__EXIT_OK : WH__EXIT_USAGE;
+    const bool chosen_threads = o.threads != 0;
     if (o.threads == 0)
         o.threads = (size_t)sysconf(_SC_NPROCESSORS_ONLN);
+    if ((rc = wh__cli_memlimit_threads("sweep", chosen_threads, &o.threads)) != WH__EXIT_OK)
+        return rc;
     if (o.merge) {
         if (o.file != NULL || o.shard_spec != NULL || o.shards > 0 || o.checkpoint.path != NULL ||
             o.resume != NULL) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/memlimit.h"
 #include "core/alloc.h"
 #include "core/linalg.h"
 #include "whiten.h"
@@ -101,6 +102,7 @@ static int run_with_failure(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    wh__cli_memlimit_prepare(argv);
     configure_process();
 #ifdef WH_ALLOC_HOOK
     return run_with_failure(argc, argv);

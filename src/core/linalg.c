@@ -92,6 +92,13 @@ void wh__linalg_single_thread(void)
     openblas_set_num_threads(1);
 }
 
+void wh__linalg_warm_up(void)
+{
+    const double a = 1.0;
+    double c = 0.0;
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, 1, 1, 1.0, &a, 1, 0.0, &c, 1);
+}
+
 void wh__copy(size_t rows, size_t cols, const double *src, size_t lds, double *dst, size_t ldd)
 {
     for (size_t i = 0; i < rows; i++)

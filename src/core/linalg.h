@@ -25,6 +25,14 @@ size_t wh__linalg_max_dim(void);
 /* Run BLAS on one thread in this process (a process-wide setting: the command line's). */
 void wh__linalg_single_thread(void);
 
+/*
+ * Make BLAS take the work buffer of the calling thread now (one 1 x 1 product).
+ * OpenBLAS allocates that buffer (128 MB of address space) at a thread's first
+ * call and, when the allocation fails, retries for ever: the command line calls
+ * this once, at its start, after checking that the buffer fits its limits.
+ */
+void wh__linalg_warm_up(void);
+
 /* Copy a rows x cols block. */
 void wh__copy(size_t rows, size_t cols, const double *src, size_t lds, double *dst, size_t ldd);
 
