@@ -87,6 +87,18 @@ for f in ref/*.csv; do cmp -s "$f" "r2/$(basename "$f")" || { echo "  $f differs
     cmp -s <(grep -v 's of computation' ref/REPORT.md) <(grep -v 's of computation' r2/REPORT.md) &&
     pass "reproduce --only E2,E4,E5: 2 shards merge to the unsharded CSV files and REPORT.md" ||
     fail "reproduce: the merged files differ"
+# A merge moves its files through the one safe writer (issue 16), not rename(): a
+# 0600 file keeps its mode, a symlink is followed and kept (docs/bad-inputs.md row 90).
+set -- r2/*.csv
+first=$(basename "$1") second=$(basename "$2")
+chmod 600 "r2/$first"
+mv "r2/$second" "kept-$second" && ln -s "../kept-$second" "r2/$second"
+echo stale > "kept-$second"
+"$whiten" reproduce --merge --out r2 > r2merge2.log 2>&1 || fail "second merge: $(cat r2merge2.log)"
+[ "$(stat -c %a "r2/$first")" = 600 ] && [ -L "r2/$second" ] &&
+    cmp -s "ref/$first" "r2/$first" && cmp -s "ref/$second" "kept-$second" &&
+    pass "a merge keeps a 0600 file's mode and writes through a symlink" ||
+    fail "a merge replaced: mode $(stat -c %a "r2/$first"), link $(ls -l "r2/$second")"
 
 # 3. Bad sweep files.
 printf '{"circuits": ["direct"],\n "n": [3,]\n}\n' > broken.json
@@ -122,6 +134,14 @@ refused 2 "SLURM_ARRAY_TASK_ID, which is not set" "--shards outside a Slurm arra
 refused 2 "it takes no --checkpoint" "a shard with --checkpoint" -- \
     reproduce --quick --only E2 --out bad --shard 0/2 --checkpoint ck.zip
 refused 2 "give it only --out" "--merge with a sweep file" -- sweep "$sweep_file" --merge --out sh
+# The sweep's outputs are checked against its inputs before the runs (issue 16, row 90).
+mkdir -p alias && cp "$sweep_file" alias/runs.csv
+refused 2 "options --out alias/runs.csv and FILE alias/runs.csv name the same file" \
+    "a sweep output that is the sweep file" -- sweep alias/runs.csv --out alias
+cmp -s "$sweep_file" alias/runs.csv || fail "the sweep file was overwritten"
+refused 2 "options --checkpoint alias/summary.csv and --out alias/summary.csv name the same file" \
+    "a sweep checkpoint that is one of its outputs" -- \
+    sweep "$sweep_file" --out alias --checkpoint alias/summary.csv
 refused 2 "give it only --out" "reproduce --merge with --only" -- reproduce --merge --only E2 --out r2
 refused 1 "no shard files" "a merge of a folder without shard files" -- sweep --merge --out one
 mkdir -p mixed/shards

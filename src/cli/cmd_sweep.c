@@ -23,6 +23,7 @@
 
 #include "cli/checkpoint.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/memlimit.h"
 #include "cli/options.h"
 #include "cli/progress.h"
@@ -768,6 +769,27 @@ static int compute(const sweep_options *o, const grid *g, wh__journal *j, double
     return wh__journal_end(j) == 0 ? WH__EXIT_OK : WH__EXIT_FAILURE;
 }
 
+/*
+ * The files the sweep writes into --out (made just before), checked against the
+ * files it reads and its checkpoint before the runs start, as every command's
+ * (common.h): none may be another, and each must be writable.
+ */
+static int check_files(const sweep_options *o)
+{
+    static const char *const names[] = {"runs.csv", "summary.csv", "timing.csv", "SUMMARY.md"};
+    char out[4][4096];
+    for (size_t i = 0; i < 4; i++)
+        if (wh__repro_path(out[i], sizeof out[i], o->out, names[i]) != 0)
+            return WH__EXIT_FAILURE;
+    const wh__cli_file files[] = {
+        {"FILE", o->file, false, NULL},         {"resume", o->resume, false, NULL},
+        {"checkpoint", o->checkpoint.path, true, "resume"},
+        {"out", out[0], true, NULL},            {"out", out[1], true, NULL},
+        {"out", out[2], true, NULL},            {"out", out[3], true, NULL},
+    };
+    return wh__cli_check_files("sweep", files, sizeof files / sizeof *files);
+}
+
 static int run_sweep(sweep_options *o, const grid *g)
 {
     static char path[4096];
@@ -787,12 +809,15 @@ static int run_sweep(sweep_options *o, const grid *g)
         fprintf(stderr, "whiten sweep: cannot create folder %s: %s\n", o->out, strerror(errno));
         rc = WH__EXIT_FAILURE;
     }
+    if (rc == WH__EXIT_OK && o->shard.count == 0)
+        rc = check_files(o);
     if (rc == WH__EXIT_OK)
         rc = open_journal(o, g, o->resume, &j);
-    fprintf(stderr, "whiten sweep: %zu runs%s on %zu thread(s)\n", runs,
-            o->shard.count > 0 ? ", this shard's share" : "", o->threads);
-    if (rc == WH__EXIT_OK)
+    if (rc == WH__EXIT_OK) {
+        fprintf(stderr, "whiten sweep: %zu runs%s on %zu thread(s)\n", runs,
+                o->shard.count > 0 ? ", this shard's share" : "", o->threads);
         rc = compute(o, g, j, values);
+    }
     if (rc == WH__EXIT_OK && o->shard.count > 0)
         printf("whiten sweep: shard %zu of %zu: %zu runs in %s; when every shard is done: "
                "whiten sweep --merge --out %s\n",

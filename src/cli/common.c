@@ -256,6 +256,12 @@ static int check_output_place(const char *command, const wh__cli_file *f)
     return rc;
 }
 
+/* "--" before an option's name; nothing before a positional argument's (FILE). */
+static const char *dashes(const char *option)
+{
+    return option[0] >= 'A' && option[0] <= 'Z' ? "" : "--";
+}
+
 int wh__cli_check_files(const char *command, const wh__cli_file *files, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
@@ -277,9 +283,10 @@ int wh__cli_check_files(const char *command, const wh__cli_file *files, size_t c
             if (!same(&ia, &ib))
                 continue;
             fprintf(stderr,
-                    "whiten %s: options --%s %s and --%s %s name the same file; %s would "
+                    "whiten %s: options %s%s %s and %s%s %s name the same file; %s would "
                     "overwrite %s\n",
-                    command, a->option, a->path, b->option, b->path,
+                    command, dashes(a->option), a->option, a->path, dashes(b->option),
+                    b->option, b->path,
                     b->output ? "one output" : "the output",
                     b->output ? "the other" : "the input it reads");
             return WH__EXIT_USAGE;

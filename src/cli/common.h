@@ -52,7 +52,7 @@ int wh__cli_covariance(const char *command, const char *eigenvalues, const char 
  * Prints one line naming both options, returns WH__EXIT_USAGE (or OK).
  */
 typedef struct wh__cli_file {
-    const char *option; /* without the leading "--" */
+    const char *option; /* without the leading "--"; in capitals, a positional argument */
     const char *path;   /* NULL: not given */
     bool output;
     const char *may_be; /* option whose file this output may be, or NULL */

@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "core/alloc.h"
+#include "io/io.h"
 #include "repro/journal.h"
 
 #define MAX_SHARDS 1000000
@@ -272,12 +273,28 @@ static int each_file(const char *cmd, const char *scratch, const char *dir,
     return rc;
 }
 
+/*
+ * Through the one safe writer (src/io/file.c), not rename(): the file is
+ * replaced as every output is (a symlink followed, a FIFO written in place,
+ * the replaced file's permission bits kept), and a failure leaves it whole.
+ */
 static int move_one(const char *cmd, const char *from, const char *to)
 {
-    if (rename(from, to) == 0)
-        return 0;
-    fprintf(stderr, "whiten %s: cannot move %s to %s: %s\n", cmd, from, to, strerror(errno));
-    return -1;
+    wh__io_error err = {0};
+    wh__buf b = {0};
+    if (!wh__file_read(from, &b.data, &b.len, &err)) {
+        fprintf(stderr, "whiten %s: cannot move %s: %s\n", cmd, from, err.message);
+        return -1;
+    }
+    b.cap = b.len;
+    const bool ok = wh__file_write_atomic(to, &b, &err);
+    wh__free(b.data);
+    if (!ok) {
+        fprintf(stderr, "whiten %s: cannot write %s: %s\n", cmd, to, err.message);
+        return -1;
+    }
+    unlink(from);
+    return 0;
 }
 
 static int remove_one(const char *cmd, const char *from, const char *to)
