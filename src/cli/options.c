@@ -32,7 +32,8 @@ static bool in_range(const wh__option *o, double v)
     return low && high;
 }
 
-static bool parse_number(const wh__option *o, const char *text, double *value)
+static bool parse_number(const wh__option *o, const char *text, double *value,
+                         unsigned long long *whole)
 {
     char *end = NULL;
     errno = 0;
@@ -40,11 +41,24 @@ static bool parse_number(const wh__option *o, const char *text, double *value)
         *value = strtod(text, &end);
         return end != text && *end == '\0' && errno == 0 && isfinite(*value);
     }
-    if (text[0] == '-' || text[0] == '+')
+    /* A whole number starts with a digit: strtoull would take " -1" (and strtod "+1", " 2")
+     * and wrap it to 2^64 - 1. */
+    if (!(text[0] >= '0' && text[0] <= '9'))
         return false;
     unsigned long long u = strtoull(text, &end, 10);
-    *value = (double)u;
-    return end != text && *end == '\0' && errno == 0;
+    if (end != text && *end == '\0' && errno == 0) {
+        *value = (double)u;
+        *whole = u;
+        return true;
+    }
+    /* As --help prints them ("1e+06"): a decimal or exponent form of a whole number. */
+    errno = 0;
+    *value = strtod(text, &end);
+    if (end == text || *end != '\0' || errno != 0 || !isfinite(*value) ||
+        *value != floor(*value) || *value >= 18446744073709551616.0)
+        return false;
+    *whole = (unsigned long long)*value;
+    return true;
 }
 
 static int store(const char *command, const wh__option *o, const char *text)
@@ -56,7 +70,8 @@ static int store(const char *command, const wh__option *o, const char *text)
     char range[96];
     describe_range(range, sizeof range, o);
     double v;
-    if (!parse_number(o, text, &v) || !in_range(o, v)) {
+    unsigned long long whole = 0;
+    if (!parse_number(o, text, &v, &whole) || !in_range(o, v)) {
         fprintf(stderr, "whiten %s: option --%s: expected %s in %s, got '%s'\n", command, o->name,
                 o->type == WH__OPT_DOUBLE ? "a number" : "a whole number", range, text);
         return WH__PARSE_USAGE;
@@ -64,9 +79,9 @@ static int store(const char *command, const wh__option *o, const char *text)
     if (o->type == WH__OPT_DOUBLE)
         *(double *)o->field = v;
     else if (o->type == WH__OPT_SIZE)
-        *(size_t *)o->field = (size_t)strtoull(text, NULL, 10);
+        *(size_t *)o->field = (size_t)whole;
     else
-        *(uint64_t *)o->field = (uint64_t)strtoull(text, NULL, 10);
+        *(uint64_t *)o->field = (uint64_t)whole;
     return WH__PARSE_OK;
 }
 
@@ -124,8 +139,18 @@ bool wh__options_given(int argc, char **argv, const char *name)
     return false;
 }
 
+/*
+ * A default outside the option's range is a "not given" (stream's --n 0: take n
+ * from --state): printing it would offer a value the option refuses.
+ */
 static void print_default(FILE *out, const wh__option *o)
 {
+    if (o->type == WH__OPT_DOUBLE && !in_range(o, *(const double *)o->field))
+        return;
+    if (o->type == WH__OPT_SIZE && !in_range(o, (double)*(const size_t *)o->field))
+        return;
+    if (o->type == WH__OPT_U64 && !in_range(o, (double)*(const uint64_t *)o->field))
+        return;
     switch (o->type) {
     case WH__OPT_FLAG:
         break;
