@@ -324,6 +324,78 @@ refused 2 "a checkpoint of another problem: --seed is 3 here, 1 in the checkpoin
     "simulate --resume with another --seed" -- \
     "$whiten" simulate --n 3 --samples 3000 --resume sck.npz --seed 3 --quiet
 
+# --- extreme scales get the right diagnosis (row 107) -------------------------------
+# Values near 1e150 (or 1e-150) made every C_ij^2 and C_ii C_jj overflow to inf (or
+# underflow to 0), so every pair of channels was called proportional.
+awk 'BEGIN { srand(3); for (i = 0; i < 500; i++) printf "%.9e,%.9e,%.9e\n",
+    (rand() - .5) * 1e150, (rand() - .5) * 1e150, (rand() - .5) * 1e150 }' > big.csv
+awk 'BEGIN { srand(3); for (i = 0; i < 500; i++) printf "%.9e,%.9e,%.9e\n",
+    (rand() - .5) * 1e-150, (rand() - .5) * 1e-150, (rand() - .5) * 1e-150 }' > small.csv
+awk 'BEGIN { srand(4); for (i = 0; i < 500; i++) printf "%.9f,%.9f,%.9e\n",
+    rand() - .5, rand() - .5, (i == 7 ? 1e300 : rand() - .5) }' > one300.csv
+for f in big small; do
+    "$whiten" fit --data $f.csv --state $f.npz --quiet 2> err.txt
+    grep -q "proportional\|equal\|singular" err.txt &&
+        fail "$f.csv: a false diagnosis: $(cat err.txt)" || pass "$f.csv: no false diagnosis"
+done
+refused 1 "one300.csv: values reach 9.98e+299 in magnitude, so the data's second moments X^T X / T (up to about 1e+597) overflow double precision" \
+    "one value of 1e300: C overflows, said so" -- "$whiten" fit --data one300.csv --state o.npz --quiet
+
+# --- options that cannot apply are refused, not dropped (row 108) -------------------
+refused 2 "option --dt applies to --net gain, not --net direct" "flow --dt without --net gain" -- \
+    "$whiten" flow --n 3 --dt 0.1
+refused 2 "option --init-scale applies to --net direct and interneuron, not --net gain" \
+    "flow --net gain --init-scale" -- "$whiten" flow --net gain --n 3 --init-scale 2
+refused 2 "give --K or --k, not both" "flow --K and --k" -- \
+    "$whiten" flow --net gain --n 3 --K 6 --k 6
+refused 2 "--t-end and --every shape the trajectory --out writes; give --out" \
+    "flow --t-end without --out" -- "$whiten" flow --n 3 --t-end 5
+refused 2 "option --no-center applies to --data only" "simulate --no-center without --data" -- \
+    "$whiten" simulate --n 3 --samples 100 --no-center --quiet
+refused 2 "option --rotate shapes synthetic data, not --data" "simulate --data --rotate" -- \
+    "$whiten" simulate --data d.csv --samples 100 --rotate --quiet
+refused 2 "option --switch-every needs --contexts 2 or more" "simulate --switch-every, one context" -- \
+    "$whiten" simulate --n 3 --samples 100 --switch-every 10 --quiet
+refused 2 "option --tau shapes the decaying rate; it needs --schedule decay" \
+    "simulate --tau with the constant rate" -- "$whiten" simulate --n 3 --samples 100 --tau 9 --quiet
+refused 2 "option --tau shapes the decaying rate; it needs --schedule decay" \
+    "fit --schedule constant --tau" -- \
+    "$whiten" fit --data d.csv --state g.npz --schedule constant --tau 9 --quiet
+refused 2 "option --refresh is for the fast solver, not --solver exact" "fit --solver exact --refresh" -- \
+    "$whiten" fit --data d.csv --state g.npz --solver exact --refresh 9 --quiet
+refused 2 "option --checkpoint-every needs --checkpoint" "fit --checkpoint-every alone" -- \
+    "$whiten" fit --data d.csv --state g.npz --checkpoint-every 9 --quiet
+refused 2 "option --checkpoint-seconds needs --checkpoint" "simulate --checkpoint-seconds alone" -- \
+    "$whiten" simulate --n 3 --samples 100 --checkpoint-seconds 9 --quiet
+refused 2 "option --eta shapes learning; --freeze learns nothing" "stream --freeze --eta" -- \
+    "$whiten" stream --state s.npz --freeze --eta 0.01
+refused 2 "option --tau shapes the decaying rate; it needs --schedule decay" "stream --n 3 --tau" -- \
+    "$whiten" stream --n 3 --tau 9
+refused 2 "option --seed shapes a computation; --report-only computes nothing" \
+    "reproduce --report-only --seed" -- "$whiten" reproduce --report-only --seed 3 --out none
+refused 2 "option --checkpoint-every needs --checkpoint or --resume" \
+    "reproduce --checkpoint-every alone" -- "$whiten" reproduce --checkpoint-every 3 --out none
+refused 2 "option --repeat does not apply to --quick" "bench --quick --repeat" -- \
+    "$whiten" bench --quick --repeat 5
+refused 2 "option --plot: cannot write nodir/b.png: its folder nodir does not exist" \
+    "bench --plot into a missing folder, before measuring" -- "$whiten" bench --quick --plot nodir/b
+
+# --- simulate --data reads headers as fit does (row 109) ---------------------------
+{ echo "0,1,2"; cat d.csv; } > h0.csv
+{ echo "a,b,c"; cat d.csv; } > hn.csv
+"$whiten" simulate --data d.csv --samples 300 --out sd.csv --quiet &&
+    "$whiten" simulate --data h0.csv --samples 300 --out sh.csv --header --quiet &&
+    "$whiten" simulate --data hn.csv --samples 300 --out sn.csv --quiet &&
+    cmp -s sd.csv sh.csv && cmp -s sd.csv sn.csv &&
+    pass "simulate --data: --header skips 0,1,2; names are a header by content" ||
+    fail "simulate --data header handling"
+"$whiten" simulate --data h0.csv --samples 300 --out s0.csv --quiet && ! cmp -s sd.csv s0.csv &&
+    pass "simulate --data: 0,1,2 is data without --header" || fail "simulate --data: 0,1,2 not read as data"
+refused 1 "hn.csv: line 1, column 1: 'a' is not a number" "simulate --data --no-header: names are data" -- \
+    "$whiten" simulate --data hn.csv --samples 300 --no-header --quiet
+refused 2 "option --header applies to --data only" "simulate --header without --data" -- \
+    "$whiten" simulate --n 3 --samples 100 --header --quiet
+
 ls -A | grep -q '^\..*\.[A-Za-z0-9]\{6\}$' && fail "a temporary file was left: $(ls -A)" ||
     pass "no temporary file left behind"
 

@@ -543,6 +543,11 @@ int wh__cmd_bench(int argc, char **argv)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
+    static const char *const repeat[] = {"repeat"};
+    if (o.quick && wh__cli_refuse_given("bench", argc, argv, repeat, 1,
+                                        "does not apply to --quick, which times once") !=
+                       WH__EXIT_OK)
+        return WH__EXIT_USAGE;
     if (o.plot != NULL && (rc = check_plot_paths(o.plot)) != WH__EXIT_OK)
         return rc;
     wh__linalg_single_thread();

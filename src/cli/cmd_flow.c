@@ -281,7 +281,8 @@ static void print_text(wh_net_kind kind, const wh_flow *flow, const flow_result 
            kind == WH_NET_DIRECT ? "direct" : "interneuron", wh_flow_n(flow), a->init_scale);
     if (isnan(r->t_eps))
         printf("  integrated: error still above %g when the integration stopped (%s, "
-               "--t-max %g)\n", a->eps, wh_status_name(r->status), a->t_max);
+               "--t-max %g)\n",
+               a->eps, wh_status_name(r->status), a->t_max);
     else
         printf("  convergence time (error <= %g), integrated: %.12g\n", a->eps, r->t_eps);
     if (!isnan(r->closed_time))
@@ -376,6 +377,53 @@ static int run_flow(const flow_args *a)
     return rc;
 }
 
+/*
+ * Options that cannot apply to the chosen flow are refused, not dropped (issue 16):
+ * which flows each option shapes, as bits of 1 << wh_net_kind (the gain flow takes
+ * its own start, step and output; the matrix flows take no gain options).
+ */
+#define FLOW_MATRIX ((1u << WH_NET_DIRECT) | (1u << WH_NET_INTERNEURON))
+#define FLOW_GAIN   (1u << WH_NET_GAIN)
+static const struct {
+    const char *option;
+    unsigned flows;
+    const char *which;
+} flow_applies[] = {
+    {"K", FLOW_GAIN, "--net gain"},
+    {"alpha", FLOW_GAIN, "--net gain"},
+    {"eta-g", FLOW_GAIN, "--net gain"},
+    {"eta-w", FLOW_GAIN, "--net gain"},
+    {"frame", FLOW_GAIN, "--net gain"},
+    {"dt", FLOW_GAIN, "--net gain"},
+    {"k", (1u << WH_NET_INTERNEURON) | FLOW_GAIN, "--net interneuron and gain"},
+    {"init-scale", FLOW_MATRIX, "--net direct and interneuron"},
+    {"init-spread", FLOW_MATRIX, "--net direct and interneuron"},
+    {"rtol", FLOW_MATRIX, "--net direct and interneuron"},
+    {"out", FLOW_MATRIX, "--net direct and interneuron"},
+    {"t-end", FLOW_MATRIX, "--net direct and interneuron"},
+    {"every", FLOW_MATRIX, "--net direct and interneuron"},
+};
+
+static int refuse_inapplicable(const flow_args *a, int argc, char **argv)
+{
+    wh_net_kind kind;
+    if (wh__cli_net_kind("flow", "net", a->net, &kind) != WH__EXIT_OK)
+        return WH__EXIT_USAGE;
+    for (size_t i = 0; i < sizeof flow_applies / sizeof *flow_applies; i++)
+        if (!(flow_applies[i].flows & (1u << kind)) &&
+            wh__options_given(argc, argv, flow_applies[i].option)) {
+            fprintf(stderr, "whiten flow: option --%s applies to %s, not --net %s\n",
+                    flow_applies[i].option, flow_applies[i].which, a->net);
+            return WH__EXIT_USAGE;
+        }
+    if (wh__options_given(argc, argv, "K") && wh__options_given(argc, argv, "k"))
+        return usage_error("give --K or --k, not both (they are the same number)");
+    if (a->out == NULL &&
+        (wh__options_given(argc, argv, "t-end") || wh__options_given(argc, argv, "every")))
+        return usage_error("--t-end and --every shape the trajectory --out writes; give --out");
+    return WH__EXIT_OK;
+}
+
 int wh__cmd_flow(int argc, char **argv)
 {
     flow_args a = {.net = "direct",
@@ -425,7 +473,7 @@ int wh__cmd_flow(int argc, char **argv)
     int rc = wh__options_parse(&flow_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)
         return WH__EXIT_OK;
-    if (rc != WH__PARSE_OK)
+    if (rc != WH__PARSE_OK || refuse_inapplicable(&a, argc, argv) != WH__EXIT_OK)
         return WH__EXIT_USAGE;
     return run_flow(&a);
 }

@@ -13,6 +13,7 @@
 
 #include "cli/checkpoint.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/memlimit.h"
 #include "cli/options.h"
 #include "cli/progress.h"
@@ -491,11 +492,24 @@ int wh__cmd_reproduce(int argc, char **argv)
     int rc = wh__options_parse(&reproduce_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc != WH__PARSE_OK)
         return rc == WH__PARSE_HELP ? WH__EXIT_OK : WH__EXIT_USAGE;
+    static const char *const computing[] = {"quick", "full", "seed", "images", "shard",
+                                            "shards", "checkpoint-every", "checkpoint-seconds"};
+    static const char *const periods[] = {"checkpoint-every", "checkpoint-seconds"};
+    if (o.report_only &&
+        (rc = wh__cli_refuse_given("reproduce", argc, argv, computing,
+                                   sizeof computing / sizeof *computing,
+                                   "shapes a computation; --report-only computes nothing")) !=
+            WH__EXIT_OK)
+        return rc;
     if (o.quick && o.full) {
         fprintf(stderr, "whiten reproduce: give --quick or --full, not both\n");
         return WH__EXIT_USAGE;
     }
     if ((rc = check_shard(&o)) != WH__EXIT_OK || (rc = check_checkpoint(&o)) != WH__EXIT_OK)
+        return rc;
+    if (o.checkpoint.path == NULL && o.shard.count == 0 && !o.merge &&
+        (rc = wh__cli_refuse_given("reproduce", argc, argv, periods, 2,
+                                   "needs --checkpoint or --resume")) != WH__EXIT_OK)
         return rc;
     const bool chosen_threads = o.threads != 0;
     if (o.threads == 0)

@@ -37,7 +37,8 @@ typedef struct sim_options {
     const char *spectrum, *eigenvalues, *data, *out, *save_state, *resume;
     bool rotate, json, population, quiet;
     wh__checkpoint checkpoint;
-    bool no_center;
+    bool no_center, header, no_header;
+    wh__csv_header header_mode;
     const char *schedule; /* --schedule; NULL: constant */
     double tau, gamma;
 } sim_options;
@@ -137,7 +138,7 @@ static int build_source(const sim_options *o, sim *s)
 static int data_problem(const sim_options *o, sim *s)
 {
     s->stages = (wh__cli_stages){NULL, false, o->ridge, o->net.seed, NULL, 0};
-    int rc = wh__cli_read_data("simulate", o->data, o->net.n, &s->X);
+    int rc = wh__cli_read_data_as("simulate", o->data, o->net.n, o->header_mode, &s->X);
     if (rc == WH__EXIT_OK)
         s->data_hash = wh__cli_hash(s->X.data, s->X.rows * s->X.cols * sizeof *s->X.data);
     if (rc == WH__EXIT_OK)
@@ -617,6 +618,32 @@ static int run_simulate(const sim_options *o)
     return rc;
 }
 
+/* Options that cannot shape this run are refused, not dropped (issue 16). */
+static int refuse_inapplicable(sim_options *o, int argc, char **argv)
+{
+    static const char *const data_only[] = {"no-center", "ridge", "header", "no-header"};
+    static const char *const synthetic[] = {"rotate", "switch-every", "context-scale"};
+    static const char *const contexts[] = {"switch-every", "context-scale"};
+    int rc = WH__EXIT_OK;
+    if (o->data == NULL)
+        rc = wh__cli_refuse_given("simulate", argc, argv, data_only, 4, "applies to --data only");
+    else
+        rc = wh__cli_refuse_given("simulate", argc, argv, synthetic, 3,
+                                  "shapes synthetic data, not --data");
+    if (rc == WH__EXIT_OK && o->contexts <= 1)
+        rc = wh__cli_refuse_given("simulate", argc, argv, contexts, 2,
+                                  "needs --contexts 2 or more");
+    /* simulate's rate is constant unless --schedule decay (a resume keeps its own). */
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_refuse_inapplicable(
+            "simulate", argc, argv,
+            o->resume == NULL && o->schedule == NULL ? "constant" : o->schedule, o->net.solver,
+            o->checkpoint.path != NULL || o->resume != NULL);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_header_mode("simulate", o->header, o->no_header, &o->header_mode);
+    return rc;
+}
+
 static int check(const sim_options *o)
 {
     wh__format fmt;
@@ -692,6 +719,11 @@ int wh__cmd_simulate(int argc, char **argv)
          "learn from this data file instead, centred by its exact mean"},
         {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
          "with --data: do not subtract the data's mean (whiten X^T X / T)"},
+        {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
+         "CSV --data: the first line is a header, whatever it holds (e.g. pandas' 0,1,2)"},
+        {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
+         "CSV --data: no header line (default: the first line is a header only if every "
+         "field is a name)"},
         {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
          "with --data: whiten C + ridge I, adding independent N(0, ridge) noise to each sample"},
         {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
@@ -725,6 +757,8 @@ int wh__cmd_simulate(int argc, char **argv)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
-    rc = check(&o);
+    rc = refuse_inapplicable(&o, argc, argv);
+    if (rc == WH__EXIT_OK)
+        rc = check(&o);
     return rc == WH__EXIT_OK ? run_simulate(&o) : rc;
 }

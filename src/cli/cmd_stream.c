@@ -496,6 +496,15 @@ int wh__cmd_stream(int argc, char **argv)
         rc = parse_on_bad(o.on_bad, &o.skip);
     if (rc == WH__EXIT_OK)
         rc = refuse_beside_state(&o, argc, argv);
+    /* A new stream's rate is constant unless --schedule says otherwise; a --state's is its own. */
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_refuse_inapplicable(
+            "stream", argc, argv, o.state == NULL && o.schedule == NULL ? "constant" : o.schedule,
+            o.net.solver, true);
+    static const char *const learning[] = {"eta", "schedule", "tau", "gamma", "ridge"};
+    if (rc == WH__EXIT_OK && o.freeze)
+        rc = wh__cli_refuse_given("stream", argc, argv, learning, 5,
+                                  "shapes learning; --freeze learns nothing");
     if (rc == WH__EXIT_OK && o.binary != NULL && (o.header || o.no_header)) {
         fprintf(stderr, "whiten stream: --header and --no-header are for text input, not "
                         "--binary\n");

@@ -950,7 +950,8 @@ int wh__cmd_sweep(int argc, char **argv)
         return rc;
     if (o.merge) {
         if (o.file != NULL || o.shard_spec != NULL || o.shards > 0 || o.checkpoint.path != NULL ||
-            o.resume != NULL) {
+            o.resume != NULL || wh__options_given(argc, argv, "checkpoint-every") ||
+            wh__options_given(argc, argv, "checkpoint-seconds")) {
             fprintf(stderr, "whiten sweep: --merge reads the sweep from the shard files; give "
                             "it only --out and --threads\n");
             return WH__EXIT_USAGE;
@@ -971,6 +972,11 @@ int wh__cmd_sweep(int argc, char **argv)
     }
     if (o.checkpoint.path == NULL)
         o.checkpoint.path = o.resume;
+    static const char *const periods[] = {"checkpoint-every", "checkpoint-seconds"};
+    if (o.checkpoint.path == NULL && o.shard.count == 0 &&
+        (rc = wh__cli_refuse_given("sweep", argc, argv, periods, 2,
+                                   "needs --checkpoint or --resume")) != WH__EXIT_OK)
+        return rc;
     grid g;
     if ((rc = read_sweep(o.file, &g)) != WH__EXIT_OK)
         return rc;

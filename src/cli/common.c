@@ -1,5 +1,6 @@
 #define _XOPEN_SOURCE 700
 #include "cli/common.h"
+#include "cli/options.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -303,6 +304,35 @@ int wh__cli_check_npz(const char *command, const char *option, const char *path)
     fprintf(stderr, "whiten %s: option --%s: '%s' must end in .npz (a state file is an .npz "
                     "archive)\n", command, option, path);
     return WH__EXIT_USAGE;
+}
+
+int wh__cli_refuse_given(const char *command, int argc, char **argv, const char *const *names,
+                         size_t count, const char *reason)
+{
+    for (size_t i = 0; i < count; i++)
+        if (wh__options_given(argc, argv, names[i])) {
+            fprintf(stderr, "whiten %s: option --%s %s\n", command, names[i], reason);
+            return WH__EXIT_USAGE;
+        }
+    return WH__EXIT_OK;
+}
+
+int wh__cli_refuse_inapplicable(const char *command, int argc, char **argv,
+                                const char *schedule, const char *solver, bool checkpoints)
+{
+    static const char *const decay[] = {"tau", "gamma"};
+    static const char *const refresh[] = {"refresh"};
+    static const char *const periods[] = {"checkpoint-every", "checkpoint-seconds"};
+    int rc = WH__EXIT_OK;
+    if (schedule != NULL && strcmp(schedule, "constant") == 0)
+        rc = wh__cli_refuse_given(command, argc, argv, decay, 2,
+                                  "shapes the decaying rate; it needs --schedule decay");
+    if (rc == WH__EXIT_OK && solver != NULL && strcmp(solver, "exact") == 0)
+        rc = wh__cli_refuse_given(command, argc, argv, refresh, 1,
+                                  "is for the fast solver, not --solver exact");
+    if (rc == WH__EXIT_OK && !checkpoints)
+        rc = wh__cli_refuse_given(command, argc, argv, periods, 2, "needs --checkpoint");
+    return rc;
 }
 
 int wh__cli_refuse_k_direct(const char *command, const char *net, size_t k)

@@ -60,6 +60,22 @@ typedef struct wh__cli_file {
 
 int wh__cli_check_files(const char *command, const wh__cli_file *files, size_t count);
 
+/*
+ * Refuse (WH__EXIT_USAGE) the first of `names` that argv gives, printing
+ * "option --NAME REASON": an option that cannot apply is refused, not dropped.
+ */
+int wh__cli_refuse_given(const char *command, int argc, char **argv, const char *const *names,
+                         size_t count, const char *reason);
+
+/*
+ * What a learning command gives that cannot apply, refused (WH__EXIT_USAGE):
+ * --tau/--gamma beside a constant `schedule` (as chosen, or NULL: not chosen),
+ * --refresh beside --solver exact, and --checkpoint-every/--checkpoint-seconds
+ * without a checkpoint (`checkpoints` false).
+ */
+int wh__cli_refuse_inapplicable(const char *command, int argc, char **argv,
+                                const char *schedule, const char *solver, bool checkpoints);
+
 /* --k given with --net direct (which has no interneurons) is refused, not ignored. */
 int wh__cli_refuse_k_direct(const char *command, const char *net, size_t k);
 

@@ -40,16 +40,66 @@ static void note(findings *f, const char *fmt, ...)
         f->len += (size_t)w;
 }
 
-/* C = X^T X / T, both triangles, by BLAS (a diagnosis needs no fixed summation order). */
-static double *second_moment(const wh__matrix *X)
+/*
+ * Data whose largest |x| lies beyond 2^+-200 would overflow (or underflow) the
+ * products x_i x_j of C: a sum of squares of 1e150 is inf, and two channels whose
+ * C_ij^2 and C_ii C_jj are both inf (or both 0) looked proportional. Such data are
+ * diagnosed as X 2^-e, with 2^e the power of two of the largest |x|: exact, and
+ * every eigenvalue is scaled by 4^-e. Returns e, or 0 for data of ordinary scale.
+ */
+static int scale_exponent(const wh__matrix *X, double *largest)
+{
+    double big = 0.0;
+    for (size_t i = 0; i < X->rows * X->cols; i++)
+        big = fmax(big, fabs(X->data[i]));
+    *largest = big;
+    int e = 0;
+    if (big > 0x1p200 || (big > 0.0 && big < 0x1p-200))
+        frexp(big, &e);
+    return e;
+}
+
+/* C = X^T X / T (of X 2^-e), both triangles, by BLAS (a diagnosis needs no fixed
+ * summation order). */
+static double *second_moment(const wh__matrix *X, int e)
 {
     const size_t n = X->cols;
     if (X->rows > INT_MAX || n > INT_MAX)
         return NULL;
     double *C = wh__alloc(n * n, sizeof *C);
+    double *scaled = e != 0 ? wh__alloc(X->rows * n, sizeof *scaled) : NULL;
+    if (C != NULL && e != 0 && scaled == NULL) {
+        wh__free(C);
+        return NULL;
+    }
+    for (size_t i = 0; scaled != NULL && i < X->rows * n; i++)
+        scaled[i] = ldexp(X->data[i], -e);
     if (C != NULL)
-        wh__gram_t(n, X->rows, 1.0 / (double)X->rows, X->data, n, C, n);
+        wh__gram_t(n, X->rows, 1.0 / (double)X->rows, scaled != NULL ? scaled : X->data, n, C,
+                   n);
+    wh__free(scaled);
     return C;
+}
+
+/*
+ * The eigenvalues of C in the data's units (w of X 2^-e times 4^e), or false and a
+ * refusal when C is no matrix of normal doubles: it overflows, or lies among the
+ * subnormal numbers, where sums lose their digits.
+ */
+static bool unscale(const char *command, const char *path, double largest, int e, double *w,
+                    size_t n)
+{
+    const double top = w[n - 1] > 0.0 ? log10(w[n - 1]) + 2.0 * e * log10(2.0) : 0.0;
+    for (size_t i = 0; i < n; i++)
+        w[i] = ldexp(w[i], 2 * e);
+    if (e == 0 || (isfinite(w[n - 1]) && w[n - 1] >= DBL_MIN))
+        return true;
+    fprintf(stderr,
+            "whiten %s: %s: values reach %.3g in magnitude, so the data's second moments "
+            "X^T X / T (up to about 1e%+.0f) %s double precision; divide the data by a constant "
+            "(about %.3g) first\n",
+            command, path, largest, top, e > 0 ? "overflow" : "underflow", largest);
+    return false;
 }
 
 /* Channels that never change: all zeros (C singular) or a constant (an offset that centring
@@ -199,13 +249,20 @@ int wh__cli_diagnose_data(const char *command, const char *path, const wh__matri
      * than many learning runs, so large data go undiagnosed (learning still reports). */
     if (n > WH__DIAGNOSE_MAX_N)
         return WH__EXIT_OK;
-    double *C = second_moment(X);
+    double largest;
+    const int scale = scale_exponent(X, &largest);
+    double *C = second_moment(X, scale);
     wh__eig e = {0};
     if (C == NULL || wh__eig_init(&e, n) != WH_OK || wh__eig_solve(&e, C, n, false) != WH_OK) {
         /* Too large to diagnose here: learning will report what goes wrong. */
         wh__free(C);
         wh__eig_free(&e);
         return WH__EXIT_OK;
+    }
+    if (!unscale(command, path, largest, scale, e.w, n)) {
+        wh__free(C);
+        wh__eig_free(&e);
+        return WH__EXIT_FAILURE;
     }
     if (spectrum != NULL) {
         spectrum[0] = e.w[0] + ridge;
