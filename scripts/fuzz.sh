@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run one libFuzzer harness for a set time:  scripts/fuzz.sh NAME SECONDS
-# NAME is npy, csv, state, repro_ckpt or options (fuzz/fuzz_NAME.c). Builds build-fuzz with
+# NAME is npy, csv, csv_header, state, repro_ckpt or options (fuzz/fuzz_NAME.c). Builds build-fuzz with
 # clang (packages clang-14 or clang, and libclang-rt-14-dev for the fuzzer
 # runtime) and AddressSanitizer + UndefinedBehaviorSanitizer, then fuzzes from
 # the committed seeds in fuzz/corpus/NAME, keeping new inputs in a scratch

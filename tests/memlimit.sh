@@ -5,7 +5,7 @@
 # loads) and in the thread that calls it; before src/cli/memlimit.c, `whiten fit`
 # under `ulimit -v 150000` never ended. Each run has a timeout, so a hang fails
 # the test instead of stalling CI. Plain builds only: AddressSanitizer cannot run
-# under an address-space limit. (docs/bad-inputs.md row 89.)
+# under an address-space limit. (docs/bad-inputs.md row 107.)
 # usage: memlimit.sh WHITEN_EXECUTABLE SWEEP_JSON
 set -u
 whiten=$1

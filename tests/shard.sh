@@ -88,7 +88,7 @@ for f in ref/*.csv; do cmp -s "$f" "r2/$(basename "$f")" || { echo "  $f differs
     pass "reproduce --only E2,E4,E5: 2 shards merge to the unsharded CSV files and REPORT.md" ||
     fail "reproduce: the merged files differ"
 # A merge moves its files through the one safe writer (issue 16), not rename(): a
-# 0600 file keeps its mode, a symlink is followed and kept (docs/bad-inputs.md row 90).
+# 0600 file keeps its mode, a symlink is followed and kept (docs/bad-inputs.md row 108).
 set -- r2/*.csv
 first=$(basename "$1") second=$(basename "$2")
 chmod 600 "r2/$first"
@@ -134,7 +134,7 @@ refused 2 "SLURM_ARRAY_TASK_ID, which is not set" "--shards outside a Slurm arra
 refused 2 "it takes no --checkpoint" "a shard with --checkpoint" -- \
     reproduce --quick --only E2 --out bad --shard 0/2 --checkpoint ck.zip
 refused 2 "give it only --out" "--merge with a sweep file" -- sweep "$sweep_file" --merge --out sh
-# The sweep's outputs are checked against its inputs before the runs (issue 16, row 90).
+# The sweep's outputs are checked against its inputs before the runs (issue 16, row 109).
 mkdir -p alias && cp "$sweep_file" alias/runs.csv
 refused 2 "options --out alias/runs.csv and FILE alias/runs.csv name the same file" \
     "a sweep output that is the sweep file" -- sweep alias/runs.csv --out alias

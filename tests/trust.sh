@@ -36,7 +36,7 @@ awk 'BEGIN { srand(1); for (i = 0; i < 3000; i++)
     printf "%.9f,%.9f,%.9f\n", rand() - .5, 2 * (rand() - .5), rand() - .5 }' > d.csv
 "$whiten" fit --data d.csv --state s.npz --quiet || fail "a first fit"
 
-# --- outputs never destroy inputs (rows 51-53) -------------------------------
+# --- outputs never destroy inputs (rows 54-57) -------------------------------
 refused 2 "options --state d.csv and --data d.csv name the same file" "fit --state = --data" -- \
     "$whiten" fit --data d.csv --state d.csv --quiet
 refused 2 "options --checkpoint ./d.csv and --data d.csv name the same file" \
@@ -75,7 +75,7 @@ rmdir folder.npz
     --checkpoint ck.npz --quiet --save-state again.npz && cmp -s full.npz again.npz &&
     pass "--checkpoint may be the --resume file" || fail "--checkpoint = --resume refused"
 
-# --- one safe writer: permissions, symlinks, FIFOs (rows 54-56) ---------------
+# --- one safe writer: permissions, symlinks, FIFOs (rows 58-59) ---------------
 cp s.npz private.npz && chmod 600 private.npz
 "$whiten" fit --data d.csv --state private.npz --quiet --passes 2
 [ "$(stat -c %a private.npz)" = 600 ] && pass "a replaced 0600 file stays 0600" ||
@@ -129,8 +129,18 @@ status=$?
     [ -z "$(ls -A r | grep '^\.')" ] &&
     pass "a figure cut short is refused; the previous one kept, no temporary left" ||
     fail "figure cut short: exit $status, $(cat err.txt), $(ls -A r)"
+# --report-only draws verdicts from the CSV files: a negative gap (an edited file) once
+# passed "gap <= 1e-8"; it is refused with its row and column (row 116).
+cp r/e1_flows.csv good.csv
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $6 = -$6 } { print }' good.csv > r/e1_flows.csv
+"$whiten" reproduce --report-only --only E1 --out r > /dev/null 2> err.txt
+status=$?
+[ "$status" = 1 ] && grep -qF "e1_flows.csv: row 1, column 6 (eigenvalue_rel_gap): -" err.txt &&
+    grep -qF "is impossible: eigenvalue_rel_gap cannot be negative" err.txt &&
+    pass "--report-only refuses a negative gap" || fail "negative gap: exit $status, $(cat err.txt)"
+cp good.csv r/e1_flows.csv
 
-# --- stream keeps what it learned (rows 57-61) ---------------------------------
+# --- stream keeps what it learned (rows 60-64) ---------------------------------
 # state_samples FILE: the samples a state file says its network learned.
 state_samples() { unzip -p "$1" meta.json | sed -n 's/.*"samples":[^"]*"\([0-9]*\)".*/\1/p'; }
 printf '1,2\n3,4\nx,y\n5,6\n' > bad_line.csv
@@ -190,7 +200,7 @@ status=${PIPESTATUS[0]}
     pass "stream: a read error is not taken for the end of input" ||
     fail "stream read error: $(cat err.txt)"
 
-# --- no silent empty output, options that cannot apply (rows 62-66) -----------
+# --- no silent empty output, options that cannot apply (rows 65-67) -----------
 printf '1;2;3;4;5\n1;2;3;4;5\n' > semi.txt
 "$whiten" stream --n 5 < semi.txt > out.txt 2> err.txt
 [ $? = 1 ] && grep -qF "line 1, column 1: '1;2;3;4;5' is not a number" err.txt &&
@@ -211,7 +221,7 @@ for opt in "--n 3" "--net direct" "--k 4" "--init-scale 2" "--seed 5" "--solver 
         "$whiten" stream --state s.npz $opt
 done
 
-# --- apply writes no NaN or infinity unless asked (row 67) ----------------------
+# --- apply writes no NaN or infinity unless asked (row 68) ----------------------
 "$whiten" fit --net direct --solver exact --data d.csv --state dir.npz --quiet
 "$whiten" fit --net direct --solver exact --no-center --schedule constant --init-scale 1 \
     --data d.csv --state dirnc.npz --quiet
@@ -247,7 +257,7 @@ refused 1 "b300.csv: row 2, column 1: the output is beyond the range of float32"
     grep -qi nan nan.csv && pass "apply --allow-nonfinite writes NaN outputs" ||
     fail "--allow-nonfinite (NaN)"
 
-# --- CSV headers by content (rows 68-69) ---------------------------------------
+# --- CSV headers by content (rows 69-71) ---------------------------------------
 printf '0,1,2\n' > pandas.csv; cat d.csv >> pandas.csv
 "$whiten" apply --state s.npz --data pandas.csv --out p_default.csv --quiet &&
     "$whiten" apply --state s.npz --data pandas.csv --out p_header.csv --quiet --header &&
@@ -267,7 +277,7 @@ printf '\xef\xbb\xbfa,b\n1,2\n' | "$whiten" stream --n 2 > out.txt 2> err.txt &&
     fail "stream BOM: $(cat err.txt)"
 rm -f q.npz
 
-# --- a state file is consistent or refused (row 70) -------------------------------
+# --- a state file is consistent or refused (row 72) -------------------------------
 # solver_state.npy of another fit (same shape), or the right one scaled, beside these
 # synapses: refused; the state's own loads.
 for net in interneuron direct; do
@@ -299,7 +309,7 @@ PY
     rm -f q.csv
 done
 
-# --- a resume cannot silently change the problem (rows 71-72) ------------------------
+# --- a resume cannot silently change the problem (row 73) ------------------------
 awk 'BEGIN { srand(9); for (i = 0; i < 3000; i++)
     printf "%.9f,%.9f,%.9f\n", rand() - .5, 2 * (rand() - .5), rand() - .5 }' > d2.csv
 "$whiten" fit --data d.csv --state f.npz --checkpoint fck.npz --checkpoint-every 1000 \
@@ -324,7 +334,7 @@ refused 2 "a checkpoint of another problem: --seed is 3 here, 1 in the checkpoin
     "simulate --resume with another --seed" -- \
     "$whiten" simulate --n 3 --samples 3000 --resume sck.npz --seed 3 --quiet
 
-# --- extreme scales get the right diagnosis (row 107) -------------------------------
+# --- extreme scales get the right diagnosis (row 110) -------------------------------
 # Values near 1e150 (or 1e-150) made every C_ij^2 and C_ii C_jj overflow to inf (or
 # underflow to 0), so every pair of channels was called proportional.
 awk 'BEGIN { srand(3); for (i = 0; i < 500; i++) printf "%.9e,%.9e,%.9e\n",
@@ -341,7 +351,7 @@ done
 refused 1 "one300.csv: values reach 9.98e+299 in magnitude, so the data's second moments X^T X / T (up to about 1e+597) overflow double precision" \
     "one value of 1e300: C overflows, said so" -- "$whiten" fit --data one300.csv --state o.npz --quiet
 
-# --- options that cannot apply are refused, not dropped (row 108) -------------------
+# --- options that cannot apply are refused, not dropped (row 111) -------------------
 refused 2 "option --dt applies to --net gain, not --net direct" "flow --dt without --net gain" -- \
     "$whiten" flow --n 3 --dt 0.1
 refused 2 "option --init-scale applies to --net direct and interneuron, not --net gain" \
@@ -380,7 +390,7 @@ refused 2 "option --repeat does not apply to --quick" "bench --quick --repeat" -
 refused 2 "option --plot: cannot write nodir/b.png: its folder nodir does not exist" \
     "bench --plot into a missing folder, before measuring" -- "$whiten" bench --quick --plot nodir/b
 
-# --- simulate --data reads headers as fit does (row 109) ---------------------------
+# --- simulate --data reads headers as fit does (row 112) ---------------------------
 { echo "0,1,2"; cat d.csv; } > h0.csv
 { echo "a,b,c"; cat d.csv; } > hn.csv
 "$whiten" simulate --data d.csv --samples 300 --out sd.csv --quiet &&

@@ -128,6 +128,58 @@ int wh__repro_write_csv(const char *dir, const char *name, const char *const *he
     return ok ? 0 : -1;
 }
 
+/*
+ * Columns whose quantity cannot be negative, by the words of their names: errors,
+ * gaps, times, rates, eigenvalues, parameters, counts. --report-only draws its
+ * verdicts from CSV files a user may have edited or mixed up; a negative gap or
+ * time would pass a "gap <= tolerance" test, so it is refused instead.
+ */
+static bool cannot_be_negative(const char *name, size_t len)
+{
+    static const char *const words[] = {
+        "error",  "gap", "time",    "rate",         "eigenvalue", "lambda",   "alpha",
+        "eta",    "eps", "samples", "flops",        "condition",  "distance", "floor",
+        "median", "q1",  "q3",      "q95",          "patches",    "images",   "interneurons",
+        "seed",   "run", "unit",    "presentation", "network",    "circuit"};
+    char field[64];
+    if (len == 0 || len >= sizeof field)
+        return false;
+    memcpy(field, name, len);
+    field[len] = '\0';
+    if (strcmp(field, "t") == 0 || strcmp(field, "n") == 0)
+        return true;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strstr(field, words[i]) != NULL)
+            return true;
+    return false;
+}
+
+/* The first impossible value of m: a negative number in a column named for a quantity
+ * that cannot be negative (NaN, a failed run, and +inf are possible). */
+static bool impossible_value(const char *text, size_t len, const wh__matrix *m, char *why,
+                             size_t size)
+{
+    const char *nl = memchr(text, '\n', len);
+    const size_t header = nl != NULL ? (size_t)(nl - text) : len;
+    size_t start = 0;
+    for (size_t j = 0; j < m->cols && start <= header; j++) {
+        const char *comma = memchr(text + start, ',', header - start);
+        const size_t end = comma != NULL ? (size_t)(comma - text) : header;
+        if (cannot_be_negative(text + start, end - start))
+            for (size_t i = 0; i < m->rows; i++)
+                if (m->data[i * m->cols + j] < 0.0) {
+                    snprintf(why, size,
+                             "row %zu, column %zu (%.*s): %g is impossible: %.*s cannot be "
+                             "negative (an edited or foreign file?)",
+                             i + 1, j + 1, (int)(end - start), text + start,
+                             m->data[i * m->cols + j], (int)(end - start), text + start);
+                    return true;
+                }
+        start = end + 1;
+    }
+    return false;
+}
+
 int wh__repro_read_csv(const char *dir, const char *name, size_t cols, wh__matrix *out)
 {
     char path[4096];
@@ -139,13 +191,16 @@ int wh__repro_read_csv(const char *dir, const char *name, size_t cols, wh__matri
         return -1;
     bool ok = wh__file_read(path, &bytes, &len, &err) &&
               wh__csv_decode_table((const char *)bytes, len, true, out, &err);
-    wh__free(bytes);
     if (ok && out->cols != cols) {
-        snprintf(err.message, sizeof err.message, "has %zu columns, expected %zu", out->cols,
-                 cols);
+        snprintf(err.message, sizeof err.message, "has %zu columns, expected %zu", out->cols, cols);
         wh__matrix_free(out);
         ok = false;
     }
+    if (ok && impossible_value((const char *)bytes, len, out, err.message, sizeof err.message)) {
+        wh__matrix_free(out);
+        ok = false;
+    }
+    wh__free(bytes);
     if (!ok)
         fprintf(stderr, "whiten reproduce: %s: %s\n", path, err.message);
     return ok ? 0 : -1;
