@@ -315,7 +315,7 @@ int wh__cmd_fit(int argc, char **argv)
     if (rc == WH__EXIT_OK)
         rc = wh__cli_refuse_k_direct("fit", o.net.net, o.net.k);
     if (rc == WH__EXIT_OK)
-        rc = wh__cli_refuse_inapplicable("fit", argc, argv, o.schedule, o.net.solver,
+        rc = wh__cli_refuse_inapplicable("fit", argc, argv, o.schedule, &o.net,
                                          o.checkpoint.path != NULL || o.resume != NULL);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_check_npz("fit", "state", o.state);

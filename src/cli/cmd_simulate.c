@@ -637,7 +637,7 @@ static int refuse_inapplicable(sim_options *o, int argc, char **argv)
     if (rc == WH__EXIT_OK)
         rc = wh__cli_refuse_inapplicable(
             "simulate", argc, argv,
-            o->resume == NULL && o->schedule == NULL ? "constant" : o->schedule, o->net.solver,
+            o->resume == NULL && o->schedule == NULL ? "constant" : o->schedule, &o->net,
             o->checkpoint.path != NULL || o->resume != NULL);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_header_mode("simulate", o->header, o->no_header, &o->header_mode);

@@ -500,7 +500,7 @@ int wh__cmd_stream(int argc, char **argv)
     if (rc == WH__EXIT_OK)
         rc = wh__cli_refuse_inapplicable(
             "stream", argc, argv, o.state == NULL && o.schedule == NULL ? "constant" : o.schedule,
-            o.net.solver, true);
+            &o.net, true);
     static const char *const learning[] = {"eta", "schedule", "tau", "gamma", "ridge"};
     if (rc == WH__EXIT_OK && o.freeze)
         rc = wh__cli_refuse_given("stream", argc, argv, learning, 5,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/data.h"
 #include "core/alloc.h"
 
 static const struct {
@@ -318,7 +319,8 @@ int wh__cli_refuse_given(const char *command, int argc, char **argv, const char 
 }
 
 int wh__cli_refuse_inapplicable(const char *command, int argc, char **argv,
-                                const char *schedule, const char *solver, bool checkpoints)
+                                const char *schedule, const struct wh__cli_net *net,
+                                bool checkpoints)
 {
     static const char *const decay[] = {"tau", "gamma"};
     static const char *const refresh[] = {"refresh"};
@@ -327,7 +329,8 @@ int wh__cli_refuse_inapplicable(const char *command, int argc, char **argv,
     if (schedule != NULL && strcmp(schedule, "constant") == 0)
         rc = wh__cli_refuse_given(command, argc, argv, decay, 2,
                                   "shapes the decaying rate; it needs --schedule decay");
-    if (rc == WH__EXIT_OK && solver != NULL && strcmp(solver, "exact") == 0)
+    if (rc == WH__EXIT_OK && net->refresh != 0 && net->solver != NULL &&
+        strcmp(net->solver, "exact") == 0)
         rc = wh__cli_refuse_given(command, argc, argv, refresh, 1,
                                   "is for the fast solver, not --solver exact");
     if (rc == WH__EXIT_OK && !checkpoints)

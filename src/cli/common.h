@@ -67,14 +67,17 @@ int wh__cli_check_files(const char *command, const wh__cli_file *files, size_t c
 int wh__cli_refuse_given(const char *command, int argc, char **argv, const char *const *names,
                          size_t count, const char *reason);
 
+struct wh__cli_net; /* cli/data.h */
+
 /*
  * What a learning command gives that cannot apply, refused (WH__EXIT_USAGE):
  * --tau/--gamma beside a constant `schedule` (as chosen, or NULL: not chosen),
- * --refresh beside --solver exact, and --checkpoint-every/--checkpoint-seconds
- * without a checkpoint (`checkpoints` false).
+ * a --refresh other than 0 (the default) beside --solver exact, and
+ * --checkpoint-every/--checkpoint-seconds without a checkpoint (`checkpoints` false).
  */
 int wh__cli_refuse_inapplicable(const char *command, int argc, char **argv,
-                                const char *schedule, const char *solver, bool checkpoints);
+                                const char *schedule, const struct wh__cli_net *net,
+                                bool checkpoints);
 
 /* --k given with --net direct (which has no interneurons) is refused, not ignored. */
 int wh__cli_refuse_k_direct(const char *command, const char *net, size_t k);
