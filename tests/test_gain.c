@@ -553,6 +553,24 @@ Test(gain_net, public_options_refused)
     }
 }
 
+/* A gain circuit has no fast path and nothing to refresh: wh_net_refresh() says 0, even
+ * when a period was asked for; the paper's circuits keep theirs. */
+Test(gain_net, refresh_is_zero)
+{
+    const wh_net_kind kinds[] = {WH_NET_GAIN, WH_NET_GAIN_SYNAPSE, WH_NET_DIRECT};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t asked = 0; asked <= 5; asked += 5) {
+            wh_net_options o = gain_options(kinds[i], 3, 0.01);
+            o.refresh = asked, o.solver = WH_SOLVER_FAST;
+            wh_net *net = NULL;
+            assert_status(wh_net_new(&o, &net), WH_OK);
+            const size_t want = kinds[i] == WH_NET_DIRECT ? (asked ? asked : WH_REFRESH_DIRECT) : 0;
+            cr_assert_eq(wh_net_refresh(net), want, "kind %d, refresh %zu asked: %zu", kinds[i],
+                         asked, wh_net_refresh(net));
+            wh_net_free(net);
+        }
+}
+
 /* The dispatcher's own calls: wh_net_restore (W) and the solver state (the gains). */
 Test(gain_net, restore_and_solver_state_continue_bit_for_bit)
 {

@@ -349,7 +349,9 @@ WH_API WH_DEPRECATED("use wh_net_step_minibatch") wh_status
 wh_net_step_block(wh_net *net, size_t count, const double *X, size_t ldx, double *Y, size_t ldy,
                   wh_step_info *info);
 
-/* The solver in use (WH_SOLVER_EXACT or WH_SOLVER_FAST, never AUTO) and its refresh period. */
+/* The solver in use (WH_SOLVER_EXACT or WH_SOLVER_FAST, never AUTO) and its refresh period
+ * (the period a FAST solver would use for the paper's two circuits; 0 for the gain
+ * circuits, whose every step is exact: they have no fast path and nothing to refresh). */
 WH_API wh_solver wh_net_solver(const wh_net *net);
 WH_API size_t wh_net_refresh(const wh_net *net);
 

@@ -144,9 +144,12 @@ static void choose_path(wh_net *net, const wh_net_options *opts)
     net->solver = opts->solver == WH_SOLVER_AUTO ? auto_solver(net->kind, net->n) : opts->solver;
     if (net->neural.mode != WH_NEURAL_EXACT || find_path(net->kind, net->solver) == NULL)
         net->solver = WH_SOLVER_EXACT;
-    net->refresh = opts->refresh != 0 ? opts->refresh
-                   : interneurons     ? WH_REFRESH_INTERNEURON
-                                      : default_direct_refresh(opts->n);
+    /* The gain circuits have no fast path and so nothing to refresh: 0, whatever asked. */
+    const bool gains = net->kind == WH_NET_GAIN || net->kind == WH_NET_GAIN_SYNAPSE;
+    net->refresh = gains                ? 0
+                   : opts->refresh != 0 ? opts->refresh
+                   : interneurons       ? WH_REFRESH_INTERNEURON
+                                        : default_direct_refresh(opts->n);
     net->ops = find_path(net->kind, net->solver);
 }
 
