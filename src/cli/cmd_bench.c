@@ -160,12 +160,15 @@ static void work_model(size_t pi, size_t nn, double iters, size_t mm, size_t rr,
         *flops = 3 * n2 + n3 / 3;
         *bytes = 8 * (7 * n2);
         break;
-    case P_DCG: /* deflated CG: iters + 1 applications of A^{-1} (symv on P's triangle and
-                   4 j n of Woodbury), P y of the new row and its j dots; per refresh M formed
-                   by a syrk (n^2 R), Cholesky + inverse (n^3) and the copies */
+    case P_DCG: { /* deflated CG: iters + 1 applications of A^{-1} (P r and 4 j n of
+                     Woodbury), P y of the new row and its j dots; per refresh M formed by a
+                     syrk (n^2 R), Cholesky + inverse (n^3) and the copies. P r reads P's
+                     triangle (dsymv) beyond n = 64, all of P (dgemv, faster there) up to it */
+        const double p_bytes = nn <= 64 ? n2 : n2 / 2;
         *flops = (iters + 1) * (2 * n2 + 4 * j * n) + 2 * n2 + 2 * j * n + n2 + n3 / R;
-        *bytes = 8 * ((iters + 2) * n2 / 2 + (iters + 2) * 2 * j * n + 7 * n2 / R);
+        *bytes = 8 * ((iters + 2) * p_bytes + (iters + 2) * 2 * j * n + 7 * n2 / R);
         break;
+    }
     default: /* two triangular solves and a syrk per sample, Cholesky per BENCH_BLOCK */
         *flops = 3 * n2 + (n3 / 3 + 2 * n2) / BENCH_BLOCK;
         *bytes = 8 * (n2 + 6 * n2 / BENCH_BLOCK);
@@ -572,7 +575,7 @@ int wh__cmd_bench(int argc, char **argv)
         return WH__EXIT_FAILURE;
     }
     rc = o.json ? print_json(&t, &o) : (print_table(&t), WH__EXIT_OK);
-    if (rc == WH__EXIT_OK && !o.json && wh__bench_gain(stdout, o.quick, t.dgemm, o.eta) != 0)
+    if (rc == WH__EXIT_OK && !o.json && wh__bench_gain(stdout, o.quick, o.n, t.dgemm, o.eta) != 0)
         rc = WH__EXIT_FAILURE; /* the gain circuits: text only, the JSON keeps its schema */
     if (rc == WH__EXIT_OK && o.plot != NULL && plot_rates(&t, o.plot) != 0)
         rc = WH__EXIT_FAILURE;
