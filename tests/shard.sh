@@ -157,5 +157,42 @@ cp sh/shards/shard-1-of-3.zip mixed/shards/shard-2-of-3.zip
 refused 1 "which belongs to shard 1 of 3" "a shard file under another shard's name" -- \
     sweep --merge --out mixed
 
+# 4. The gain circuits as an axis of the grid: no k or init_scale axis for them (one run
+# per seed whatever those list), their own K (n(n+1)/2 and n), and their runs shard and
+# merge like the others. The gain circuit whitens (K = n(n+1)/2, science.md §7): from the
+# error 9 of M = I it ends within twice its noise floor.
+cat > gain.json <<'EOF2'
+{"circuits": ["gain", "gain-synapse", "interneuron"], "n": [3], "k": ["n", "2n"],
+ "eta": [0.01], "init_scale": [1, 2], "seeds": 2, "samples": 20000, "every": 100}
+EOF2
+"$whiten" sweep gain.json --out gain1 --threads 2 > gain1.log 2>&1 || fail "gain sweep: $(cat gain1.log)"
+for i in 0 1; do
+    "$whiten" sweep gain.json --out gainsh --shard $i/2 > gainsh.log 2>&1 || fail "gain sweep shard $i"
+done
+"$whiten" sweep --merge --out gainsh > gainm.log 2>&1 || fail "gain sweep merge: $(cat gainm.log)"
+cmp -s gain1/runs.csv gainsh/runs.csv && cmp -s gain1/summary.csv gainsh/summary.csv &&
+    pass "sweep: the gain circuits' runs shard and merge to the unsharded files" ||
+    fail "sweep: the gain circuits' merged files differ"
+/usr/bin/python3 - gain1/runs.csv <<'PY' && pass "sweep: gain and gain-synapse are axes (their K, no k or init_scale axis; gain whitens)" || fail "sweep: the gain circuits' rows"
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+by = {}
+for r in rows:
+    assert r["status"] == "0", r
+    by.setdefault(r["circuit"], []).append(r)
+assert sorted(by) == ["1", "2", "3"], sorted(by)
+assert len(by["1"]) == 8 and len(by["2"]) == 2 and len(by["3"]) == 2, {c: len(v) for c, v in by.items()}
+assert {r["k"] for r in by["2"]} == {"6"} and {r["k"] for r in by["3"]} == {"3"}, rows
+assert all(r["init_scale"] == "nan" for r in by["2"] + by["3"]), rows
+for r in by["2"]:
+    final, floor = float(r["final_error"]), float(r["noise_floor"])
+    assert math.isfinite(floor) and final < 2 * floor and final < 1, r
+for r in by["3"]:
+    assert math.isfinite(float(r["final_error"])) and float(r["final_error"]) < 9, r
+PY
+bad_file '{"circuits": ["gain-synapses"], "n": [3], "eta": [0.01], "init_scale": [1], "seeds": 2}' \
+    '"circuits": known circuits are "direct", "interneuron", "gain", "gain-synapse"' \
+    "an unknown circuit names the four"
+
 echo "$failures failure(s)"
 [ "$failures" = 0 ]

@@ -153,13 +153,13 @@ int wh__bench_gain(FILE *out, bool quick, size_t only_n, double dgemm, double et
     const size_t nsizes = only_n != 0 ? 1 : (quick ? 3u : 4u);
     for (size_t i = 0; i < nsizes; i++) {
         const size_t n = only_n != 0 ? only_n : sizes[i], samples = gain_samples(n, quick);
-        rows[count++] = (gain_row){"gain-pairs", WH_NET_GAIN, WH_FRAME_PAIRS, n, 0, samples,
-                                   0, 0, 0, 0, 0};
+        rows[count++] =
+            (gain_row){"gain-pairs", WH_NET_GAIN, WH_FRAME_PAIRS, n, 0, samples, 0, 0, 0, 0, 0};
         if (n <= 16)
-            rows[count++] = (gain_row){"gain-random", WH_NET_GAIN, WH_FRAME_RANDOM, n, 0,
-                                       samples, 0, 0, 0, 0, 0};
-        rows[count++] = (gain_row){"gain-synapse", WH_NET_GAIN_SYNAPSE, WH_FRAME_DEFAULT, n, 0,
-                                   samples, 0, 0, 0, 0, 0};
+            rows[count++] = (gain_row){
+                "gain-random", WH_NET_GAIN, WH_FRAME_RANDOM, n, 0, samples, 0, 0, 0, 0, 0};
+        rows[count++] = (gain_row){
+            "gain-synapse", WH_NET_GAIN_SYNAPSE, WH_FRAME_DEFAULT, n, 0, samples, 0, 0, 0, 0, 0};
     }
     for (size_t i = 0; i < count; i++) {
         if (time_row(&rows[i], eta) != 0)

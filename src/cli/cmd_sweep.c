@@ -73,13 +73,29 @@ typedef struct grid {
 /* One run's coordinates. */
 typedef struct point {
     size_t circ, data, n, k, eta, sched, scale, seed; /* indices into the grid's axes */
-    size_t kvalue;                                    /* interneurons; 0 for direct connections */
+    size_t kvalue; /* interneurons: k; the gain circuits: their K; 0 for direct connections */
 } point;
 
 static const struct {
     const char *name;
     wh_net_kind kind;
-} circuits[] = {{"direct", WH_NET_DIRECT}, {"interneuron", WH_NET_INTERNEURON}};
+} circuits[] = {{"direct", WH_NET_DIRECT},
+                {"interneuron", WH_NET_INTERNEURON},
+                {"gain", WH_NET_GAIN},
+                {"gain-synapse", WH_NET_GAIN_SYNAPSE}};
+
+/* Which axes a circuit has: k is the interneurons' only; the gain circuits start from
+ * g = 0 (M = I) with their own K (n(n+1)/2, the pairs frame; and n), so neither k nor
+ * init_scale applies to them. */
+static bool has_k(wh_net_kind kind)
+{
+    return kind == WH_NET_INTERNEURON;
+}
+
+static bool has_scale(wh_net_kind kind)
+{
+    return kind == WH_NET_DIRECT || kind == WH_NET_INTERNEURON;
+}
 
 static const char *circuit_name(wh_net_kind kind)
 {
@@ -161,7 +177,8 @@ static bool read_circuits(reader *r, const cJSON *doc, grid *g)
                strcmp(circuits[c].name, name) != 0)
             c++;
         if (name == NULL || c == sizeof circuits / sizeof *circuits)
-            return bad(r, "circuits", "known circuits are ", "\"direct\", \"interneuron\"");
+            return bad(r, "circuits", "known circuits are ",
+                       "\"direct\", \"interneuron\", \"gain\", \"gain-synapse\"");
         g->circ[i] = circuits[c].kind;
     }
     return v != NULL;
@@ -365,11 +382,11 @@ static size_t k_of(const grid *g, size_t k, size_t n)
     return g->k[k].per_n ? (size_t)llround(g->k[k].value * (double)n) : (size_t)g->k[k].value;
 }
 
-/* Runs of circuit c: direct connections have no k axis. */
+/* Runs of circuit c: only interneurons have a k axis, the gain circuits no init_scale. */
 static size_t block_of(const grid *g, size_t c)
 {
-    return g->ndata * g->nn * (g->circ[c] == WH_NET_DIRECT ? 1 : g->nk) * g->neta * g->nsched *
-           g->nscale * g->nseed;
+    return g->ndata * g->nn * (has_k(g->circ[c]) ? g->nk : 1) * g->neta * g->nsched *
+           (has_scale(g->circ[c]) ? g->nscale : 1) * g->nseed;
 }
 
 static size_t runs_of(const grid *g)
@@ -387,15 +404,20 @@ static point point_of(const grid *g, size_t i)
     point p = {0};
     while (i >= block_of(g, p.circ))
         i -= block_of(g, p.circ++);
-    const size_t nk = g->circ[p.circ] == WH_NET_DIRECT ? 1 : g->nk;
+    const wh_net_kind kind = g->circ[p.circ];
+    const size_t nk = has_k(kind) ? g->nk : 1, nscale = has_scale(kind) ? g->nscale : 1;
     p.seed = i % g->nseed, i /= g->nseed;
-    p.scale = i % g->nscale, i /= g->nscale;
+    p.scale = i % nscale, i /= nscale;
     p.sched = i % g->nsched, i /= g->nsched;
     p.eta = i % g->neta, i /= g->neta;
     p.k = i % nk, i /= nk;
     p.n = i % g->nn, i /= g->nn;
     p.data = i;
-    p.kvalue = g->circ[p.circ] == WH_NET_DIRECT ? 0 : k_of(g, p.k, g->n[p.n]);
+    const size_t n = g->n[p.n];
+    p.kvalue = kind == WH_NET_INTERNEURON    ? k_of(g, p.k, n)
+               : kind == WH_NET_GAIN         ? n * (n + 1) / 2
+               : kind == WH_NET_GAIN_SYNAPSE ? n
+                                             : 0;
     return p;
 }
 
@@ -559,13 +581,19 @@ static const char *const run_header[RUN_COLS] = {
     "schedule",    "init_scale",     "seed", "data",       "status",
     "final_error", "samples_to_eps", "eps",  "noise_floor"};
 
+/* The run's init_scale; NaN for the gain circuits, which have none. */
+static double scale_of(const grid *g, point p)
+{
+    return has_scale(g->circ[p.circ]) ? g->scale[p.scale] : (double)NAN;
+}
+
 static void run_row(const grid *g, size_t i, const double *v, double *row)
 {
     const point p = point_of(g, i);
     const double cells[RUN_COLS] = {(double)i,         (double)g->circ[p.circ],
                                     (double)g->n[p.n], (double)p.kvalue,
                                     g->eta[p.eta],     (double)p.sched,
-                                    g->scale[p.scale], (double)g->seed[p.seed],
+                                    scale_of(g, p),    (double)g->seed[p.seed],
                                     (double)p.data,    v[R_STATUS],
                                     v[R_FINAL],        v[R_SAMPLES],
                                     v[R_EPS],          v[R_FLOOR]};
@@ -614,7 +642,7 @@ static void summarise(const grid *g, size_t runs, const double *values, double *
                                       (double)p.kvalue,
                                       g->eta[p.eta],
                                       (double)p.sched,
-                                      g->scale[p.scale],
+                                      scale_of(g, p),
                                       (double)p.data,
                                       (double)s,
                                       (double)converged,
@@ -633,18 +661,20 @@ static void summary_markdown(const grid *g, const double *table, size_t rows, wh
     for (size_t r = 0; r < rows; r++) {
         const double *t = table + r * SUM_COLS;
         const wh_schedule *s = &g->sched[(size_t)t[4]];
-        char k[24] = "–", samples[32] = "never", sched[96] = "constant";
+        char k[24] = "–", samples[32] = "never", sched[96] = "constant", scale[24] = "–";
         if (t[0] != (double)WH_NET_DIRECT)
             snprintf(k, sizeof k, "%.0f", t[2]);
+        if (!isnan(t[5]))
+            snprintf(scale, sizeof scale, "%g", t[5]);
         if (isfinite(t[9]))
             snprintf(samples, sizeof samples, "%.6g", t[9]);
         if (s->kind == WH_SCHEDULE_DECAY)
             snprintf(sched, sizeof sched, "decay τ = %g, γ = %g from %llu", s->tau, s->gamma,
                      (unsigned long long)s->start);
         wh__buf_printf(doc,
-                       "| %s | %.0f | %s | %g | %s | %g | %.0f | %.0f | %.0f | %s | %.4g | "
+                       "| %s | %.0f | %s | %g | %s | %s | %.0f | %.0f | %.0f | %s | %.4g | "
                        "%.4g |\n",
-                       circuit_name((wh_net_kind)t[0]), t[1], k, t[3], sched, t[5], t[6], t[7],
+                       circuit_name((wh_net_kind)t[0]), t[1], k, t[3], sched, scale, t[6], t[7],
                        t[8], samples, t[10], t[11]);
     }
 }
@@ -700,7 +730,8 @@ static int write_results(const sweep_options *o, const grid *g, const double *va
         wh__buf_printf(&doc, "# Sweep%s%s\n\n", g->name[0] != '\0' ? ": " : "", g->name);
         wh__buf_printf(&doc,
                        "%zu runs (`runs.csv`: one row per run; circuit 0 = direct, 1 = "
-                       "interneurons; status 0 = finished, else the library's status); "
+                       "interneurons, 2 = gain, 3 = gain-synapse; status 0 = finished, else "
+                       "the library's status); "
                        "over the %zu seeds of each grid point (`summary.csv`):\n\n",
                        runs, g->nseed);
         summary_markdown(g, sum, groups, &doc);
@@ -891,6 +922,8 @@ static const wh__command_help sweep_help = {
     "A run learns online from M0 = init_scale x I on Gaussian inputs of the data's\n"
     "spectrum (log-spaced eigenvalues, Haar rotation from the data's seed); k applies\n"
     "to interneurons only (\"2n\": twice n; default n); \"seeds\": 8 means seeds 1..8;\n"
+    "circuits \"gain\" (K = n(n+1)/2, pairs frame) and \"gain-synapse\" (K = n, synapses\n"
+    "at 1e-3) learn their gains at eta from g = 0 (M0 = I): no k or init_scale axis;\n"
     "a decay schedule uses eta / (1 + (t - start) / tau)^gamma from sample start\n"
     "(default: constant eta).\n"
     "Each run records its final error (mean spectral whitening error over the last\n"

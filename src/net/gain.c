@@ -66,9 +66,9 @@ void wh__gain_free(wh__gain *c)
 {
     if (c == NULL)
         return;
-    void *buffers[] = {c->W,  c->W_next, c->g, c->g_next, c->wn,   c->wn_next,
-                       c->M,  c->M_next, c->L, c->L_next, c->y,    c->z,
-                       c->gz, c->A,      c->S, c->row_a,  c->row_b, c->val_a, c->val_b};
+    void *buffers[] = {c->W,      c->W_next, c->g,      c->g_next, c->wn,   c->wn_next, c->M,
+                       c->M_next, c->L,      c->L_next, c->y,      c->z,    c->gz,      c->A,
+                       c->S,      c->row_a,  c->row_b,  c->val_a,  c->val_b};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
     wh__free(c);
