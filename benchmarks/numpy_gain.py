@@ -10,7 +10,8 @@ in that style, not their code. alpha = 1, K = n(n+1)/2 (gain, pairs frame) and K
 (gain-synapse, random unit frame), eta_g = 1e-3, eta_w = 1e-4, M0 = I.
 
 Prints samples per second of process CPU time, best of three, per (circuit, n):
-  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/numpy_gain.py [--json]
+  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 benchmarks/numpy_gain.py [--json] [--n N]
+(--n N: that n only; benchmarks/gain_vs_numpy.sh interleaves it with `whiten bench`.)
 """
 import json
 import os
@@ -73,8 +74,11 @@ def rate(run, X, repeat=3):
 
 def main():
     rows = []
-    for n in SIZES:
-        count = {4: 20000, 16: 5000, 64: 100}[n]
+    sizes = SIZES
+    if "--n" in sys.argv:
+        sizes = (int(sys.argv[sys.argv.index("--n") + 1]),)
+    for n in sizes:
+        count = {4: 20000, 16: 5000, 64: 100}.get(n, 20)
         X = np.random.default_rng(n).standard_normal((count, n))
         for name, run in (("gain", gain), ("gain-synapse", gain_synapse)):
             rows.append({"circuit": name, "n": n,
