@@ -169,7 +169,7 @@ typedef struct wh_neural {
  * elsewhere it continues to rounding (the inverse is re-derived from W).
  */
 /* The smallest n at which WH_SOLVER_AUTO runs the direct network's FAST path. */
-#define WH_AUTO_DIRECT_FAST_N 36
+#define WH_AUTO_DIRECT_FAST_N 30
 
 typedef enum wh_solver {
     WH_SOLVER_AUTO = 0,

@@ -263,7 +263,7 @@ int wh__cmd_fit(int argc, char **argv)
         {"solver", WH__OPT_STRING, &o.net.solver, 0, 0, 0,
          "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per sample); auto is "
          "the faster as measured: fast for interneurons, and for the direct network exact "
-         "below n = 36 and fast from it, which reports a loss of definiteness up to "
+         "below n = 30 and fast from it, which reports a loss of definiteness up to "
          "--refresh samples late (exact: at the very sample)"},
         {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
          "fast solver: samples between exact steps (0: its default, 1000 for interneurons; "

@@ -129,7 +129,9 @@ static size_t default_direct_refresh(size_t n)
  * AUTO: the faster path for the circuit and n, from the crossovers `whiten bench`
  * measured (BENCHMARKS.md, "--solver auto"): the fast interneuron path wins at every n
  * measured (n = 4: 1.7x the exact one); the direct CG path loses below
- * WH_AUTO_DIRECT_FAST_N and wins from it. Simulated neural dynamics take the exact path.
+ * WH_AUTO_DIRECT_FAST_N and wins from it (30 since its vector work was fused and P put
+ * whole: 1.2-1.3x the exact path at n = 32, within 15 % of it either way at 24-28; it was
+ * 36). Simulated neural dynamics take the exact path.
  */
 static wh_solver auto_solver(wh_net_kind kind, size_t n)
 {
