@@ -72,6 +72,12 @@ rel = np.linalg.norm(B - X) / np.linalg.norm(X)
 print(f"relative difference {rel:.3g}")
 assert rel <= 1e-10, rel
 PY
+# The bound can fail: mapped back through the uncentred fit's state (no mean to add back).
+"$whiten" apply --state U.npz --data Y.npy --out Xwrong.npy --inverse --quiet &&
+    $py -c 'import numpy as np; X, B = np.load("X.npy"), np.load("Xwrong.npy")
+rel = np.linalg.norm(B - X) / np.linalg.norm(X); print(f"through another state: {rel:.3g}")
+assert rel > 1e-10' && pass "... and a state without the mean misses it" ||
+    fail "apply --inverse through another state met the bound: the test cannot fail"
 expect 2 "--inverse maps outputs back with the saved network; it cannot --learn" "--inverse --learn refused" -- \
     "$whiten" apply --state S.npz --data Y.npy --out Z.npy --inverse --learn
 

@@ -124,11 +124,13 @@ void wh__cli_divergence_advice(char *buf, size_t size, wh_net_kind kind, double 
                  "the first outputs are large and the first steps overshoot: give "
                  "--init-scale auto (or about %.3g), or a smaller eta",
                  alpha, large, large);
-    else if (isnan(lo))
+    else if (isnan(lo) && kind == WH_NET_DIRECT)
         snprintf(buf, size,
                  "try a smaller eta (the direct network needs eta well below the data's "
                  "smallest standard deviation), or a larger initial scale if the data are "
                  "large against it");
+    else if (isnan(lo))
+        snprintf(buf, size, "try a smaller eta (e.g. %g)", 0.1 * eta);
     else
         snprintf(buf, size, "try a smaller eta");
 }
