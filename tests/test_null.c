@@ -93,6 +93,16 @@ Test(null, wh_net_new)
 
 Test(null, wh_net_free) { wh_net_free(NULL); }
 
+Test(null, wh_net_options_check)
+{
+    const char *field = "unset";
+    assert_status(wh_net_options_check(NULL, &field), WH_EINVAL);
+    cr_assert_null(field);
+    wh_net_options o;
+    wh_net_options_default(&o);
+    assert_status(wh_net_options_check(&o, NULL), WH_EDIM); /* field optional; n not set */
+}
+
 Test(null, wh_net_step)
 {
     double y[N];

@@ -75,7 +75,7 @@ typedef struct wh_flow_step_info {
 
 typedef struct wh_flow wh_flow;
 
-/* Defaults: direct flow, n = 2, no covariance (the caller must give it), M0 = I,
+/* Defaults: direct flow, n = 0 and no covariance (the caller must give both), M0 = I,
  * rtol 1e-10, automatic atol, eps 0.01, max_steps 1e6. */
 WH_API void wh_flow_options_default(wh_flow_options *opts);
 

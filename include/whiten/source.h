@@ -60,7 +60,8 @@ typedef struct wh_context_spec {
     uint64_t seed;      /* seeds V, then the lambdas (default 1) */
 } wh_context_spec;
 
-/* Defaults: n = 2, 64 contexts, lambda_max = 10, keep = 0.5, seed 1. */
+/* Defaults: n = 0 (not set: the caller must give it), 64 contexts, lambda_max = 10,
+ * keep = 0.5, seed 1. */
 WH_API void wh_context_spec_default(wh_context_spec *spec);
 
 /*
@@ -88,7 +89,7 @@ typedef struct wh_source_options {
 
 typedef struct wh_source wh_source;
 
-/* Defaults: n = 2, one context, no covariances (the caller must give them), seed 1. */
+/* Defaults: n = 0 and no covariances (the caller must give both), one context, seed 1. */
 WH_API void wh_source_options_default(wh_source_options *opts);
 
 /*

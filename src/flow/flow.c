@@ -20,7 +20,7 @@ void wh_flow_options_default(wh_flow_options *opts)
         return;
     memset(opts, 0, sizeof *opts);
     opts->kind = WH_NET_DIRECT;
-    opts->n = 2;
+    opts->n = 0; /* required: no default dimension */
     opts->init.kind = WH_INIT_IDENTITY;
     opts->init.alpha = 1.0;
     opts->init.seed = 1;

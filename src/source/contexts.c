@@ -14,7 +14,7 @@ void wh_context_spec_default(wh_context_spec *spec)
     if (spec == NULL)
         return;
     memset(spec, 0, sizeof *spec);
-    spec->n = 2;
+    spec->n = 0; /* required: no default dimension */
     spec->contexts = 64;
     spec->lambda_max = 10.0;
     spec->keep = 0.5;

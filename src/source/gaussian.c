@@ -16,7 +16,7 @@ void wh_source_options_default(wh_source_options *opts)
     if (opts == NULL)
         return;
     memset(opts, 0, sizeof *opts);
-    opts->n = 2;
+    opts->n = 0; /* required: no default dimension */
     opts->contexts = 1;
     opts->seed = 1;
 }
