@@ -370,3 +370,66 @@ Test(refusals, n_is_required_and_every_refusal_names_its_field)
     assert_status(wh_net_options_check(&o, &field), WH_OK);
     cr_assert_null(field);
 }
+
+/* Option structs that grow (docs/abi.md): the defaults macro passes the caller's sizeof,
+ * the library writes only that many bytes and reads only them; a struct never given
+ * its defaults (size 0) is refused naming "size", and a longer struct from a newer header
+ * is taken when the fields this library does not know are zero, refused when one is set. */
+Test(refusals, option_structs_carry_their_size)
+{
+    struct {
+        wh_net_options o;
+        double future[2];
+    } big;
+    memset(&big, 0xAB, sizeof big);
+    const size_t older = offsetof(wh_net_options, gain); /* as if gain were a new field */
+    wh_net_options_init(&big.o, older);
+    cr_assert_eq(big.o.size, older);
+    cr_assert_eq(big.o.eta, 1e-3);
+    const unsigned char *bytes = (const unsigned char *)&big;
+    for (size_t i = older; i < sizeof big; i++)
+        cr_assert_eq(bytes[i], 0xAB, "byte %zu beyond the caller's size was written", i);
+
+    wh_net_options_init(&big.o, sizeof big); /* a newer caller: its unknown fields zeroed */
+    cr_assert_eq(big.o.size, sizeof big);
+    cr_assert_eq(big.future[0], 0.0);
+    big.o.n = 3;
+    assert_status(try_new(&big.o), WH_OK);
+    big.future[1] = 2.385; /* a field this library does not know, set */
+    const char *field = NULL;
+    assert_status(wh_net_options_check(&big.o, &field), WH_EINVAL);
+    cr_assert_str_eq(field, "size");
+
+    wh_net_options o = base(WH_NET_DIRECT);
+    cr_assert_eq(o.size, sizeof o);
+    o.size = 0; /* filled by hand, never given its defaults */
+    assert_status(wh_net_options_check(&o, &field), WH_EINVAL);
+    cr_assert_str_eq(field, "size");
+
+    const double C[4] = {2.0, 0.5, 0.5, 1.0};
+    wh_flow_options fo;
+    wh_flow_options_default(&fo);
+    fo.n = 2, fo.covariance = C, fo.size = 0;
+    wh_flow *flow = NULL;
+    assert_status(wh_flow_new(&fo, &flow), WH_EINVAL);
+    fo.size = sizeof fo;
+    assert_status(wh_flow_new(&fo, &flow), WH_OK);
+    wh_flow_free(flow);
+
+    wh_source_options so;
+    wh_source_options_default(&so);
+    so.n = 2, so.covariances = C, so.size = 0;
+    wh_source *src = NULL;
+    assert_status(wh_source_new(&so, &src), WH_EINVAL);
+    so.size = sizeof so;
+    assert_status(wh_source_new(&so, &src), WH_OK);
+    wh_source_free(src);
+
+    wh_context_spec spec;
+    wh_context_spec_default(&spec);
+    spec.n = 2, spec.contexts = 2, spec.size = 0;
+    double Cs[8];
+    assert_status(wh_context_family(&spec, NULL, 0, NULL, Cs), WH_EINVAL);
+    spec.size = sizeof spec;
+    assert_status(wh_context_family(&spec, NULL, 0, NULL, Cs), WH_OK);
+}

@@ -221,6 +221,8 @@ WH_API double wh_schedule_eta(const wh_schedule *s, double eta, uint64_t t);
 
 /* Everything needed to build a network. Fill with wh_net_options_default(), then set n. */
 typedef struct wh_net_options {
+    size_t size; /* this struct's size as the caller was compiled: set by the defaults
+                  * macro (docs/abi.md, "Structs that grow"); do not set it by hand */
     wh_net_kind kind;
     size_t n;          /* primary neurons = input dimension; >= 1, required (no default) */
     size_t k;          /* interneurons (interneuron network); 0 means k = n */
@@ -249,6 +251,11 @@ typedef struct wh_net wh_net;
  * and wh_net_new() refuses it (WH_EDIM, field "n") until the caller sets it.
  */
 WH_API void wh_net_options_default(wh_net_options *opts);
+/* The defaults into a struct of `size` bytes, only those; wh_net_options_default(opts) is a
+ * macro for wh_net_options_init(opts, sizeof(wh_net_options)), so that the size is the one
+ * the caller was compiled with. */
+WH_API void wh_net_options_init(wh_net_options *opts, size_t size);
+#define wh_net_options_default(opts) wh_net_options_init((opts), sizeof(wh_net_options))
 
 /*
  * Validate `opts` and build a network. On success *out owns a new network; on

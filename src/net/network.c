@@ -8,15 +8,14 @@
 
 #include "core/alloc.h"
 #include "core/linalg.h"
+#include "core/options.h"
 #include "net/fast.h"
 #include "net/net.h"
 #include "net/view.h"
 #include "whiten/gain.h"
 
-void wh_net_options_default(wh_net_options *opts)
+static void net_defaults(wh_net_options *opts)
 {
-    if (opts == NULL)
-        return;
     memset(opts, 0, sizeof *opts);
     opts->kind = WH_NET_DIRECT;
     opts->gain.alpha = 1.0;
@@ -31,6 +30,19 @@ void wh_net_options_default(wh_net_options *opts)
     opts->neural.gamma = 0.0;
     opts->neural.tol = 1e-12;
     opts->neural.max_iter = 100000;
+}
+
+void wh_net_options_init(wh_net_options *opts, size_t size)
+{
+    wh_net_options d;
+    net_defaults(&d);
+    wh__options_write(opts, size, &d, sizeof d);
+}
+
+/* The exported function under the macro's name, for callers that take its address. */
+void(wh_net_options_default)(wh_net_options *opts)
+{
+    wh_net_options_init(opts, sizeof *opts);
 }
 
 /* Relative asymmetry tolerated in the covariance of wh_net_step_expected (as in the
@@ -210,6 +222,11 @@ static wh_status build(const wh_net_options *opts, wh_net **out, const char **fi
     *out = NULL;
     if (opts == NULL)
         return WH_EINVAL;
+    wh_net_options full; /* the caller's fields over the defaults of any it does not have */
+    net_defaults(&full);
+    if (!wh__options_read(opts, sizeof full, sizeof full, &full))
+        return refuse(WH_EINVAL, "size", field);
+    opts = &full;
     const size_t k =
         opts->kind == WH_NET_DIRECT ? opts->n : (opts->k == 0 ? default_k(opts) : opts->k);
     wh_status st = check_options(opts, k, field);
