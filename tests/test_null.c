@@ -80,7 +80,8 @@ Test(null, wh_version) { cr_assert_not_null(wh_version()); }
 
 Test(null, wh_schedule_eta) { cr_assert_eq(wh_schedule_eta(NULL, 0.25, 1000), 0.25); }
 
-Test(null, wh_net_options_default) { wh_net_options_default(NULL); }
+Test(null, wh_net_options_default) { (wh_net_options_default)(NULL); }
+Test(null, wh_net_options_init) { wh_net_options_init(NULL, sizeof(wh_net_options)); }
 
 Test(null, wh_net_new)
 {
@@ -92,6 +93,16 @@ Test(null, wh_net_new)
 }
 
 Test(null, wh_net_free) { wh_net_free(NULL); }
+
+Test(null, wh_net_options_check)
+{
+    const char *field = "unset";
+    assert_status(wh_net_options_check(NULL, &field), WH_EINVAL);
+    cr_assert_null(field);
+    wh_net_options o;
+    wh_net_options_default(&o);
+    assert_status(wh_net_options_check(&o, NULL), WH_EDIM); /* field optional; n not set */
+}
 
 Test(null, wh_net_step)
 {
@@ -364,7 +375,8 @@ Test(null, wh_inverse)
 
 /* ---- flows -------------------------------------------------------------------------- */
 
-Test(null, wh_flow_options_default) { wh_flow_options_default(NULL); }
+Test(null, wh_flow_options_default) { (wh_flow_options_default)(NULL); }
+Test(null, wh_flow_options_init) { wh_flow_options_init(NULL, sizeof(wh_flow_options)); }
 
 Test(null, wh_flow_new)
 {
@@ -570,7 +582,8 @@ Test(null, wh_covariance_from_spectrum)
     assert_status(wh_covariance_from_spectrum(&s, NULL, N), WH_EINVAL);
 }
 
-Test(null, wh_context_spec_default) { wh_context_spec_default(NULL); }
+Test(null, wh_context_spec_default) { (wh_context_spec_default)(NULL); }
+Test(null, wh_context_spec_init) { wh_context_spec_init(NULL, sizeof(wh_context_spec)); }
 
 Test(null, wh_context_family)
 {
@@ -584,7 +597,8 @@ Test(null, wh_context_family)
     assert_status(wh_context_family(&spec, NULL, 2, NULL, C), WH_OK); /* V, lambdas optional */
 }
 
-Test(null, wh_source_options_default) { wh_source_options_default(NULL); }
+Test(null, wh_source_options_default) { (wh_source_options_default)(NULL); }
+Test(null, wh_source_options_init) { wh_source_options_init(NULL, sizeof(wh_source_options)); }
 
 Test(null, wh_source_new)
 {

@@ -310,3 +310,126 @@ Test(refusals, expected_step_refuses_a_C_that_is_no_covariance)
         wh_net_free(net);
     }
 }
+
+/* n has no default: left unset it is refused, naming "n"; and every refusal of
+ * wh_net_new names its field through wh_net_options_check (one row per field). */
+static void bad_n(wh_net_options *o) { o->n = 0; }
+static void bad_k(wh_net_options *o) { o->kind = WH_NET_INTERNEURON, o->k = 2; }
+static void bad_kind(wh_net_options *o) { o->kind = (wh_net_kind)17; }
+static void bad_eta(wh_net_options *o) { o->eta = 1.5; }
+static void bad_solver(wh_net_options *o) { o->solver = (wh_solver)9; }
+static void bad_tau(wh_net_options *o) { o->schedule = (wh_schedule){WH_SCHEDULE_DECAY, -1, 1, 0}; }
+static void bad_gamma(wh_net_options *o) { o->schedule = (wh_schedule){WH_SCHEDULE_DECAY, 9, 2, 0}; }
+static void bad_mode(wh_net_options *o) { o->neural.mode = (wh_neural_mode)5; }
+static void bad_tol(wh_net_options *o) { o->neural.mode = WH_NEURAL_SIMULATED, o->neural.tol = 0; }
+static void bad_alpha(wh_net_options *o) { o->init.alpha = -2.385; }
+static void bad_spread(wh_net_options *o) { o->init.kind = WH_INIT_ROTATED; }
+static void bad_matrix(wh_net_options *o) { o->init.kind = WH_INIT_MATRIX; }
+static void bad_weights(wh_net_options *o) { o->init.kind = WH_INIT_WEIGHTS; }
+static void bad_eta_w(wh_net_options *o) { o->kind = WH_NET_GAIN_SYNAPSE, o->gain.eta_w = 2; }
+static void bad_frame(wh_net_options *o) { o->kind = WH_NET_GAIN, o->gain.frame = 42; }
+
+Test(refusals, n_is_required_and_every_refusal_names_its_field)
+{
+    const struct {
+        void (*spoil)(wh_net_options *);
+        wh_status status;
+        const char *field;
+    } rows[] = {
+        {bad_n, WH_EDIM, "n"},
+        {bad_k, WH_EINTERNEURONS, "k"},
+        {bad_kind, WH_EINVAL, "kind"},
+        {bad_eta, WH_EETA, "eta"},
+        {bad_solver, WH_EINVAL, "solver"},
+        {bad_tau, WH_EINVAL, "schedule.tau"},
+        {bad_gamma, WH_EINVAL, "schedule.gamma"},
+        {bad_mode, WH_EINVAL, "neural.mode"},
+        {bad_tol, WH_EINVAL, "neural.tol"},
+        {bad_alpha, WH_ENOTPD, "init.alpha"},
+        {bad_spread, WH_EINVAL, "init.spread"},
+        {bad_matrix, WH_EINVAL, "init.matrix"},
+        {bad_weights, WH_EINVAL, "init.kind"},
+        {bad_eta_w, WH_EETA, "gain.eta_w"},
+        {bad_frame, WH_EINVAL, "gain.frame"},
+    };
+    wh_net_options o;
+    wh_net_options_default(&o);
+    cr_assert_eq(o.n, 0, "wh_net_options_default set n = %zu; it must be left unset", o.n);
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        o = base(WH_NET_DIRECT);
+        rows[i].spoil(&o);
+        const char *field = NULL;
+        assert_status(try_new(&o), rows[i].status);
+        assert_status(wh_net_options_check(&o, &field), rows[i].status);
+        cr_assert(field != NULL && strcmp(field, rows[i].field) == 0,
+                  "row %zu: field '%s', want '%s'", i, field != NULL ? field : "(null)",
+                  rows[i].field);
+    }
+    const char *field = "unset";
+    o = base(WH_NET_INTERNEURON);
+    assert_status(wh_net_options_check(&o, &field), WH_OK);
+    cr_assert_null(field);
+}
+
+/* Option structs that grow (docs/abi.md): the defaults macro passes the caller's sizeof,
+ * the library writes only that many bytes and reads only them; a struct never given
+ * its defaults (size 0) is refused naming "size", and a longer struct from a newer header
+ * is taken when the fields this library does not know are zero, refused when one is set. */
+Test(refusals, option_structs_carry_their_size)
+{
+    struct {
+        wh_net_options o;
+        double future[2];
+    } big;
+    memset(&big, 0xAB, sizeof big);
+    const size_t older = offsetof(wh_net_options, gain); /* as if gain were a new field */
+    wh_net_options_init(&big.o, older);
+    cr_assert_eq(big.o.size, older);
+    cr_assert_eq(big.o.eta, 1e-3);
+    const unsigned char *bytes = (const unsigned char *)&big;
+    for (size_t i = older; i < sizeof big; i++)
+        cr_assert_eq(bytes[i], 0xAB, "byte %zu beyond the caller's size was written", i);
+
+    wh_net_options_init(&big.o, sizeof big); /* a newer caller: its unknown fields zeroed */
+    cr_assert_eq(big.o.size, sizeof big);
+    cr_assert_eq(big.future[0], 0.0);
+    big.o.n = 3;
+    assert_status(try_new(&big.o), WH_OK);
+    big.future[1] = 2.385; /* a field this library does not know, set */
+    const char *field = NULL;
+    assert_status(wh_net_options_check(&big.o, &field), WH_EINVAL);
+    cr_assert_str_eq(field, "size");
+
+    wh_net_options o = base(WH_NET_DIRECT);
+    cr_assert_eq(o.size, sizeof o);
+    o.size = 0; /* filled by hand, never given its defaults */
+    assert_status(wh_net_options_check(&o, &field), WH_EINVAL);
+    cr_assert_str_eq(field, "size");
+
+    const double C[4] = {2.0, 0.5, 0.5, 1.0};
+    wh_flow_options fo;
+    wh_flow_options_default(&fo);
+    fo.n = 2, fo.covariance = C, fo.size = 0;
+    wh_flow *flow = NULL;
+    assert_status(wh_flow_new(&fo, &flow), WH_EINVAL);
+    fo.size = sizeof fo;
+    assert_status(wh_flow_new(&fo, &flow), WH_OK);
+    wh_flow_free(flow);
+
+    wh_source_options so;
+    wh_source_options_default(&so);
+    so.n = 2, so.covariances = C, so.size = 0;
+    wh_source *src = NULL;
+    assert_status(wh_source_new(&so, &src), WH_EINVAL);
+    so.size = sizeof so;
+    assert_status(wh_source_new(&so, &src), WH_OK);
+    wh_source_free(src);
+
+    wh_context_spec spec;
+    wh_context_spec_default(&spec);
+    spec.n = 2, spec.contexts = 2, spec.size = 0;
+    double Cs[8];
+    assert_status(wh_context_family(&spec, NULL, 0, NULL, Cs), WH_EINVAL);
+    spec.size = sizeof spec;
+    assert_status(wh_context_family(&spec, NULL, 0, NULL, Cs), WH_OK);
+}

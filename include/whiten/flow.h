@@ -47,6 +47,8 @@ extern "C" {
 
 /* Everything needed to set up a flow. Fill with wh_flow_options_default(). */
 typedef struct wh_flow_options {
+    size_t size; /* this struct's size as the caller was compiled: set by the defaults
+                  * macro (docs/abi.md, "Structs that grow"); do not set it by hand */
     wh_net_kind kind;         /* which network's flow */
     size_t n;                 /* dimension; >= 1 */
     size_t k;                 /* interneurons (0 means k = n); ignored for the direct flow */
@@ -75,9 +77,13 @@ typedef struct wh_flow_step_info {
 
 typedef struct wh_flow wh_flow;
 
-/* Defaults: direct flow, n = 2, no covariance (the caller must give it), M0 = I,
+/* Defaults: direct flow, n = 0 and no covariance (the caller must give both), M0 = I,
  * rtol 1e-10, automatic atol, eps 0.01, max_steps 1e6. */
 WH_API void wh_flow_options_default(wh_flow_options *opts);
+/* The defaults into `size` bytes (as wh_net_options_init); the defaults function is a macro
+ * for it with the caller's sizeof. */
+WH_API void wh_flow_options_init(wh_flow_options *opts, size_t size);
+#define wh_flow_options_default(opts) wh_flow_options_init((opts), sizeof(wh_flow_options))
 
 /*
  * Validate `opts` and set up a flow at t = 0. On failure *out is NULL and

@@ -219,10 +219,12 @@ typedef struct wh_schedule {
  */
 WH_API double wh_schedule_eta(const wh_schedule *s, double eta, uint64_t t);
 
-/* Everything needed to build a network. Fill with wh_net_options_default(). */
+/* Everything needed to build a network. Fill with wh_net_options_default(), then set n. */
 typedef struct wh_net_options {
+    size_t size; /* this struct's size as the caller was compiled: set by the defaults
+                  * macro (docs/abi.md, "Structs that grow"); do not set it by hand */
     wh_net_kind kind;
-    size_t n;          /* primary neurons = input dimension; >= 1 */
+    size_t n;          /* primary neurons = input dimension; >= 1, required (no default) */
     size_t k;          /* interneurons (interneuron network); 0 means k = n */
     double eta;        /* learning rate, 0 < eta < 1 (default 1e-3) */
     wh_init init;
@@ -243,8 +245,17 @@ typedef struct wh_step_info {
 
 typedef struct wh_net wh_net;
 
-/* Defaults: direct network, n = 2, k = n, eta = 1e-3, M0 = I, exact neural dynamics. */
+/*
+ * Defaults: direct network, k = n, eta = 1e-3, M0 = I, exact neural dynamics,
+ * solver AUTO, a constant schedule. n has no default: it is left 0, "not set",
+ * and wh_net_new() refuses it (WH_EDIM, field "n") until the caller sets it.
+ */
 WH_API void wh_net_options_default(wh_net_options *opts);
+/* The defaults into a struct of `size` bytes, only those; wh_net_options_default(opts) is a
+ * macro for wh_net_options_init(opts, sizeof(wh_net_options)), so that the size is the one
+ * the caller was compiled with. */
+WH_API void wh_net_options_init(wh_net_options *opts, size_t size);
+#define wh_net_options_default(opts) wh_net_options_init((opts), sizeof(wh_net_options))
 
 /*
  * Validate `opts` and build a network. On success *out owns a new network; on
@@ -256,6 +267,18 @@ WH_API void wh_net_options_default(wh_net_options *opts);
  * WH_ERANK (W0 W0^T singular), WH_EOVERFLOW, WH_ENOMEM, WH_ELINALG.
  */
 WH_API wh_status wh_net_new(const wh_net_options *opts, wh_net **out);
+
+/*
+ * Which field of `opts` wh_net_new() refuses: returns the status wh_net_new()
+ * would return for these options and sets *field (if field is not NULL) to the
+ * field's name as written in C, e.g. "n", "k", "eta", "schedule.tau",
+ * "neural.gamma", "init.alpha", "init.spread", "init.matrix", "gain.eta_w",
+ * "gain.frame" (a static string), or NULL when no field is to blame (WH_OK,
+ * WH_ENOMEM, WH_EOVERFLOW, WH_ELINALG, NULL opts). It builds the network and
+ * frees it again (the checks of M0 and W0 need their factorisation), so call
+ * it after a failure, not before every wh_net_new().
+ */
+WH_API wh_status wh_net_options_check(const wh_net_options *opts, const char **field);
 
 /* Release a network; NULL is fine. */
 WH_API void wh_net_free(wh_net *net);

@@ -53,6 +53,8 @@ WH_API wh_status wh_covariance_from_spectrum(const wh_spectrum *spec, double *C,
  * S_c), so a gains-plus-synapses circuit can learn V from the sequence.
  */
 typedef struct wh_context_spec {
+    size_t size; /* this struct's size as the caller was compiled: set by the defaults
+                  * macro (docs/abi.md, "Structs that grow"); do not set it by hand */
     size_t n;           /* dimension; >= 1 */
     size_t contexts;    /* >= 1 (default 64) */
     double lambda_max;  /* > 0 (default 10) */
@@ -60,8 +62,13 @@ typedef struct wh_context_spec {
     uint64_t seed;      /* seeds V, then the lambdas (default 1) */
 } wh_context_spec;
 
-/* Defaults: n = 2, 64 contexts, lambda_max = 10, keep = 0.5, seed 1. */
+/* Defaults: n = 0 (not set: the caller must give it), 64 contexts, lambda_max = 10,
+ * keep = 0.5, seed 1. */
 WH_API void wh_context_spec_default(wh_context_spec *spec);
+/* The defaults into `size` bytes (as wh_net_options_init); the defaults function is a macro
+ * for it with the caller's sizeof. */
+WH_API void wh_context_spec_init(wh_context_spec *spec, size_t size);
+#define wh_context_spec_default(spec) wh_context_spec_init((spec), sizeof(wh_context_spec))
 
 /*
  * Draw a context family. V (n x n, leading dimension ldv; NULL if not wanted)
@@ -77,6 +84,8 @@ WH_API wh_status wh_context_family(const wh_context_spec *spec, double *V, size_
                                    double *lambdas, double *C);
 
 typedef struct wh_source_options {
+    size_t size; /* this struct's size as the caller was compiled: set by the defaults
+                  * macro (docs/abi.md, "Structs that grow"); do not set it by hand */
     size_t n;                   /* dimension of a sample; >= 1 */
     size_t contexts;            /* how many covariances (>= 1; default 1) */
     const double *covariances;  /* `contexts` matrices n x n, one after another,
@@ -88,8 +97,12 @@ typedef struct wh_source_options {
 
 typedef struct wh_source wh_source;
 
-/* Defaults: n = 2, one context, no covariances (the caller must give them), seed 1. */
+/* Defaults: n = 0 and no covariances (the caller must give both), one context, seed 1. */
 WH_API void wh_source_options_default(wh_source_options *opts);
+/* The defaults into `size` bytes (as wh_net_options_init); the defaults function is a macro
+ * for it with the caller's sizeof. */
+WH_API void wh_source_options_init(wh_source_options *opts, size_t size);
+#define wh_source_options_default(opts) wh_source_options_init((opts), sizeof(wh_source_options))
 
 /*
  * Validate and build a source. Statuses: WH_EINVAL (NULL covariances), WH_EDIM,

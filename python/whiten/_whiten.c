@@ -311,7 +311,12 @@ static int Net_init(Net *self, PyObject *args, PyObject *kwds)
     }
     wh_status st = wh_net_new(&o, &self->net);
     if (st != WH_OK) {
-        raise_status(st, "cannot build the network", UINT64_MAX);
+        const char *field = NULL;
+        wh_net_options_check(&o, &field);
+        char what[96];
+        snprintf(what, sizeof what, "cannot build the network (field %s)",
+                 field != NULL ? field : "none");
+        raise_status(st, field != NULL ? what : "cannot build the network", UINT64_MAX);
         return -1;
     }
     self->n = wh_net_n(self->net);

@@ -434,8 +434,10 @@ int wh__cli_fail(const char *command, const char *what, wh_status st)
     return WH__EXIT_FAILURE;
 }
 
-/* Statuses of wh_net_new() that a bad option causes, with the option to blame. */
-static int explain(const char *command, const wh__cli_net *o, wh_status st)
+/* Statuses of wh_net_new() that a bad option causes, with the option to blame; any other
+ * names the library's field (wh_net_options_check). */
+static int explain(const char *command, const wh__cli_net *o, const wh_net_options *opts,
+                   wh_status st)
 {
     if (st == WH_EINTERNEURONS)
         fprintf(stderr,
@@ -461,8 +463,15 @@ static int explain(const char *command, const wh__cli_net *o, wh_status st)
                 "whiten %s: options --n and --k: n = %zu, k = %zu is out of range (LAPACK's "
                 "32-bit sizes allow each dimension up to 46340)\n",
                 command, o->n, o->k == 0 ? o->n : o->k);
-    else
-        return wh__cli_fail(command, "cannot build the network", st);
+    else {
+        const char *field = NULL;
+        wh_net_options_check(opts, &field);
+        if (field == NULL)
+            return wh__cli_fail(command, "cannot build the network", st);
+        char what[96];
+        snprintf(what, sizeof what, "cannot build the network (option field '%s')", field);
+        return wh__cli_fail(command, what, st);
+    }
     return WH__EXIT_USAGE;
 }
 
@@ -603,8 +612,9 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
         }
     }
     wh_status st = wh_net_new(&opts, net);
+    rc = st == WH_OK ? WH__EXIT_OK : explain(command, o, &opts, st); /* opts may read frame */
     wh__matrix_free(&frame);
-    return st == WH_OK ? WH__EXIT_OK : explain(command, o, st);
+    return rc;
 }
 
 int wh__cli_check_dim(const char *command, const char *path, const wh__matrix *m, size_t n,

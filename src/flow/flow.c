@@ -11,16 +11,15 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/options.h"
 #include "flow/flow.h"
 #include "net/view.h"
 
-void wh_flow_options_default(wh_flow_options *opts)
+static void flow_defaults(wh_flow_options *opts)
 {
-    if (opts == NULL)
-        return;
     memset(opts, 0, sizeof *opts);
     opts->kind = WH_NET_DIRECT;
-    opts->n = 2;
+    opts->n = 0; /* required: no default dimension */
     opts->init.kind = WH_INIT_IDENTITY;
     opts->init.alpha = 1.0;
     opts->init.seed = 1;
@@ -28,6 +27,18 @@ void wh_flow_options_default(wh_flow_options *opts)
     opts->atol = 0.0;
     opts->eps = 0.01;
     opts->max_steps = 1000000;
+}
+
+void wh_flow_options_init(wh_flow_options *opts, size_t size)
+{
+    wh_flow_options d;
+    flow_defaults(&d);
+    wh__options_write(opts, size, &d, sizeof d);
+}
+
+void(wh_flow_options_default)(wh_flow_options *opts)
+{
+    wh_flow_options_init(opts, sizeof *opts);
 }
 
 static wh_status check_options(const wh_flow_options *o)
@@ -179,6 +190,11 @@ wh_status wh_flow_new(const wh_flow_options *opts, wh_flow **out)
     *out = NULL;
     if (opts == NULL)
         return WH_EINVAL;
+    wh_flow_options full; /* the caller's fields over the defaults of any it does not have */
+    flow_defaults(&full);
+    if (!wh__options_read(opts, sizeof full, sizeof full, &full))
+        return WH_EINVAL;
+    opts = &full;
     wh_status st = check_options(opts);
     if (st != WH_OK)
         return st;

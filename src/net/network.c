@@ -8,19 +8,19 @@
 
 #include "core/alloc.h"
 #include "core/linalg.h"
+#include "core/options.h"
 #include "net/fast.h"
 #include "net/net.h"
 #include "net/view.h"
+#include "whiten/gain.h"
 
-void wh_net_options_default(wh_net_options *opts)
+static void net_defaults(wh_net_options *opts)
 {
-    if (opts == NULL)
-        return;
     memset(opts, 0, sizeof *opts);
     opts->kind = WH_NET_DIRECT;
     opts->gain.alpha = 1.0;
     opts->gain.eta_w = 1e-3;
-    opts->n = 2;
+    opts->n = 0; /* required: 0 is "not set" and refused (WH_EDIM, field "n") */
     opts->k = 0;
     opts->eta = 1e-3;
     opts->init.kind = WH_INIT_IDENTITY;
@@ -32,6 +32,19 @@ void wh_net_options_default(wh_net_options *opts)
     opts->neural.max_iter = 100000;
 }
 
+void wh_net_options_init(wh_net_options *opts, size_t size)
+{
+    wh_net_options d;
+    net_defaults(&d);
+    wh__options_write(opts, size, &d, sizeof d);
+}
+
+/* The exported function under the macro's name, for callers that take its address. */
+void(wh_net_options_default)(wh_net_options *opts)
+{
+    wh_net_options_init(opts, sizeof *opts);
+}
+
 /* Relative asymmetry tolerated in the covariance of wh_net_step_expected (as in the
  * sources and the metrics). */
 #define COVARIANCE_RTOL 1e-10
@@ -41,38 +54,88 @@ static wh_status check_eta(double eta)
     return (eta > 0.0 && eta < 1.0) ? WH_OK : WH_EETA;
 }
 
-static wh_status check_neural(const wh_neural *neural, wh_net_kind kind)
+/* A refusal and the field it names (wh_net_options_check). */
+static wh_status refuse(wh_status st, const char *name, const char **field)
+{
+    *field = name;
+    return st;
+}
+
+static wh_status check_neural(const wh_neural *neural, wh_net_kind kind, const char **field)
 {
     if (neural->mode != WH_NEURAL_EXACT && neural->mode != WH_NEURAL_SIMULATED)
-        return WH_EINVAL;
+        return refuse(WH_EINVAL, "neural.mode", field);
     if (neural->mode == WH_NEURAL_EXACT)
         return WH_OK;
     if (neural->interneuron_dynamics && kind != WH_NET_INTERNEURON)
-        return WH_EINVAL;
-    if (!isfinite(neural->gamma) || !isfinite(neural->tol))
-        return WH_ENONFINITE;
-    if (neural->gamma < 0.0 || !(neural->tol > 0.0) || neural->max_iter == 0)
-        return WH_EINVAL;
+        return refuse(WH_EINVAL, "neural.interneuron_dynamics", field);
+    if (!isfinite(neural->gamma) || neural->gamma < 0.0)
+        return refuse(isfinite(neural->gamma) ? WH_EINVAL : WH_ENONFINITE, "neural.gamma", field);
+    if (!isfinite(neural->tol) || !(neural->tol > 0.0))
+        return refuse(isfinite(neural->tol) ? WH_EINVAL : WH_ENONFINITE, "neural.tol", field);
+    if (neural->max_iter == 0)
+        return refuse(WH_EINVAL, "neural.max_iter", field);
     return WH_OK;
 }
 
-static wh_status check_options(const wh_net_options *o, size_t k)
+static wh_status check_options(const wh_net_options *o, size_t k, const char **field)
 {
     const bool gain = o->kind == WH_NET_GAIN || o->kind == WH_NET_GAIN_SYNAPSE;
     if (o->kind != WH_NET_DIRECT && o->kind != WH_NET_INTERNEURON && !gain)
-        return WH_EINVAL;
-    if (o->n == 0 || o->n > wh__linalg_max_dim() || k == 0 || k > wh__linalg_max_dim())
-        return WH_EDIM;
+        return refuse(WH_EINVAL, "kind", field);
+    if (o->n == 0 || o->n > wh__linalg_max_dim())
+        return refuse(WH_EDIM, "n", field);
+    if (k == 0 || k > wh__linalg_max_dim())
+        return refuse(WH_EDIM, "k", field);
     if (k < o->n && !gain) /* a gain circuit's alpha I keeps M definite with K < n */
-        return WH_EINTERNEURONS;
+        return refuse(WH_EINTERNEURONS, "k", field);
     if (o->solver != WH_SOLVER_AUTO && o->solver != WH_SOLVER_EXACT && o->solver != WH_SOLVER_FAST)
-        return WH_EINVAL;
-    wh_status st = check_eta(o->eta);
-    if (st == WH_OK)
-        st = wh__schedule_check(&o->schedule);
-    if (st != WH_OK)
-        return st;
-    return check_neural(&o->neural, o->kind);
+        return refuse(WH_EINVAL, "solver", field);
+    if (check_eta(o->eta) != WH_OK)
+        return refuse(WH_EETA, "eta", field);
+    if (wh__schedule_check(&o->schedule) != WH_OK)
+        return refuse(WH_EINVAL,
+                      o->schedule.kind != WH_SCHEDULE_CONSTANT &&
+                              o->schedule.kind != WH_SCHEDULE_DECAY
+                          ? "schedule.kind"
+                          : (isfinite(o->schedule.tau) && o->schedule.tau > 0.0 ? "schedule.gamma"
+                                                                                 : "schedule.tau"),
+                      field);
+    return check_neural(&o->neural, o->kind, field);
+}
+
+/* The field a path's create() refused, from what it checks (init.c for the paper's
+ * circuits, gain_path.c and gain.c for the gain circuits); NULL for a failure of
+ * resources (WH_ENOMEM, WH_EOVERFLOW, WH_ELINALG), which no field causes. */
+static const char *create_field(const wh_net_options *o, wh_status st)
+{
+    if (st == WH_ENOMEM || st == WH_EOVERFLOW || st == WH_ELINALG)
+        return NULL;
+    if (o->kind == WH_NET_GAIN || o->kind == WH_NET_GAIN_SYNAPSE) {
+        if (st == WH_EETA)
+            return "gain.eta_w";
+        if (st == WH_ENONFINITE)
+            return isfinite(o->gain.alpha) ? (isfinite(o->gain.eta_w) ? "gain.g0" : "gain.eta_w")
+                                           : "gain.alpha";
+        if (st == WH_EINVAL && o->neural.mode != WH_NEURAL_EXACT)
+            return "neural.mode";
+        if (st == WH_ENOTPD)
+            return "gain.alpha";
+        return o->gain.frame == WH_FRAME_MATRIX ? "gain.matrix" : "gain.frame";
+    }
+    const wh_init *init = &o->init;
+    switch (init->kind) {
+    case WH_INIT_IDENTITY:
+        return "init.alpha";
+    case WH_INIT_ROTATED:
+        return isfinite(init->alpha) && init->alpha > 0.0 ? "init.spread" : "init.alpha";
+    case WH_INIT_MATRIX:
+    case WH_INIT_WEIGHTS:
+        return o->kind == WH_NET_DIRECT && init->kind == WH_INIT_WEIGHTS ? "init.kind"
+                                                                         : "init.matrix";
+    default:
+        return "init.kind";
+    }
 }
 
 /*
@@ -155,16 +218,23 @@ static void choose_path(wh_net *net, const wh_net_options *opts)
     net->ops = find_path(net->kind, net->solver);
 }
 
-wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
+/* wh_net_new, naming in *field what it refuses. */
+static wh_status build(const wh_net_options *opts, wh_net **out, const char **field)
 {
+    *field = NULL;
     if (out == NULL)
         return WH_EINVAL;
     *out = NULL;
     if (opts == NULL)
         return WH_EINVAL;
+    wh_net_options full; /* the caller's fields over the defaults of any it does not have */
+    net_defaults(&full);
+    if (!wh__options_read(opts, sizeof full, sizeof full, &full))
+        return refuse(WH_EINVAL, "size", field);
+    opts = &full;
     const size_t k =
         opts->kind == WH_NET_DIRECT ? opts->n : (opts->k == 0 ? default_k(opts) : opts->k);
-    wh_status st = check_options(opts, k);
+    wh_status st = check_options(opts, k, field);
     if (st != WH_OK)
         return st;
     wh_net *net = wh__alloc(1, sizeof *net);
@@ -183,11 +253,29 @@ wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
     st = net->y != NULL && net->z != NULL && net->check != NULL ? net->ops->create(net, opts)
                                                                 : WH_ENOMEM;
     if (st != WH_OK) {
+        *field = create_field(opts, st);
         wh_net_free(net);
         return st;
     }
     *out = net;
     return WH_OK;
+}
+
+wh_status wh_net_new(const wh_net_options *opts, wh_net **out)
+{
+    const char *field;
+    return build(opts, out, &field);
+}
+
+wh_status wh_net_options_check(const wh_net_options *opts, const char **field)
+{
+    const char *name = NULL;
+    wh_net *net = NULL;
+    wh_status st = opts != NULL ? build(opts, &net, &name) : WH_EINVAL;
+    wh_net_free(net);
+    if (field != NULL)
+        *field = st == WH_OK ? NULL : name;
+    return st;
 }
 
 void wh_net_free(wh_net *net)

@@ -5,20 +5,31 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/options.h"
 #include "core/linalg.h"
 #include "core/rng.h"
 #include "whiten/source.h"
 
-void wh_context_spec_default(wh_context_spec *spec)
+static void spec_defaults(wh_context_spec *spec)
 {
-    if (spec == NULL)
-        return;
     memset(spec, 0, sizeof *spec);
-    spec->n = 2;
+    spec->n = 0; /* required: no default dimension */
     spec->contexts = 64;
     spec->lambda_max = 10.0;
     spec->keep = 0.5;
     spec->seed = 1;
+}
+
+void wh_context_spec_init(wh_context_spec *spec, size_t size)
+{
+    wh_context_spec d;
+    spec_defaults(&d);
+    wh__options_write(spec, size, &d, sizeof d);
+}
+
+void(wh_context_spec_default)(wh_context_spec *spec)
+{
+    wh_context_spec_init(spec, sizeof *spec);
 }
 
 static wh_status check_spec(const wh_context_spec *s)
@@ -55,8 +66,13 @@ static void context_covariance(size_t n, const double *V, const double *lambda, 
 wh_status wh_context_family(const wh_context_spec *spec, double *V, size_t ldv, double *lambdas,
                             double *C)
 {
-    if (spec == NULL || C == NULL || (V != NULL && ldv < spec->n))
+    if (spec == NULL || C == NULL)
         return WH_EINVAL;
+    wh_context_spec full; /* the caller's fields over the defaults of any it does not have */
+    spec_defaults(&full);
+    if (!wh__options_read(spec, sizeof full, sizeof full, &full) || (V != NULL && ldv < full.n))
+        return WH_EINVAL;
+    spec = &full;
     wh_status st = check_spec(spec);
     if (st != WH_OK)
         return st;

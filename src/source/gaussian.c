@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/options.h"
 #include "core/linalg.h"
 #include "core/rng.h"
 #include "source/source.h"
@@ -11,14 +12,24 @@
 /* Relative asymmetry tolerated in a covariance. */
 #define SYMMETRY_RTOL 1e-10
 
-void wh_source_options_default(wh_source_options *opts)
+static void source_defaults(wh_source_options *opts)
 {
-    if (opts == NULL)
-        return;
     memset(opts, 0, sizeof *opts);
-    opts->n = 2;
+    opts->n = 0; /* required: no default dimension */
     opts->contexts = 1;
     opts->seed = 1;
+}
+
+void wh_source_options_init(wh_source_options *opts, size_t size)
+{
+    wh_source_options d;
+    source_defaults(&d);
+    wh__options_write(opts, size, &d, sizeof d);
+}
+
+void(wh_source_options_default)(wh_source_options *opts)
+{
+    wh_source_options_init(opts, sizeof *opts);
 }
 
 static wh_status check_options(const wh_source_options *o, size_t *total)
@@ -55,6 +66,11 @@ wh_status wh_source_new(const wh_source_options *opts, wh_source **out)
     *out = NULL;
     if (opts == NULL)
         return WH_EINVAL;
+    wh_source_options full; /* the caller's fields over the defaults of any it does not have */
+    source_defaults(&full);
+    if (!wh__options_read(opts, sizeof full, sizeof full, &full))
+        return WH_EINVAL;
+    opts = &full;
     size_t total;
     wh_status st = check_options(opts, &total);
     if (st != WH_OK)
