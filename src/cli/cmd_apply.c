@@ -218,15 +218,9 @@ int wh__cmd_apply(int argc, char **argv)
     o.eta_given = wh__options_given(argc, argv, "eta");
     o.ridge_given = wh__options_given(argc, argv, "ridge");
     o.window_given = wh__options_given(argc, argv, "center-window");
-    o.schedule_given = wh__options_given(argc, argv, "schedule") ||
-                       wh__options_given(argc, argv, "tau") ||
-                       wh__options_given(argc, argv, "gamma");
-    if (o.center_window > 0.0 && o.center_window < 1.0) {
-        fprintf(stderr, "whiten apply: option --center-window: expected 0 or a number of "
-                        "samples >= 1, got %g\n",
-                o.center_window);
+    o.schedule_given = wh__cli_schedule_given(argc, argv);
+    if (wh__cli_check_center_window("apply", o.center_window) != WH__EXIT_OK)
         return WH__EXIT_USAGE;
-    }
     rc = check(&o);
     const wh__cli_file files[] = {
         {"state", o.state, false, NULL},

@@ -481,15 +481,9 @@ int wh__cmd_stream(int argc, char **argv)
     o.eta_given = wh__options_given(argc, argv, "eta");
     o.window_given = wh__options_given(argc, argv, "center-window");
     o.ridge_given = wh__options_given(argc, argv, "ridge");
-    o.schedule_given = wh__options_given(argc, argv, "schedule") ||
-                       wh__options_given(argc, argv, "tau") ||
-                       wh__options_given(argc, argv, "gamma");
-    if (o.center_window > 0.0 && o.center_window < 1.0) {
-        fprintf(stderr, "whiten stream: option --center-window: expected 0 or a number of "
-                        "samples >= 1, got %g\n",
-                o.center_window);
+    o.schedule_given = wh__cli_schedule_given(argc, argv);
+    if (wh__cli_check_center_window("stream", o.center_window) != WH__EXIT_OK)
         return WH__EXIT_USAGE;
-    }
     wh__csv_header header;
     rc = wh__cli_header_mode("stream", o.header, o.no_header, &header);
     if (rc == WH__EXIT_OK)

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/condition.h"
 #include "cli/data.h"
+#include "cli/options.h"
 #include "core/alloc.h"
 
 void wh__cli_stages_free(wh__cli_stages *st)
@@ -202,4 +203,21 @@ const char *wh__cli_schedule_text(char *buf, size_t size, const wh_schedule *s)
         snprintf(buf, size, "eta decaying with tau %.4g, gamma %.4g from sample %llu", s->tau,
                  s->gamma, (unsigned long long)s->start);
     return buf;
+}
+
+bool wh__cli_schedule_given(int argc, char **argv)
+{
+    return wh__options_given(argc, argv, "schedule") || wh__options_given(argc, argv, "tau") ||
+           wh__options_given(argc, argv, "gamma");
+}
+
+int wh__cli_check_center_window(const char *command, double window)
+{
+    if (window > 0.0 && window < 1.0) {
+        fprintf(stderr, "whiten %s: option --center-window: expected 0 or a number of "
+                        "samples >= 1, got %g\n",
+                command, window);
+        return WH__EXIT_USAGE;
+    }
+    return WH__EXIT_OK;
 }

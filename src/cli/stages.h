@@ -112,6 +112,14 @@ int wh__cli_schedule(const char *command, const char *kind, const char *fallback
 int wh__cli_continue_schedule(const char *command, wh_net *net, bool given, const char *kind,
                               double tau, double gamma, double alpha);
 
+/* Whether --schedule, --tau or --gamma is on the command line (a continued network then
+ * takes the options' schedule). */
+bool wh__cli_schedule_given(int argc, char **argv);
+
+/* A continued network's --center-window: 0 (keep the saved mean) or at least one sample;
+ * anything between is refused with a message. Exit status. */
+int wh__cli_check_center_window(const char *command, double window);
+
 /* "constant", or "decay (tau T, gamma G)" for messages. */
 const char *wh__cli_schedule_text(char *buf, size_t size, const wh_schedule *s);
 
