@@ -83,6 +83,7 @@ static void fingerprint(const fit_options *o, const wh__matrix *X, char *buf, si
                         o->schedule != NULL ? o->schedule : default_schedule(o->net.net));
     wh__cli_problem_add(buf, size, "tau", "%.17g", o->tau);
     wh__cli_problem_add(buf, size, "gamma", "%.17g", o->gamma);
+    wh__cli_problem_add_gain(buf, size, &o->net);
 }
 
 /* The network and the samples done of a fit's checkpoint, which must be this fit's. */

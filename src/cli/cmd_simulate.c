@@ -208,6 +208,7 @@ static void fingerprint(const sim_options *o, sim *s)
     wh__cli_problem_add(b, z, "schedule", "%s", o->schedule != NULL ? o->schedule : "constant");
     wh__cli_problem_add(b, z, "tau", "%.17g", o->tau);
     wh__cli_problem_add(b, z, "gamma", "%.17g", o->gamma);
+    wh__cli_problem_add_gain(b, z, &o->net);
 }
 
 static int resume_run(const sim_options *o, sim *s, const wh__state *st)

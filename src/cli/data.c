@@ -617,6 +617,49 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
     return rc;
 }
 
+/* FNV-1a 64 of a file's bytes and its size; false if it cannot be read. */
+static bool hash_file(const char *path, uint64_t *hash, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    unsigned char chunk[4096];
+    uint64_t h = 14695981039346656037ULL;
+    size_t got, total = 0;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        for (size_t i = 0; i < got; i++) {
+            h ^= chunk[i];
+            h *= 1099511628211ULL;
+        }
+        total += got;
+    }
+    const bool ok = !ferror(f);
+    fclose(f);
+    *hash = h;
+    *size = total;
+    return ok;
+}
+
+void wh__cli_problem_add_gain(char *buf, size_t size, const wh__cli_net *o)
+{
+    const bool synapse = o->net != NULL && strcmp(o->net, "gain-synapse") == 0;
+    if (o->net == NULL || (strcmp(o->net, "gain") != 0 && !synapse))
+        return;
+    wh__cli_problem_add(buf, size, "alpha", "%.17g", o->alpha);
+    wh__cli_problem_add(buf, size, "eta-g", "%.17g", o->eta_g > 0.0 ? o->eta_g : o->eta);
+    if (synapse)
+        wh__cli_problem_add(buf, size, "eta-w", "%.17g", o->eta_w);
+    uint64_t h = 0;
+    size_t bytes = 0;
+    if (o->frame == NULL || strcmp(o->frame, "random") == 0 || strcmp(o->frame, "pairs") == 0)
+        wh__cli_problem_add(buf, size, "frame", "%s", o->frame != NULL ? o->frame : "default");
+    else if (hash_file(o->frame, &h, &bytes))
+        wh__cli_problem_add(buf, size, "frame", "a file of %zu bytes, hash %016llx", bytes,
+                            (unsigned long long)h);
+    else
+        wh__cli_problem_add(buf, size, "frame", "an unreadable file");
+}
+
 int wh__cli_check_dim(const char *command, const char *path, const wh__matrix *m, size_t n,
                       const char *whose)
 {

@@ -98,6 +98,14 @@ typedef struct wh__cli_net {
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net);
 
 /*
+ * Append the gain circuits' options to a run's fingerprint (wh__cli_problem_add): alpha,
+ * the gains' rate as used (--eta-g, or --eta), gain-synapse's --eta-w and the frame (a
+ * frame file by its size and the hash of its bytes, so that a moved copy still matches).
+ * Nothing for the other networks, which refuse these options.
+ */
+void wh__cli_problem_add_gain(char *buf, size_t size, const wh__cli_net *o);
+
+/*
  * Refuse (exit 1, "WHAT needs about X GB of memory; this machine has Y GB",
  * then `hint`) what would not fit in this machine's memory, before asking for
  * it: with overcommit, malloc may succeed and the process be killed later.

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Issue 16, second round: resumes, states, checkpoints and output folders tried as a hostile
+# user would. Each check names its row of docs/bad-inputs.md, and each failed on the build
+# before the fix that it covers.
+# usage: hostile.sh WHITEN_EXECUTABLE DOCS_FOLDER
+set -u
+whiten=$1
+docs=$2
+py=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+
+# Every file under the work folder with its checksum (hidden temporaries and folders too).
+snapshot() { find . -mindepth 1 ! -name 'out.txt' ! -name 'err.txt' -print0 | sort -z |
+    xargs -0 -r md5sum 2>/dev/null; find . -mindepth 1 -type d | sort; }
+
+# refused STATUS NEEDLE NAME -- COMMAND...: exit status, NEEDLE on stderr, and nothing under
+# the folder created, changed or removed.
+refused() {
+    local want=$1 needle=$2 name=$3
+    shift 4
+    local before
+    before=$(snapshot)
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" != "$want" ] || ! grep -qF -- "$needle" err.txt; then
+        fail "$name: exit $got (want $want); stderr: $(cat err.txt)"
+    elif [ "$(snapshot)" != "$before" ]; then
+        fail "$name: files changed: $(diff <(echo "$before") <(snapshot) | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+}
+
+awk 'BEGIN { srand(5); for (i = 0; i < 600; i++)
+    printf "%.9f,%.9f,%.9f\n", rand() - .5, 2 * (rand() - .5), 3 * (rand() - .5) }' > d.csv
+
+# --- row 117: the gain circuits' options are in the resume fingerprint -------------------
+"$whiten" fit --net gain --data d.csv --state g.npz --passes 2 --checkpoint gck.npz \
+    --checkpoint-every 600 --quiet || fail "a checkpointed gain fit"
+for change in "alpha|2|1" "eta-g|0.002|0.001" "frame|random|default"; do
+    IFS='|' read -r opt value was <<<"$change"
+    refused 2 "gck.npz: a checkpoint of another problem: --$opt is $value here, $was in the checkpoint" \
+        "fit --resume of a gain fit with another --$opt" -- \
+        "$whiten" fit --net gain --data d.csv --state g2.npz --passes 2 --resume gck.npz \
+        --"$opt" "$value" --quiet
+done
+"$whiten" fit --net gain-synapse --data d.csv --state gs.npz --passes 2 --checkpoint gsck.npz \
+    --checkpoint-every 600 --quiet || fail "a checkpointed gain-synapse fit"
+refused 2 "gsck.npz: a checkpoint of another problem: --eta-w is 0.002 here, 0.001 in the checkpoint" \
+    "fit --resume of a gain-synapse fit with another --eta-w" -- \
+    "$whiten" fit --net gain-synapse --data d.csv --state gs2.npz --passes 2 --resume gsck.npz \
+    --eta-w 2e-3 --quiet
+"$whiten" simulate --net gain --n 3 --samples 600 --checkpoint smck.npz --checkpoint-every 300 \
+    --quiet || fail "a checkpointed gain simulate"
+refused 2 "smck.npz: a checkpoint of another problem: --alpha is 3 here, 1 in the checkpoint" \
+    "simulate --resume of a gain run with another --alpha" -- \
+    "$whiten" simulate --net gain --n 3 --samples 600 --resume smck.npz --alpha 3 --quiet
+# A frame file: another file of the same shape is another problem; a copy elsewhere is not.
+$py -c "
+import numpy as np
+r = np.random.default_rng(2)
+for name in ('f1', 'f2'):
+    F = r.normal(size=(3, 6)); np.save(name + '.npy', F / np.linalg.norm(F, axis=0))"
+mkdir moved && cp f1.npy moved/f1.npy
+"$whiten" fit --net gain --data d.csv --state gf.npz --frame f1.npy --passes 2 \
+    --checkpoint gfck.npz --checkpoint-every 600 --quiet || fail "a gain fit with a frame file"
+refused 2 "gfck.npz: a checkpoint of another problem: --frame is a file of 272 bytes, hash" \
+    "fit --resume with another frame file of the same shape" -- \
+    "$whiten" fit --net gain --data d.csv --state gf2.npz --frame f2.npy --passes 2 \
+    --resume gfck.npz --quiet
+"$whiten" fit --net gain --data d.csv --state gf2.npz --frame moved/f1.npy --passes 2 \
+    --resume gfck.npz --quiet && cmp -s gf.npz gf2.npz &&
+    pass "fit --resume with the same frame moved: the same state" || fail "frame moved"
+rm -f gf2.npz
+
+# Every option of fit and simulate is in the fingerprint or listed as changing nothing
+# (docs/state-format.md), so a new option cannot be forgotten silently.
+"$whiten" simulate --net gain-synapse --data d.csv --samples 400 --every 100 \
+    --checkpoint allck.npz --checkpoint-every 200 --quiet || fail "a checkpointed simulate --data"
+$py - "$whiten" "$docs/state-format.md" <<'PY' && pass "every option of fit and simulate is in the fingerprint or documented as changing nothing" || fail "an option is neither fingerprinted nor documented"
+import json, re, subprocess, sys, zipfile
+whiten, doc = sys.argv[1], open(sys.argv[2]).read()
+bad = 0
+for command, ckpt in (("fit", "gsck.npz"), ("simulate", "allck.npz")):
+    help_text = subprocess.run([whiten, command, "--help"], capture_output=True, text=True).stdout
+    options = set(re.findall(r"^\s+--([a-zA-Z][\w-]*)", help_text, re.M))
+    meta = json.loads(zipfile.ZipFile(ckpt).read("meta.json"))
+    keys = {pair.split("=", 1)[0] for pair in meta["checkpoint"]["problem"].split(";")}
+    item = re.search(r"^- Not in `%s`'s fingerprint:(.*?)(?=^- |^$)" % command, doc, re.M | re.S)
+    listed = set(re.findall(r"`--([\w-]+)`", item.group(1)))
+    for name in sorted(options - keys - listed):
+        print(f"{command} --{name}: neither in the fingerprint nor listed as changing nothing")
+        bad += 1
+    for name in sorted((keys | listed) - options):
+        print(f"{command}: '{name}' is fingerprinted or listed but is no option")
+        bad += 1
+    for name in sorted(keys & listed):
+        print(f"{command} --{name}: fingerprinted and listed as changing nothing")
+        bad += 1
+sys.exit(bad != 0)
+PY
+
+echo "$failures failures"
+[ "$failures" -eq 0 ]
