@@ -24,12 +24,12 @@ static int parse(int argc, char **argv)
     const char *data = NULL;
     bool quiet = false;
     const wh__option table[] = {
-        {"eta", WH__OPT_DOUBLE, &eta, 0.0, 1.0, WH__OPEN_MIN, "step size"},
-        {"alpha", WH__OPT_DOUBLE, &alpha, 0.0, 1e300, WH__OPEN_MIN | WH__OPEN_MAX, "gain"},
-        {"n", WH__OPT_SIZE, &n, 1, 4096, 0, "channels"},
-        {"seed", WH__OPT_U64, &seed, 0, 18446744073709551615.0, 0, "seed"},
-        {"data", WH__OPT_STRING, &data, 0, 0, 0, "input file"},
-        {"quiet", WH__OPT_FLAG, &quiet, 0, 0, 0, "no progress"},
+        wh__opt_double("eta", &eta, 0.0, 1.0, WH__OPEN_MIN, "step size"),
+        wh__opt_double("alpha", &alpha, 0.0, 1e300, WH__OPEN_MIN | WH__OPEN_MAX, "gain"),
+        wh__opt_size("n", &n, 1, 4096, "channels"),
+        wh__opt_u64("seed", &seed, 0, 18446744073709551615.0, "seed"),
+        wh__opt_string("data", &data, "input file"),
+        wh__opt_flag("quiet", &quiet, "no progress"),
     };
     const wh__command_help help = {"fuzz", "the option parser under libFuzzer", NULL,
                                    "whiten fuzz --eta 0.1"};

@@ -21,6 +21,11 @@ static void on_signal(int signo)
     caught = signo;
 }
 
+wh__checkpoint wh__checkpoint_none(void)
+{
+    return (wh__checkpoint){NULL, 0, 0.0, 0.0, UINT64_MAX};
+}
+
 void wh__checkpoint_start(wh__checkpoint *c)
 {
     c->last = wh__now();

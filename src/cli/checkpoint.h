@@ -23,6 +23,9 @@ typedef struct wh__checkpoint {
     uint64_t prev;    /* `done` of the last wh__checkpoint_due call; UINT64_MAX before it */
 } wh__checkpoint;
 
+/* No checkpoints (path NULL, no period), as a command's options start. */
+wh__checkpoint wh__checkpoint_none(void);
+
 /* Catch SIGINT and SIGTERM (only if c->path is set) and start the clock. */
 void wh__checkpoint_start(wh__checkpoint *c);
 

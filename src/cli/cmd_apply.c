@@ -14,6 +14,7 @@
 #include "cli/data.h"
 #include "cli/learn.h"
 #include "cli/options.h"
+#include "cli/rows.h"
 #include "cli/stages.h"
 #include "net/view.h"
 
@@ -23,10 +24,9 @@ typedef struct apply_options {
     wh__csv_header header_mode;
     bool inverse;
     double eta, ridge, center_window;
-    bool eta_given, ridge_given, window_given;
+    wh__cli_continued given; /* what replaces the state's with --learn */
     const char *schedule; /* --schedule; NULL: the state's */
     double tau, gamma;
-    bool schedule_given;
 } apply_options;
 
 static const wh__command_help apply_help = {
@@ -92,12 +92,12 @@ static int invert_rows(wh_net *net, const wh__cli_stages *st, const wh__matrix *
 static int override(const apply_options *o, wh_net *net, wh__cli_stages *st)
 {
     wh_status e = WH_OK;
-    if (o->ridge_given)
+    if (o->given.ridge)
         st->ridge = o->ridge;
-    st->mean_frozen = !o->window_given;
-    if (o->window_given && st->center != NULL)
+    st->mean_frozen = !o->given.window;
+    if (o->given.window && st->center != NULL)
         e = wh_center_set_window(st->center, o->center_window);
-    if (e == WH_OK && o->eta_given)
+    if (e == WH_OK && o->given.eta)
         e = wh_net_set_eta(net, o->eta);
     if (e != WH_OK)
         return wh__cli_fail("apply", "the state's settings", e);
@@ -106,8 +106,8 @@ static int override(const apply_options *o, wh_net *net, wh__cli_stages *st)
     double trace = 0.0;
     for (size_t i = 0; i < wh_net_n(net); i++)
         trace += M[i * wh_net_n(net) + i];
-    return wh__cli_continue_schedule("apply", net, o->schedule_given, o->schedule, o->tau,
-                                     o->gamma, trace / (double)wh_net_n(net));
+    return wh__cli_continue_schedule("apply", net, o->given.schedule, o->schedule, o->tau, o->gamma,
+                                     trace / (double)wh_net_n(net));
 }
 
 static int run_apply(const apply_options *o)
@@ -155,8 +155,8 @@ static int check(const apply_options *o)
                 "whiten apply: give --state, --data and --out; see 'whiten apply --help'\n");
         return WH__EXIT_USAGE;
     }
-    if ((o->save_state != NULL || o->eta_given || o->ridge_given || o->window_given ||
-         o->schedule_given) &&
+    if ((o->save_state != NULL || o->given.eta || o->given.ridge || o->given.window ||
+         o->given.schedule) &&
         !o->learn) {
         fprintf(stderr, "whiten apply: options --save-state, --eta, --ridge, --center-window "
                         "and --schedule need --learn (a frozen network does not change)\n");
@@ -172,54 +172,47 @@ static int check(const apply_options *o)
 
 int wh__cmd_apply(int argc, char **argv)
 {
-    apply_options o = {NULL, NULL, NULL, NULL, false, false, false, false, false,
-                       WH__CSV_HEADER_AUTO, false, 1e-3, 0.0, 0.0, false, false, false,
-                       NULL, 0.0, 1.0, false};
+    /* --eta, --ridge and --center-window keep the state's unless given: NaN, no default. */
+    apply_options o = {.header_mode = WH__CSV_HEADER_AUTO,
+                       .eta = NAN,
+                       .ridge = NAN,
+                       .center_window = NAN,
+                       .gamma = WH__CLI_DEFAULT_GAMMA};
     const wh__option table[] = {
-        {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "state file from fit (required)"},
-        {"data", WH__OPT_STRING, &o.data, 0, 0, 0,
-         "data file to whiten (with --inverse: outputs to map back; required)"},
-        {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "output file (required)"},
-        {"learn", WH__OPT_FLAG, &o.learn, 0, 0, 0,
-         "keep learning (the network and the mean) while whitening"},
-        {"eta", WH__OPT_DOUBLE, &o.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,
-         "with --learn: learning rate from now on (default: the state's)"},
-        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
-         "with --learn: noise variance added to each sample (default: the state's)"},
-        {"center-window", WH__OPT_DOUBLE, &o.center_window, 0, WH_CENTER_MAX_WINDOW, 0,
-         "with --learn: let the saved mean learn too, over about this many samples (0: the "
-         "mean of all samples, the saved count included); default: the mean stays"},
-        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
-         "with --learn: constant or decay from now on (default: the state's schedule goes on; "
-         "see 'whiten fit --help')"},
-        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
-         "with --learn, decay: samples after which the rate has halved (0: auto)"},
-        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN,
-         "with --learn, decay: the exponent"},
-        {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0,
-         "with --learn: write the adapted network here"},
-        {"inverse", WH__OPT_FLAG, &o.inverse, 0, 0, 0,
-         "map whitened outputs y back to inputs x = M y + mean"},
-        {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar"},
-        {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
-         "CSV data: the first line is a header, whatever it holds (e.g. pandas' 0,1,2)"},
-        {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
-         "CSV data: no header line (default: the first line is a header only if every "
-         "field is a name)"},
-        {"allow-nonfinite", WH__OPT_FLAG, &o.nonfinite, 0, 0, 0,
-         "write outputs that are NaN or infinite (or overflow a .f32 file) instead of "
-         "stopping at the first with its row and column"},
+        wh__opt_string("state", &o.state, "state file from fit (required)"),
+        wh__opt_string("data", &o.data,
+                       "data file to whiten (with --inverse: outputs to map back; required)"),
+        wh__opt_string("out", &o.out, "output file (required)"),
+        wh__opt_flag("learn", &o.learn, "keep learning (the network and the mean) while whitening"),
+        wh__opt_double("eta", &o.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,
+                       "with --learn: learning rate from now on (default: the state's)"),
+        wh__opt_double("ridge", &o.ridge, 0, 1e12, 0,
+                       "with --learn: noise variance added to each sample (default: the state's)"),
+        wh__opt_double(
+            "center-window", &o.center_window, 0, WH_CENTER_MAX_WINDOW, 0,
+            "with --learn: let the saved mean learn too, over about this many samples (0: the "
+            "mean of all samples, the saved count included); default: the mean stays"),
+        wh__opt_string(
+            "schedule", &o.schedule,
+            "with --learn: constant or decay from now on (default: the state's schedule goes on; "
+            "see 'whiten fit --help')"),
+        wh__cli_row_tau(&o.tau),
+        wh__cli_row_gamma(&o.gamma),
+        wh__opt_string("save-state", &o.save_state, "with --learn: write the adapted network here"),
+        wh__opt_flag("inverse", &o.inverse, "map whitened outputs y back to inputs x = M y + mean"),
+        wh__opt_flag("quiet", &o.quiet, "no progress bar"),
+        wh__cli_row_header(&o.header),
+        wh__cli_row_no_header(&o.no_header),
+        wh__opt_flag("allow-nonfinite", &o.nonfinite,
+                     "write outputs that are NaN or infinite (or overflow a .f32 file) instead of "
+                     "stopping at the first with its row and column"),
     };
     int rc = wh__options_parse(&apply_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
-    o.eta_given = wh__options_given(argc, argv, "eta");
-    o.ridge_given = wh__options_given(argc, argv, "ridge");
-    o.window_given = wh__options_given(argc, argv, "center-window");
-    o.schedule_given = wh__cli_schedule_given(argc, argv);
-    if (wh__cli_check_center_window("apply", o.center_window) != WH__EXIT_OK)
+    if (wh__cli_continued_given("apply", argc, argv, o.center_window, &o.given) != WH__EXIT_OK)
         return WH__EXIT_USAGE;
     rc = check(&o);
     const wh__cli_file files[] = {

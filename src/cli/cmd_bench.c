@@ -23,14 +23,15 @@
 #include "cli/bench_gain.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/data.h"
 #include "cli/memlimit.h"
 #include "cli/options.h"
 #include "core/alloc.h"
 #include "core/linalg.h"
+#include "net/view.h"
 #include "plot/plot.h"
 #include "repro/repro.h"
 #include "whiten.h"
-#include "net/view.h"
 
 #define BENCH_MAX_N 5
 #define BENCH_PATHS 6
@@ -530,16 +531,16 @@ static const wh__command_help bench_help = {
 
 int wh__cmd_bench(int argc, char **argv)
 {
-    bench_options o = {false, false, 3, 0, 1e-3, 1, NULL};
+    bench_options o = {false, false, 3, 0, wh__cli_net_default().eta, 1, NULL};
     const wh__option table[] = {
-        {"quick", WH__OPT_FLAG, &o.quick, 0, 0, 0, "n = 4, 16, 64 only, fewer samples, one run"},
-        {"json", WH__OPT_FLAG, &o.json, 0, 0, 0, "print JSON instead of the table"},
-        {"repeat", WH__OPT_SIZE, &o.repeat, 1, 100, 0, "runs per path; the fastest counts"},
-        {"n", WH__OPT_SIZE, &o.n, 0, 4096, 0,
-         "only this n (0: the default list), e.g. --n 32 to find a crossover"},
-        {"eta", WH__OPT_DOUBLE, &o.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
-        {"seed", WH__OPT_U64, &o.seed, 0, 1.8e19, 0, "seed of the pre-generated data"},
-        {"plot", WH__OPT_STRING, &o.plot, 0, 0, 0, "write BASE.png and BASE.svg"},
+        wh__opt_flag("quick", &o.quick, "n = 4, 16, 64 only, fewer samples, one run"),
+        wh__opt_flag("json", &o.json, "print JSON instead of the table"),
+        wh__opt_size("repeat", &o.repeat, 1, 100, "runs per path; the fastest counts"),
+        wh__opt_size("n", &o.n, 0, 4096,
+                     "only this n (0: the default list), e.g. --n 32 to find a crossover"),
+        wh__opt_double("eta", &o.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"),
+        wh__opt_u64("seed", &o.seed, 0, 1.8e19, "seed of the pre-generated data"),
+        wh__opt_string("plot", &o.plot, "write BASE.png and BASE.svg"),
     };
     int rc = wh__options_parse(&bench_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)

@@ -13,6 +13,7 @@
 #include "cli/data.h"
 #include "cli/learn.h"
 #include "cli/options.h"
+#include "cli/rows.h"
 #include "cli/stages.h"
 
 typedef struct fit_options {
@@ -225,70 +226,50 @@ static int run_fit(const fit_options *given)
 
 int wh__cmd_fit(int argc, char **argv)
 {
-    fit_options o = {
-        {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
-        NULL, NULL, NULL, "auto", 0, false, false,
-        {NULL, 0, 0.0, 0.0, UINT64_MAX}, 0.0, false, false, WH__CSV_HEADER_AUTO, NULL, 0.0, 1.0,
-        0.0};
+    fit_options o = {.net = wh__cli_net_default(),
+                     .init_scale = "auto",
+                     .checkpoint = wh__checkpoint_none(),
+                     .header_mode = WH__CSV_HEADER_AUTO,
+                     .gamma = WH__CLI_DEFAULT_GAMMA};
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct, interneuron, gain or gain-synapse"},
-        WH__CLI_GAIN_OPTIONS(o.net),
-        {"data", WH__OPT_STRING, &o.data, 0, 0, 0, "data file, one sample per row (required)"},
-        {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "state file to write (.npz; required)"},
-        {"passes", WH__OPT_SIZE, &o.passes, 0, 1e6, 0,
-         "passes over the data (0: enough for 100000 samples, at least one)"},
-        {"eta", WH__OPT_DOUBLE, &o.net.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
-        {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n)"},
-        {"init-scale", WH__OPT_STRING, &o.init_scale, 0, 0, 0,
-         "initial M0 = init-scale * I: a number, or auto (the root mean square of the first "
-         "1000 centred rows' channels, so that M0 has the data's scale)"},
-        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
-         "learning rate: decay (the default for direct and interneuron), eta / (1 + "
-         "t/tau)^gamma, so that the estimate settles on a stationary file instead of "
-         "hovering at a noise floor of order eta; constant (the default for the gain "
-         "circuits, whose speed depends on the frame), for data whose statistics drift and "
-         "must be tracked to the end"},
-        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
-         "decay: samples after which the rate has halved (gamma 1); 0: auto, 1/eta for "
-         "interneurons, init-scale/eta for the direct network"},
-        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN,
-         "decay exponent: 1 settles fastest on stationary data; nearer 1/2 keeps larger "
-         "steps for longer"},
-        {"average", WH__OPT_DOUBLE, &o.average, 0, 1, 0,
-         "Polyak-Ruppert: the state holds the average of M over this last fraction of the "
-         "fit's samples (e.g. 0.5), which hovers far less than M itself at a constant eta; "
-         "0: none. Not with --checkpoint/--resume, nor gain-synapse"},
-        {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
-         "do not subtract the data's mean (for data centred already, or to whiten X^T X / T)"},
-        {"seed", WH__OPT_U64, &o.net.seed, 0, 1.8e19, 0, "seed of the interneuron mixing"},
-        {"solver", WH__OPT_STRING, &o.net.solver, 0, 0, 0,
-         "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per sample); auto is "
-         "the faster as measured: fast for interneurons, and for the direct network exact "
-         "below n = 30 and fast from it, which reports a loss of definiteness up to "
-         "--refresh samples late (exact: at the very sample)"},
-        {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
-         "fast solver: samples between exact steps (0: its default, 1000 for interneurons; "
-         "direct 8, n/8 up to 64 beyond n = 64)"},
-        {"n", WH__OPT_SIZE, &o.net.n, 0, 1e6, 0, "dimension of raw .f32/.f64 data (0: from file)"},
-        {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar and no summary"},
-        {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
-         "CSV data: the first line is a header, whatever it holds (e.g. pandas' 0,1,2)"},
-        {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
-         "CSV data: no header line (default: the first line is a header only if every "
-         "field is a name, i.e. starts with a letter, '_' or a quote)"},
-        {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
-         "checkpoint file (.npz): written periodically and on SIGINT/SIGTERM; --resume it"},
-        {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
-         "samples between checkpoints (0: only on a signal); each is written at the first "
-         "multiple of 64 samples at or after its due point"},
-        {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
-         "seconds between checkpoints (0: none)"},
-        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
-         "whiten C + ridge I: add independent N(0, ridge) noise to each sample (for "
-         "singular or ill-conditioned data; saved in the state, which apply --learn and "
-         "stream then keep)"},
-        {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0,
-         "finish the fit whose checkpoint this is (same data and options)"},
+        WH__CLI_NET_ROWS(o.net),
+        wh__opt_string("data", &o.data, "data file, one sample per row (required)"),
+        wh__opt_string("state", &o.state, "state file to write (.npz; required)"),
+        wh__opt_size("passes", &o.passes, 0, 1e6,
+                     "passes over the data (0: enough for 100000 samples, at least one)"),
+        wh__opt_string(
+            "init-scale", &o.init_scale,
+            "initial M0 = init-scale * I: a number, or auto (the root mean square of the first "
+            "1000 centred rows' channels, so that M0 has the data's scale)"),
+        wh__opt_string(
+            "schedule", &o.schedule,
+            "learning rate: decay (the default for direct and interneuron), eta / (1 + "
+            "t/tau)^gamma, so that the estimate settles on a stationary file instead of "
+            "hovering at a noise floor of order eta; constant (the default for the gain "
+            "circuits, whose speed depends on the frame), for data whose statistics drift and "
+            "must be tracked to the end"),
+        wh__cli_row_tau(&o.tau),
+        wh__cli_row_gamma(&o.gamma),
+        wh__opt_double(
+            "average", &o.average, 0, 1, 0,
+            "Polyak-Ruppert: the state holds the average of M over this last fraction of the "
+            "fit's samples (e.g. 0.5), which hovers far less than M itself at a constant eta; "
+            "0: none. Not with --checkpoint/--resume, nor gain-synapse"),
+        wh__opt_flag(
+            "no-center", &o.no_center,
+            "do not subtract the data's mean (for data centred already, or to whiten X^T X / T)"),
+        wh__opt_size("n", &o.net.n, 0, 1e6, "dimension of raw .f32/.f64 data (0: from file)"),
+        wh__cli_row_quiet(&o.quiet),
+        wh__cli_row_header(&o.header),
+        wh__cli_row_no_header(&o.no_header),
+        WH__CLI_CHECKPOINT_ROWS(o.checkpoint),
+        wh__opt_double(
+            "ridge", &o.ridge, 0, 1e12, 0,
+            "whiten C + ridge I: add independent N(0, ridge) noise to each sample (for "
+            "singular or ill-conditioned data; saved in the state, which apply --learn and "
+            "stream then keep)"),
+        wh__opt_string("resume", &o.resume,
+                       "finish the fit whose checkpoint this is (same data and options)"),
     };
     int rc = wh__options_parse(&fit_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)

@@ -22,6 +22,7 @@
 #include "cli/common.h"
 #include "cli/flow_gain.h"
 #include "cli/options.h"
+#include "cli/rows.h"
 #include "core/alloc.h"
 #include "io/io.h"
 #include "whiten.h"
@@ -433,42 +434,44 @@ int wh__cmd_flow(int argc, char **argv)
                    .t_max = 1e6,
                    .rtol = 1e-10,
                    .seed = 1,
-                   .gain = {"gain", 0, 0, 0.01, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
+                   .gain = wh__cli_net_default(),
                    .dt = 0.01};
+    a.gain.net = "gain"; /* --net gain's circuit; its rate is --dt (flow_gain.c) */
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &a.net, 0, 0, 0,
-         "direct, interneuron or gain (the gains' flow beside the closed form g*; C rotated by "
-         "--seed)"},
-        WH__CLI_GAIN_OPTIONS(a.gain),
-        {"dt", WH__OPT_DOUBLE, &a.dt, 0, 0.5, WH__OPEN_MIN, "--net gain: Euler step of the flow"},
-        {"eigenvalues", WH__OPT_STRING, &a.eigenvalues, 0, 0, 0,
-         "eigenvalues of C, e.g. 0.5,2,8 (fixes n)"},
-        {"spectrum", WH__OPT_STRING, &a.spectrum, 0, 0, 0,
-         "lo:hi, eigenvalues of C log-spaced over n values (with --n)"},
-        {"n", WH__OPT_SIZE, &a.n, 0, 4096, 0, "input dimension for --spectrum"},
-        {"k", WH__OPT_SIZE, &a.k, 0, 100000, 0, "interneurons (0 means n)"},
-        {"init-scale", WH__OPT_DOUBLE, &a.init_scale, 0, 1e12, WH__OPEN_MIN,
-         "alpha: M0 = alpha I, or alpha R diag(spread) R^T"},
-        {"init-spread", WH__OPT_STRING, &a.spread, 0, 0, 0,
-         "n positive values d: start from alpha R diag(d) R^T, R random from --seed"},
-        {"seed", WH__OPT_U64, &a.seed, 0, 1.8e19, 0, "seed of the rotation R (and of W0's mixing)"},
-        {"closed-m", WH__OPT_FLAG, &a.closed_m, 0, 0, 0,
-         "interneurons: integrate the closed M flow instead of W"},
-        {"eps", WH__OPT_DOUBLE, &a.eps, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,
-         "whitening-error threshold of the convergence time"},
-        {"t-max", WH__OPT_DOUBLE, &a.t_max, 0, 1e12, WH__OPEN_MIN,
-         "give up the integration's search for T_eps at this time; if the closed form lies "
-         "beyond it, that is reported (convergence_time_from: closed form; integrated_time "
-         "null) and the exit status is 0, otherwise 1"},
-        {"rtol", WH__OPT_DOUBLE, &a.rtol, 1e-14, 1e-3, 0, "relative error per integrator step"},
-        {"max-steps", WH__OPT_SIZE, &a.max_steps, 1, 1e9, 0, "integrator steps allowed"},
-        {"out", WH__OPT_STRING, &a.out, 0, 0, 0,
-         "write the trajectory (time, whitening_error, eigenvalues m_i of M) as CSV"},
-        {"t-end", WH__OPT_DOUBLE, &a.t_end, 0, 1e12, 0,
-         "end of the trajectory; 0 means the convergence time (or --t-max)"},
-        {"every", WH__OPT_DOUBLE, &a.every, 0, 1e12, 0,
-         "time between rows of --out; 0 means a hundredth of the trajectory"},
-        {"json", WH__OPT_FLAG, &a.json, 0, 0, 0, "print one JSON object instead of text"},
+        wh__opt_string(
+            "net", &a.net,
+            "direct, interneuron or gain (the gains' flow beside the closed form g*; C rotated by "
+            "--seed)"),
+        WH__CLI_GAIN_ROWS(a.gain),
+        wh__opt_double("dt", &a.dt, 0, 0.5, WH__OPEN_MIN, "--net gain: Euler step of the flow"),
+        wh__opt_string("eigenvalues", &a.eigenvalues, "eigenvalues of C, e.g. 0.5,2,8 (fixes n)"),
+        wh__opt_string("spectrum", &a.spectrum,
+                       "lo:hi, eigenvalues of C log-spaced over n values (with --n)"),
+        wh__opt_size("n", &a.n, 0, 4096, "input dimension for --spectrum"),
+        wh__opt_size("k", &a.k, 0, 100000, "interneurons (0 means n)"),
+        wh__opt_double("init-scale", &a.init_scale, 0, 1e12, WH__OPEN_MIN,
+                       "alpha: M0 = alpha I, or alpha R diag(spread) R^T"),
+        wh__opt_string("init-spread", &a.spread,
+                       "n positive values d: start from alpha R diag(d) R^T, R random from --seed"),
+        wh__opt_u64("seed", &a.seed, 0, 1.8e19, "seed of the rotation R (and of W0's mixing)"),
+        wh__opt_flag("closed-m", &a.closed_m,
+                     "interneurons: integrate the closed M flow instead of W"),
+        wh__opt_double("eps", &a.eps, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,
+                       "whitening-error threshold of the convergence time"),
+        wh__opt_double(
+            "t-max", &a.t_max, 0, 1e12, WH__OPEN_MIN,
+            "give up the integration's search for T_eps at this time; if the closed form lies "
+            "beyond it, that is reported (convergence_time_from: closed form; integrated_time "
+            "null) and the exit status is 0, otherwise 1"),
+        wh__opt_double("rtol", &a.rtol, 1e-14, 1e-3, 0, "relative error per integrator step"),
+        wh__opt_size("max-steps", &a.max_steps, 1, 1e9, "integrator steps allowed"),
+        wh__opt_string("out", &a.out,
+                       "write the trajectory (time, whitening_error, eigenvalues m_i of M) as CSV"),
+        wh__opt_double("t-end", &a.t_end, 0, 1e12, 0,
+                       "end of the trajectory; 0 means the convergence time (or --t-max)"),
+        wh__opt_double("every", &a.every, 0, 1e12, 0,
+                       "time between rows of --out; 0 means a hundredth of the trajectory"),
+        wh__opt_flag("json", &a.json, "print one JSON object instead of text"),
     };
     int rc = wh__options_parse(&flow_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)

@@ -17,6 +17,7 @@
 #include "cli/memlimit.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/rows.h"
 #include "cli/shard.h"
 #include "core/alloc.h"
 #include "repro/repro.h"
@@ -455,39 +456,36 @@ static int check_checkpoint(reproduce_options *o)
 
 int wh__cmd_reproduce(int argc, char **argv)
 {
-    reproduce_options o = {"results", NULL, NULL, NULL, false, false, false, 0, 1,
-                           {NULL, 0, 0.0, 0.0, UINT64_MAX}, NULL, 0, false, {0, 0}, 0};
+    reproduce_options o = {"results", NULL,  NULL,  NULL,   false,
+                           false,     false, 0,     1,      wh__checkpoint_none(),
+                           NULL,      0,     false, {0, 0}, 0};
     const wh__option table[] = {
-        {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "folder for figures, CSV files and REPORT.md"},
-        {"quick", WH__OPT_FLAG, &o.quick, 0, 0, 0, "short runs, about 16 s of CPU in all (the default)"},
-        {"full", WH__OPT_FLAG, &o.full, 0, 0, 0, "more seeds and longer runs"},
-        {"threads", WH__OPT_SIZE, &o.threads, 0, 64, 0, "worker threads; 0 = one per core"},
-        {"seed", WH__OPT_U64, &o.seed, 0, 1.8e19, 0, "seed of every random stream"},
-        {"only", WH__OPT_STRING, &o.only, 0, 0, 0, "comma-separated experiments, e.g. E2,E5"},
-        {"images", WH__OPT_STRING, &o.images, 0, 0, 0,
-         "E7: comma-separated PNG photographs instead of the synthetic 1/f image"},
-        {"report-only", WH__OPT_FLAG, &o.report_only, 0, 0, 0,
-         "redraw figures and REPORT.md from the CSV files already in --out"},
-        {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
-         "checkpoint file: the runs and experiments done; written as they complete and on "
-         "SIGINT/SIGTERM"},
-        {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
-         "completed runs between checkpoints (0: only as each experiment finishes and on a "
-         "signal)"},
-        {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
-         "seconds between checkpoints (0: none)"},
-        {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0,
-         "finish the reproduction of this checkpoint (same options), checkpointing to it "
-         "unless --checkpoint names another file"},
-        {"shard", WH__OPT_STRING, &o.shard_spec, 0, 0, 0,
-         "I/N: compute share I of N of every sweep into --out/shards (default under a Slurm "
-         "array: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT), e.g. 2/8"},
-        {"shards", WH__OPT_SIZE, &o.shards, 0, 1e6, 0,
-         "N of a Slurm array task's share, which is SLURM_ARRAY_TASK_ID (for a task "
-         "re-submitted alone); 0 = SLURM_ARRAY_TASK_COUNT"},
-        {"merge", WH__OPT_FLAG, &o.merge, 0, 0, 0,
-         "merge the shard files in --out/shards: name missing runs, or write the CSV files, "
-         "figures and REPORT.md"},
+        wh__opt_string("out", &o.out, "folder for figures, CSV files and REPORT.md"),
+        wh__opt_flag("quick", &o.quick, "short runs, about 16 s of CPU in all (the default)"),
+        wh__opt_flag("full", &o.full, "more seeds and longer runs"),
+        wh__cli_row_threads(&o.threads),
+        wh__opt_u64("seed", &o.seed, 0, 1.8e19, "seed of every random stream"),
+        wh__opt_string("only", &o.only, "comma-separated experiments, e.g. E2,E5"),
+        wh__opt_string("images", &o.images,
+                       "E7: comma-separated PNG photographs instead of the synthetic 1/f image"),
+        wh__opt_flag("report-only", &o.report_only,
+                     "redraw figures and REPORT.md from the CSV files already in --out"),
+        wh__opt_string(
+            "checkpoint", &o.checkpoint.path,
+            "checkpoint file: the runs and experiments done; written as they complete and on "
+            "SIGINT/SIGTERM"),
+        wh__opt_u64(
+            "checkpoint-every", &o.checkpoint.every, 0, 1e15,
+            "completed runs between checkpoints (0: only as each experiment finishes and on a "
+            "signal)"),
+        wh__cli_row_checkpoint_seconds(&o.checkpoint),
+        wh__opt_string(
+            "resume", &o.resume,
+            "finish the reproduction of this checkpoint (same options), checkpointing to it "
+            "unless --checkpoint names another file"),
+        wh__cli_row_shard(&o.shard_spec),
+        wh__cli_row_shards(&o.shards),
+        wh__cli_row_merge(&o.merge),
     };
     int rc = wh__options_parse(&reproduce_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc != WH__PARSE_OK)

@@ -20,12 +20,13 @@
 #include "cli/common.h"
 #include "cli/condition.h"
 #include "cli/data.h"
-#include "cli/stages.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/rows.h"
+#include "cli/stages.h"
 #include "core/alloc.h"
-#include "repro/floor.h"
 #include "net/view.h"
+#include "repro/floor.h"
 
 #define METRIC_COLS 5
 
@@ -676,82 +677,61 @@ static int check(const sim_options *o)
 
 int wh__cmd_simulate(int argc, char **argv)
 {
-    sim_options o = {
-        .net = {"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
-        .samples = 100000,
-        .every = 1000,
-        .contexts = 1,
-        .context_scale = 100.0,
-        .checkpoint = {NULL, 0, 0.0, 0.0, UINT64_MAX},
-        .gamma = 1.0};
+    sim_options o = {.net = wh__cli_net_default(),
+                     .samples = 100000,
+                     .every = 1000,
+                     .contexts = 1,
+                     .context_scale = 100.0,
+                     .checkpoint = wh__checkpoint_none(),
+                     .gamma = WH__CLI_DEFAULT_GAMMA};
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0,
-         "network: direct, interneuron, gain or gain-synapse"},
-        WH__CLI_GAIN_OPTIONS(o.net),
-        {"n", WH__OPT_SIZE, &o.net.n, 0, 4096, 0,
-         "input dimension (0: 4, or the length of --eigenvalues, or the data's)"},
-        {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n)"},
-        {"eta", WH__OPT_DOUBLE, &o.net.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
-        {"samples", WH__OPT_SIZE, &o.samples, 1, 1e12, 0, "samples (or expected steps) to run"},
-        {"init-scale", WH__OPT_DOUBLE, &o.net.init_scale, 0, 1e12, WH__OPEN_MIN,
-         "initial M0 = init-scale * I"},
-        {"spectrum", WH__OPT_STRING, &o.spectrum, 0, 0, 0,
-         "eigenvalues log-spaced over lo:hi "
-         "(default 0.1:10)"},
-        {"eigenvalues", WH__OPT_STRING, &o.eigenvalues, 0, 0, 0,
-         "eigenvalues as a list, "
-         "e.g. 0.5,2,8"},
-        {"rotate", WH__OPT_FLAG, &o.rotate, 0, 0, 0, "Haar-random eigenvectors"},
-        {"contexts", WH__OPT_SIZE, &o.contexts, 1, 64, 0, "covariances taking turns"},
-        {"switch-every", WH__OPT_U64, &o.switch_every, 0, 1e15, 0,
-         "samples per context (0: samples / contexts)"},
-        {"context-scale", WH__OPT_DOUBLE, &o.context_scale, 0, 1e12, WH__OPEN_MIN,
-         "eigenvalue scale of odd contexts"},
-        {"seed", WH__OPT_U64, &o.net.seed, 0, 1.8e19, 0, "seed of rotations, samples and mixing"},
-        {"solver", WH__OPT_STRING, &o.net.solver, 0, 0, 0,
-         "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per sample); auto is "
-         "the faster as measured: fast for interneurons, and for the direct network exact "
-         "below n = 30 and fast from it, which reports a loss of definiteness up to "
-         "--refresh samples late (exact: at the very sample)"},
-        {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
-         "fast solver: samples between exact steps (0: its default, 1000 for interneurons; "
-         "direct 8, n/8 up to 64 beyond n = 64)"},
-        {"data", WH__OPT_STRING, &o.data, 0, 0, 0,
-         "learn from this data file instead, centred by its exact mean"},
-        {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
-         "with --data: do not subtract the data's mean (whiten X^T X / T)"},
-        {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
-         "CSV --data: the first line is a header, whatever it holds (e.g. pandas' 0,1,2)"},
-        {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
-         "CSV --data: no header line (default: the first line is a header only if every "
-         "field is a name)"},
-        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
-         "with --data: whiten C + ridge I, adding independent N(0, ridge) noise to each sample"},
-        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
-         "learning rate: constant (default) or decay, eta / (1 + t/tau)^gamma (see 'whiten fit "
-         "--help')"},
-        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
-         "decay: samples after which the rate has halved (gamma 1); 0: auto"},
-        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN, "decay exponent"},
-        {"population", WH__OPT_FLAG, &o.population, 0, 0, 0, "expected dynamics, no sampling"},
-        {"every", WH__OPT_SIZE, &o.every, 1, 1e12, 0, "record the errors every so many samples"},
-        {"out", WH__OPT_STRING, &o.out, 0, 0, 0, "write the recorded errors (.csv or .npy)"},
-        {"eps", WH__OPT_DOUBLE, &o.eps, 0, 1e6, 0,
-         "converged once the error stays <= eps for --window samples (0: twice the larger "
-         "of the two networks' noise floors, measured first from M = C^1/2 at this eta; "
-         "0.1 with --population)"},
-        {"window", WH__OPT_U64, &o.window, 0, 1e15, 0,
-         "samples the error must stay <= eps (0: 1/eta, one unit of the flow's time)"},
-        {"json", WH__OPT_FLAG, &o.json, 0, 0, 0, "print one JSON object with the results"},
-        {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0, "write the network (and source)"},
-        {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0, "continue from a state file"},
-        {"quiet", WH__OPT_FLAG, &o.quiet, 0, 0, 0, "no progress bar and no summary"},
-        {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
-         "checkpoint file (.npz): written periodically and on SIGINT/SIGTERM; --resume it"},
-        {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
-         "samples between checkpoints (0: only on a signal)"},
-        {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
-         "seconds between checkpoints (0: none)"},
+        WH__CLI_NET_ROWS(o.net),
+        wh__opt_size("n", &o.net.n, 0, 4096,
+                     "input dimension (0: 4, or the length of --eigenvalues, or the data's)"),
+        wh__opt_size("samples", &o.samples, 1, 1e12, "samples (or expected steps) to run"),
+        wh__cli_row_init_scale(&o.net),
+        wh__opt_string("spectrum", &o.spectrum,
+                       "eigenvalues log-spaced over lo:hi "
+                       "(default 0.1:10)"),
+        wh__opt_string("eigenvalues", &o.eigenvalues,
+                       "eigenvalues as a list, "
+                       "e.g. 0.5,2,8"),
+        wh__opt_flag("rotate", &o.rotate, "Haar-random eigenvectors"),
+        wh__opt_size("contexts", &o.contexts, 1, 64, "covariances taking turns"),
+        wh__opt_u64("switch-every", &o.switch_every, 0, 1e15,
+                    "samples per context (0: samples / contexts)"),
+        wh__opt_double("context-scale", &o.context_scale, 0, 1e12, WH__OPEN_MIN,
+                       "eigenvalue scale of odd contexts"),
+        wh__opt_string("data", &o.data,
+                       "learn from this data file instead, centred by its exact mean"),
+        wh__opt_flag("no-center", &o.no_center,
+                     "with --data: do not subtract the data's mean (whiten X^T X / T)"),
+        wh__cli_row_header(&o.header),
+        wh__cli_row_no_header(&o.no_header),
+        wh__opt_double(
+            "ridge", &o.ridge, 0, 1e12, 0,
+            "with --data: whiten C + ridge I, adding independent N(0, ridge) noise to each sample"),
+        wh__opt_string(
+            "schedule", &o.schedule,
+            "learning rate: constant (default) or decay, eta / (1 + t/tau)^gamma (see 'whiten fit "
+            "--help')"),
+        wh__cli_row_tau(&o.tau),
+        wh__cli_row_gamma(&o.gamma),
+        wh__opt_flag("population", &o.population, "expected dynamics, no sampling"),
+        wh__opt_size("every", &o.every, 1, 1e12, "record the errors every so many samples"),
+        wh__opt_string("out", &o.out, "write the recorded errors (.csv or .npy)"),
+        wh__opt_double(
+            "eps", &o.eps, 0, 1e6, 0,
+            "converged once the error stays <= eps for --window samples (0: twice the larger "
+            "of the two networks' noise floors, measured first from M = C^1/2 at this eta; "
+            "0.1 with --population)"),
+        wh__opt_u64("window", &o.window, 0, 1e15,
+                    "samples the error must stay <= eps (0: 1/eta, one unit of the flow's time)"),
+        wh__opt_flag("json", &o.json, "print one JSON object with the results"),
+        wh__opt_string("save-state", &o.save_state, "write the network (and source)"),
+        wh__opt_string("resume", &o.resume, "continue from a state file"),
+        wh__cli_row_quiet(&o.quiet),
+        WH__CLI_CHECKPOINT_ROWS(o.checkpoint),
     };
     int rc = wh__options_parse(&simulate_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)

@@ -19,8 +19,9 @@
 #include "cli/common.h"
 #include "cli/data.h"
 #include "cli/options.h"
-#include "core/alloc.h"
+#include "cli/rows.h"
 #include "cli/stages.h"
+#include "core/alloc.h"
 
 typedef struct stream_options {
     wh__cli_net net;
@@ -28,10 +29,9 @@ typedef struct stream_options {
     bool freeze, header, no_header, skip;
     bool no_center;
     double center_window, ridge;
-    bool eta_given, window_given, ridge_given;
+    wh__cli_continued given; /* what replaces the --state's */
     const char *schedule; /* --schedule; NULL: constant (or the state's) */
     double tau, gamma;
-    bool schedule_given;
 } stream_options;
 
 /* What a stream needs while it runs. */
@@ -282,19 +282,19 @@ static int parse_binary(const char *text, size_t *word)
 static int override(const stream_options *o, wh_net *net, wh__cli_stages *st)
 {
     wh_status e = WH_OK;
-    if (o->ridge_given)
+    if (o->given.ridge)
         st->ridge = o->ridge, st->ridge_seed = o->net.seed;
     if (o->no_center) {
         wh_center_free(st->center);
         st->center = NULL;
     }
-    if (o->window_given && st->center != NULL)
+    if (o->given.window && st->center != NULL)
         e = wh_center_set_window(st->center, o->center_window);
-    if (e == WH_OK && o->eta_given)
+    if (e == WH_OK && o->given.eta)
         e = wh_net_set_eta(net, o->net.eta);
     if (e != WH_OK)
         return wh__cli_fail("stream", "the state's settings", e);
-    return wh__cli_continue_schedule("stream", net, o->schedule_given, o->schedule, o->tau,
+    return wh__cli_continue_schedule("stream", net, o->given.schedule, o->schedule, o->tau,
                                      o->gamma, o->net.init_scale);
 }
 
@@ -423,66 +423,45 @@ static int parse_on_bad(const char *text, bool *skip)
 
 int wh__cmd_stream(int argc, char **argv)
 {
-    stream_options o = {{"interneuron", 0, 0, 1e-3, 1.0, 1, NULL, 0, 1.0, 0.0, 1e-3, NULL, NULL},
-                        NULL, NULL, NULL, NULL,
-                        false, false, false, false,
-                        false, 1000.0, 0.0, false, false, false, NULL, 0.0, 1.0, false};
+    stream_options o = {
+        .net = wh__cli_net_default(), .center_window = 1000.0, .gamma = WH__CLI_DEFAULT_GAMMA};
     const wh__option table[] = {
-        {"net", WH__OPT_STRING, &o.net.net, 0, 0, 0, "network: direct, interneuron, gain or gain-synapse"},
-        WH__CLI_GAIN_OPTIONS(o.net),
-        {"n", WH__OPT_SIZE, &o.net.n, 1, 1e6, 0,
-         "dimension of a sample (required without --state)"},
-        {"k", WH__OPT_SIZE, &o.net.k, 0, 1e6, 0, "interneurons (0: k = n; interneuron net only)"},
-        {"eta", WH__OPT_DOUBLE, &o.net.eta, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX, "learning rate"},
-        {"init-scale", WH__OPT_DOUBLE, &o.net.init_scale, 0, 1e12, WH__OPEN_MIN,
-         "initial M0 = init-scale * I"},
-        {"seed", WH__OPT_U64, &o.net.seed, 0, 1.8e19, 0, "seed of the interneuron mixing"},
-        {"solver", WH__OPT_STRING, &o.net.solver, 0, 0, 0,
-         "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per sample); auto is "
-         "the faster as measured: fast for interneurons, and for the direct network exact "
-         "below n = 30 and fast from it, which reports a loss of definiteness up to "
-         "--refresh samples late (exact: at the very sample)"},
-        {"refresh", WH__OPT_SIZE, &o.net.refresh, 0, 1e9, 0,
-         "fast solver: samples between exact steps (0: its default)"},
-        {"binary", WH__OPT_STRING, &o.binary, 0, 0, 0, "raw input and output: f32 or f64"},
-        {"state", WH__OPT_STRING, &o.state, 0, 0, 0, "start from this state file"},
-        {"save-state", WH__OPT_STRING, &o.save_state, 0, 0, 0,
-         "write the network when the stream ends, however it ends (.npz)"},
-        {"freeze", WH__OPT_FLAG, &o.freeze, 0, 0, 0, "whiten without learning (needs --state)"},
-        {"on-bad", WH__OPT_STRING, &o.on_bad, 0, 0, 0,
-         "a bad sample (unparsable, non-finite, diverging): stop (the default) or skip it and "
-         "count it"},
-        {"header", WH__OPT_FLAG, &o.header, 0, 0, 0,
-         "the first line is a header, whatever it holds"},
-        {"no-header", WH__OPT_FLAG, &o.no_header, 0, 0, 0,
-         "no header: the first line is a sample (default: a header only if it is a line of "
-         "names)"},
-        {"no-center", WH__OPT_FLAG, &o.no_center, 0, 0, 0,
-         "do not subtract a running mean (for input centred already)"},
-        {"center-window", WH__OPT_DOUBLE, &o.center_window, 0, WH_CENTER_MAX_WINDOW, 0,
-         "samples the running mean averages over (1/t until then; 0: all samples, for a "
-         "stationary input)"},
-        {"ridge", WH__OPT_DOUBLE, &o.ridge, 0, 1e12, 0,
-         "whiten C + ridge I: add independent N(0, ridge) noise to each sample"},
-        {"schedule", WH__OPT_STRING, &o.schedule, 0, 0, 0,
-         "learning rate: constant (default; keeps tracking statistics that drift or switch) "
-         "or decay, eta / (1 + t/tau)^gamma (settles on a stationary input, stops tracking); "
-         "with --state it starts now, else the state's schedule goes on"},
-        {"tau", WH__OPT_DOUBLE, &o.tau, 0, 1e15, 0,
-         "decay: samples after which the rate has halved (gamma 1); 0: auto, 1/eta for "
-         "interneurons, init-scale/eta for the direct network"},
-        {"gamma", WH__OPT_DOUBLE, &o.gamma, 0.5, 1, WH__OPEN_MIN, "decay exponent"},
+        WH__CLI_NET_ROWS(o.net),
+        wh__opt_size("n", &o.net.n, 1, 1e6, "dimension of a sample (required without --state)"),
+        wh__cli_row_init_scale(&o.net),
+        wh__opt_string("binary", &o.binary, "raw input and output: f32 or f64"),
+        wh__opt_string("state", &o.state, "start from this state file"),
+        wh__opt_string("save-state", &o.save_state,
+                       "write the network when the stream ends, however it ends (.npz)"),
+        wh__opt_flag("freeze", &o.freeze, "whiten without learning (needs --state)"),
+        wh__opt_string(
+            "on-bad", &o.on_bad,
+            "a bad sample (unparsable, non-finite, diverging): stop (the default) or skip it and "
+            "count it"),
+        wh__cli_row_header(&o.header),
+        wh__cli_row_no_header(&o.no_header),
+        wh__opt_flag("no-center", &o.no_center,
+                     "do not subtract a running mean (for input centred already)"),
+        wh__opt_double(
+            "center-window", &o.center_window, 0, WH_CENTER_MAX_WINDOW, 0,
+            "samples the running mean averages over (1/t until then; 0: all samples, for a "
+            "stationary input)"),
+        wh__opt_double("ridge", &o.ridge, 0, 1e12, 0,
+                       "whiten C + ridge I: add independent N(0, ridge) noise to each sample"),
+        wh__opt_string(
+            "schedule", &o.schedule,
+            "learning rate: constant (default; keeps tracking statistics that drift or switch) "
+            "or decay, eta / (1 + t/tau)^gamma (settles on a stationary input, stops tracking); "
+            "with --state it starts now, else the state's schedule goes on"),
+        wh__cli_row_tau(&o.tau),
+        wh__cli_row_gamma(&o.gamma),
     };
     int rc = wh__options_parse(&stream_help, table, sizeof table / sizeof *table, argc, argv);
     if (rc == WH__PARSE_HELP)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
-    o.eta_given = wh__options_given(argc, argv, "eta");
-    o.window_given = wh__options_given(argc, argv, "center-window");
-    o.ridge_given = wh__options_given(argc, argv, "ridge");
-    o.schedule_given = wh__cli_schedule_given(argc, argv);
-    if (wh__cli_check_center_window("stream", o.center_window) != WH__EXIT_OK)
+    if (wh__cli_continued_given("stream", argc, argv, o.center_window, &o.given) != WH__EXIT_OK)
         return WH__EXIT_USAGE;
     wh__csv_header header;
     rc = wh__cli_header_mode("stream", o.header, o.no_header, &header);

@@ -27,12 +27,13 @@
 #include "cli/memlimit.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/rows.h"
 #include "cli/shard.h"
 #include "core/alloc.h"
+#include "net/view.h"
 #include "repro/floor.h"
 #include "repro/repro.h"
 #include "whiten.h"
-#include "net/view.h"
 
 #define MAX_VALUES   64 /* values of one axis */
 #define MAX_SEEDS    4096
@@ -943,29 +944,23 @@ static const wh__command_help sweep_help = {
 
 int wh__cmd_sweep(int argc, char **argv)
 {
-    sweep_options o = {NULL,  "sweep", NULL, NULL, 1, 0, false, {NULL, 0, 0.0, 0.0, UINT64_MAX},
-                       {0, 0}};
+    sweep_options o = {NULL, "sweep", NULL, NULL, 1, 0, false, wh__checkpoint_none(), {0, 0}};
     const wh__option table[] = {
-        {"out", WH__OPT_STRING, &o.out, 0, 0, 0,
-         "folder for runs.csv, summary.csv, timing.csv "
-         "and SUMMARY.md"},
-        {"threads", WH__OPT_SIZE, &o.threads, 0, 64, 0, "worker threads; 0 = one per core"},
-        {"checkpoint", WH__OPT_STRING, &o.checkpoint.path, 0, 0, 0,
-         "checkpoint file: the runs done; written as they complete and on SIGINT/SIGTERM"},
-        {"checkpoint-every", WH__OPT_U64, &o.checkpoint.every, 0, 1e15, 0,
-         "completed runs between checkpoints (0: only at the end and on a signal)"},
-        {"checkpoint-seconds", WH__OPT_DOUBLE, &o.checkpoint.seconds, 0, 1e9, 0,
-         "seconds between checkpoints (0: none)"},
-        {"resume", WH__OPT_STRING, &o.resume, 0, 0, 0,
-         "finish the sweep of this checkpoint (the same sweep file)"},
-        {"shard", WH__OPT_STRING, &o.shard_spec, 0, 0, 0,
-         "I/N: run share I of N of the runs into --out/shards (default under a Slurm array: "
-         "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT), e.g. 2/8"},
-        {"shards", WH__OPT_SIZE, &o.shards, 0, 1e6, 0,
-         "N of a Slurm array task's share, which is SLURM_ARRAY_TASK_ID; 0 = "
-         "SLURM_ARRAY_TASK_COUNT"},
-        {"merge", WH__OPT_FLAG, &o.merge, 0, 0, 0,
-         "merge the shard files in --out/shards: name missing runs, or write the results"},
+        wh__opt_string("out", &o.out,
+                       "folder for runs.csv, summary.csv, timing.csv "
+                       "and SUMMARY.md"),
+        wh__cli_row_threads(&o.threads),
+        wh__opt_string(
+            "checkpoint", &o.checkpoint.path,
+            "checkpoint file: the runs done; written as they complete and on SIGINT/SIGTERM"),
+        wh__opt_u64("checkpoint-every", &o.checkpoint.every, 0, 1e15,
+                    "completed runs between checkpoints (0: only at the end and on a signal)"),
+        wh__cli_row_checkpoint_seconds(&o.checkpoint),
+        wh__opt_string("resume", &o.resume,
+                       "finish the sweep of this checkpoint (the same sweep file)"),
+        wh__cli_row_shard(&o.shard_spec),
+        wh__cli_row_shards(&o.shards),
+        wh__cli_row_merge(&o.merge),
     };
     /* The sweep file comes first: `whiten sweep FILE [options]`. */
     if (argc > 1 && argv[1][0] != '-') {

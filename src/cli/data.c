@@ -282,19 +282,12 @@ static bool solver_state_fits(wh_net *net, const wh__state *s, double *gap)
 /* A gain circuit from a state file: its frame is the saved W, then its gains (and synapses). */
 static int restore_gains(const char *command, const char *path, const wh__state *s, wh_net **net)
 {
-    const wh__cli_net o = {wh__cli_net_name((wh_net_kind)s->kind),
-                           s->n,
-                           s->k,
-                           s->eta,
-                           1.0,
-                           1,
-                           NULL,
-                           0,
-                           s->alpha,
-                           0.0,
-                           s->kind == WH_NET_GAIN_SYNAPSE ? s->eta_w : 1e-3,
-                           NULL,
-                           &s->W};
+    wh__cli_net o = wh__cli_net_default();
+    o.net = wh__cli_net_name((wh_net_kind)s->kind);
+    o.n = s->n, o.k = s->k, o.eta = s->eta, o.alpha = s->alpha;
+    if (s->kind == WH_NET_GAIN_SYNAPSE)
+        o.eta_w = s->eta_w;
+    o.frame_matrix = &s->W;
     int rc = wh__cli_make_net(command, &o, net);
     if (rc != WH__EXIT_OK)
         return rc;
@@ -318,19 +311,10 @@ static int restore(const char *command, const char *path, const wh__state *s, wh
 {
     if (s->kind == WH_NET_GAIN || s->kind == WH_NET_GAIN_SYNAPSE)
         return restore_gains(command, path, s, net);
-    wh__cli_net o = {s->kind == WH_NET_DIRECT ? "direct" : "interneuron",
-                     s->n,
-                     s->k,
-                     s->eta,
-                     1.0,
-                     1,
-                     s->solver == WH_SOLVER_FAST ? "fast" : "exact",
-                     s->refresh,
-                     1.0,
-                     0.0,
-                     1e-3,
-                     NULL,
-                     NULL};
+    wh__cli_net o = wh__cli_net_default();
+    o.net = s->kind == WH_NET_DIRECT ? "direct" : "interneuron";
+    o.n = s->n, o.k = s->k, o.eta = s->eta, o.refresh = s->refresh;
+    o.solver = s->solver == WH_SOLVER_FAST ? "fast" : "exact";
     int rc = wh__cli_make_net(command, &o, net);
     if (rc != WH__EXIT_OK)
         return rc;
@@ -556,6 +540,25 @@ static int gain_options(const char *command, const wh__cli_net *o, wh_net_option
     if (o->eta_g > 0.0)
         opts->eta = o->eta_g;
     return gain_frame(command, o, opts, owned);
+}
+
+wh__cli_net wh__cli_net_default(void)
+{
+    wh_net_options d;
+    wh_net_options_default(&d);
+    return (wh__cli_net){.net = "interneuron",
+                         .n = d.n,
+                         .k = d.k,
+                         .eta = d.eta,
+                         .init_scale = d.init.alpha,
+                         .seed = d.init.seed,
+                         .solver = NULL,
+                         .refresh = d.refresh,
+                         .alpha = d.gain.alpha,
+                         .eta_g = 0.0,
+                         .eta_w = d.gain.eta_w,
+                         .frame = NULL,
+                         .frame_matrix = NULL};
 }
 
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)

@@ -77,23 +77,12 @@ typedef struct wh__cli_net {
 } wh__cli_net;
 
 /*
- * The gain circuits' options for a command's table (science.md §7): --K (the same
- * field as --k), --alpha, --eta-g, --eta-w, --frame. A table fragment, so that every
- * command that builds a network lists them with the same help.
+ * The options' defaults, from the library's (wh_net_options_default): eta,
+ * init-scale, seed, k, refresh and the gain circuits' alpha and eta_w; the
+ * command line's own choices on top: the interneuron circuit, solver auto
+ * (NULL), eta_g 0 (--eta), no frame.
  */
-#define WH__CLI_GAIN_OPTIONS(net)                                                                  \
-    {"K", WH__OPT_SIZE, &(net).k, 0, 1e6, 0,                                                        \
-     "gain circuits: interneurons (gains), the same as --k (0: n(n+1)/2 for gain, n for "          \
-     "gain-synapse)"},                                                                             \
-        {"alpha", WH__OPT_DOUBLE, &(net).alpha, 0, 1e12, 0,                                        \
-         "gain circuits: leak alpha of M = alpha I + W diag(g) W^T"},                              \
-        {"eta-g", WH__OPT_DOUBLE, &(net).eta_g, 0, 1, WH__OPEN_MAX,                                \
-         "gain circuits: the gains' learning rate (0: --eta)"},                                    \
-        {"eta-w", WH__OPT_DOUBLE, &(net).eta_w, 0, 1, WH__OPEN_MIN | WH__OPEN_MAX,                 \
-         "gain-synapse: the synapses' (slow) learning rate"},                                      \
-        {"frame", WH__OPT_STRING, &(net).frame, 0, 0, 0,                                           \
-         "gain circuits: random (unit columns from --seed), pairs (e_i and (e_i+e_j)/sqrt 2, K = " \
-         "n(n+1)/2) or FILE.npy (n x K); default pairs for gain at K = n(n+1)/2, else random"}
+wh__cli_net wh__cli_net_default(void);
 
 int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net);
 

@@ -7,6 +7,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+wh__option wh__opt_flag(const char *name, bool *field, const char *help)
+{
+    return (wh__option){name, WH__OPT_FLAG, {.flag = field}, 0, 0, 0, help};
+}
+
+wh__option wh__opt_double(const char *name, double *field, double min, double max, int open,
+                          const char *help)
+{
+    return (wh__option){name, WH__OPT_DOUBLE, {.number = field}, min, max, open, help};
+}
+
+wh__option wh__opt_size(const char *name, size_t *field, double min, double max, const char *help)
+{
+    return (wh__option){name, WH__OPT_SIZE, {.size = field}, min, max, 0, help};
+}
+
+wh__option wh__opt_u64(const char *name, uint64_t *field, double min, double max, const char *help)
+{
+    return (wh__option){name, WH__OPT_U64, {.u64 = field}, min, max, 0, help};
+}
+
+wh__option wh__opt_string(const char *name, const char **field, const char *help)
+{
+    return (wh__option){name, WH__OPT_STRING, {.string = field}, 0, 0, 0, help};
+}
+
 static const wh__option *find(const wh__option *table, size_t count, const char *name, size_t len)
 {
     for (size_t i = 0; i < count; i++)
@@ -64,7 +90,7 @@ static bool parse_number(const wh__option *o, const char *text, double *value,
 static int store(const char *command, const wh__option *o, const char *text)
 {
     if (o->type == WH__OPT_STRING) {
-        *(const char **)o->field = text;
+        *o->field.string = text;
         return WH__PARSE_OK;
     }
     char range[96];
@@ -77,11 +103,11 @@ static int store(const char *command, const wh__option *o, const char *text)
         return WH__PARSE_USAGE;
     }
     if (o->type == WH__OPT_DOUBLE)
-        *(double *)o->field = v;
+        *o->field.number = v;
     else if (o->type == WH__OPT_SIZE)
-        *(size_t *)o->field = (size_t)whole;
+        *o->field.size = (size_t)whole;
     else
-        *(uint64_t *)o->field = (uint64_t)whole;
+        *o->field.u64 = (uint64_t)whole;
     return WH__PARSE_OK;
 }
 
@@ -112,7 +138,7 @@ int wh__options_parse(const wh__command_help *help, const wh__option *table, siz
                 fprintf(stderr, "whiten %s: option --%s takes no value\n", help->command, o->name);
                 return WH__PARSE_USAGE;
             }
-            *(bool *)o->field = true;
+            *o->field.flag = true;
             continue;
         }
         const char *value = eq != NULL ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
@@ -145,27 +171,27 @@ bool wh__options_given(int argc, char **argv, const char *name)
  */
 static void print_default(FILE *out, const wh__option *o)
 {
-    if (o->type == WH__OPT_DOUBLE && !in_range(o, *(const double *)o->field))
+    if (o->type == WH__OPT_DOUBLE && !in_range(o, *o->field.number))
         return;
-    if (o->type == WH__OPT_SIZE && !in_range(o, (double)*(const size_t *)o->field))
+    if (o->type == WH__OPT_SIZE && !in_range(o, (double)*o->field.size))
         return;
-    if (o->type == WH__OPT_U64 && !in_range(o, (double)*(const uint64_t *)o->field))
+    if (o->type == WH__OPT_U64 && !in_range(o, (double)*o->field.u64))
         return;
     switch (o->type) {
     case WH__OPT_FLAG:
         break;
     case WH__OPT_DOUBLE:
-        fprintf(out, " (default %g)", *(const double *)o->field);
+        fprintf(out, " (default %g)", *o->field.number);
         break;
     case WH__OPT_SIZE:
-        fprintf(out, " (default %zu)", *(const size_t *)o->field);
+        fprintf(out, " (default %zu)", *o->field.size);
         break;
     case WH__OPT_U64:
-        fprintf(out, " (default %llu)", (unsigned long long)*(const uint64_t *)o->field);
+        fprintf(out, " (default %llu)", (unsigned long long)*o->field.u64);
         break;
     case WH__OPT_STRING:
-        if (*(const char *const *)o->field != NULL)
-            fprintf(out, " (default %s)", *(const char *const *)o->field);
+        if (*o->field.string != NULL)
+            fprintf(out, " (default %s)", *o->field.string);
         break;
     }
 }

@@ -1,15 +1,20 @@
 /*
  * options.h: command-line options from one table.
  *
- * Each subcommand describes its options once, as {name, type, field, range,
- * help}; the same table parses argv, checks every value against its range,
- * and prints --help with the current (default) values.
+ * Each subcommand describes its options once, as rows {name, type, field,
+ * range, help} made by the typed constructors below (wh__opt_double and its
+ * kin), so that a row's type and the field it writes cannot disagree: binding
+ * a size_t to a double row does not compile. The same table parses argv,
+ * checks every value against its range, and prints --help with the current
+ * (default) values. Options that several commands share are made once, with
+ * one help text, in cli/rows.h.
  */
 #ifndef WH_CLI_OPTIONS_H
 #define WH_CLI_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum wh__opt_type {
@@ -23,14 +28,35 @@ typedef enum wh__opt_type {
 /* Range flags: the bound itself is excluded. */
 enum { WH__OPEN_MIN = 1, WH__OPEN_MAX = 2 };
 
+/* The field a row writes: the member that `type` names. */
+typedef union wh__opt_field {
+    bool *flag;
+    double *number;
+    size_t *size;
+    uint64_t *u64;
+    const char **string;
+} wh__opt_field;
+
 typedef struct wh__option {
     const char *name; /* long name without the leading "--" */
     wh__opt_type type;
-    void *field;
+    wh__opt_field field;
     double min, max; /* accepted range of numeric values */
     int open;        /* WH__OPEN_MIN | WH__OPEN_MAX */
     const char *help;
 } wh__option;
+
+/*
+ * The rows of a table, one constructor per type. Numbers are accepted in
+ * [min, max], a bound excluded where `open` says so (WH__OPEN_MIN,
+ * WH__OPEN_MAX); whole numbers in [min, max]. A string points into argv.
+ */
+wh__option wh__opt_flag(const char *name, bool *field, const char *help);
+wh__option wh__opt_double(const char *name, double *field, double min, double max, int open,
+                          const char *help);
+wh__option wh__opt_size(const char *name, size_t *field, double min, double max, const char *help);
+wh__option wh__opt_u64(const char *name, uint64_t *field, double min, double max, const char *help);
+wh__option wh__opt_string(const char *name, const char **field, const char *help);
 
 typedef struct wh__command_help {
     const char *command;  /* e.g. "reproduce" */

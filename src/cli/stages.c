@@ -221,3 +221,13 @@ int wh__cli_check_center_window(const char *command, double window)
     }
     return WH__EXIT_OK;
 }
+
+int wh__cli_continued_given(const char *command, int argc, char **argv, double center_window,
+                            wh__cli_continued *given)
+{
+    given->eta = wh__options_given(argc, argv, "eta");
+    given->ridge = wh__options_given(argc, argv, "ridge");
+    given->window = wh__options_given(argc, argv, "center-window");
+    given->schedule = wh__cli_schedule_given(argc, argv);
+    return wh__cli_check_center_window(command, center_window);
+}

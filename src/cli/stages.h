@@ -120,6 +120,18 @@ bool wh__cli_schedule_given(int argc, char **argv);
  * anything between is refused with a message. Exit status. */
 int wh__cli_check_center_window(const char *command, double window);
 
+/* The options that replace what a continued network's state says (stream --state,
+ * apply --learn), as argv gives them or not. */
+typedef struct wh__cli_continued {
+    bool eta, ridge, window; /* --eta, --ridge, --center-window */
+    bool schedule;           /* --schedule, --tau or --gamma (wh__cli_schedule_given) */
+} wh__cli_continued;
+
+/* Which of them argv gives, and --center-window checked (wh__cli_check_center_window).
+ * Exit status. */
+int wh__cli_continued_given(const char *command, int argc, char **argv, double center_window,
+                            wh__cli_continued *given);
+
 /* "constant", or "decay (tau T, gamma G)" for messages. */
 const char *wh__cli_schedule_text(char *buf, size_t size, const wh_schedule *s);
 
