@@ -100,5 +100,49 @@ for command, ckpt in (("fit", "gsck.npz"), ("simulate", "allck.npz")):
 sys.exit(bad != 0)
 PY
 
+# --- row 118: a resume of another command's file is refused, saying what it is ------------
+"$whiten" fit --data d.csv --state fs.npz --quiet || fail "a fit"
+"$whiten" fit --data d.csv --state fs2.npz --passes 2 --checkpoint fck.npz --checkpoint-every 600 \
+    --quiet || fail "a checkpointed fit"
+"$whiten" simulate --n 3 --samples 1000 --save-state ss.npz --quiet || fail "a simulate"
+"$whiten" simulate --n 3 --samples 1000 --checkpoint sck.npz --checkpoint-every 500 --quiet ||
+    fail "a checkpointed simulate"
+refused 2 "fs.npz: a state that no simulate run wrote (a state of fit, apply or stream" \
+    "simulate --resume of a fit's state" -- \
+    "$whiten" simulate --n 3 --samples 1000 --resume fs.npz --out o.csv --quiet
+refused 2 "fs.npz: a state that no simulate run wrote" "simulate --data --resume of a fit's state" -- \
+    "$whiten" simulate --data d.csv --samples 1000 --resume fs.npz --save-state o.npz --quiet
+refused 2 "fck.npz: a checkpoint of 'whiten fit', not of simulate: simulate --resume continues a simulate run" \
+    "simulate --resume of a fit's checkpoint" -- \
+    "$whiten" simulate --n 3 --samples 1000 --resume fck.npz --out o.csv --quiet
+refused 2 "ss.npz: a finished run's state, not a checkpoint of fit" "fit --resume of a simulate state" -- \
+    "$whiten" fit --data d.csv --state o.npz --resume ss.npz --quiet
+refused 2 "sck.npz: a checkpoint of 'whiten simulate', not a checkpoint of fit" \
+    "fit --resume of a simulate checkpoint" -- \
+    "$whiten" fit --data d.csv --state o.npz --resume sck.npz --quiet
+
+# --- row 119: continuing a finished simulate run cannot change its network or inputs ------
+for opt in "eta 0.01" "net direct" "schedule decay" "init-scale 2"; do
+    refused 2 "option --${opt% *} cannot apply beside --resume ss.npz, a finished run's state" \
+        "simulate --resume of a saved run with --${opt% *}" -- \
+        "$whiten" simulate --n 3 --samples 500 --resume ss.npz --${opt% *} ${opt#* } --quiet \
+        --save-state o.npz
+done
+refused 2 "ss.npz: a state of another problem: --spectrum is 1:3 here, - in the state" \
+    "simulate --resume of a saved run with another --spectrum" -- \
+    "$whiten" simulate --n 3 --samples 500 --resume ss.npz --spectrum 1:3 --quiet --save-state o.npz
+refused 2 "ss.npz: a state of another problem: --seed is 4 here, 1 in the state" \
+    "simulate --resume of a saved run with another --seed" -- \
+    "$whiten" simulate --n 3 --samples 500 --resume ss.npz --seed 4 --quiet --save-state o.npz
+"$whiten" simulate --n 3 --contexts 2 --samples 1000 --save-state sc.npz --quiet ||
+    fail "a simulate of two contexts"
+refused 2 "sc.npz: a state of another problem: --switch-every is 250 here, 500 in the state" \
+    "simulate --resume of two contexts whose switch period would change with --samples" -- \
+    "$whiten" simulate --n 3 --contexts 2 --samples 500 --resume sc.npz --quiet --save-state o.npz
+"$whiten" simulate --n 3 --contexts 2 --switch-every 500 --samples 500 --resume sc.npz --quiet \
+    --save-state o.npz && pass "the same switch period given: the run continues" ||
+    fail "a continuation with the same inputs was refused"
+rm -f o.npz
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -100,8 +100,15 @@ static int resume(const fit_options *o, const wh__matrix *X, wh_net **net, uint6
         wh__state_free(&st);
         return rc;
     }
-    if (!st.has_run || strcmp(st.run_command, "fit") != 0 ||
-        st.run_total != (uint64_t)X->rows * o->passes || st.n != X->cols ||
+    if (!st.has_run || strcmp(st.run_command, "fit") != 0) {
+        fprintf(stderr,
+                "whiten fit: %s: %s%s%s, not a checkpoint of fit: fit --resume finishes the fit "
+                "whose --checkpoint file it is (apply --learn --state learns on from a "
+                "finished state)\n",
+                o->resume, st.has_run ? "a checkpoint of 'whiten " : "a finished run's state",
+                st.has_run ? st.run_command : "", st.has_run ? "'" : "");
+        rc = WH__EXIT_USAGE;
+    } else if (st.run_total != (uint64_t)X->rows * o->passes || st.n != X->cols ||
         st.has_center != !o->no_center || st.ridge != o->ridge) {
         fprintf(stderr,
                 "whiten fit: %s: not a checkpoint of this fit (%zu rows x %zu passes, n = %zu); "

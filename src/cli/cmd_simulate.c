@@ -42,6 +42,8 @@ typedef struct sim_options {
     wh__csv_header header_mode;
     const char *schedule; /* --schedule; NULL: constant */
     double tau, gamma;
+    int argc; /* the command line, to tell the options given */
+    char **argv;
 } sim_options;
 
 /* The problem and the learner, and what the run records. */
@@ -212,16 +214,84 @@ static void fingerprint(const sim_options *o, sim *s)
     wh__cli_problem_add_gain(b, z, &o->net);
 }
 
+/*
+ * What makes this run's inputs, for a --save-state that a later --resume continues: the
+ * continuation takes its network from the state and runs its own --samples, --every, --eps
+ * and --window, but must draw the same inputs. --switch-every as resolved (0: samples /
+ * contexts), since the continuation's --samples may differ.
+ */
+static void input_fingerprint(const sim_options *o, const sim *s, char *b, size_t z)
+{
+    b[0] = '\0';
+    if (s->X.data != NULL)
+        wh__cli_problem_add(b, z, "data", "%zux%zu:%016llx", s->X.rows, s->X.cols,
+                            (unsigned long long)s->data_hash);
+    wh__cli_problem_add(b, z, "n", "%zu", s->n);
+    wh__cli_problem_add(b, z, "spectrum", "%s", o->spectrum != NULL ? o->spectrum : "-");
+    wh__cli_problem_add(b, z, "eigenvalues", "%s", o->eigenvalues != NULL ? o->eigenvalues : "-");
+    wh__cli_problem_add(b, z, "rotate", "%d", (int)o->rotate);
+    wh__cli_problem_add(b, z, "contexts", "%zu", o->contexts);
+    if (o->contexts > 1)
+        wh__cli_problem_add(b, z, "switch-every", "%llu",
+                            (unsigned long long)(o->switch_every != 0
+                                                     ? o->switch_every
+                                                     : (o->samples + o->contexts - 1) / o->contexts));
+    wh__cli_problem_add(b, z, "context-scale", "%.17g", o->context_scale);
+    wh__cli_problem_add(b, z, "seed", "%llu", (unsigned long long)o->net.seed);
+    wh__cli_problem_add(b, z, "population", "%d", (int)o->population);
+    wh__cli_problem_add(b, z, "ridge", "%.17g", o->ridge);
+    if (o->data != NULL)
+        wh__cli_problem_add(b, z, "no-center", "%s", o->no_center ? "given" : "not given");
+}
+
+/*
+ * --resume of a finished run's --save-state: it continues with the state's network, rate
+ * and schedule on the same inputs. A state simulate did not write (fit's, apply's,
+ * stream's) is refused, as is an option that would shape another network or other inputs.
+ */
+static int continue_state(const sim_options *o, const sim *s, const wh__state *st)
+{
+    static const char *const network[] = {"net", "K", "k", "eta", "init-scale", "solver",
+                                          "refresh", "alpha", "eta-g", "eta-w", "frame",
+                                          "schedule", "tau", "gamma"};
+    if (st->sim_inputs[0] == '\0' && !(st->has_source && o->data == NULL && !o->population)) {
+        fprintf(stderr,
+                "whiten simulate: %s: a state that no simulate run wrote (a state of fit, apply "
+                "or stream; no simulate_inputs in its meta.json): simulate --resume continues a "
+                "simulate run from its --save-state or --checkpoint file (apply --learn and "
+                "stream --state learn on from any state)\n",
+                o->resume);
+        return WH__EXIT_USAGE;
+    }
+    char now[sizeof st->sim_inputs];
+    input_fingerprint(o, s, now, sizeof now);
+    int rc = wh__cli_check_problem_in("simulate", o->resume, "state", st->sim_inputs, now);
+    for (size_t i = 0; rc == WH__EXIT_OK && i < sizeof network / sizeof *network; i++)
+        if (wh__options_given(o->argc, o->argv, network[i])) {
+            fprintf(stderr,
+                    "whiten simulate: option --%s cannot apply beside --resume %s, a finished "
+                    "run's state (the network, its rate and schedule come from it)\n",
+                    network[i], o->resume);
+            rc = WH__EXIT_USAGE;
+        }
+    return rc;
+}
+
 static int resume_run(const sim_options *o, sim *s, const wh__state *st)
 {
     const wh__matrix *r = &st->run_record;
-    if (strcmp(st->run_command, "simulate") == 0) {
-        fingerprint(o, s);
-        const int rc = wh__cli_check_problem("simulate", o->resume, st->run_problem, s->problem);
-        if (rc != WH__EXIT_OK)
-            return rc;
+    if (strcmp(st->run_command, "simulate") != 0) {
+        fprintf(stderr,
+                "whiten simulate: %s: a checkpoint of 'whiten %s', not of simulate: simulate "
+                "--resume continues a simulate run from its --checkpoint or --save-state file\n",
+                o->resume, st->run_command);
+        return WH__EXIT_USAGE;
     }
-    if (strcmp(st->run_command, "simulate") != 0 || st->run_total != o->samples ||
+    fingerprint(o, s);
+    const int rc = wh__cli_check_problem("simulate", o->resume, st->run_problem, s->problem);
+    if (rc != WH__EXIT_OK)
+        return rc;
+    if (st->run_total != o->samples ||
         (r->rows > 0 && (r->cols != METRIC_COLS || r->rows > s->table.rows))) {
         fprintf(stderr,
                 "whiten simulate: %s: a checkpoint of 'whiten %s' with --samples %llu and %zu "
@@ -267,8 +337,8 @@ static int build_learner(const sim_options *o, sim *s)
         fprintf(stderr, "whiten simulate: %s: the saved network has n = %zu, the problem n = %zu\n",
                 o->resume, st.n, s->n);
         rc = WH__EXIT_FAILURE;
-    } else if (st.has_run) {
-        rc = resume_run(o, s, &st);
+    } else {
+        rc = st.has_run ? resume_run(o, s, &st) : continue_state(o, s, &st);
     }
     if (rc == WH__EXIT_OK && st.has_source && s->src != NULL &&
         wh_source_set_state(s->src, st.mt, st.source_samples) != WH_OK) {
@@ -595,10 +665,13 @@ static int finish(sim *s, const sim_options *o, double seconds)
     int rc = WH__EXIT_OK;
     if (o->out != NULL)
         rc = wh__cli_write_data("simulate", o->out, &s->table, metric_names);
-    if (rc == WH__EXIT_OK && o->save_state != NULL)
-        rc = wh__cli_write_state("simulate", o->save_state, s->net,
-                                 o->data != NULL ? &s->stages : NULL,
-                                 o->population ? NULL : s->src);
+    if (rc == WH__EXIT_OK && o->save_state != NULL) {
+        wh__state inputs = {0}; /* no checkpoint: only what the inputs were */
+        input_fingerprint(o, s, inputs.sim_inputs, sizeof inputs.sim_inputs);
+        rc = wh__cli_write_checkpoint("simulate", o->save_state, s->net,
+                                      o->data != NULL ? &s->stages : NULL,
+                                      o->population ? NULL : s->src, &inputs);
+    }
     if (rc == WH__EXIT_OK && o->json)
         print_json(s, o, seconds);
     else if (rc == WH__EXIT_OK && !o->quiet)
@@ -729,7 +802,10 @@ int wh__cmd_simulate(int argc, char **argv)
                     "samples the error must stay <= eps (0: 1/eta, one unit of the flow's time)"),
         wh__opt_flag("json", &o.json, "print one JSON object with the results"),
         wh__opt_string("save-state", &o.save_state, "write the network (and source)"),
-        wh__opt_string("resume", &o.resume, "continue from a state file"),
+        wh__opt_string("resume", &o.resume,
+                       "continue a simulate run: its --checkpoint file (same options), or its "
+                       "--save-state file (same input options; the network, rate and schedule "
+                       "come from it)"),
         wh__cli_row_quiet(&o.quiet),
         WH__CLI_CHECKPOINT_ROWS(o.checkpoint),
     };
@@ -738,6 +814,8 @@ int wh__cmd_simulate(int argc, char **argv)
         return WH__EXIT_OK;
     if (rc != WH__PARSE_OK)
         return WH__EXIT_USAGE;
+    o.argc = argc;
+    o.argv = argv;
     rc = refuse_inapplicable(&o, argc, argv);
     if (rc == WH__EXIT_OK)
         rc = check(&o);

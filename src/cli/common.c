@@ -403,6 +403,12 @@ static bool problem_value(const char *text, const char *key, const char **value,
 int wh__cli_check_problem(const char *command, const char *path, const char *saved,
                           const char *now)
 {
+    return wh__cli_check_problem_in(command, path, "checkpoint", saved, now);
+}
+
+int wh__cli_check_problem_in(const char *command, const char *path, const char *what,
+                             const char *saved, const char *now)
+{
     if (saved == NULL || saved[0] == '\0')
         return WH__EXIT_OK;
     for (const char *p = now; *p != '\0';) {
@@ -420,11 +426,11 @@ int wh__cli_check_problem(const char *command, const char *path, const char *sav
         if (!had || was_len != len || strncmp(was, eq + 1, len) != 0) {
             const bool data = strcmp(key, "data") == 0;
             fprintf(stderr,
-                    "whiten %s: %s: a checkpoint of another problem: %s%s is %.*s here, %.*s in "
-                    "the checkpoint; resume with the %s of the run that wrote it\n",
-                    command, path, data ? "the data (rows x columns, hash)" : "--",
+                    "whiten %s: %s: a %s of another problem: %s%s is %.*s here, %.*s in "
+                    "the %s; resume with the %s of the run that wrote it\n",
+                    command, path, what, data ? "the data (rows x columns, hash)" : "--",
                     data ? "" : key, (int)len, eq + 1, had ? (int)was_len : 4,
-                    had ? was : "none", data ? "data" : "options");
+                    had ? was : "none", what, data ? "data" : "options");
             return WH__EXIT_USAGE;
         }
         p = *end == ';' ? end + 1 : end;

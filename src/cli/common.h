@@ -102,6 +102,10 @@ uint64_t wh__cli_hash(const void *bytes, size_t len);
 int wh__cli_check_problem(const char *command, const char *path, const char *saved,
                           const char *now);
 
+/* The same for a file that is `what` ("checkpoint", "state"), as the message names it. */
+int wh__cli_check_problem_in(const char *command, const char *path, const char *what,
+                             const char *saved, const char *now);
+
 /* A state or checkpoint file must be named .npz (what it is, and what numpy opens). */
 int wh__cli_check_npz(const char *command, const char *option, const char *path);
 

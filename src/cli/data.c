@@ -219,7 +219,9 @@ int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
         wh__matrix_free(&s.solver_state);
         return WH__EXIT_FAILURE;
     }
-    if (run != NULL) {
+    if (run != NULL)
+        memcpy(s.sim_inputs, run->sim_inputs, sizeof s.sim_inputs);
+    if (run != NULL && run->run_command[0] != '\0') {
         s.has_run = true;
         memcpy(s.run_command, run->run_command, sizeof s.run_command);
         s.run_done = run->run_done;

@@ -46,7 +46,8 @@ int wh__cli_write_state(const char *command, const char *path, wh_net *net,
 
 /*
  * The same, plus where an unfinished run stood (run's has_run fields and
- * run_record, borrowed): a checkpoint that --resume finishes bit for bit.
+ * run_record, borrowed): a checkpoint that --resume finishes bit for bit. A run
+ * whose run_command is empty writes no checkpoint, only run->sim_inputs.
  */
 int wh__cli_write_checkpoint(const char *command, const char *path, wh_net *net,
                              const wh__cli_stages *stages, const wh_source *src,

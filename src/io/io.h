@@ -198,6 +198,10 @@ typedef struct wh__state {
      * every option that changes results), so that a resume can name what differs. Empty in
      * checkpoints written before it existed. */
     char run_problem[1024];
+    /* A state simulate --save-state wrote (meta.json "simulate_inputs"): the options that
+     * make its inputs, in run_problem's form, so that a simulate --resume continuing it
+     * checks it gives the same inputs, and nothing else passes for one. Empty otherwise. */
+    char sim_inputs[1024];
     /* The stages around the network (meta.json "center", "ridge", "schedule"; mean.npy). */
     bool has_center;         /* the data were centred: */
     wh__matrix mean;         /* the mean subtracted (n x 1) */

@@ -104,6 +104,8 @@ static cJSON *meta_json(const wh__state *s, const char *creator)
     }
     if (s->has_run)
         add_checkpoint(o, s);
+    if (s->sim_inputs[0] != '\0')
+        cJSON_AddStringToObject(o, "simulate_inputs", s->sim_inputs);
     add_stages(o, s);
     return o;
 }
@@ -342,6 +344,14 @@ static bool parse_meta(const cJSON *o, wh__state *s, wh__io_error *err)
         return false;
     if (!parse_stages(o, s, err))
         return false;
+    const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(o, "simulate_inputs");
+    if (inputs != NULL) {
+        const char *text = cJSON_GetStringValue(inputs);
+        if (text == NULL || text[0] == '\0' || strlen(text) >= sizeof s->sim_inputs)
+            return wh__io_fail(err, "meta.json: \"simulate_inputs\" must be a string of 1 to "
+                                    "%zu characters", sizeof s->sim_inputs - 1);
+        strcpy(s->sim_inputs, text);
+    }
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "checkpoint");
     return c == NULL || parse_checkpoint(c, s, err);
 }
