@@ -144,5 +144,45 @@ refused 2 "sc.npz: a state of another problem: --switch-every is 250 here, 500 i
     fail "a continuation with the same inputs was refused"
 rm -f o.npz
 
+# --- rows 120-121: a refused sweep or reproduce leaves no folder behind --------------------
+cat >grid.json <<'JSON'
+{"circuits": ["direct"], "n": [3], "eta": [1e-3], "init_scale": [1], "seeds": 1, "samples": 2000}
+JSON
+echo junk >junk.zip
+refused 1 "junk.zip: not a usable checkpoint" "sweep --resume of a damaged checkpoint: no --out left" -- \
+    "$whiten" sweep grid.json --out swept1 --resume junk.zip
+refused 2 "option --checkpoint: cannot write nodir/c.zip: its folder nodir does not exist" \
+    "sweep --checkpoint into a missing folder: no --out left" -- \
+    "$whiten" sweep grid.json --out swept2 --checkpoint nodir/c.zip
+refused 2 "options --checkpoint grid.json and FILE grid.json name the same file" \
+    "sweep --checkpoint = its sweep file: no --out left" -- \
+    "$whiten" sweep grid.json --out swept3 --checkpoint grid.json
+mkdir mine && echo keep >mine/notes.txt && mkdir emptyone
+refused 1 "junk.zip: not a usable checkpoint" "a refused sweep keeps a folder with the user's files" -- \
+    "$whiten" sweep grid.json --out mine --resume junk.zip
+refused 1 "junk.zip: not a usable checkpoint" "a refused sweep keeps an empty folder that was there" -- \
+    "$whiten" sweep grid.json --out emptyone --resume junk.zip
+touch plain
+refused 2 "option --out: plain is a file, not a folder" "sweep --out that is a file" -- \
+    "$whiten" sweep grid.json --out plain
+refused 2 "option --out: plain is a file, not a folder" \
+    "reproduce --out that is a file: refused before computing" -- \
+    "$whiten" reproduce --quick --only E2 --out plain
+refused 2 "option --checkpoint: cannot write nodir/c.zip: its folder nodir does not exist" \
+    "reproduce --checkpoint into a missing folder: refused before computing" -- \
+    "$whiten" reproduce --quick --only E2 --out rep --checkpoint nodir/c.zip
+refused 2 "option --checkpoint: cannot write plain/c.npz: plain is a file, not a folder" \
+    "an output whose folder is a file says so" -- \
+    "$whiten" fit --data d.csv --state o.npz --checkpoint plain/c.npz --quiet
+if [ "$(id -u)" != 0 ]; then
+    mkdir ro && chmod 555 ro
+    refused 1 "option --out: cannot write into folder ro: Permission denied" \
+        "sweep --out into a read-only folder: refused before the runs" -- \
+        "$whiten" sweep grid.json --out ro
+    chmod 755 ro
+else
+    echo "skipped: the read-only folder checks (root may write anywhere)"
+fi
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -294,26 +294,27 @@ static int render_all(const reproduce_options *o, const bool *on, double seconds
 }
 
 /* The output folder, made after a resume was accepted (a refused one leaves no trace). */
-static int make_folder(const reproduce_options *o)
+static int make_folder(const reproduce_options *o, bool *created)
 {
-    if (o->report_only || mkdir(o->out, 0777) == 0 || errno == EEXIST)
-        return WH__EXIT_OK;
-    fprintf(stderr, "whiten reproduce: cannot create folder %s: %s\n", o->out, strerror(errno));
-    return WH__EXIT_FAILURE;
+    *created = false;
+    return o->report_only ? WH__EXIT_OK : wh__cli_out_folder("reproduce", o->out, created);
 }
 
 static int run(const reproduce_options *o, const bool *on)
 {
     wh__journal *j = NULL;
     const double start = wh__now();
+    bool created = false;
     int rc = open_journal(o, on, &j);
     if (rc == WH__EXIT_OK)
-        rc = make_folder(o);
+        rc = make_folder(o, &created);
     if (rc == WH__EXIT_OK)
         rc = compute_all(o, on, j, o->out);
     const double seconds = j != NULL ? wh__journal_seconds(j) : wh__now() - start;
     if (rc == WH__EXIT_OK)
         rc = render_all(o, on, seconds, j != NULL ? wh__journal_sessions(j) : 1);
+    if (rc != WH__EXIT_OK)
+        wh__cli_out_folder_undo(o->out, created);
     wh__journal_free(j);
     return rc;
 }
@@ -451,7 +452,12 @@ static int check_checkpoint(reproduce_options *o)
     }
     if (o->checkpoint.path == NULL)
         o->checkpoint.path = o->resume;
-    return WH__EXIT_OK;
+    /* Where the checkpoint goes is checked before the first experiment, not after it. */
+    const wh__cli_file files[] = {
+        {"resume", o->resume, false, NULL},
+        {"checkpoint", o->checkpoint.path, true, "resume"},
+    };
+    return wh__cli_check_files("reproduce", files, sizeof files / sizeof *files);
 }
 
 int wh__cmd_reproduce(int argc, char **argv)

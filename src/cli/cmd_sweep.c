@@ -830,6 +830,7 @@ static int run_sweep(sweep_options *o, const grid *g)
     const double start = now();
     wh__journal *j = NULL;
     struct stat st;
+    bool created = false;
     int rc = values != NULL ? WH__EXIT_OK : WH__EXIT_FAILURE;
     if (rc == WH__EXIT_OK && o->shard.count > 0) {
         rc = wh__shard_folders("sweep", o->out);
@@ -837,9 +838,8 @@ static int run_sweep(sweep_options *o, const grid *g)
             rc = wh__shard_file("sweep", o->out, o->shard, path, sizeof path);
         o->checkpoint.path = path;
         o->resume = stat(path, &st) == 0 ? path : NULL;
-    } else if (rc == WH__EXIT_OK && mkdir(o->out, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "whiten sweep: cannot create folder %s: %s\n", o->out, strerror(errno));
-        rc = WH__EXIT_FAILURE;
+    } else if (rc == WH__EXIT_OK) {
+        rc = wh__cli_out_folder("sweep", o->out, &created);
     }
     if (rc == WH__EXIT_OK && o->shard.count == 0)
         rc = check_files(o);
@@ -856,6 +856,8 @@ static int run_sweep(sweep_options *o, const grid *g)
                o->shard.index, o->shard.count, wh__journal_units_done(j), path, o->out);
     else if (rc == WH__EXIT_OK)
         rc = write_results(o, g, values, now() - start, "on one machine");
+    if (rc != WH__EXIT_OK)
+        wh__cli_out_folder_undo(o->out, created);
     wh__journal_free(j);
     wh__free(values);
     return rc;

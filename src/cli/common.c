@@ -245,8 +245,12 @@ static int check_output_place(const char *command, const wh__cli_file *f)
     if (dir == NULL) {
         fprintf(stderr, "whiten %s: out of memory\n", command);
         rc = WH__EXIT_FAILURE;
-    } else if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    } else if (stat(dir, &st) != 0) {
         fprintf(stderr, "whiten %s: option --%s: cannot write %s: its folder %s does not exist\n",
+                command, f->option, f->path, dir);
+        rc = WH__EXIT_USAGE;
+    } else if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "whiten %s: option --%s: cannot write %s: %s is a file, not a folder\n",
                 command, f->option, f->path, dir);
         rc = WH__EXIT_USAGE;
     } else if (access(dir, W_OK | X_OK) != 0) {
@@ -256,6 +260,36 @@ static int check_output_place(const char *command, const wh__cli_file *f)
     }
     wh__free(dir);
     return rc;
+}
+
+int wh__cli_out_folder(const char *command, const char *dir, bool *created)
+{
+    struct stat st;
+    *created = false;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "whiten %s: option --out: %s is a file, not a folder\n", command, dir);
+        return WH__EXIT_USAGE;
+    }
+    if (stat(dir, &st) == 0 && access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "whiten %s: option --out: cannot write into folder %s: %s\n", command,
+                dir, strerror(errno));
+        return WH__EXIT_FAILURE;
+    }
+    if (stat(dir, &st) == 0)
+        return WH__EXIT_OK;
+    if (mkdir(dir, 0777) != 0) {
+        fprintf(stderr, "whiten %s: option --out: cannot create folder %s: %s\n", command, dir,
+                strerror(errno));
+        return WH__EXIT_FAILURE;
+    }
+    *created = true;
+    return WH__EXIT_OK;
+}
+
+void wh__cli_out_folder_undo(const char *dir, bool created)
+{
+    if (created)
+        (void)rmdir(dir); /* removes only an empty folder: nothing of the user's is lost */
 }
 
 /* "--" before an option's name; nothing before a positional argument's (FILE). */

@@ -106,6 +106,15 @@ int wh__cli_check_problem(const char *command, const char *path, const char *sav
 int wh__cli_check_problem_in(const char *command, const char *path, const char *what,
                              const char *saved, const char *now);
 
+/*
+ * The --out folder of sweep and reproduce: an existing folder must be writable; a file is
+ * refused; a missing one is made (*created). After a refusal or a failure,
+ * wh__cli_out_folder_undo removes the folder again if this run made it and it is still
+ * empty, so that a refused run leaves nothing behind.
+ */
+int wh__cli_out_folder(const char *command, const char *dir, bool *created);
+void wh__cli_out_folder_undo(const char *dir, bool created);
+
 /* A state or checkpoint file must be named .npz (what it is, and what numpy opens). */
 int wh__cli_check_npz(const char *command, const char *option, const char *path);
 
