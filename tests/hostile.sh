@@ -184,5 +184,25 @@ else
     echo "skipped: the read-only folder checks (root may write anywhere)"
 fi
 
+# --- row 122: a number longer than 64 characters is read, or refused as too long ----------
+zeros=$(printf '0%.0s' $(seq 1 70))
+awk -v z="$zeros" -F, 'NR == 7 { $2 = sprintf("%.9f", $2) z } { print }' OFS=, d.csv >long.csv
+"$whiten" fit --data d.csv --state short.npz --quiet && "$whiten" fit --data long.csv \
+    --state long.npz --quiet && cmp -s short.npz long.npz &&
+    pass "a CSV field of 81 characters is read as the same number" ||
+    fail "a long CSV field was not read as its number"
+"$whiten" simulate --eigenvalues 0.5,2,3 --samples 500 --every 100 --out e1.csv --quiet &&
+    "$whiten" simulate --eigenvalues "0.5,2,3.$zeros" --samples 500 --every 100 --out e2.csv \
+    --quiet && cmp -s e1.csv e2.csv && pass "an --eigenvalues item of 72 characters is read" ||
+    fail "a long --eigenvalues item was not read"
+huge=0.$(printf '0%.0s' $(seq 1 1200))1
+printf '1 2 %s\n' "$huge" >huge.txt
+refused 1 "line 1, column 5: '0.00000000000000000000000000000000000000' ... is too long for a number (1203 characters; at most 1099)" \
+    "a CSV field of 1203 characters is refused as too long" -- \
+    "$whiten" fit --data huge.txt --state o.npz --quiet
+refused 2 "option --spectrum: '0.00000000000000000000000000000000000000...' is too long for a number (1203 characters; at most 1099)" \
+    "a --spectrum bound of 1203 characters is refused as too long" -- \
+    "$whiten" simulate --spectrum "$huge:2" --samples 100 --quiet
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -55,9 +55,23 @@ int wh__cli_net_kind(const char *command, const char *option, const char *text, 
     return WH__EXIT_USAGE;
 }
 
+/* A number of more characters than WH__NUMBER_CHARS - 1 is refused, saying so. */
+static bool too_long(const char *command, const char *option, const char *begin,
+                     const char *end)
+{
+    const size_t len = (size_t)(end - begin);
+    if (len < WH__NUMBER_CHARS)
+        return false;
+    fprintf(stderr,
+            "whiten %s: option --%s: '%.40s...' is too long for a number (%zu characters; at "
+            "most %d)\n",
+            command, option, begin, len, WH__NUMBER_CHARS - 1);
+    return true;
+}
+
 static bool parse_double(const char *begin, const char *end, double *value)
 {
-    char buf[64];
+    char buf[WH__NUMBER_CHARS];
     const size_t len = (size_t)(end - begin);
     if (len == 0 || len >= sizeof buf)
         return false;
@@ -84,6 +98,11 @@ int wh__cli_doubles(const char *command, const char *option, const char *text, d
         const char *end = strchr(p, ',');
         if (end == NULL)
             end = p + strlen(p);
+        if (too_long(command, option, p, end)) {
+            wh__free(*values);
+            *values = NULL;
+            return WH__EXIT_USAGE;
+        }
         if (!parse_double(p, end, &(*values)[*count])) {
             fprintf(stderr,
                     "whiten %s: option --%s: item %zu '%.*s' is not a finite number "
@@ -103,6 +122,9 @@ int wh__cli_doubles(const char *command, const char *option, const char *text, d
 int wh__cli_range(const char *command, const char *option, const char *text, double *lo, double *hi)
 {
     const char *colon = strchr(text, ':');
+    if (colon != NULL && (too_long(command, option, text, colon) ||
+                          too_long(command, option, colon + 1, colon + strlen(colon))))
+        return WH__EXIT_USAGE;
     if (colon == NULL || !parse_double(text, colon, lo) ||
         !parse_double(colon + 1, colon + strlen(colon), hi) || !(*lo > 0.0) || *hi < *lo) {
         fprintf(stderr, "whiten %s: option --%s: expected lo:hi with 0 < lo <= hi, got '%s'\n",

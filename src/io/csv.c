@@ -18,7 +18,7 @@
 #include "core/alloc.h"
 #include "io/io.h"
 
-#define FIELD_MAX 64
+#define FIELD_MAX WH__NUMBER_CHARS
 
 /* One field of a line: where it starts and how long it is, spaces trimmed. */
 typedef struct field {
@@ -74,13 +74,15 @@ static bool next_field(const char *line, size_t len, wh__csv_sep sep, size_t *po
     return true;
 }
 
-typedef enum parsed { NUMBER, NOT_NUMBER, NOT_FINITE, OUT_OF_RANGE } parsed;
+typedef enum parsed { NUMBER, NOT_NUMBER, NOT_FINITE, OUT_OF_RANGE, TOO_LONG } parsed;
 
 static parsed parse_number(const field *f, bool allow_nonfinite, double *value)
 {
     char buf[FIELD_MAX];
-    if (f->len == 0 || f->len >= sizeof buf)
+    if (f->len == 0)
         return NOT_NUMBER;
+    if (f->len >= sizeof buf)
+        return TOO_LONG;
     memcpy(buf, f->text, f->len);
     buf[f->len] = '\0';
     char *stop = NULL;
@@ -104,6 +106,12 @@ static bool report(parsed p, const field *f, size_t lineno, wh__io_error *err)
         return fail_at(err, lineno, f, "is not finite; NaN and Inf are refused");
     if (p == OUT_OF_RANGE)
         return fail_at(err, lineno, f, "is out of the range of a double");
+    if (p == TOO_LONG) {
+        char what[96];
+        snprintf(what, sizeof what, "... is too long for a number (%zu characters; at most %d)",
+                 f->len, FIELD_MAX - 1);
+        return fail_at(err, lineno, f, what);
+    }
     return fail_at(err, lineno, f, "is not a number");
 }
 
@@ -175,7 +183,8 @@ static bool is_name(const field *f)
           c == '\'' || c >= 0x80))
         return false;
     double v;
-    return parse_number(f, true, &v) == NOT_NUMBER;
+    const parsed p = parse_number(f, true, &v);
+    return p == NOT_NUMBER || p == TOO_LONG;
 }
 
 /* True if every field of the line is a name: a header, by its content. */

@@ -167,6 +167,13 @@ bool wh__zip_find(const unsigned char *bytes, size_t len, const char *name,
  * state, a vector) and, when a synthetic source is saved, source_mt19937 (625
  * words as float64).
  */
+/*
+ * The longest text read as one number (a CSV field, an item of --eigenvalues), terminator
+ * included: every double's exact decimal expansion fits (the smallest subnormal written
+ * without an exponent is 1077 characters), so no number a program printed is refused.
+ */
+#define WH__NUMBER_CHARS 1100
+
 #define WH__STATE_VERSION 1
 #define WH__MT_WORDS      625
 
