@@ -204,5 +204,14 @@ refused 2 "option --spectrum: '0.00000000000000000000000000000000000000...' is t
     "a --spectrum bound of 1203 characters is refused as too long" -- \
     "$whiten" simulate --spectrum "$huge:2" --samples 100 --quiet
 
+# --- row 123: --report-only refuses a CSV with too few rows ---------------------------------
+"$whiten" reproduce --only E2,E8 --out rq >/dev/null 2>&1 || fail "reproduce --only E2,E8"
+head -n 6 rq/e2_times.csv >rq/cut && mv rq/cut rq/e2_times.csv
+refused 1 "rq/e2_times.csv: 5 rows, but a --quick run writes 21 (a --full run as many or more): the file is cut short or from another run" \
+    "--report-only over a CSV cut to 5 rows" -- "$whiten" reproduce --only E2 --report-only --out rq
+head -n 2 rq/e8_frames.csv >rq/cut && mv rq/cut rq/e8_frames.csv
+refused 1 "rq/e8_frames.csv: 1 rows, but a --quick run writes 11" \
+    "--report-only over E8's frames cut to 1 row" -- "$whiten" reproduce --only E8 --report-only --out rq
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]
