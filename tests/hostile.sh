@@ -213,5 +213,25 @@ head -n 2 rq/e8_frames.csv >rq/cut && mv rq/cut rq/e8_frames.csv
 refused 1 "rq/e8_frames.csv: 1 rows, but a --quick run writes 11" \
     "--report-only over E8's frames cut to 1 row" -- "$whiten" reproduce --only E8 --report-only --out rq
 
+# --- row 124: gain options beside stream --state were ignored ------------------------------
+"$whiten" fit --net gain-synapse --data d.csv --state gss.npz --quiet || fail "a gain-synapse fit"
+for opt in "alpha 5" "eta-g 0.01" "eta-w 0.01" "frame random" "K 3"; do
+    refused 2 "option --${opt% *} cannot apply beside --state gss.npz (the network comes from it)" \
+        "stream --state of a gain-synapse circuit with --${opt% *}" -- \
+        "$whiten" stream --state gss.npz --${opt% *} ${opt#* } <d.csv
+done
+
+# --- row 125: a checkpoint of reproduce given to sweep, and the reverse -------------------
+"$whiten" sweep grid.json --out swk --checkpoint swk.zip >/dev/null 2>&1 || fail "a checkpointed sweep"
+"$whiten" reproduce --only E2 --out rpk --checkpoint rpk/ck.zip >/dev/null 2>&1 ||
+    fail "reproduce with its checkpoint inside --out"
+refused 2 "rpk/ck.zip: a checkpoint of 'whiten reproduce', not of sweep" \
+    "sweep --resume of a reproduce checkpoint" -- "$whiten" sweep grid.json --out sw9 --resume rpk/ck.zip
+refused 2 "swk.zip: a checkpoint of 'whiten sweep', not of reproduce" \
+    "reproduce --resume of a sweep checkpoint" -- "$whiten" reproduce --only E2 --out rp9 --resume swk.zip
+refused 2 "option --out: the folder name is empty" "sweep --out ''" -- "$whiten" sweep grid.json --out ''
+refused 2 "option --out: the folder name is empty" "reproduce --out ''" -- \
+    "$whiten" reproduce --only E2 --out ''
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]

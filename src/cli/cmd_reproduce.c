@@ -293,6 +293,17 @@ static int render_all(const reproduce_options *o, const bool *on, double seconds
     return rc == 0 ? WH__EXIT_OK : WH__EXIT_FAILURE;
 }
 
+/* Where the checkpoint goes, checked once --out exists (it may hold it) and before the
+ * first experiment, not when the first checkpoint is due. */
+static int check_checkpoint_place(const reproduce_options *o)
+{
+    const wh__cli_file files[] = {
+        {"resume", o->resume, false, NULL},
+        {"checkpoint", o->checkpoint.path, true, "resume"},
+    };
+    return wh__cli_check_files("reproduce", files, sizeof files / sizeof *files);
+}
+
 /* The output folder, made after a resume was accepted (a refused one leaves no trace). */
 static int make_folder(const reproduce_options *o, bool *created)
 {
@@ -308,6 +319,8 @@ static int run(const reproduce_options *o, const bool *on)
     int rc = open_journal(o, on, &j);
     if (rc == WH__EXIT_OK)
         rc = make_folder(o, &created);
+    if (rc == WH__EXIT_OK)
+        rc = check_checkpoint_place(o);
     if (rc == WH__EXIT_OK)
         rc = compute_all(o, on, j, o->out);
     const double seconds = j != NULL ? wh__journal_seconds(j) : wh__now() - start;
@@ -452,13 +465,9 @@ static int check_checkpoint(reproduce_options *o)
     }
     if (o->checkpoint.path == NULL)
         o->checkpoint.path = o->resume;
-    /* Where the checkpoint goes is checked before the first experiment, not after it. */
-    const wh__cli_file files[] = {
-        {"resume", o->resume, false, NULL},
-        {"checkpoint", o->checkpoint.path, true, "resume"},
-    };
-    return wh__cli_check_files("reproduce", files, sizeof files / sizeof *files);
+    return WH__EXIT_OK;
 }
+
 
 int wh__cmd_reproduce(int argc, char **argv)
 {

@@ -330,7 +330,9 @@ static int open_net(const stream_options *o, wh_net **net, wh__cli_stages *st)
 /* Options that describe a new network cannot apply to one read from --state. */
 static int refuse_beside_state(const stream_options *o, int argc, char **argv)
 {
-    static const char *const fixed[] = {"net", "n", "k", "init-scale", "seed", "solver", "refresh"};
+    static const char *const fixed[] = {"net",    "n",     "k",     "init-scale", "seed",
+                                        "solver", "refresh", "K",   "alpha",      "eta-g",
+                                        "eta-w",  "frame"};
     if (o->state == NULL) {
         if (o->freeze) {
             fprintf(stderr, "whiten stream: --freeze needs --state (a new network frozen is the "

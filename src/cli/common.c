@@ -288,6 +288,10 @@ int wh__cli_out_folder(const char *command, const char *dir, bool *created)
 {
     struct stat st;
     *created = false;
+    if (dir[0] == '\0') {
+        fprintf(stderr, "whiten %s: option --out: the folder name is empty\n", command);
+        return WH__EXIT_USAGE;
+    }
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "whiten %s: option --out: %s is a file, not a folder\n", command, dir);
         return WH__EXIT_USAGE;

@@ -74,9 +74,25 @@ static const char *saved_value(const wh__repro_ckpt *c, const char *name)
     return NULL;
 }
 
+/* The command whose checkpoint c is, by the settings only it records; NULL if unknown. */
+static const char *writer(const wh__repro_ckpt *c)
+{
+    return saved_value(c, "sweep") != NULL  ? "sweep"
+           : saved_value(c, "mode") != NULL ? "reproduce"
+                                            : NULL;
+}
+
 /* Every setting of this run as the checkpoint recorded it; else print the first that differs. */
 static int check_options(const wh__repro_ckpt *c, const wh__journal_options *o, const char *path)
 {
+    const char *w = writer(c);
+    if (w != NULL && strcmp(w, name(o)) != 0) {
+        fprintf(stderr,
+                "whiten %s: %s: a checkpoint of 'whiten %s', not of %s: --resume finishes the "
+                "run whose --checkpoint file it is\n",
+                name(o), path, w, name(o));
+        return WH__JOURNAL_OTHER_RUN;
+    }
     for (size_t i = 0; i < o->options; i++) {
         const char *saved = saved_value(c, o->option_name[i]);
         if (saved != NULL && strcmp(saved, o->option_value[i]) == 0)
