@@ -233,5 +233,26 @@ refused 2 "option --out: the folder name is empty" "sweep --out ''" -- "$whiten"
 refused 2 "option --out: the folder name is empty" "reproduce --out ''" -- \
     "$whiten" reproduce --only E2 --out ''
 
+# --- row 127: a checkpoint never replaces a file that is not a checkpoint -----------------
+"$whiten" fit --data d.csv --state model.npz --quiet || fail "a fit to keep"
+refused 2 "option --checkpoint: model.npz holds a file that is not a fit or simulate checkpoint" \
+    "fit --checkpoint naming a learned state" -- \
+    "$whiten" fit --data d.csv --state o.npz --checkpoint model.npz --quiet
+refused 2 "option --checkpoint: model.npz holds a file that is not a fit or simulate checkpoint" \
+    "simulate --checkpoint naming a learned state" -- \
+    "$whiten" simulate --n 3 --samples 500 --checkpoint model.npz --quiet
+refused 2 "option --checkpoint: model.npz holds a file that is not a sweep checkpoint" \
+    "sweep --checkpoint naming a learned state: refused, no --out left" -- \
+    "$whiten" sweep grid.json --out swm --checkpoint model.npz
+cp grid.json notes.txt
+refused 2 "option --checkpoint: notes.txt holds a file that is not a reproduce checkpoint" \
+    "reproduce --checkpoint naming a text file: refused, no --out left" -- \
+    "$whiten" reproduce --only E2 --out rpm --checkpoint notes.txt
+"$whiten" fit --data d.csv --state o.npz --passes 2 --checkpoint gone.npz --checkpoint-every 600 \
+    --quiet && "$whiten" fit --data d.csv --state o.npz --passes 2 --checkpoint gone.npz \
+    --checkpoint-every 600 --quiet && pass "a fit may start again over its own old checkpoint" ||
+    fail "a checkpoint was not allowed to replace an old checkpoint"
+rm -f o.npz
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]

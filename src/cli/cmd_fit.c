@@ -310,5 +310,7 @@ int wh__cmd_fit(int argc, char **argv)
         rc = wh__cli_check_npz("fit", "state", o.state);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_check_npz("fit", "checkpoint", o.checkpoint.path);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_checkpoint_target("fit", o.checkpoint.path, o.resume, false);
     return rc == WH__EXIT_OK ? run_fit(&o) : rc;
 }

@@ -301,7 +301,10 @@ static int check_checkpoint_place(const reproduce_options *o)
         {"resume", o->resume, false, NULL},
         {"checkpoint", o->checkpoint.path, true, "resume"},
     };
-    return wh__cli_check_files("reproduce", files, sizeof files / sizeof *files);
+    const int rc = wh__cli_check_files("reproduce", files, sizeof files / sizeof *files);
+    return rc != WH__EXIT_OK ? rc
+                             : wh__cli_check_checkpoint_target("reproduce", o->checkpoint.path,
+                                                               o->resume, true);
 }
 
 /* The output folder, made after a resume was accepted (a refused one leaves no trace). */

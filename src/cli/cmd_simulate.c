@@ -743,6 +743,8 @@ static int check(const sim_options *o)
         rc = wh__cli_check_npz("simulate", "save-state", o->save_state);
     if (rc == WH__EXIT_OK)
         rc = wh__cli_check_npz("simulate", "checkpoint", o->checkpoint.path);
+    if (rc == WH__EXIT_OK)
+        rc = wh__cli_check_checkpoint_target("simulate", o->checkpoint.path, o->resume, false);
     if (rc == WH__EXIT_OK && o->out != NULL)
         rc = wh__cli_format("simulate", "out", o->out, &fmt);
     return rc;

@@ -819,7 +819,10 @@ static int check_files(const sweep_options *o)
         {"out", out[0], true, NULL},            {"out", out[1], true, NULL},
         {"out", out[2], true, NULL},            {"out", out[3], true, NULL},
     };
-    return wh__cli_check_files("sweep", files, sizeof files / sizeof *files);
+    const int rc = wh__cli_check_files("sweep", files, sizeof files / sizeof *files);
+    return rc != WH__EXIT_OK
+               ? rc
+               : wh__cli_check_checkpoint_target("sweep", o->checkpoint.path, o->resume, true);
 }
 
 static int run_sweep(sweep_options *o, const grid *g)

@@ -284,6 +284,43 @@ static int check_output_place(const char *command, const wh__cli_file *f)
     return rc;
 }
 
+int wh__cli_check_checkpoint_target(const char *command, const char *path, const char *resume,
+                                    bool journal)
+{
+    struct stat st;
+    if (path == NULL || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return WH__EXIT_OK;
+    const file_id target = identify(path);
+    if (resume != NULL) {
+        const file_id from = identify(resume);
+        if (same(&target, &from))
+            return WH__EXIT_OK;
+    }
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    wh__io_error err = {0};
+    bool checkpoint = false;
+    if (wh__file_read(path, &bytes, &len, &err)) {
+        const unsigned char *member = NULL;
+        size_t member_len = 0;
+        wh__state s;
+        if (journal)
+            checkpoint = wh__zip_find(bytes, len, "checkpoint.json", &member, &member_len, &err);
+        else if (wh__state_decode(bytes, len, &s, &err)) {
+            checkpoint = s.has_run;
+            wh__state_free(&s);
+        }
+    }
+    wh__free(bytes);
+    if (checkpoint)
+        return WH__EXIT_OK;
+    fprintf(stderr,
+            "whiten %s: option --checkpoint: %s holds a file that is not a %s checkpoint, which "
+            "the first checkpoint would replace; name another file (or remove it first)\n",
+            command, path, journal ? command : "fit or simulate");
+    return WH__EXIT_USAGE;
+}
+
 int wh__cli_out_folder(const char *command, const char *dir, bool *created)
 {
     struct stat st;

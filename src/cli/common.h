@@ -107,6 +107,16 @@ int wh__cli_check_problem_in(const char *command, const char *path, const char *
                              const char *saved, const char *now);
 
 /*
+ * A checkpoint replaces the file at its path when it is written: refuse (WH__EXIT_USAGE)
+ * a --checkpoint naming an existing, non-empty file that is not a checkpoint (a state file,
+ * data, anything a slip of the keyboard names), unless it is the --resume file. journal:
+ * a checkpoint of sweep or reproduce (a zip holding checkpoint.json); else a fit or
+ * simulate checkpoint (a state file with a "checkpoint" key).
+ */
+int wh__cli_check_checkpoint_target(const char *command, const char *path, const char *resume,
+                                    bool journal);
+
+/*
  * The --out folder of sweep and reproduce: an existing folder must be writable; a file is
  * refused; a missing one is made (*created). After a refusal or a failure,
  * wh__cli_out_folder_undo removes the folder again if this run made it and it is still
