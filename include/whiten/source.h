@@ -134,11 +134,13 @@ WH_API uint64_t wh_source_samples(const wh_source *src);
  * later run: the 624 words of its MT19937 generator and the generator's
  * position (625 words in all), plus the samples drawn so far (which fixes the
  * context). Portable across hosts: words are 32-bit whatever `unsigned long` is.
- * src/source/state.c.
+ * The generator is the library's own MT19937 (src/core/rng.c), which gives the
+ * sequence of GSL's gsl_rng_mt19937 for the same seed; the words are the state
+ * MT19937's definition has, not a copy of any library's memory layout.
  */
 #define WH_SOURCE_STATE_WORDS 625
 
-/* Copy the state out. WH_EINVAL if the generator's layout is not MT19937's. */
+/* Copy the state out. WH_EINVAL for a NULL argument. */
 WH_API wh_status wh_source_get_state(const wh_source *src, uint32_t words[WH_SOURCE_STATE_WORDS],
                                      uint64_t *samples);
 
