@@ -153,6 +153,9 @@ static bool get_whole(const cJSON *o, const char *key, size_t max, size_t *value
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(o, key);
     const double v = cJSON_IsNumber(item) ? item->valuedouble : -1.0;
+    /* Set on every path: the optimiser cannot see that wh__io_fail() returns false, and
+     * warned (-Wmaybe-uninitialized, release builds) that a caller might read it unset. */
+    *value = 0;
     if (!(v >= 0.0 && v <= (double)max && v == floor(v)))
         return wh__io_fail(err, "%s: \"%s\" must be a whole number in [0, %zu]", MEMBER, key,
                            max);

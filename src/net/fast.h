@@ -110,8 +110,9 @@ wh_status wh__fast_new(wh_net *net);
 void wh__fast_free(wh__fast *f);
 
 /* The interneuron weights as a reader sees them: Q W while the blocked path holds them
- * lazily, else net->W (changes nothing the learning depends on). lazy_weights.c. */
-const double *wh__lazy_weights(const wh_net *net);
+ * lazily (formed into the block's view cache on the first read, which is why the network
+ * is not const), else net->W. Changes nothing the learning depends on. lazy_weights.c. */
+const double *wh__lazy_weights(wh_net *net);
 /* Fold Q into net->W before anything that updates W itself (a learning step off the
  * blocked path). The bits are those of the view. lazy_weights.c. */
 void wh__lazy_settle(wh_net *net);

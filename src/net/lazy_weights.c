@@ -14,9 +14,9 @@
 #include "core/linalg.h"
 #include "net/fast.h"
 
-static wh__block *lazy_block(const wh_net *net)
+static const wh__block *lazy_block(const wh_net *net)
 {
-    wh__block *b = net->fast != NULL ? net->fast->block : NULL;
+    const wh__block *b = net->fast != NULL ? net->fast->block : NULL;
     return b != NULL && b->lazy ? b : NULL;
 }
 
@@ -29,11 +29,11 @@ static void lazy_product(const wh_net *net, double *dst, size_t ldd)
     wh__gemm(false, false, n, k, n, 1.0, b->Q, n, net->W, k, 0.0, dst, ldd);
 }
 
-const double *wh__lazy_weights(const wh_net *net)
+const double *wh__lazy_weights(wh_net *net)
 {
-    wh__block *b = lazy_block(net);
-    if (b == NULL)
+    if (lazy_block(net) == NULL)
         return net->W;
+    wh__block *b = net->fast->block; /* the view is a cache this call fills: not const */
     if (!b->view_ok) {
         lazy_product(net, b->Wv, net->k);
         b->view_ok = true;
@@ -58,9 +58,9 @@ void wh__lazy_copy(const wh_net *net, double *W, size_t ldw)
 
 void wh__lazy_settle(wh_net *net)
 {
-    wh__block *b = lazy_block(net);
-    if (b == NULL)
+    if (lazy_block(net) == NULL)
         return;
+    wh__block *b = net->fast->block;
     lazy_product(net, net->W_next, net->k);
     double *t = net->W;
     net->W = net->W_next;
