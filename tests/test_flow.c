@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "flow/flow.h"
 #include "support.h"
 #include "whiten.h"
 #include "net/view.h"
@@ -553,5 +554,124 @@ Test(flow, cleans_up_after_every_failed_allocation)
         assert_status(wh_flow_converge(f, 1e3, &T), WH_OK);
         wh_flow_free(f);
     }
+    free(C);
+}
+
+/* ---- failure paths of a step and of the crossing search (white-box: flow/flow.h) ---- */
+
+/*
+ * A step that GSL cannot take changes nothing: the time, the state, the error and the
+ * step count are those from before, and evolve and converge pass the status on. The state
+ * is made one whose M is not positive definite (M[0][0] = -1, packed entry 0), on which
+ * the field fails at every trial step, as it would on a flow that had left the cone.
+ * (GSL puts y back itself when it gives up; this checks the contract as a caller sees
+ * it, time, error and count included, whoever keeps it.)
+ */
+Test(flow, a_failed_step_changes_nothing)
+{
+    double *C = wh_test_covariance(3, 0.1, 10.0, 2);
+    wh_flow_options o = options_for(&cases[0], 3, C, 0.137);
+    wh_flow *f = new_flow(&o);
+    assert_status(wh_flow_step(f, 1.0, NULL), WH_OK);
+    f->y[0] = -1.0;
+    wh__flow_lateral_of(f, f->y, f->M); /* a consistent flow, if not a positive definite one */
+    double y[6], M[9];
+    memcpy(y, f->y, sizeof y);
+    memcpy(M, wh_flow_lateral(f), sizeof M);
+    const double t = wh_flow_time(f), error = wh_flow_error(f);
+    const uint64_t steps = wh_flow_steps(f);
+    wh_flow_step_info info = {.t = -1.0};
+    assert_status(wh_flow_step(f, 2.0, &info), WH_EDIVERGED);
+    cr_assert_eq(info.t, -1.0, "a failed step wrote its info");
+    assert_status(wh_flow_evolve(f, 3.0), WH_EDIVERGED);
+    double t_eps = 0.0;
+    assert_status(wh_flow_converge(f, 10.0, &t_eps), WH_EDIVERGED);
+    cr_assert(isnan(t_eps));
+    cr_assert_eq(wh_flow_time(f), t);
+    cr_assert_eq(wh_flow_error(f), error);
+    cr_assert_eq(wh_flow_steps(f), steps);
+    cr_assert(memcmp(f->y, y, sizeof y) == 0, "a failed step left another state");
+    cr_assert(memcmp(wh_flow_lateral(f), M, sizeof M) == 0, "a failed step left another M");
+    wh_flow_free(f);
+    free(C);
+}
+
+/*
+ * Where a step below the resolution of the time is needed (t = 1e30: one ulp is 1.4e14,
+ * and the flow, far from white, needs steps of order 1e-4), no step is possible: the
+ * tolerance cannot be met by any step that moves t. Refused, state kept, rather than a
+ * step reported done that did not move.
+ */
+Test(flow, a_step_below_the_resolution_of_time_is_refused)
+{
+    double *C = wh_test_covariance(3, 0.1, 10.0, 2);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        wh_flow_options o = options_for(&cases[c], 3, C, 0.137);
+        wh_flow *f = new_flow(&o);
+        f->t = f->t_prev = 1e30;
+        const double error = wh_flow_error(f);
+        assert_status(wh_flow_step(f, 2e30, NULL), WH_ESTEPSIZE);
+        cr_assert_eq(wh_flow_time(f), 1e30, "%s: the time moved", cases[c].name);
+        cr_assert_eq(wh_flow_error(f), error, "%s", cases[c].name);
+        assert_status(wh_flow_evolve(f, 2e30), WH_ESTEPSIZE);
+        cr_assert_eq(wh_flow_steps(f), 0, "%s", cases[c].name);
+        wh_flow_free(f);
+    }
+    free(C);
+}
+
+/* A flow in the middle of a step from M0 = alpha I to time dt, as wh_flow_step leaves it
+ * before it looks for the crossing: start and end of the step in y_prev, t_prev and y, t. */
+static wh_flow *flow_after_step(const double *C, double alpha, double dt)
+{
+    wh_flow_options o = options_for(&cases[0], 3, C, alpha);
+    wh_flow *f = new_flow(&o);
+    memcpy(f->y_prev, f->y, f->dim * sizeof *f->y);
+    f->t_prev = 0.0;
+    f->t = dt;
+    return f;
+}
+
+/*
+ * The crossing search's ends: an error already within eps at the start of the step puts
+ * the crossing there, and one still above eps at its end puts it at the end (the
+ * re-stepped ends may differ from the accepted step in their last bits, so either may
+ * happen by rounding when wh_flow_step asks).
+ */
+Test(flow, crossing_search_puts_a_crossing_outside_the_step_at_its_end)
+{
+    double *C = wh_test_covariance(3, 0.1, 10.0, 2);
+    wh_flow *f = flow_after_step(C, 0.137, 1e-3);
+    double crossing = NAN;
+    f->eps = 2.0 * wh_flow_error(f);
+    assert_status(wh__flow_locate_crossing(f, &crossing), WH_OK);
+    cr_assert_eq(crossing, 0.0, "crossing %g, want the start of the step", crossing);
+    f->eps = 1e-300;
+    assert_status(wh__flow_locate_crossing(f, &crossing), WH_OK);
+    cr_assert_eq(crossing, 1e-3, "crossing %g, want the end of the step", crossing);
+    wh_flow_free(f);
+    free(C);
+}
+
+/*
+ * The search's failures are reported, not hidden in a crossing time: a start whose M is
+ * not positive definite (the field fails there), and a trial step that leaves the cone
+ * (M0 = 30 I against eigenvalues of at most 10 decays at rate about 1, so one rk8pd step
+ * of length 1000 takes its stages through M < 0).
+ */
+Test(flow, crossing_search_reports_its_failures)
+{
+    double *C = wh_test_covariance(3, 0.1, 10.0, 2);
+    double crossing = 7.0;
+    wh_flow *f = flow_after_step(C, 0.137, 1e-3);
+    f->eps = 1e-300;
+    f->y_prev[0] = -1.0;
+    assert_status(wh__flow_locate_crossing(f, &crossing), WH_EDIVERGED);
+    wh_flow_free(f);
+    f = flow_after_step(C, 30.0, 1e3);
+    f->eps = 1e-300;
+    assert_status(wh__flow_locate_crossing(f, &crossing), WH_EDIVERGED);
+    cr_assert_eq(crossing, 7.0, "a failed search wrote a crossing");
+    wh_flow_free(f);
     free(C);
 }

@@ -108,8 +108,8 @@ WH_API void wh_flow_reset(wh_flow *flow);
  * method, each trial time evaluated by a fresh rk8pd step from the start of
  * this step. info may be NULL. On failure the flow keeps the state from before
  * the step. Statuses: WH_EINVAL, WH_ESTEPSIZE (the tolerance cannot be met at
- * the smallest step), WH_EDIVERGED (M stopped being positive definite),
- * WH_ELINALG.
+ * the smallest step, or by any step that moves t at all), WH_EDIVERGED (M
+ * stopped being positive definite), WH_ELINALG.
  */
 WH_API wh_status wh_flow_step(wh_flow *flow, double t_limit, wh_flow_step_info *info);
 

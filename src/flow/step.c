@@ -48,6 +48,10 @@ static wh_status advance(wh_flow *f, double t_limit)
                                          t_limit, &h, f->y);
     if (status != GSL_SUCCESS)
         return from_gsl(status);
+    /* At a time so large that the steps the tolerance allows are below its resolution,
+     * GSL reports a step that left t where it was: no step could be taken. */
+    if (!(f->t > f->t_prev))
+        return WH_ESTEPSIZE;
     f->h = h;
     wh__flow_lateral_of(f, f->y, f->M);
     wh_errors e;
