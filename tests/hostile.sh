@@ -254,5 +254,13 @@ refused 2 "option --checkpoint: notes.txt holds a file that is not a reproduce c
     fail "a checkpoint was not allowed to replace an old checkpoint"
 rm -f o.npz
 
+# --- row 128: --out a file for a shard, a merge ------------------------------------------
+refused 2 "option --out: plain is a file, not a folder" "sweep --shard with --out a file" -- \
+    "$whiten" sweep grid.json --shard 0/2 --out plain
+refused 2 "option --out: plain is a file, not a folder" "sweep --merge with --out a file" -- \
+    "$whiten" sweep --merge --out plain
+refused 2 "option --out: plain is a file, not a folder" "reproduce --merge with --out a file" -- \
+    "$whiten" reproduce --merge --out plain
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -104,8 +104,20 @@ int wh__shard_choose(const char *cmd, const char *spec, size_t shards, wh__shard
     return rc;
 }
 
+/* --out names a file, not a folder: refused with that, not with a failure beneath it. */
+static int refuse_file(const char *cmd, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISDIR(st.st_mode))
+        return WH__EXIT_OK;
+    fprintf(stderr, "whiten %s: option --out: %s is a file, not a folder\n", cmd, path);
+    return WH__EXIT_USAGE;
+}
+
 static int make_folder(const char *cmd, const char *path)
 {
+    if (refuse_file(cmd, path) != WH__EXIT_OK)
+        return WH__EXIT_USAGE;
     if (mkdir(path, 0777) == 0 || errno == EEXIST)
         return WH__EXIT_OK;
     fprintf(stderr, "whiten %s: cannot create folder %s: %s\n", cmd, path, strerror(errno));
@@ -163,6 +175,8 @@ int wh__shard_list(const char *cmd, const char *dir, char ***paths, size_t **ind
 {
     char folder[4096];
     *paths = NULL, *index = NULL, *count = 0, *shards = 0;
+    if (refuse_file(cmd, dir) != WH__EXIT_OK)
+        return WH__EXIT_USAGE;
     if (join(cmd, folder, sizeof folder, dir, "") != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
     DIR *d = opendir(folder);
