@@ -115,8 +115,8 @@ expect_error 2 "option --frame: frame.npy is 4 x 6; the network needs n = 4 rows
     "$whiten" fit --net gain --frame frame.npy --K 10 --data X.npy --state S.npz
 expect_error 1 "nothere.npy" S.npz -- \
     "$whiten" fit --net gain --frame nothere.npy --data X.npy --state S.npz
-expect_error 2 "option --solver: the gain circuits have only the exact solver" S.npz -- \
-    "$whiten" fit --net gain --solver fast --data X.npy --state S.npz
+expect_error 2 "option --solver: gains plus synapses have only the exact solver" S.npz -- \
+    "$whiten" fit --net gain-synapse --solver fast --data X.npy --state S.npz
 $py -c "import numpy as np; W = np.load('frame.npy'); W[:, 2] = 0; np.save('zero.npy', W)"
 expect_error 2 "option --frame: a column of the frame is zero" S.npz -- \
     "$whiten" fit --net gain-synapse --frame zero.npy --data X.npy --state S.npz

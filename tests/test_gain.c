@@ -11,8 +11,9 @@
 #include "core/linalg.h"
 #include "core/rng.h"
 #include "net/gain.h"
-#include "support.h"
+#include "net/net.h"
 #include "net/view.h"
+#include "support.h"
 
 static double *pairs_frame(size_t n)
 {
@@ -548,7 +549,10 @@ Test(gain_net, public_options_refused)
         cr_assert(st == cases[i].want, "case %zu: %s, want %s", i, wh_status_name(st),
                   wh_status_name(cases[i].want));
         cr_assert((net != NULL) == (st == WH_OK));
-        cr_assert(net == NULL || wh_net_solver(net) == WH_SOLVER_EXACT, "only an exact path");
+        /* gain modulation has a fast path (asked for, or AUTO from WH_AUTO_GAIN_FAST_N) */
+        const bool fast = cases[i].kind == WH_NET_GAIN && cases[i].solver == WH_SOLVER_FAST;
+        cr_assert(net == NULL || wh_net_solver(net) == (fast ? WH_SOLVER_FAST : WH_SOLVER_EXACT),
+                  "case %zu: solver %d", i, net != NULL ? (int)wh_net_solver(net) : -1);
         wh_net_free(net);
     }
 }
@@ -606,4 +610,138 @@ Test(gain_net, restore_and_solver_state_continue_bit_for_bit)
         wh_net_free(a);
         wh_net_free(b);
     }
+}
+
+/* ---- The fast path of a sparse fixed frame (gain.c, "The fast path") ---- */
+
+static wh_net *gain_net(size_t n, double eta, wh_solver solver)
+{
+    wh_net_options o = gain_options(WH_NET_GAIN, n, eta);
+    o.solver = solver, o.gain.frame = WH_FRAME_PAIRS;
+    wh_net *net = NULL;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    cr_assert_eq(wh_net_solver(net), solver);
+    return net;
+}
+
+/*
+ * The fast path against the exact one (a Cholesky factor per sample) on the same stream:
+ * the gains and M agree to 1e-10 relative after thousands of samples, at an n whose
+ * products are loops (12) and one where they are BLAS (40); CG did most of the solves,
+ * and the fast path's M is M(g) (the closed form alpha I + W diag(g) W^T, by plain sums).
+ */
+Test(gain_fast, agrees_with_the_exact_path)
+{
+    const size_t sizes[2] = {12, 40}, samples[2] = {4000, 600};
+    for (size_t s = 0; s < 2; s++) {
+        const size_t n = sizes[s], K = wh_frame_full_size(n);
+        wh_net *exact = gain_net(n, 2e-4, WH_SOLVER_EXACT),
+               *fast = gain_net(n, 2e-4, WH_SOLVER_FAST);
+        double *C = wh_test_covariance(n, 0.3, 3.0, 7 + s), *x = malloc(n * sizeof *x);
+        wh_source *src = wh_test_source(C, n, 11 + s);
+        for (size_t t = 0; t < samples[s]; t++) {
+            wh_source_next(src, x, NULL);
+            assert_status(wh_net_step(exact, x, NULL, NULL, NULL), WH_OK);
+            assert_status(wh_net_step(fast, x, NULL, NULL, NULL), WH_OK);
+        }
+        const wh__gain *c = fast->gain;
+        cr_assert(c->fast && c->cg_solves > samples[s] / 2, "n = %zu: %llu CG solves of %zu", n,
+                  (unsigned long long)c->cg_solves, samples[s]);
+        const double dg = wh_test_rel_diff(1, K, wh_net_gains(fast), K, wh_net_gains(exact), K);
+        const double dm =
+            wh_test_rel_diff(n, n, wh__net_lateral(fast), n, wh__net_lateral(exact), n);
+        cr_assert_leq(dg, 1e-10, "n = %zu: gains differ by %g", n, dg);
+        cr_assert_leq(dm, 1e-10, "n = %zu: M differs by %g", n, dm);
+        double *W = pairs_frame(n), *M = malloc(n * n * sizeof *M);
+        lateral_oracle(n, K, W, wh_net_gains(fast), 1.0, M);
+        const double dl = wh_test_rel_diff(n, n, wh__net_lateral(fast), n, M, n);
+        cr_assert_leq(dl, 1e-12, "n = %zu: M is %g from M(g)", n, dl);
+        /* and y answers x: ||M y - x|| small */
+        double y[40], r[40];
+        assert_status(wh_net_respond(fast, x, y, NULL, NULL), WH_OK);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, M, (int)n, y, 1, 0.0, r, 1);
+        cr_assert_leq(wh_test_rel_diff(1, n, r, n, x, n), 1e-12);
+        free(W), free(M), free(C), free(x);
+        wh_source_free(src);
+        wh_net_free(exact);
+        wh_net_free(fast);
+    }
+}
+
+/* Saved mid-period (CG mode, M updated in place since the refresh) and restored into a
+ * fresh network, the fast path continues bit for bit; a state that cannot be is refused. */
+Test(gain_fast, solver_state_continues_bit_for_bit)
+{
+    const size_t n = 10;
+    wh_net *a = gain_net(n, 2e-4, WH_SOLVER_FAST), *b = gain_net(n, 2e-4, WH_SOLVER_FAST);
+    double *C = wh_test_covariance(n, 0.3, 3.0, 5), x[10];
+    wh_source *src = wh_test_source(C, n, 6);
+    for (int t = 0; t < 205; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
+    }
+    cr_assert(a->gain->since > 0 && a->gain->p_valid, "not saved between refreshes");
+    const size_t size = wh_net_solver_state_size(a), K = wh_net_k(a);
+    cr_assert_eq(size, 2 * K + n * (n + 1) / 2 + 5);
+    double *state = malloc(size * sizeof *state);
+    assert_status(wh_net_get_solver_state(a, state, size), WH_OK);
+    assert_status(wh_net_restore(b, wh__net_weights(a), K, 205), WH_OK);
+    state[size - 3] = 0.5; /* a hold of half a sample */
+    cr_assert(wh_net_set_solver_state(b, state, size) != WH_OK);
+    assert_status(wh_net_get_solver_state(a, state, size), WH_OK);
+    assert_status(wh_net_set_solver_state(b, state, size), WH_OK);
+    for (int t = 0; t < 300; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
+        assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
+    }
+    cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(b), n * n * sizeof(double)) == 0,
+              "M differs");
+    cr_assert(memcmp(wh_net_gains(a), wh_net_gains(b), K * sizeof(double)) == 0, "g differs");
+    free(state), free(C);
+    wh_source_free(src);
+    wh_net_free(a);
+    wh_net_free(b);
+}
+
+/*
+ * The exact path's refusal scenario (above) on the fast path: the loss of definiteness is
+ * reported no earlier than the exact path reports it and at most one refresh period later,
+ * and the refused step leaves the circuit as it was (finite, the same gains).
+ */
+Test(gain_fast, refuses_within_a_period_of_the_loss_of_definiteness)
+{
+    const size_t n = 3, K = 6;
+    double *W = pairs_frame(n), x[3];
+    wh__gain *exact = gain_circuit(n, K, W, 1.0, 0.05, 0.0),
+             *fast = gain_circuit(n, K, W, 1.0, 0.05, 0.0);
+    assert_status(wh__gain_enable_fast(fast), WH_OK);
+    cr_assert(fast->fast);
+    int refused_exact = -1, refused_fast = -1;
+    for (int t = 0; t < 1000 && (refused_exact < 0 || refused_fast < 0); t++) {
+        x[0] = 0.01 * cos(t), x[1] = 0.02 * sin(3.0 * t), x[2] = 0.015;
+        if (refused_exact < 0 && wh__gain_step(exact, x) == WH_EDIVERGED)
+            refused_exact = t;
+        if (refused_fast < 0) {
+            double g[6];
+            const wh_status st = wh__gain_step_fast(fast, x);
+            if (st != WH_OK) {
+                assert_status(st, WH_EDIVERGED);
+                refused_fast = t;
+                /* back at the last refresh: its gains, M(g_r), positive definite */
+                cr_assert(memcmp(fast->g_r, fast->g, sizeof g) == 0, "not the refresh's gains");
+                double M[9];
+                lateral_oracle(n, K, W, fast->g, 1.0, M);
+                cr_assert_leq(wh_test_rel_diff(n, n, wh__gain_lateral(fast), n, M, n), 1e-15);
+                cr_assert_gt(wh_test_min_eig(n, M), 0.0);
+                assert_status(wh__gain_respond(fast, x), WH_OK);
+            }
+        }
+    }
+    cr_assert(refused_exact > 5, "the exact path refused at %d", refused_exact);
+    cr_assert(refused_fast >= refused_exact && refused_fast <= refused_exact + 8,
+              "fast refused at %d, exact at %d (period 8)", refused_fast, refused_exact);
+    wh__gain_free(exact);
+    wh__gain_free(fast);
+    free(W);
 }

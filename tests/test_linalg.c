@@ -134,6 +134,14 @@ Test(linalg, small_symv_and_syr2_match_blas)
         wh__symv_lower(n, 2.385, a, LD, x, u);
         cblas_dsymv(CblasRowMajor, CblasLower, (blasint)n, 2.385, a, LD, x, 1, 0.0, v, 1);
         cr_assert_leq(wh_test_rel_diff(1, n, u, n, v, n), 1e-14, "n %zu: symv", n);
+        /* the upper triangle alone (NaN below it), against the same product */
+        static double c[32 * LD];
+        memcpy(c, a, sizeof c);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                c[i * LD + j] = NAN;
+        wh__symv_upper(n, 2.385, c, LD, x, u);
+        cr_assert_leq(wh_test_rel_diff(1, n, u, n, v, n), 1e-14, "n %zu: symv upper", n);
         wh__syr2_lower(n, -0.61, x, y, a, LD);
         cblas_dsyr2(CblasRowMajor, CblasLower, (blasint)n, -0.61, x, 1, y, 1, b, LD);
         cr_assert_leq(lower_diff(n, a, b), 1e-14, "n %zu: syr2", n);

@@ -160,7 +160,15 @@ typedef struct wh_neural {
  *     and for the direct network EXACT below n = WH_AUTO_DIRECT_FAST_N, FAST
  *     from it. A direct network on the FAST path reports a loss of positive
  *     definiteness up to `refresh` samples late (above); ask for
- *     WH_SOLVER_EXACT to have it at the very sample.
+ *     WH_SOLVER_EXACT to have it at the very sample. For gain modulation
+ *     (WH_NET_GAIN) EXACT below n = WH_AUTO_GAIN_FAST_N, FAST from it; gains
+ *     plus synapses have an exact path only.
+ *   WH_SOLVER_FAST for WH_NET_GAIN with a frame of at most two non-zeros a
+ *     column (the pairs frame): y by conjugate gradients preconditioned by the
+ *     inverse of M at the last refresh, M factored only when its definiteness
+ *     is not certified (a bound checked every sample, so a loss of it is
+ *     reported at the very sample, as on the exact path) or CG slows down. A
+ *     dense frame runs exact steps under this solver.
  *
  * The solver applies to WH_NEURAL_EXACT; simulated neural dynamics always
  * take the exact synaptic path. Saving and restoring (wh_net_restore) a fast
@@ -170,6 +178,8 @@ typedef struct wh_neural {
  */
 /* The smallest n at which WH_SOLVER_AUTO runs the direct network's FAST path. */
 #define WH_AUTO_DIRECT_FAST_N 30
+/* The smallest n at which WH_SOLVER_AUTO runs gain modulation's FAST path. */
+#define WH_AUTO_GAIN_FAST_N 48
 
 typedef enum wh_solver {
     WH_SOLVER_AUTO = 0,

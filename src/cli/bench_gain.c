@@ -20,6 +20,17 @@
  *     solves, and for a dense frame the dsyrk), against the step's measured time. The O(K)
  *     and O(nK) vector work around them counts as free, so the ceiling is optimistic and the
  *     fraction says how much of a step is that kernel work.
+ *
+ * The fast path of the pairs frame (gain-pairs-fast, src/net/gain.c "The fast path") is
+ * counted from what it did in the run (wh__net_gain_work): each CG solve is 3 + 2 x its
+ * iterations symmetric products, each 2n^2 flops reading a triangle (4n^2 bytes); each
+ * Cholesky factor (refreshes and the exact steps of a hold) n^3/3 + 2n^2, each inverse
+ * 2n^3/3; and every sample one pass over the K columns, 8K flops and 88K bytes (two row
+ * indices, two values, the gain, |w|^2 read, z and the gain written, M's entry, and z copied
+ * out). Its ceiling is that of the paper's circuits: min(dgemm rate / flops, dgemv
+ * bandwidth at its working set / bytes), the working set being M and P (16n^2 bytes) and
+ * the column arrays (about 44n^2): for this path the bytes bind from n = 64 on, and the
+ * factor's flops are the smaller part.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/bench_gain.h"
@@ -31,14 +42,18 @@
 
 #include "core/alloc.h"
 #include "core/linalg.h"
+#include "net/view.h"
 #include "whiten.h"
 
 typedef struct gain_row {
     const char *name;
     wh_net_kind kind;
     int frame;
+    wh_solver solver;
     size_t n, K, samples;
     double rate, flops, fraction, kernels, kernel_fraction;
+    double bytes, iterations; /* fast path: per sample, from the run's counts */
+    bool auto_runs;           /* WH_SOLVER_AUTO runs this row's path at this n */
 } gain_row;
 
 static double cpu_now(void)
@@ -107,6 +122,7 @@ static int time_row(gain_row *r, double eta)
     wh_net_options o;
     wh_net_options_default(&o);
     o.kind = r->kind, o.n = r->n, o.eta = eta, o.gain.frame = r->frame, o.gain.eta_w = eta / 10;
+    o.solver = r->solver;
     double *X = wh__alloc(r->samples * r->n, sizeof *X);
     if (X == NULL)
         return -1;
@@ -123,6 +139,17 @@ static int time_row(gain_row *r, double eta)
         for (size_t i = 0; st == WH_OK && i < r->samples; i++)
             st = wh_net_step(net, X + i * r->n, NULL, NULL, NULL);
         const double t = cpu_now() - t0;
+        uint64_t counts[5];
+        if (st == WH_OK && wh__net_gain_work(net, counts)) {
+            const double n = (double)r->n, K = (double)wh_net_k(net), S = (double)r->samples;
+            const double symv = 3.0 * (double)counts[0] + 2.0 * (double)counts[1];
+            r->flops = (symv * 2.0 * n * n + (double)counts[4] * (n * n * n / 3.0 + 2.0 * n * n) +
+                        (double)counts[3] * 2.0 * n * n * n / 3.0) /
+                           S +
+                       8.0 * K;
+            r->bytes = symv * 4.0 * n * n / S + 88.0 * K;
+            r->iterations = (double)counts[1] / S;
+        }
         if (st == WH_OK) {
             r->K = wh_net_k(net);
             r->rate = fmax(r->rate, (double)r->samples / t);
@@ -145,42 +172,98 @@ static size_t gain_samples(size_t n, bool quick)
     return n <= 16 ? 100000 : n <= 64 ? 5000 : n <= 256 ? 300 : 20;
 }
 
-int wh__bench_gain(FILE *out, bool quick, size_t only_n, double dgemm, double eta)
+/* Whether WH_SOLVER_AUTO runs r's solver for r's circuit and frame at r's n. */
+static bool auto_runs(const gain_row *r, double eta)
 {
-    gain_row rows[12];
+    wh_net_options o;
+    wh_net_options_default(&o);
+    o.kind = r->kind, o.n = r->n, o.eta = eta, o.gain.frame = r->frame, o.gain.eta_w = eta / 10;
+    wh_net *net = NULL;
+    if (wh_net_new(&o, &net) != WH_OK)
+        return false;
+    const bool same = wh_net_solver(net) == r->solver;
+    wh_net_free(net);
+    return same;
+}
+
+int wh__bench_gain(FILE *out, bool quick, size_t only_n, double dgemm, double eta,
+                   double (*bandwidth)(double bytes))
+{
+    gain_row rows[16];
     size_t count = 0;
     const size_t sizes[4] = {4, 16, 64, 256};
     const size_t nsizes = only_n != 0 ? 1 : (quick ? 3u : 4u);
     for (size_t i = 0; i < nsizes; i++) {
         const size_t n = only_n != 0 ? only_n : sizes[i], samples = gain_samples(n, quick);
-        rows[count++] =
-            (gain_row){"gain-pairs", WH_NET_GAIN, WH_FRAME_PAIRS, n, 0, samples, 0, 0, 0, 0, 0};
+        rows[count++] = (gain_row){.name = "gain-pairs",
+                                   .kind = WH_NET_GAIN,
+                                   .frame = WH_FRAME_PAIRS,
+                                   .solver = WH_SOLVER_EXACT,
+                                   .n = n,
+                                   .samples = samples};
+        rows[count++] = (gain_row){.name = "gain-pairs-fast",
+                                   .kind = WH_NET_GAIN,
+                                   .frame = WH_FRAME_PAIRS,
+                                   .solver = WH_SOLVER_FAST,
+                                   .n = n,
+                                   .samples = samples};
         if (n <= 16)
-            rows[count++] = (gain_row){
-                "gain-random", WH_NET_GAIN, WH_FRAME_RANDOM, n, 0, samples, 0, 0, 0, 0, 0};
-        rows[count++] = (gain_row){
-            "gain-synapse", WH_NET_GAIN_SYNAPSE, WH_FRAME_DEFAULT, n, 0, samples, 0, 0, 0, 0, 0};
+            rows[count++] = (gain_row){.name = "gain-random",
+                                       .kind = WH_NET_GAIN,
+                                       .frame = WH_FRAME_RANDOM,
+                                       .solver = WH_SOLVER_EXACT,
+                                       .n = n,
+                                       .samples = samples};
+        rows[count++] = (gain_row){.name = "gain-synapse",
+                                   .kind = WH_NET_GAIN_SYNAPSE,
+                                   .frame = WH_FRAME_DEFAULT,
+                                   .solver = WH_SOLVER_EXACT,
+                                   .n = n,
+                                   .samples = samples};
     }
     for (size_t i = 0; i < count; i++) {
-        if (time_row(&rows[i], eta) != 0)
+        gain_row *r = &rows[i];
+        if (time_row(r, eta) != 0)
             return -1;
-        rows[i].flops = model(&rows[i]);
-        rows[i].fraction = rows[i].rate * rows[i].flops / dgemm;
-        rows[i].kernels = kernel_seconds(&rows[i]);
-        if (rows[i].kernels < 0.0)
+        r->auto_runs = auto_runs(r, eta);
+        if (r->bytes > 0.0) { /* the fast path: flops and bytes as it ran */
+            const double n = (double)r->n;
+            const double ceiling =
+                fmin(dgemm / r->flops, bandwidth(16.0 * n * n + 88.0 * (double)r->K) / r->bytes);
+            r->fraction = r->rate / ceiling;
+            r->kernels = r->kernel_fraction = NAN;
+            continue;
+        }
+        r->flops = model(r);
+        r->fraction = r->rate * r->flops / dgemm;
+        r->kernels = kernel_seconds(r);
+        if (r->kernels < 0.0)
             return -1;
-        rows[i].kernel_fraction = rows[i].rate * rows[i].kernels;
+        r->kernel_fraction = r->rate * r->kernels;
     }
     fprintf(out,
-            "\ngain circuits (exact: a Cholesky factor per sample), one BLAS thread\n"
-            "%-14s %5s %7s %12s %14s %9s %12s %11s\n",
-            "path", "n", "K", "samples/s", "flops/sample", "of dgemm", "kernels us", "of kernels");
-    for (size_t i = 0; i < count; i++)
-        fprintf(out, "%-14s %5zu %7zu %12.0f %14.0f %8.1f%% %12.3f %10.1f%%\n", rows[i].name,
-                rows[i].n, rows[i].K, rows[i].rate, rows[i].flops, 100.0 * rows[i].fraction,
-                1e6 * rows[i].kernels, 100.0 * rows[i].kernel_fraction);
-    fprintf(out, "of dgemm: the modelled flops at the 512 x 512 dgemm rate; of kernels: the\n"
-                 "step's Cholesky factor, two solves (and, dense frames, dsyrk of W diag(sqrt g))\n"
-                 "timed alone at this n, against the step's time (vector work counted free)\n");
+            "\ngain circuits (exact: a Cholesky factor per sample; fast: CG between refreshes),"
+            " one BLAS thread\n"
+            "%-15s %5s %7s %12s %14s %9s %12s %11s %6s %5s\n",
+            "path", "n", "K", "samples/s", "flops/sample", "of ceil.", "kernels us", "of kernels",
+            "CG it", "auto");
+    for (size_t i = 0; i < count; i++) {
+        const gain_row *r = &rows[i];
+        char kernels[32] = "-", share[32] = "-", iterations[32] = "-";
+        if (!isnan(r->kernels)) { /* exact rows; the fast row has its byte ceiling instead */
+            snprintf(kernels, sizeof kernels, "%.3f", 1e6 * r->kernels);
+            snprintf(share, sizeof share, "%.1f%%", 100.0 * r->kernel_fraction);
+        } else {
+            snprintf(iterations, sizeof iterations, "%.2f", r->iterations);
+        }
+        fprintf(out, "%-15s %5zu %7zu %12.0f %14.0f %8.1f%% %12s %11s %6s %5s\n", r->name, r->n,
+                r->K, r->rate, r->flops, 100.0 * r->fraction, kernels, share, iterations,
+                r->auto_runs ? "auto" : "");
+    }
+    fprintf(out, "of ceil.: exact rows, the modelled flops at the 512 x 512 dgemm rate; the fast\n"
+                 "row, min(dgemm rate / flops, dgemv bandwidth at its working set / bytes) as\n"
+                 "it ran. of kernels: the step's Cholesky factor, two solves (and, dense frames,\n"
+                 "dsyrk of W diag(sqrt g)) timed alone at this n, against the step's time\n"
+                 "(vector work counted free). auto: the path --solver auto runs here.\n");
     return 0;
 }

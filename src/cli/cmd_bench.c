@@ -576,7 +576,7 @@ int wh__cmd_bench(int argc, char **argv)
         return WH__EXIT_FAILURE;
     }
     rc = o.json ? print_json(&t, &o) : (print_table(&t), WH__EXIT_OK);
-    if (rc == WH__EXIT_OK && !o.json && wh__bench_gain(stdout, o.quick, o.n, t.dgemm, o.eta) != 0)
+    if (rc == WH__EXIT_OK && !o.json && wh__bench_gain(stdout, o.quick, o.n, t.dgemm, o.eta, measure_dgemv) != 0)
         rc = WH__EXIT_FAILURE; /* the gain circuits: text only, the JSON keeps its schema */
     if (rc == WH__EXIT_OK && o.plot != NULL && plot_rates(&t, o.plot) != 0)
         rc = WH__EXIT_FAILURE;

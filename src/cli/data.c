@@ -593,21 +593,23 @@ int wh__cli_make_net(const char *command, const wh__cli_net *o, wh_net **net)
         return WH__EXIT_USAGE;
     }
     if (gain) {
-        if (o->solver != NULL && strcmp(o->solver, "fast") == 0) {
+        if (opts.kind == WH_NET_GAIN_SYNAPSE && o->solver != NULL &&
+            strcmp(o->solver, "fast") == 0) {
             fprintf(stderr,
-                    "whiten %s: option --solver: the gain circuits have only the exact "
+                    "whiten %s: option --solver: gains plus synapses have only the exact "
                     "solver (a Cholesky factor per sample)\n",
                     command);
             return WH__EXIT_USAGE;
         }
-        opts.solver = WH_SOLVER_AUTO;
-        /* W, W_next and a scratch of n x K each, and 5 n x n: refuse what cannot fit. */
+        /* W (n x K), for a learning or dense frame W_next and a scratch of n x K besides
+         * (a sparse fixed frame keeps 4 K of column data instead), and 6 n x n (the fast
+         * path's P): refuse what cannot fit. */
         const double nd = (double)o->n,
                      kd = o->k != 0 ? (double)o->k
                                     : (opts.kind == WH_NET_GAIN ? nd * (nd + 1.0) / 2.0 : nd);
         char what[96];
         snprintf(what, sizeof what, "a gain circuit of n = %zu, K = %.0f", o->n, kd);
-        if (wh__cli_check_memory(command, what, 8.0 * (3.0 * nd * kd + 5.0 * nd * nd), "") !=
+        if (wh__cli_check_memory(command, what, 8.0 * (3.0 * nd * kd + 6.0 * nd * nd), "") !=
             WH__EXIT_OK)
             return WH__EXIT_FAILURE;
         rc = gain_options(command, o, &opts, &frame);

@@ -195,6 +195,28 @@ void wh__symv_lower(size_t n, double alpha, const double *a, size_t lda, const d
         y[i] *= alpha;
 }
 
+void wh__symv_upper(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                    double *y)
+{
+    if (n > SMALL) {
+        cblas_dsymv(CblasRowMajor, CblasUpper, bi(n), alpha, a, bi(lda), x, 1, 0.0, y, 1);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        y[i] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double *ri = a + i * lda;
+        double v = y[i] + ri[i] * x[i];
+        for (size_t j = i + 1; j < n; j++) {
+            v += ri[j] * x[j];
+            y[j] += ri[j] * x[i];
+        }
+        y[i] = v;
+    }
+    for (size_t i = 0; i < n; i++)
+        y[i] *= alpha;
+}
+
 void wh__syr2_lower(size_t n, double alpha, const double *x, const double *y, double *a,
                     size_t lda)
 {

@@ -62,6 +62,9 @@ void wh__gram(size_t n, size_t k, const double *a, size_t lda, double *c, size_t
 /* y = alpha A x for symmetric A stored in its lower triangle (dsymv; y is overwritten). */
 void wh__symv_lower(size_t n, double alpha, const double *a, size_t lda, const double *x,
                     double *y);
+/* The same, A stored in its upper triangle (row-major: a[i * lda + j], j >= i). */
+void wh__symv_upper(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                    double *y);
 
 /* A += alpha (x y^T + y x^T) on the lower triangle (dsyr2). */
 void wh__syr2_lower(size_t n, double alpha, const double *x, const double *y, double *a,

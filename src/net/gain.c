@@ -13,6 +13,10 @@
 #include "core/alloc.h"
 #include "core/linalg.h"
 
+/* The fast path's constants (see "The fast path" below). */
+#define CG_TOL 1e-14
+enum { CG_MAX_ITER = 40, CG_REFRESH_ITER = 8, CG_MIN_LIFE = 6, CG_HOLD_MIN = 8, CG_HOLD_MAX = 4096 };
+
 static wh_status check_rate(double eta)
 {
     if (!isfinite(eta))
@@ -50,10 +54,8 @@ static wh_status allocate(wh__gain *c)
     for (size_t i = 0; i < sizeof square / sizeof *square; i++)
         if ((*square[i] = wh__alloc(nn, sizeof(double))) == NULL)
             return WH_ENOMEM;
-    double **wide[] = {&c->W, &c->W_next, &c->A};
-    for (size_t i = 0; i < sizeof wide / sizeof *wide; i++)
-        if ((*wide[i] = wh__alloc(nk, sizeof(double))) == NULL)
-            return WH_ENOMEM;
+    if ((c->W = wh__alloc(nk, sizeof(double))) == NULL)
+        return WH_ENOMEM;
     double **gains[] = {&c->g, &c->g_next, &c->wn, &c->wn_next, &c->z, &c->gz};
     for (size_t i = 0; i < sizeof gains / sizeof *gains; i++)
         if ((*gains[i] = wh__alloc(c->K, sizeof(double))) == NULL)
@@ -62,13 +64,28 @@ static wh_status allocate(wh__gain *c)
     return c->y == NULL ? WH_ENOMEM : WH_OK;
 }
 
+/*
+ * The n x K buffers beyond W, only where they are used: W_next for synapses that learn,
+ * the scratch A for a dense frame (forming M, the population step). A sparse fixed frame
+ * needs neither: at n = 256 with K = n(n+1)/2 that is 135 MB not allocated.
+ */
+static wh_status allocate_wide(wh__gain *c)
+{
+    const size_t nk = c->n * c->K; /* W's size: no overflow */
+    if (c->eta_w > 0.0 && (c->W_next = wh__alloc(nk, sizeof(double))) == NULL)
+        return WH_ENOMEM;
+    if (c->row_a == NULL && (c->A = wh__alloc(nk, sizeof(double))) == NULL)
+        return WH_ENOMEM;
+    return WH_OK;
+}
+
 void wh__gain_free(wh__gain *c)
 {
     if (c == NULL)
         return;
-    void *buffers[] = {c->W,      c->W_next, c->g,      c->g_next, c->wn,   c->wn_next, c->M,
-                       c->M_next, c->L,      c->L_next, c->y,      c->z,    c->gz,      c->A,
-                       c->S,      c->row_a,  c->row_b,  c->val_a,  c->val_b};
+    void *buffers[] = {c->W,     c->W_next, c->g,     c->g_next, c->wn, c->wn_next, c->M, c->M_next,
+                       c->L,     c->L_next, c->y,     c->z,      c->gz, c->A,       c->S, c->row_a,
+                       c->row_b, c->val_a,  c->val_b, c->g_r,    c->P,  c->cg};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
     wh__free(c);
@@ -283,6 +300,8 @@ wh_status wh__gain_new(const wh__gain_options *opts, wh__gain **out)
             st = WH_ERANK;
     if (st == WH_OK && c->eta_w == 0.0)
         st = find_sparse_columns(c);
+    if (st == WH_OK)
+        st = allocate_wide(c);
     if (st == WH_OK) {
         form_lateral(c, c->W, c->g, c->M_next);
         st = factor_candidate(c) ? WH_OK : WH_ENOTPD;
@@ -297,11 +316,12 @@ wh_status wh__gain_new(const wh__gain_options *opts, wh__gain **out)
     return WH_OK;
 }
 
-void wh__gain_respond(wh__gain *c, const double *x)
+static wh_status pcg(wh__gain *c, const double *x, size_t *iterations);
+
+/* z = W^T y. */
+static void interneurons(wh__gain *c)
 {
     const size_t n = c->n, K = c->K;
-    memcpy(c->y, x, n * sizeof *x);
-    wh__chol_solve(n, c->L, n, c->y);
     if (c->row_a != NULL) {
         for (size_t j = 0; j < K; j++) {
             const size_t a = c->row_a[j], b = c->row_b[j];
@@ -310,6 +330,30 @@ void wh__gain_respond(wh__gain *c, const double *x)
         return;
     }
     wh__gemv(true, n, K, 1.0, c->W, K, c->y, 0.0, c->z);
+}
+
+/* Nothing learns and nothing of the state changes, on the fast path too: between refreshes
+ * y comes from CG, and if CG fails the current M is factored into the scratch L_next for
+ * this answer only. */
+wh_status wh__gain_respond(wh__gain *c, const double *x)
+{
+    const size_t n = c->n;
+    const double *l = c->L;
+    if (c->fast && c->p_valid && c->since > 0) {
+        size_t iterations;
+        if (pcg(c, x, &iterations) == WH_OK) {
+            interneurons(c);
+            return WH_OK;
+        }
+        form_lateral(c, c->W, c->g, c->M_next);
+        if (!factor_candidate(c))
+            return WH_EDIVERGED; /* M lost definiteness since the refresh: the next step says so */
+        l = c->L_next;
+    }
+    memcpy(c->y, x, n * sizeof *x);
+    wh__chol_solve(n, l, n, c->y);
+    interneurons(c);
+    return WH_OK;
 }
 
 /* g_next = g + eta_g (v - wn), v the interneurons' (expected) squared activity. */
@@ -389,6 +433,9 @@ wh_status wh__gain_step(wh__gain *c, const double *x)
     return accept(c);
 }
 
+static wh_status refresh(wh__gain *c, bool inverse);
+static bool form_inverse(wh__gain *c);
+
 /*
  * Population step: S = M^{-1} C M^{-1} - I (the expected y y^T - I), then
  *   g_next = g + eta_g (diag(W^T S W) + wn - wn) = g + eta_g diag(W^T S W),
@@ -398,16 +445,28 @@ wh_status wh__gain_step(wh__gain *c, const double *x)
 wh_status wh__gain_step_expected(wh__gain *c, const double *C, size_t ldc)
 {
     const size_t n = c->n, K = c->K;
+    if (c->fast && c->since > 0 && refresh(c, false) != WH_OK)
+        return WH_EDIVERGED;
     wh__copy(n, n, C, ldc, c->S, n);
     wh__chol_sandwich(n, c->L, n, c->S, n);
     for (size_t i = 0; i < n; i++)
         c->S[i * n + i] -= 1.0;
-    wh__symm_lower(true, n, K, 1.0, c->S, n, c->W, K, 0.0, c->A, K);
-    for (size_t j = 0; j < K; j++)
-        c->gz[j] = 0.0;
-    for (size_t i = 0; i < n; i++)
+    if (c->row_a != NULL) { /* diag(W^T S W) from each column's two non-zeros, O(K) */
+        for (size_t j = 0; j < K; j++) {
+            const size_t a = c->row_a[j], b = c->row_b[j];
+            const double wa = c->val_a[j], wb = c->val_b[j];
+            c->gz[j] = a == b ? wa * wa * c->S[a * n + a]
+                              : wa * wa * c->S[a * n + a] + wb * wb * c->S[b * n + b] +
+                                    2.0 * wa * wb * c->S[b * n + a];
+        }
+    } else {
+        wh__symm_lower(true, n, K, 1.0, c->S, n, c->W, K, 0.0, c->A, K);
         for (size_t j = 0; j < K; j++)
-            c->gz[j] += c->W[i * K + j] * c->A[i * K + j];
+            c->gz[j] = 0.0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < K; j++)
+                c->gz[j] += c->W[i * K + j] * c->A[i * K + j];
+    }
     for (size_t j = 0; j < K; j++)
         c->g_next[j] = c->eta_g > 0.0 ? c->g[j] + c->eta_g * c->gz[j] : c->g[j];
     if (c->eta_w > 0.0) {
@@ -416,7 +475,12 @@ wh_status wh__gain_step_expected(wh__gain *c, const double *C, size_t ldc)
                 c->W_next[i * K + j] = c->W[i * K + j] + c->eta_w * c->A[i * K + j] * c->g[j];
         finish_synapses(c);
     }
-    return accept(c);
+    const wh_status st = accept(c);
+    if (st == WH_OK && c->fast) { /* L factors the new M; P is stale: refresh at the next step */
+        c->p_valid = false;
+        c->since = 0;
+    }
+    return st;
 }
 
 wh_status wh__gain_restore(wh__gain *c, const double *W, size_t ldw, const double *g,
@@ -443,6 +507,13 @@ wh_status wh__gain_restore(wh__gain *c, const double *W, size_t ldw, const doubl
     if (accept(c) != WH_OK)
         return WH_ENOTPD;
     c->samples = samples;
+    if (c->fast) { /* a refresh: L factors M(g) */
+        memcpy(c->g_r, c->g, c->K * sizeof *c->g);
+        c->since = c->hold = 0;
+        c->slow = false;
+        c->backoff = CG_HOLD_MIN;
+        c->p_valid = form_inverse(c);
+    }
     return WH_OK;
 }
 
@@ -457,5 +528,326 @@ wh_status wh__gain_set_rates(wh__gain *c, double eta_g, double eta_w)
         return WH_EINVAL;
     c->eta_g = eta_g;
     c->eta_w = eta_w;
+    return WH_OK;
+}
+
+/*
+ * The fast path (WH_SOLVER_FAST with a fixed frame of at most two non-zeros a column, such
+ * as the pairs frame). With such a frame z, the gains and M cost O(K) = O(n^2) a sample,
+ * and the exact step's Cholesky factor, n^3/3, is the rest (5.6 Mflop at n = 256). Here M
+ * is factored only at refreshes; between them
+ *
+ *   y = M^{-1} x by conjugate gradients on the current M (one symmetric product with M's
+ *     upper triangle an iteration), preconditioned by P = the inverse of M at the last
+ *     refresh (one symmetric product with P's lower triangle), from y0 = P x, to a relative
+ *     residual of CG_TOL;
+ *   z, the gains and M in one pass over the K columns: z_j, dg_j = eta_g (z_j^2 - |w_j|^2),
+ *     g_j += dg_j (the exact step's very arithmetic), and M += dg_j w_j w_j^T on M's upper
+ *     triangle, which for the pairs frame is written row by row (the lower triangle would
+ *     be a cache line a column). M is thus M(g) up to the rounding of the increments since
+ *     the refresh, where it is formed from g again.
+ *
+ * A refresh (at the start of a step, every `period` samples, or when the previous solve
+ * took more than CG_REFRESH_ITER iterations, or when CG fails: a curvature d^T M d that is
+ * not positive, a value not finite, or no convergence in CG_MAX_ITER iterations) forms M
+ * from g, factors it (WH_EDIVERGED, nothing changed, if it does not factor), solves this
+ * sample with the factor and forms P from it (about 2n^3/3 flops). Definiteness is thus
+ * checked at every refresh and, between refreshes, by CG's curvatures: as on the direct
+ * network's fast path, a loss of it can be reported up to `period` samples late; the exact
+ * path reports it at the very sample.
+ *
+ * When a preconditioner served at most 2 samples before CG slowed down again (the gains
+ * move too fast for one to last, as in a transient from a poor start), the next `hold`
+ * samples are exact steps (a factor each, no inverse), hold doubling each time up to
+ * CG_HOLD_MAX, so that such a stretch costs about what the exact path costs.
+ *
+ * Every decision depends on the state (g, M, g_r, since, slow, hold, backoff) and the sample
+ * only, so a saved state continues bit for bit.
+ */
+
+/* The refresh period at n: a refresh costs ~n^3 flops, a sample ~n^2 per CG iteration. */
+static uint64_t fast_period(size_t n)
+{
+    const size_t p = n / 4;
+    return p < 8 ? 8 : (p > 64 ? 64 : p);
+}
+
+wh_status wh__gain_enable_fast(wh__gain *c)
+{
+    if (c->eta_w > 0.0 || c->row_a == NULL)
+        return WH_OK; /* a learning or dense frame: M costs O(n^2 K) anyway; exact steps */
+    const size_t n = c->n;
+    c->g_r = wh__alloc(c->K, sizeof *c->g_r);
+    c->P = wh__alloc(n * n, sizeof *c->P);
+    c->cg = wh__alloc(4 * n, sizeof *c->cg);
+    if (c->g_r == NULL || c->P == NULL || c->cg == NULL)
+        return WH_ENOMEM;
+    memcpy(c->g_r, c->g, c->K * sizeof *c->g);
+    c->fast = true;
+    c->period = fast_period(n);
+    c->since = c->hold = 0;
+    c->slow = false;
+    c->backoff = CG_HOLD_MIN;
+    c->p_valid = form_inverse(c);
+    return WH_OK;
+}
+
+/* P = the inverse of the factor's matrix (L). */
+static bool form_inverse(wh__gain *c)
+{
+    c->inverses++;
+    return wh__chol_inverse(c->n, c->L, c->n, c->P, c->n);
+}
+
+/* M formed from g and factored; P from the factor if `inverse`. WH_EDIVERGED, nothing
+ * changed, if M does not factor. */
+static wh_status refresh(wh__gain *c, bool inverse)
+{
+    form_lateral(c, c->W, c->g, c->M_next);
+    if (!factor_candidate(c))
+        return WH_EDIVERGED;
+    swap(&c->M, &c->M_next);
+    swap(&c->L, &c->L_next);
+    memcpy(c->g_r, c->g, c->K * sizeof *c->g);
+    c->since = 0;
+    c->slow = false;
+    c->refreshes++;
+    c->factors++;
+    c->p_valid = inverse && form_inverse(c);
+    return WH_OK;
+}
+
+/* y = M^{-1} x by preconditioned conjugate gradients (M: upper triangle, P: lower);
+ * WH_EDIVERGED if they fail. */
+static wh_status pcg(wh__gain *c, const double *x, size_t *iterations)
+{
+    const size_t n = c->n;
+    double *y = c->y, *r = c->cg, *d = r + n, *q = d + n, *s = q + n;
+    *iterations = 0;
+    double xx = 0.0;
+    for (size_t i = 0; i < n; i++)
+        xx += x[i] * x[i];
+    const double stop = CG_TOL * CG_TOL * xx;
+    wh__symv_lower(n, 1.0, c->P, n, x, y);
+    wh__symv_upper(n, 1.0, c->M, n, y, q);
+    double rr = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        r[i] = x[i] - q[i];
+        rr += r[i] * r[i];
+    }
+    if (rr <= stop)
+        return WH_OK;
+    wh__symv_lower(n, 1.0, c->P, n, r, s);
+    double rs = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = s[i];
+        rs += r[i] * s[i];
+    }
+    for (size_t it = 1; it <= CG_MAX_ITER; it++) {
+        wh__symv_upper(n, 1.0, c->M, n, d, q);
+        double dq = 0.0;
+        for (size_t i = 0; i < n; i++)
+            dq += d[i] * q[i];
+        if (!(dq > 0.0) || !isfinite(dq) || !isfinite(rs))
+            return WH_EDIVERGED;
+        const double a = rs / dq;
+        rr = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            y[i] += a * d[i];
+            r[i] -= a * q[i];
+            rr += r[i] * r[i];
+        }
+        *iterations = it;
+        if (rr <= stop)
+            return wh__finite(1, n, y, n) ? WH_OK : WH_EDIVERGED;
+        wh__symv_lower(n, 1.0, c->P, n, r, s);
+        double rs_next = 0.0;
+        for (size_t i = 0; i < n; i++)
+            rs_next += r[i] * s[i];
+        const double b = rs_next / rs;
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i] + b * d[i];
+        rs = rs_next;
+    }
+    return WH_EDIVERGED;
+}
+
+/*
+ * z = W^T y, g += eta_g (z o z - wn) and M += W diag(that change) W^T on M's upper
+ * triangle, in one pass over the columns (two non-zeros each, rows a <= b).
+ */
+static void fused_update(wh__gain *c)
+{
+    const size_t n = c->n, K = c->K;
+    const double eta = c->eta_g, *y = c->y;
+    double *m = c->M;
+    for (size_t j = 0; j < K; j++) {
+        const size_t a = c->row_a[j], b = c->row_b[j];
+        const double wa = c->val_a[j], wb = c->val_b[j];
+        const double z = wa * y[a] + (a == b ? 0.0 : wb * y[b]);
+        c->z[j] = z;
+        if (!(eta > 0.0))
+            continue;
+        const double g = c->g[j] + eta * (z * z - c->wn[j]), dg = g - c->g[j];
+        c->g[j] = g;
+        m[a * n + a] += dg * (wa * wa);
+        if (a != b) {
+            m[b * n + b] += dg * (wb * wb);
+            m[a * n + b] += dg * (wa * wb);
+        }
+    }
+}
+
+/*
+ * M lost definiteness since the last refresh (it did not factor): the circuit goes back to
+ * that refresh's gains and M, which were factored (L still factors M(g_r), P is still its
+ * inverse), and the step is refused. The samples since are not unlearnt from the count.
+ */
+static wh_status roll_back(wh__gain *c)
+{
+    memcpy(c->g, c->g_r, c->K * sizeof *c->g);
+    form_lateral(c, c->W, c->g, c->M);
+    c->since = 0;
+    c->slow = false;
+    return WH_EDIVERGED;
+}
+
+/* An exact step in the fast path's hold (L is the factor of M); P formed when it ends. */
+static wh_status held_step(wh__gain *c, const double *x)
+{
+    memcpy(c->y, x, c->n * sizeof *x);
+    wh__chol_solve(c->n, c->L, c->n, c->y);
+    interneurons(c);
+    for (size_t j = 0; j < c->K; j++)
+        c->gz[j] = c->z[j] * c->z[j];
+    propose_gains(c, c->gz);
+    c->factors++;
+    const wh_status st = accept(c);
+    if (st != WH_OK)
+        return st;
+    if (--c->hold == 0) {
+        memcpy(c->g_r, c->g, c->K * sizeof *c->g);
+        c->since = 0;
+        c->slow = false;
+        c->p_valid = form_inverse(c);
+    }
+    return WH_OK;
+}
+
+wh_status wh__gain_step_fast(wh__gain *c, const double *x)
+{
+    if (!c->fast)
+        return wh__gain_step(c, x);
+    if (c->hold > 0)
+        return held_step(c, x);
+    size_t iterations = 0;
+    bool factored = false;
+    if (c->since >= c->period || c->slow || !c->p_valid) {
+        /* A preconditioner that served at most 2 samples before CG slowed down: hold. */
+        if (c->slow && c->since < CG_MIN_LIFE && c->p_valid) {
+            c->hold = c->backoff;
+            c->backoff = c->backoff < CG_HOLD_MAX ? 2 * c->backoff : CG_HOLD_MAX;
+        } else if (!c->slow && c->p_valid) {
+            c->backoff = CG_HOLD_MIN; /* it lasted its period */
+        }
+        const wh_status st = refresh(c, c->hold == 0);
+        if (st != WH_OK)
+            return roll_back(c);
+        if (c->hold > 0)
+            return held_step(c, x);
+        factored = true;
+    } else {
+        c->cg_solves++;
+        const wh_status st = pcg(c, x, &iterations);
+        c->cg_iterations += iterations;
+        if (st != WH_OK) {
+            if (refresh(c, true) != WH_OK)
+                return roll_back(c);
+            factored = true;
+            iterations = CG_MAX_ITER + 1;
+        }
+    }
+    if (factored) {
+        memcpy(c->y, x, c->n * sizeof *x);
+        wh__chol_solve(c->n, c->L, c->n, c->y);
+    }
+    fused_update(c);
+    c->since++;
+    c->slow = iterations > CG_REFRESH_ITER;
+    c->samples++;
+    return WH_OK;
+}
+
+const double *wh__gain_lateral(wh__gain *c)
+{
+    if (c->fast)
+        for (size_t i = 0; i < c->n; i++)
+            for (size_t j = 0; j < i; j++)
+                c->M[i * c->n + j] = c->M[j * c->n + i];
+    return c->M;
+}
+
+size_t wh__gain_fast_state_size(const wh__gain *c)
+{
+    return c->K + c->n * (c->n + 1) / 2 + 5;
+}
+
+void wh__gain_fast_get_state(const wh__gain *c, double *state)
+{
+    const size_t n = c->n, K = c->K;
+    memcpy(state, c->g_r, K * sizeof *state);
+    double *m = state + K;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++)
+            *m++ = c->M[i * n + j];
+    m[0] = (double)c->since;
+    m[1] = c->slow ? 1.0 : 0.0;
+    m[2] = (double)c->hold;
+    m[3] = (double)c->backoff;
+    m[4] = c->p_valid ? 1.0 : 0.0;
+}
+
+static bool count_ok(double v, double max)
+{
+    return v >= 0.0 && v <= max && v == floor(v);
+}
+
+static bool flag_ok(double v)
+{
+    return v == 0.0 || v == 1.0;
+}
+
+wh_status wh__gain_fast_set_state(wh__gain *c, const double *g, const double *state)
+{
+    const size_t n = c->n, K = c->K;
+    const double *mu = state + K, *e = mu + n * (n + 1) / 2;
+    if (!c->fast || !count_ok(e[0], 9.0e15) || !flag_ok(e[1]) || !count_ok(e[2], CG_HOLD_MAX) ||
+        !count_ok(e[3], CG_HOLD_MAX) || e[3] < CG_HOLD_MIN || !flag_ok(e[4]))
+        return WH_EINVAL;
+    const bool cg_mode = e[2] == 0.0 && e[4] == 1.0;
+    /* CG mode: L factors M(g_r) and P is its inverse; M is the saved one. Otherwise (a hold,
+     * or no P): L factors M(g) = M. */
+    form_lateral(c, c->W, cg_mode ? state : g, c->M_next);
+    if (!factor_candidate(c))
+        return WH_ENOTPD;
+    swap(&c->L, &c->L_next);
+    if (cg_mode && !form_inverse(c)) {
+        swap(&c->L, &c->L_next);
+        return WH_ENOTPD;
+    }
+    if (cg_mode) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i; j < n; j++)
+                c->M[i * n + j] = c->M[j * n + i] = *mu++;
+    } else {
+        swap(&c->M, &c->M_next);
+    }
+    memcpy(c->g, g, K * sizeof *g);
+    memcpy(c->g_r, cg_mode ? state : g, K * sizeof *g);
+    c->since = (uint64_t)e[0];
+    c->slow = e[1] == 1.0;
+    c->hold = (uint64_t)e[2];
+    c->backoff = (uint64_t)e[3];
+    c->p_valid = cg_mode;
     return WH_OK;
 }

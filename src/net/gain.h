@@ -62,6 +62,23 @@ typedef struct wh__gain {
     size_t *row_a, *row_b; /* rows of the (up to) two non-zeros; row_b == row_a if one */
     double *val_a, *val_b; /* their values (val_b = 0 if one): W itself is n x K, read
                             * by columns it would be a cache miss per entry at large n */
+
+    /* The fast path (wh__gain_enable_fast; a fixed sparse frame only), gain.c: y by
+     * conjugate gradients preconditioned by P, M updated in place on its upper triangle and
+     * factored only at refreshes. */
+    bool fast;        /* enabled (and the frame qualifies) */
+    bool p_valid;     /* P is the inverse of M at the last refresh (CG mode) */
+    bool slow;        /* the last solve took more than CG_REFRESH_ITER iterations */
+    double *g_r;      /* K: the gains of the last refresh, M(g_r) = L L^T */
+    double *P;        /* n x n, lower triangle */
+    double *cg;       /* 4n of scratch: r, d, q, s */
+    uint64_t period;  /* samples between refreshes, at most */
+    uint64_t since;   /* samples since the last refresh */
+    uint64_t hold;    /* exact steps left before CG is tried again */
+    uint64_t backoff; /* the next hold */
+    /* Statistics, not state: solves by CG, their iterations, refreshes, inverses formed,
+     * Cholesky factors (refreshes and the exact steps of a hold). */
+    uint64_t cg_solves, cg_iterations, refreshes, inverses, factors;
 } wh__gain;
 
 /* Validate and build. Statuses: WH_EINVAL (NULL W0, ldw < K), WH_EDIM, WH_EETA (a rate
@@ -71,8 +88,9 @@ typedef struct wh__gain {
 wh_status wh__gain_new(const wh__gain_options *opts, wh__gain **out);
 void wh__gain_free(wh__gain *c);
 
-/* y = M^{-1} x into c->y, z = W^T y into c->z. Nothing learns. */
-void wh__gain_respond(wh__gain *c, const double *x);
+/* y = M^{-1} x into c->y, z = W^T y into c->z. Nothing learns. WH_EDIVERGED only on the
+ * fast path, when M lost definiteness since its last refresh (its next step refuses). */
+wh_status wh__gain_respond(wh__gain *c, const double *x);
 
 /* One online step on x (finite, not checked): respond, then learn. WH_EDIVERGED (state
  * kept) if the new M is not positive definite or not finite. */
@@ -90,5 +108,25 @@ wh_status wh__gain_restore(wh__gain *c, const double *W, size_t ldw, const doubl
 /* Change the rates of a live circuit (schedules). WH_EETA outside [0, 1); a fixed frame
  * stays fixed (eta_w must remain 0 for a circuit built with eta_w = 0). */
 wh_status wh__gain_set_rates(wh__gain *c, double eta_g, double eta_w);
+
+/*
+ * The fast path of a fixed frame with at most two non-zeros a column (the pairs frame):
+ * see gain.c, "The fast path". wh__gain_enable_fast allocates it (WH_ENOMEM); a frame that
+ * does not qualify keeps the exact step (c->fast stays false, WH_OK). wh__gain_step_fast
+ * is wh__gain_step's equal up to the solver's tolerance, with the same refusals.
+ */
+wh_status wh__gain_enable_fast(wh__gain *c);
+wh_status wh__gain_step_fast(wh__gain *c, const double *x);
+
+/* The fast path's state beyond g: g_r (K), M's upper triangle by rows (n(n+1)/2), then
+ * since, slow, hold, backoff, p_valid, as doubles (wh__gain_fast_state_size values);
+ * wh__gain_fast_set_state puts g and it back, after which the circuit continues bit for bit.
+ * WH_EINVAL for a state that cannot be, WH_ENOTPD if the refresh's M does not factor. */
+size_t wh__gain_fast_state_size(const wh__gain *c);
+void wh__gain_fast_get_state(const wh__gain *c, double *state);
+wh_status wh__gain_fast_set_state(wh__gain *c, const double *g, const double *state);
+
+/* M with both triangles in c->M (the fast path keeps only its upper one up to date). */
+const double *wh__gain_lateral(wh__gain *c);
 
 #endif

@@ -15,6 +15,7 @@
 #include "core/linalg.h"
 #include "net/gain.h"
 #include "net/net.h"
+#include "net/view.h"
 #include "whiten/gain.h"
 
 /* Which frame a circuit of K interneurons starts from. */
@@ -108,9 +109,10 @@ static void copy_outputs(wh_net *net)
 static wh_status respond(wh_net *net, const double *x, size_t *iterations)
 {
     *iterations = 0;
-    wh__gain_respond(net->gain, x);
-    copy_outputs(net);
-    return WH_OK;
+    const wh_status st = wh__gain_respond(net->gain, x);
+    if (st == WH_OK)
+        copy_outputs(net);
+    return st;
 }
 
 /* The gains learn at this sample's scheduled rate. */
@@ -135,7 +137,7 @@ static wh_status learn_expected(wh_net *net, const double *C, size_t ldc)
 
 static const double *lateral(wh_net *net)
 {
-    return net->gain->M;
+    return wh__gain_lateral(net->gain);
 }
 
 static const double *weights(wh_net *net)
@@ -143,9 +145,18 @@ static const double *weights(wh_net *net)
     return net->gain->W;
 }
 
+/* The same bits as lateral(): on the fast path M's upper triangle, mirrored. */
 static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
 {
-    wh__copy(net->n, net->n, net->gain->M, net->n, M, ldm);
+    const size_t n = net->n;
+    const double *m = net->gain->M;
+    if (!net->gain->fast) {
+        wh__copy(n, n, m, n, M, ldm);
+        return WH_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++)
+            M[i * ldm + j] = M[j * ldm + i] = m[i * n + j];
     return WH_OK;
 }
 
@@ -186,6 +197,47 @@ static wh_status set_state(wh_net *net, const double *state)
     return st == WH_OK ? WH_OK : WH_EINVAL;
 }
 
+/* The fast path: conjugate gradients between refreshes (gain.c, "The fast path"); a frame
+ * that does not qualify (dense) runs exact steps under this table. */
+static wh_status create_gain_fast(wh_net *net, const wh_net_options *opts)
+{
+    wh_status st = create(net, opts, true);
+    return st == WH_OK ? wh__gain_enable_fast(net->gain) : st;
+}
+
+static wh_status learn_fast(wh_net *net, const double *x, size_t *iterations)
+{
+    *iterations = 0;
+    net->gain->eta_g = wh__net_rate(net);
+    const uint64_t before = net->gain->cg_iterations;
+    wh_status st = wh__gain_step_fast(net->gain, x);
+    *iterations = (size_t)(net->gain->cg_iterations - before);
+    net->samples = net->gain->samples;
+    if (st == WH_OK)
+        copy_outputs(net);
+    return st;
+}
+
+static size_t state_size_fast(const wh_net *net)
+{
+    return net->k + (net->gain->fast ? wh__gain_fast_state_size(net->gain) : 0);
+}
+
+static void get_state_fast(const wh_net *net, double *state)
+{
+    memcpy(state, net->gain->g, net->k * sizeof *state);
+    if (net->gain->fast)
+        wh__gain_fast_get_state(net->gain, state + net->k);
+}
+
+static wh_status set_state_fast(wh_net *net, const double *state)
+{
+    if (!net->gain->fast)
+        return set_state(net, state);
+    wh_status st = wh__gain_fast_set_state(net->gain, state, state + net->k);
+    return st == WH_OK ? WH_OK : WH_EINVAL;
+}
+
 const wh__net_ops wh__gain_ops = {
     .name = "gain modulation, exact (Cholesky per sample)",
     .has_z = true,
@@ -202,6 +254,24 @@ const wh__net_ops wh__gain_ops = {
     .state_size = state_size,
     .get_state = get_state,
     .set_state = set_state,
+};
+
+const wh__net_ops wh__gain_fast_ops = {
+    .name = "gain modulation, fast (conjugate gradients, factor at refreshes)",
+    .has_z = true,
+    .create = create_gain_fast,
+    .destroy = destroy,
+    .respond = respond,
+    .learn = learn_fast,
+    .learn_expected = learn_expected,
+    .lateral = lateral,
+    .copy_lateral = copy_lateral,
+    .copy_weights = copy_weights,
+    .weights = weights,
+    .restore = restore,
+    .state_size = state_size_fast,
+    .get_state = get_state_fast,
+    .set_state = set_state_fast,
 };
 
 const wh__net_ops wh__gain_synapse_ops = {
@@ -250,4 +320,14 @@ wh_status wh_net_restore_gains(wh_net *net, const double *W, size_t ldw, const d
     if (st == WH_OK)
         net->samples = samples;
     return st;
+}
+
+bool wh__net_gain_work(const wh_net *net, uint64_t counts[5])
+{
+    if (net == NULL || net->gain == NULL || !net->gain->fast)
+        return false;
+    const wh__gain *c = net->gain;
+    counts[0] = c->cg_solves, counts[1] = c->cg_iterations, counts[2] = c->refreshes;
+    counts[3] = c->inverses, counts[4] = c->factors;
+    return true;
 }

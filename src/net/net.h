@@ -96,6 +96,7 @@ extern const wh__net_ops wh__direct_cg_ops;         /* direct_cg.c */
 extern const wh__net_ops wh__interneuron_exact_ops; /* interneuron_exact.c */
 extern const wh__net_ops wh__interneuron_fast_ops;  /* interneuron_block.c */
 extern const wh__net_ops wh__gain_ops;              /* gain_path.c */
+extern const wh__net_ops wh__gain_fast_ops;         /* gain_path.c */
 extern const wh__net_ops wh__gain_synapse_ops;      /* gain_path.c */
 
 /* The learning rate of the next sample, the one with index net->samples. schedule.c. */

@@ -153,6 +153,7 @@ static const struct path {
     {WH_NET_INTERNEURON, WH_SOLVER_EXACT, &wh__interneuron_exact_ops},
     {WH_NET_INTERNEURON, WH_SOLVER_FAST, &wh__interneuron_fast_ops},
     {WH_NET_GAIN, WH_SOLVER_EXACT, &wh__gain_ops},
+    {WH_NET_GAIN, WH_SOLVER_FAST, &wh__gain_fast_ops},
     {WH_NET_GAIN_SYNAPSE, WH_SOLVER_EXACT, &wh__gain_synapse_ops},
 };
 
@@ -200,6 +201,8 @@ static wh_solver auto_solver(wh_net_kind kind, size_t n)
 {
     if (kind == WH_NET_DIRECT)
         return n >= WH_AUTO_DIRECT_FAST_N ? WH_SOLVER_FAST : WH_SOLVER_EXACT;
+    if (kind == WH_NET_GAIN)
+        return n >= WH_AUTO_GAIN_FAST_N ? WH_SOLVER_FAST : WH_SOLVER_EXACT;
     return WH_SOLVER_FAST;
 }
 
@@ -209,7 +212,8 @@ static void choose_path(wh_net *net, const wh_net_options *opts)
     net->solver = opts->solver == WH_SOLVER_AUTO ? auto_solver(net->kind, net->n) : opts->solver;
     if (net->neural.mode != WH_NEURAL_EXACT || find_path(net->kind, net->solver) == NULL)
         net->solver = WH_SOLVER_EXACT;
-    /* The gain circuits have no fast path and so nothing to refresh: 0, whatever asked. */
+    /* The gain circuits have no refresh period (the gain fast path refreshes when its
+     * certificate or CG asks): 0, whatever asked. */
     const bool gains = net->kind == WH_NET_GAIN || net->kind == WH_NET_GAIN_SYNAPSE;
     net->refresh = gains                ? 0
                    : opts->refresh != 0 ? opts->refresh

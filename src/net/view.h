@@ -11,6 +11,9 @@
 #ifndef WH_NET_VIEW_H
 #define WH_NET_VIEW_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "whiten/network.h"
 
 /* M (n x n, leading dimension n), valid until the network's next call that learns. */
@@ -18,5 +21,10 @@ const double *wh__net_lateral(wh_net *net);
 
 /* W (n x k, leading dimension k); NULL for the direct network. Valid as M is. */
 const double *wh__net_weights(wh_net *net);
+
+/* Gain modulation's fast path, what it did so far (for `whiten bench`'s work model):
+ * counts[0..4] = CG solves, CG iterations, refreshes, inverses formed, Cholesky factors.
+ * False (counts untouched) for any other network or path. */
+bool wh__net_gain_work(const wh_net *net, uint64_t counts[5]);
 
 #endif
