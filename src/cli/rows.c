@@ -64,9 +64,11 @@ wh__option wh__cli_row_solver(wh__cli_net *net)
     return wh__opt_string("solver", &net->solver,
                           "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per "
                           "sample); auto is the faster as measured: fast for interneurons, and "
-                          "for the direct network exact below n = 30 and fast from it, which "
-                          "reports a loss of definiteness up to --refresh samples late (exact: "
-                          "at the very sample)");
+                          "for the direct network exact below n = 30 and fast from it, for "
+                          "--net gain exact below n = 48 and fast from it (conjugate gradients "
+                          "between refreshes; gain-synapse: exact only); a fast path reports a "
+                          "loss of definiteness up to its refresh period late (exact: at the "
+                          "very sample)");
 }
 
 wh__option wh__cli_row_refresh(wh__cli_net *net)
