@@ -148,6 +148,25 @@ Test(linalg, small_symv_and_syr2_match_blas)
     }
 }
 
+Test(linalg, small_trmv_matches_blas_both_ways)
+{
+    for (size_t t = 0; t < sizeof orders / sizeof *orders; t++) {
+        const size_t n = orders[t];
+        static double a[32 * LD], u[32], v[32];
+        spd(n, a);
+        lapack_chol(n, a); /* a lower triangle with entries of every size; the upper is junk */
+        for (int trans = 0; trans < 2; trans++) {
+            for (size_t i = 0; i < n; i++)
+                u[i] = v[i] = cos(0.9 * (double)i + 0.4 * trans) - 0.3;
+            wh__trmv_lower(trans != 0, n, a, LD, u);
+            cblas_dtrmv(CblasRowMajor, CblasLower, trans ? CblasTrans : CblasNoTrans,
+                        CblasNonUnit, (blasint)n, a, LD, v, 1);
+            cr_assert_leq(wh_test_rel_diff(1, n, u, n, v, n), 1e-14, "n %zu, trans %d: trmv", n,
+                          trans);
+        }
+    }
+}
+
 Test(linalg, small_cholesky_refuses_what_dpotrf_refuses)
 {
     static double a[32 * LD];

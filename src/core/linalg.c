@@ -24,8 +24,9 @@ static blasint bi(size_t v)
 }
 
 /*
- * Up to this order the Cholesky family (factor, solves, sandwich), W W^T and
- * the symmetric matrix-vector product and rank-2 update run as plain loops.
+ * Up to this order the Cholesky family (factor, solves, sandwich), W W^T,
+ * the triangular and symmetric matrix-vector products and the rank-2 update run as plain
+ * loops.
  * OpenBLAS takes a global lock to hand out a work buffer in dpotrf, dtrsm,
  * dtrsv, dsyrk and dsymv, even on one thread; on small matrices, called from
  * several threads at once (the sweeps of `whiten reproduce`), that lock was
@@ -326,7 +327,27 @@ void wh__symv_lower_beta(size_t n, double alpha, const double *a, size_t lda, co
 
 void wh__trmv_lower(bool trans, size_t n, const double *l, size_t ldl, double *x)
 {
-    cblas_dtrmv(CblasRowMajor, CblasLower, op(trans), CblasNonUnit, bi(n), l, bi(ldl), x, 1);
+    if (n > SMALL) {
+        cblas_dtrmv(CblasRowMajor, CblasLower, op(trans), CblasNonUnit, bi(n), l, bi(ldl), x, 1);
+        return;
+    }
+    /* In place: L x from the last entry up (x_i reads x_0..x_i), L^T x from the first down
+     * (x_i reads x_i..x_{n-1}). */
+    if (!trans) {
+        for (size_t i = n; i-- > 0;) {
+            double v = 0.0;
+            for (size_t k = 0; k <= i; k++)
+                v += l[i * ldl + k] * x[k];
+            x[i] = v;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double v = 0.0;
+            for (size_t k = i; k < n; k++)
+                v += l[k * ldl + i] * x[k];
+            x[i] = v;
+        }
+    }
 }
 
 void wh__trmm_lower(bool left, bool trans, size_t m, size_t n, double alpha, const double *l,

@@ -25,7 +25,8 @@ static void block_free(wh__block *b)
 {
     if (b == NULL)
         return;
-    double *buffers[] = {b->G, b->V, b->S, b->T, b->YW, b->a, b->b, b->r, b->Q, b->Q_next, b->Wv};
+    double *buffers[] = {b->G, b->V, b->S, b->T, b->YW, b->a, b->b, b->r, b->Q, b->Q_next, b->Wv,
+                          b->P_full};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         wh__free(buffers[i]);
     wh__free(b);

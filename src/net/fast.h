@@ -70,6 +70,7 @@ typedef struct wh__block {
      * update the n x n product Q instead of the n x k W (half the work at k = 2n). */
     double *Q, *Q_next; /* n x n */
     double *Wv;         /* n x k: Q W for readers (wh_net_weights), valid while view_ok */
+    double *P_full;     /* n x n: Phat at the block's start, both triangles (dgemv reads it) */
     double wsq;         /* sum of squares of net->W when Q started */
     bool lazy, view_ok;
 } wh__block;

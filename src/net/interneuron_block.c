@@ -64,7 +64,7 @@ static wh_status block_new(wh_net *net)
         size_t count;
     } buffers[] = {{&b->G, vn},  {&b->V, vn},      {&b->S, LDS * LDS}, {&b->T, m * m},
                    {&b->YW, yk}, {&b->a, 2 * m},   {&b->b, 2 * m},     {&b->r, m},
-                   {&b->Q, nn},  {&b->Q_next, nn}, {&b->Wv, nk}};
+                   {&b->Q, nn},  {&b->Q_next, nn}, {&b->Wv, nk},      {&b->P_full, nn}};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         if ((*buffers[i].p = wh__alloc(buffers[i].count, sizeof(double))) == NULL)
             return WH_ENOMEM;
@@ -191,7 +191,7 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double eta, dou
     memcpy(y, b->G + j * n, n * sizeof *y);
     correction(b, n, w, x, y);
     wh__scal(n, rho, y);
-    wh__symv_lower(n, f->p, f->P, n, y, h);
+    wh__gemv(false, n, n, f->p, b->P_full, n, y, 0.0, h);
     memcpy(u, h, n * sizeof *u);
     correction(b, n, w, y, u);
     wh__scal(n, rho, u);
@@ -280,6 +280,12 @@ static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, doub
     const size_t n = net->n;
     wh__lazy_start(net);
     wh__symm_lower(false, m, n, f->p, f->P, n, X, ldx, 0.0, b->G, n);
+    /* P0 with both triangles, so that each sample's h = P0 y is a dgemv: OpenBLAS's dsymv
+     * takes a global lock for a work buffer on every call (linalg.c), which two threads
+     * learning at once (two Python fits) fought over once per sample, their CPU time 1.6x
+     * at n = 64; dgemv takes its buffer from the stack up to n = 120 and is also faster. */
+    wh__copy_lower(n, f->P, n, b->P_full, n);
+    wh__mirror_lower(n, b->P_full, n);
     double rho = 1.0, shrink = 1.0;
     size_t j = 0;
     for (; j < m; j++) {
