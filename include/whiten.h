@@ -22,6 +22,7 @@
 #ifndef WHITEN_H
 #define WHITEN_H
 
+#include "whiten/average.h"
 #include "whiten/center.h"
 #include "whiten/flow.h"
 #include "whiten/gain.h"

@@ -216,8 +216,22 @@ Test(alloc, every_flow_survives_each_failed_allocation)
                              flow_cases[i].at_least);
 }
 
+/* The averaging stage of a network (whiten/average.h); spec is the network. */
+static wh_status average(const void *spec, void **out)
+{
+    return wh_average_new(spec, (wh_average **)out);
+}
+
+static void free_average(void *p)
+{
+    wh_average_free(p);
+}
+
 Test(alloc, sources_and_metrics_survive_each_failed_allocation)
 {
+    wh_net *net = wh_test_net(WH_NET_INTERNEURON, N, K, 1e-3, 1.0);
+    fail_each_allocation("average", average, net, free_average, 2);
+    wh_net_free(net);
     fail_each_allocation("source", source_two_contexts, NULL, free_source, 4);
     fail_each_allocation("metrics", metrics, NULL, free_metrics, 5);
     fail_each_allocation("running covariance", running, NULL, free_running, 3);

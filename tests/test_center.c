@@ -185,3 +185,131 @@ Test(center, inverse_returns_the_inputs_interneuron)
 {
     round_trip(WH_NET_INTERNEURON);
 }
+
+/* Two symmetric positive definite 3 x 3 matrices with entries of different sizes. */
+static const double M1[9] = {2.385, 0.31, -0.2, 0.31, 1.75, 0.4, -0.2, 0.4, 3.1};
+static const double M2[9] = {1.2, -0.5, 0.07, -0.5, 2.9, 0.15, 0.07, 0.15, 0.85};
+
+Test(center, average_of_direct_networks_is_the_weighted_mean_of_M)
+{
+    /* Mbar = (2 M1 + 3 M2) / 5, put into the network as M itself. */
+    wh_net *net = wh_test_net(WH_NET_DIRECT, 3, 0, 1e-3, 1.0);
+    wh_average *a = NULL;
+    assert_status(wh_average_new(net, &a), WH_OK);
+    assert_status(wh_average_apply(a, net), WH_EINVAL); /* nothing added yet */
+    assert_status(wh_net_restore(net, M1, 3, 7), WH_OK);
+    assert_status(wh_average_add(a, net, 2.0), WH_OK);
+    assert_status(wh_net_restore(net, M2, 3, 9), WH_OK);
+    assert_status(wh_average_add(a, net, 3.0), WH_OK);
+    assert_status(wh_average_add(a, net, 0.0), WH_EINVAL);
+    assert_status(wh_average_add(a, net, NAN), WH_EINVAL);
+    assert_close(wh_average_weight(a), 5.0, 0.0);
+    assert_status(wh_average_apply(a, net), WH_OK);
+    double M[9];
+    assert_status(wh_net_get_lateral(net, M, 3), WH_OK);
+    for (size_t i = 0; i < 9; i++)
+        assert_close(M[i], (2.0 * M1[i] + 3.0 * M2[i]) / 5.0, 1e-15);
+    cr_assert_eq(wh_net_samples(net), 9, "the sample count is kept");
+    wh_average_free(a);
+    wh_net_free(net);
+}
+
+Test(center, average_of_interneurons_puts_back_a_root_of_the_mean_M)
+{
+    /* W = [Mbar^(1/2) 0]: W W^T = Mbar, the zero columns beyond n, and Mbar^(1/2) symmetric. */
+    wh_net *net = wh_test_net(WH_NET_INTERNEURON, 3, 5, 1e-3, 1.0), *other = NULL;
+    wh_average *a = NULL;
+    assert_status(wh_average_new(net, &a), WH_OK);
+    const double *Ms[2] = {M1, M2};
+    for (size_t t = 0; t < 2; t++) {
+        /* W = [chol(M) 0] has W W^T = M. */
+        double L[9] = {0}, W[15] = {0};
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double v = Ms[t][i * 3 + j];
+                for (size_t k = 0; k < j; k++)
+                    v -= L[i * 3 + k] * L[j * 3 + k];
+                L[i * 3 + j] = i == j ? sqrt(v) : v / L[j * 3 + j];
+            }
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = 0; j < 3; j++)
+                W[i * 5 + j] = L[i * 3 + j];
+        assert_status(wh_net_restore(net, W, 5, 10 * (t + 1)), WH_OK);
+        assert_status(wh_average_add(a, net, t == 0 ? 0.75 : 0.25), WH_OK);
+    }
+    other = wh_test_net(WH_NET_INTERNEURON, 3, 4, 1e-3, 1.0);
+    assert_status(wh_average_add(a, other, 1.0), WH_EINVAL); /* another k */
+    assert_status(wh_average_apply(a, net), WH_OK);
+    double M[9], W[15];
+    assert_status(wh_net_get_lateral(net, M, 3), WH_OK);
+    assert_status(wh_net_get_weights(net, W, 5), WH_OK);
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = 0; j < 3; j++) {
+            assert_close(M[i * 3 + j], 0.75 * M1[i * 3 + j] + 0.25 * M2[i * 3 + j], 1e-13);
+            assert_close(W[i * 5 + j], W[j * 5 + i], 1e-13);
+        }
+        cr_assert_eq(W[i * 5 + 3], 0.0);
+        cr_assert_eq(W[i * 5 + 4], 0.0);
+    }
+    wh_average_free(a);
+    wh_net_free(other);
+    wh_net_free(net);
+}
+
+Test(center, average_of_gain_modulation_averages_the_gains_and_refuses_synapses)
+{
+    wh_net *net = wh_test_net(WH_NET_GAIN, 2, 0, 1e-3, 1.0);
+    const size_t K = wh_net_k(net);
+    double g1[3] = {0.5, 1.25, -0.125}, g2[3] = {0.25, 0.0, 2.0};
+    cr_assert_eq(K, 3, "the default K of gain modulation at n = 2 is n(n+1)/2");
+    wh_average *a = NULL;
+    assert_status(wh_average_new(net, &a), WH_OK);
+    assert_status(wh_net_restore_gains(net, NULL, K, g1, 3), WH_OK);
+    assert_status(wh_average_add(a, net, 1.0), WH_OK);
+    assert_status(wh_net_restore_gains(net, NULL, K, g2, 4), WH_OK);
+    assert_status(wh_average_add(a, net, 3.0), WH_OK);
+    assert_status(wh_average_apply(a, net), WH_OK);
+    for (size_t i = 0; i < K; i++)
+        assert_close(wh_net_gains(net)[i], (g1[i] + 3.0 * g2[i]) / 4.0, 1e-15);
+    wh_average_free(a);
+    wh_net_free(net);
+    wh_net *synapses = wh_test_net(WH_NET_GAIN_SYNAPSE, 2, 0, 1e-3, 1.0);
+    a = NULL;
+    assert_status(wh_average_new(synapses, &a), WH_EINVAL);
+    cr_assert_null(a);
+    wh_average_free(NULL);
+    wh_net_free(synapses);
+}
+
+Test(center, ridge_noise_is_a_pure_function_of_seed_and_index_with_variance_ridge)
+{
+    /* The same (seed, index) gives the same noise; its sample moments over many indices are
+     * those of N(0, ridge) (5 standard errors), and the channels are uncorrelated. */
+    enum { N = 3, T = 40000 };
+    const double ridge = 0.37;
+    double sum[N] = {0}, sq[N] = {0}, cross = 0.0;
+    for (uint64_t t = 0; t < T; t++) {
+        double x[N] = {0}, again[N] = {0};
+        wh_ridge_noise(x, N, ridge, 11, t);
+        wh_ridge_noise(again, N, ridge, 11, t);
+        for (size_t j = 0; j < N; j++) {
+            cr_assert_eq(x[j], again[j]);
+            sum[j] += x[j];
+            sq[j] += x[j] * x[j];
+        }
+        cross += x[0] * x[1];
+    }
+    for (size_t j = 0; j < N; j++) {
+        cr_assert_leq(fabs(sum[j] / T), 5.0 * sqrt(ridge / T), "channel %zu: mean", j);
+        cr_assert_leq(fabs(sq[j] / T - ridge), 5.0 * ridge * sqrt(2.0 / T), "channel %zu: var",
+                      j);
+    }
+    cr_assert_leq(fabs(cross / T), 5.0 * ridge / sqrt((double)T));
+    double a[N] = {1.0, 2.0, 3.0}, b[N] = {1.0, 2.0, 3.0};
+    wh_ridge_noise(a, N, ridge, 11, 5);
+    wh_ridge_noise(b, N, ridge, 12, 5);
+    cr_assert_neq(a[0], b[0], "another seed, other noise");
+    double z[N] = {1.0, 2.0, 3.0};
+    wh_ridge_noise(z, N, 0.0, 11, 5);
+    cr_assert_eq(z[2], 3.0, "ridge 0 adds nothing");
+}

@@ -92,6 +92,17 @@ WH_API wh_status wh_center_exact_mean(size_t rows, size_t n, const double *X, si
                                       double *mean);
 
 /*
+ * Add independent N(0, ridge) noise to the n values of x (`whiten --ridge`): a network
+ * learning from such inputs sees the second moment C + ridge I, which bounds its M
+ * below by ridge^(1/2) on data of low rank. The noise of sample `index` (a network's
+ * count of learned samples) is a pure function of (seed, index): splitmix64 of
+ * seed ^ splitmix64(index) and a counter, Box-Muller in pairs, so a resumed run, the
+ * command line and the Python package draw the same noise without saving a generator.
+ * ridge <= 0 (or NaN) or x NULL: nothing. Allocates nothing; O(n).
+ */
+WH_API void wh_ridge_noise(double *x, size_t n, double ridge, uint64_t seed, uint64_t index);
+
+/*
  * The inverse of whitening: the input x (n values) that the network, as it
  * stands, maps to output y, with the centring undone, x = M y + mu; c may be
  * NULL (no centring: x = M y). Exact up to rounding for a frozen network

@@ -220,19 +220,93 @@ def test_flow_equals_the_cli(run_cli):
         assert f.closed_form_time == out["closed_form_time"]
 
 
-def test_a_ridge_state_is_refused_a_centred_one_loads(tmp_path, run_cli):
-    """`whiten fit --ridge` adds the command line's own noise to every sample it learns, which
-    the package cannot repeat: refused rather than continued without it. A centred state (the
-    default) loads with its mean and whitens the data."""
+def test_a_centred_state_loads(tmp_path, run_cli):
+    """A centred state (the default) loads with its mean and whitens the data."""
     X, _ = gaussian(600, 3, seed=4)
     X = X + [5.0, -3.0, 10.0]
     np.save(tmp_path / "X.npy", X)
-    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "R.npz", "--quiet",
-            "--no-center", "--ridge", "0.01")
-    with pytest.raises(ValueError, match=r"N\(0, ridge\) noise .*--ridge 0.01.* does not do"):
-        whiten.load(tmp_path / "R.npz")
     run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "C.npz", "--quiet")
     w = whiten.load(tmp_path / "C.npz")
     np.testing.assert_allclose(w.mean_, X.mean(axis=0), rtol=1e-14)
     Y = w.transform(X)
     assert np.abs(Y.mean(axis=0)).max() < 1e-12
+
+
+# (net, n, k, center): the per-sample and blocked (n >= 40) interneuron paths, the direct
+# network, gain modulation; centred and not.
+STAGE_CASES = [("interneuron", 5, 9, True), ("interneuron", 48, 48, False),
+               ("direct", 5, 0, False), ("gain", 4, 0, True)]
+STAGE_IDS = [f"{c[0]}-n{c[1]}" for c in STAGE_CASES]
+
+
+@pytest.mark.parametrize("case", STAGE_CASES, ids=STAGE_IDS)
+def test_ridge_equals_the_cli_and_goes_on_from_its_state(case, tmp_path, run_cli):
+    """`whiten fit --ridge` adds N(0, ridge) noise to every learned sample (the library's
+    wh_ridge_noise, seeded by --seed): Whitener(ridge=...) gives the same bits, its state
+    loads both ways, and learning goes on with the same noise (`apply --learn`)."""
+    net, n, k, center = case
+    X, Xnew = data(n, n + 5, 1300), data(n, n + 6, 200)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Xnew.npy", Xnew)
+    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "R.npz", "--quiet",
+            "--ridge", "0.37", *options(net, k, "auto", 2e-3, 0, center, passes=2))
+    w = whiten.Whitener(net=net, k=k or None, eta=2e-3, init_scale=1.5, random_state=11,
+                        passes=2, center=center, ridge=0.37).fit(X)
+    saved = np.load(tmp_path / "R.npz")
+    assert same_network(w, saved)
+    # The noise is there: without it the network is another one.
+    plain = whiten.Whitener(net=net, k=k or None, eta=2e-3, init_scale=1.5, random_state=11,
+                            passes=2, center=center).fit(X)
+    assert not same_bits(plain.M_, w.M_)
+    loaded = whiten.load(tmp_path / "R.npz")
+    assert loaded.ridge == 0.37 and loaded.random_state == 11
+    run_cli("apply", "--state", tmp_path / "R.npz", "--data", tmp_path / "Xnew.npy",
+            "--out", tmp_path / "Y.npy", "--learn", "--save-state", tmp_path / "R2.npz",
+            "--quiet", *(["--center-window", 0] if center else []))   # the fit's window;
+    assert same_bits(loaded.filter(Xnew), np.load(tmp_path / "Y.npy"))  # the state's ridge
+    assert same_network(loaded, np.load(tmp_path / "R2.npz"))
+    # ... and the reverse: Python's state, continued by the command line.
+    w.save(tmp_path / "P.npz")
+    run_cli("apply", "--state", tmp_path / "P.npz", "--data", tmp_path / "Xnew.npy",
+            "--out", tmp_path / "Yp.npy", "--learn", "--quiet",
+            *(["--center-window", 1000] if center else []))
+    assert same_bits(w.filter(Xnew), np.load(tmp_path / "Yp.npy"))
+
+
+@pytest.mark.parametrize("fraction", [0.3, 1.0])
+@pytest.mark.parametrize("case", STAGE_CASES, ids=STAGE_IDS)
+def test_average_equals_the_cli(case, fraction, tmp_path, run_cli):
+    """`whiten fit --average F` keeps the Polyak-Ruppert average of M over the last F of the
+    fit's samples (the library's wh_average, over the same 64-sample chunks): the same bits
+    in Whitener(average=F).fit, and the average is not the last M."""
+    net, n, k, center = case
+    X, Xnew = data(n, n + 7, 1000), data(n, n + 8, 100)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Xnew.npy", Xnew)
+    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "A.npz", "--quiet",
+            "--average", fraction, *options(net, k, "auto", 3e-3, 0, center, passes=3))
+    params = dict(net=net, k=k or None, eta=3e-3, init_scale=1.5, random_state=11, passes=3,
+                  center=center)
+    w = whiten.Whitener(average=fraction, **params).fit(X)
+    assert same_network(w, np.load(tmp_path / "A.npz"))
+    run_cli("apply", "--state", tmp_path / "A.npz", "--data", tmp_path / "Xnew.npy",
+            "--out", tmp_path / "Y.npy", "--quiet")
+    assert same_bits(w.transform(Xnew), np.load(tmp_path / "Y.npy"))
+    last = whiten.Whitener(**params).fit(X)
+    assert not np.allclose(w.M_, last.M_, rtol=1e-6)
+    if net == "direct" or net == "gain":
+        # The average of the chunks' M is M at the chunk ends, averaged: close to the last M
+        # within the noise floor, and the identity's scale is kept.
+        assert np.allclose(w.M_, last.M_, atol=0.5)
+
+
+def test_average_refusals():
+    X, _ = gaussian(200, 3, seed=9)
+    with pytest.raises(ValueError, match="gains plus synapses have no average"):
+        whiten.Whitener(net="gain-synapse", average=0.5).fit(X)
+    for bad in (-0.1, 1.5, float("nan"), "half", True):
+        with pytest.raises(ValueError, match="average must be a fraction"):
+            whiten.Whitener(average=bad).fit(X)
+    for bad in (-1.0, float("inf"), "x"):
+        with pytest.raises(ValueError, match="ridge must be a variance"):
+            whiten.Whitener(ridge=bad).fit(X)

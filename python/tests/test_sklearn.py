@@ -22,6 +22,9 @@ ESTIMATORS = [
     whiten.Whitener(net="gain", frame="random", k=4, alpha=0.5, center=False),
     whiten.Whitener(net="gain-synapse"),
     whiten.Whitener(net="gain-synapse", eta_g=0.01, eta_w=0.002, k=6),
+    whiten.Whitener(average=0.5, ridge=0.01),
+    whiten.Whitener(net="direct", average=1.0, schedule="decay", center=False),
+    whiten.Whitener(net="gain", average=0.25, ridge=0.1),
 ]
 
 

@@ -1,5 +1,6 @@
 """Whitener: the online whitening networks as a scikit-learn estimator."""
 import contextlib
+import math
 import numbers
 
 import numpy as np
@@ -145,6 +146,35 @@ class Whitener(TransformerMixin, BaseEstimator):
         ``random_state``), "pairs" (:math:`e_i` and :math:`(e_i + e_j)/\sqrt 2`, :math:`K =
         n(n+1)/2`), or the columns given (taken as given by "gain", scaled to unit length by
         "gain-synapse"). None: "pairs" for "gain" at the default :math:`K`, else "random".
+    ridge : float, default=0.0
+        Variance :math:`r \ge 0` of independent Gaussian noise added to every sample the
+        network learns from (after centring; not to what :meth:`transform` whitens), as
+        ``whiten fit --ridge``: the network then whitens
+
+        .. math:: C + r I,
+
+        which keeps :math:`M \succeq r^{1/2} I` on data of low rank (images, recordings
+        with dead channels) instead of letting :math:`M^{-1}` blow up along the missing
+        directions. The noise of the sample with index :math:`t` is a pure function of
+        (``random_state``'s seed, :math:`t`) (``wh_ridge_noise``), so equal options give the
+        command line's bits and a saved state goes on with the same noise.
+    average : float, default=0.0
+        Polyak-Ruppert averaging (``whiten fit --average``): the fraction :math:`F \in [0,
+        1]` of the samples at the end of :meth:`fit` (of ``passes`` times the rows) over
+        which the lateral weights are averaged; 0: none. :meth:`fit` learns in chunks of
+        up to 64 samples, and the network then holds
+
+        .. math:: \bar M = \frac{\sum_c w_c M_c}{\sum_c w_c},
+
+        :math:`M_c` the weights at the end of chunk :math:`c` and :math:`w_c` its samples
+        among the last :math:`\lceil F T \rceil` of the :math:`T` learned: :math:`M =
+        \bar M` for the direct network, :math:`W = [\bar M^{1/2} \; 0]` for interneurons
+        (the same responses as any :math:`W` with :math:`W W^\top = \bar M`), the mean
+        gains for ``net="gain"`` (:math:`M` is affine in :math:`g`). A constant-rate
+        estimate hovers around :math:`C^{1/2}` with a spread of order
+        :math:`\eta^{1/2}`; the average hovers far less (BENCHMARKS.md). Refused for
+        "gain-synapse", whose :math:`M` is not linear in :math:`W` and :math:`g` together.
+        Only :meth:`fit` averages (:meth:`partial_fit` does not know where the data end).
 
     Attributes
     ----------
@@ -187,7 +217,7 @@ class Whitener(TransformerMixin, BaseEstimator):
     def __init__(self, net="interneuron", k=None, eta=1e-3, passes=1, init_scale=1.0,
                  solver="auto", refresh=0, random_state=None, schedule="constant", tau=None,
                  gamma=1.0, schedule_start=0, center=True, center_window=1000.0, alpha=1.0,
-                 eta_g=None, eta_w=1e-3, frame=None):
+                 eta_g=None, eta_w=1e-3, frame=None, ridge=0.0, average=0.0):
         self.net = net
         self.k = k
         self.eta = eta
@@ -206,6 +236,8 @@ class Whitener(TransformerMixin, BaseEstimator):
         self.eta_g = eta_g
         self.eta_w = eta_w
         self.frame = frame
+        self.ridge = ridge
+        self.average = average
 
     # ------------------------------------------------------------------ building
 
@@ -238,11 +270,36 @@ class Whitener(TransformerMixin, BaseEstimator):
                            solver=_SOLVER_CODES[self.solver], refresh=int(self.refresh))
         # The automatic tau is taken from eta, not eta_g, as `whiten fit` takes it.
         kind, tau, gamma, start = self._schedule(scale, eta)
-        net = _whiten.Net(KINDS[self.net], n, init_scale=scale, seed=_seed(self.random_state),
+        ridge = self._ridge()
+        seed = _seed(self.random_state)   # once: a RandomState draws anew on each call
+        net = _whiten.Net(KINDS[self.net], n, init_scale=scale, seed=seed,
                           schedule=kind, tau=tau, gamma=gamma, start=start, **options)
         if self.center:
             net.set_center(window, mean, len(X) if mean is not None else 0)
+        if ridge > 0.0:   # `whiten --ridge` seeds its noise with --seed
+            net.set_ridge(ridge, seed)
         return net
+
+    def _ridge(self):
+        try:
+            ridge = float(self.ridge)
+        except (TypeError, ValueError):
+            ridge = float("nan")
+        if not 0.0 <= ridge <= 1e12:
+            raise ValueError(f"ridge must be a variance in [0, 1e12], got {self.ridge!r}")
+        return ridge
+
+    def _average(self):
+        try:
+            fraction = float(self.average)
+        except (TypeError, ValueError):
+            fraction = float("nan")
+        if isinstance(self.average, bool) or not 0.0 <= fraction <= 1.0:
+            raise ValueError(f"average must be a fraction in [0, 1], got {self.average!r}")
+        if fraction > 0.0 and self.net == "gain-synapse":
+            raise ValueError("average: gains plus synapses have no average network (M is not "
+                             "linear in W and g together); use average=0")
+        return fraction
 
     def _gain_options(self, n, k, eta):
         """The keyword arguments of a gain circuit's Net, checked."""
@@ -356,7 +413,9 @@ class Whitener(TransformerMixin, BaseEstimator):
 
         With ``center=True`` the exact mean :math:`\mu` of X is subtracted first; each
         centred row :math:`x` gives :math:`y = M^{-1} x`, then the synaptic update (see the
-        class docstring). Equal to ``whiten fit --data X.npy`` with the same options.
+        class docstring). With ``average`` > 0 the network then holds the Polyak-Ruppert
+        average of the last part of the fit. Equal to ``whiten fit --data X.npy`` with the
+        same options.
 
         Parameters
         ----------
@@ -372,9 +431,15 @@ class Whitener(TransformerMixin, BaseEstimator):
         with self._all_or_nothing():
             X = self._rows(X, reset=True)
             passes = self._check_passes(len(X))
+            fraction = self._average()
             net = self._build(X, _whiten.exact_mean(X) if self.center else None)
+            if fraction > 0.0:   # the last ceil(fraction * total) samples, as src/cli/average.c
+                total = len(X) * passes
+                net.average_start(total - min(math.ceil(fraction * total), total))
             for _ in range(passes):
                 net.learn(X, None, False)
+            if fraction > 0.0:
+                net.average_apply()
             self._net = net
         return self
 
@@ -588,6 +653,10 @@ def export_state(net):
         mean, count, window = center
         meta["center"] = {"window": window, "count": str(count)}
         arrays["mean"] = mean
+    ridge, ridge_seed = net.ridge
+    if ridge > 0.0:
+        meta["ridge"] = ridge
+        meta["ridge_seed"] = str(ridge_seed)
     state = net.solver_state()
     if state.size and name not in _GAIN:   # the gain circuits' state is g, saved as g.npy
         arrays["solver_state"] = state
@@ -617,6 +686,8 @@ def import_state(meta, arrays):
     center = meta.get("center")
     if center is not None:
         net.set_center(float(center["window"]), arrays["mean"], int(center["count"]))
+    if meta.get("ridge", 0.0) > 0.0:
+        net.set_ridge(float(meta["ridge"]), int(meta["ridge_seed"]))
     return net
 
 
@@ -636,9 +707,10 @@ def load(path):
     -------
     Whitener
         Fitted, with the parameters the file records (``net``, ``k``, ``eta``, ``solver``,
-        ``refresh``, the schedule, ``center`` and ``center_window``, and for the gain
-        circuits ``alpha``, ``eta_w`` and the frame); the initial scale and seed do not
-        matter any more and keep their defaults.
+        ``refresh``, the schedule, ``center`` and ``center_window``, ``ridge`` with its
+        seed as ``random_state``, and for the gain circuits ``alpha``, ``eta_w`` and the
+        frame); the initial scale (and the seed, without a ridge) do not matter any more
+        and keep their defaults.
     """
     meta, arrays = read_state(path)
     net, solver = meta["net"], meta.get("solver", "exact")
@@ -657,6 +729,8 @@ def load(path):
     center = meta.get("center")
     params.update(center=center is not None,
                   center_window=float(center["window"]) if center is not None else 1000.0)
+    if meta.get("ridge", 0.0) > 0.0:   # the noise goes on from the file's seed
+        params.update(ridge=float(meta["ridge"]), random_state=int(meta["ridge_seed"]))
     w = Whitener(**params)
     w._import(meta, arrays)
     return w

@@ -85,10 +85,12 @@ def _check_stages(meta, path):
             if not (tau > 0.0 and gamma > 0.5):
                 raise ValueError(f"{path}: meta.json: schedule needs tau > 0 and gamma in "
                                  "(0.5, 1]")
-    if meta.get("ridge", 0) != 0:
-        raise ValueError(f"{path}: the state adds N(0, ridge) noise to every sample it learns "
-                         f"(whiten --ridge {meta['ridge']}), which the Python package does not "
-                         "do; learn from it with `whiten apply --learn` or `whiten stream`")
+    if "ridge" in meta:
+        meta["ridge"] = _number(meta, "ridge", 0.0, 1e12, path)
+        if meta["ridge"] > 0.0:
+            meta["ridge_seed"] = _whole(meta, "ridge_seed", path)
+        else:
+            del meta["ridge"]
 
 
 def read_state(path):

@@ -138,6 +138,10 @@ typedef struct {
     double *centred;   /* CHUNK x n inputs less the mean */
     double *mean_before; /* n: the mean before the sample being learned (a refused one) */
     bool busy;         /* a call is running with the GIL released */
+    double ridge;      /* variance of the N(0, ridge) noise added to each learned sample; 0 */
+    uint64_t ridge_seed;
+    wh_average *average; /* Polyak-Ruppert average of the blocks' ends, or NULL */
+    uint64_t average_from; /* the network's sample count after which averaging starts */
 } Net;
 
 /* A snapshot of a network, enough to put it back bit for bit (docs/state-format.md). For
@@ -225,6 +229,7 @@ static void Net_dealloc(Net *self)
 {
     wh_net_free(self->net);
     wh_center_free(self->center);
+    wh_average_free(self->average);
     free(self->scratch);
     free(self->centred);
     free(self->mean_before);
@@ -347,18 +352,39 @@ typedef enum { MODE_LEARN_BLOCK, MODE_STEP, MODE_RESPOND } run_mode;
 /*
  * What the network sees of `len` rows of X: X itself without centring, else each row less the
  * mean (into self->centred), each first folded into the running mean when `update` is set
- * (`whiten stream`'s order: the sample joins the mean, then the mean is subtracted).
+ * (`whiten stream`'s order: the sample joins the mean, then the mean is subtracted); when
+ * learning with a ridge, plus the noise of each row's sample index, counted from `index`
+ * (src/cli/stages.c's order: centre, then the noise).
  */
-static const double *centre_rows(Net *self, const double *X, size_t len, bool update)
+static const double *centre_rows(Net *self, const double *X, size_t len, bool update,
+                                 bool learn, uint64_t index)
 {
-    if (self->center == NULL)
+    const size_t n = self->n;
+    const bool noise = learn && self->ridge > 0.0;
+    if (self->center == NULL && !noise)
         return X;
     for (size_t i = 0; i < len; i++) {
-        if (update)
-            wh_center_update(self->center, X + i * self->n); /* finite: checked before */
-        wh_center_subtract(self->center, X + i * self->n, self->centred + i * self->n);
+        if (self->center == NULL) {
+            memcpy(self->centred + i * n, X + i * n, n * sizeof *X);
+        } else {
+            if (update)
+                wh_center_update(self->center, X + i * n); /* finite: checked before */
+            wh_center_subtract(self->center, X + i * n, self->centred + i * n);
+        }
+        if (noise)
+            wh_ridge_noise(self->centred + i * n, n, self->ridge, self->ridge_seed, index + i);
     }
     return self->centred;
+}
+
+/* After a learned chunk of `len` samples that ended at the network's sample count `end`: its
+ * share of the average, as `whiten fit --average` weighs it (src/cli/average.c). */
+static void average_chunk(Net *self, uint64_t end, size_t len)
+{
+    if (self->average == NULL || end <= self->average_from)
+        return;
+    const uint64_t inside = end - self->average_from;
+    wh_average_add(self->average, self->net, (double)(inside < len ? inside : len));
 }
 
 /* Run count rows of X through the network; Y (or the scratch) receives the outputs. Runs
@@ -374,14 +400,17 @@ static wh_status run_rows(Net *self, run_mode mode, const double *X, size_t coun
             const uint64_t before = wh_net_samples(self->net);
             const size_t len = chunk_length(before, count - r);
             double *out = Y != NULL ? Y + r * n : self->scratch;
-            const double *in = centre_rows(self, X + r * n, len, update);
+            const double *in = centre_rows(self, X + r * n, len, update, true, before);
             st = wh_net_learn_block(self->net, len, in, n, out, n, NULL, 0, &info);
             if (st != WH_OK)
                 *failed = r + (size_t)(info.sample - before);
+            else
+                average_chunk(self, before + len, len);
             r += len;
         } else {
             double *out = Y != NULL ? Y + r * n : self->scratch;
-            const double *in = centre_rows(self, X + r * n, 1, update && mode == MODE_STEP);
+            const double *in = centre_rows(self, X + r * n, 1, update && mode == MODE_STEP,
+                                           mode == MODE_STEP, wh_net_samples(self->net));
             st = mode == MODE_STEP ? wh_net_step(self->net, in, out, NULL, &info)
                                    : wh_net_respond(self->net, in, out, NULL, &info);
             if (st != WH_OK)
@@ -502,7 +531,8 @@ static PyObject *Net_step_one(Net *self, PyObject *arg)
             mean_samples = wh_center_samples(self->center);
         }
         if (y != NULL) {
-            const double *in = centre_rows(self, PyArray_DATA(x), 1, true);
+            const double *in = centre_rows(self, PyArray_DATA(x), 1, true, true,
+                                           wh_net_samples(self->net));
             st = wh_net_step(self->net, in, PyArray_DATA((PyArrayObject *)y), NULL, &info);
             if (st != WH_OK && self->center != NULL)
                 wh_center_set(self->center, self->mean_before, mean_samples);
@@ -583,6 +613,73 @@ static PyObject *Net_set_center(Net *self, PyObject *args)
     self->center = c;
     self->busy = false;
     Py_RETURN_NONE;
+}
+
+/* set_ridge(ridge, seed): add N(0, ridge) noise to each learned sample from now on
+ * (wh_ridge_noise, seeded as `whiten --ridge` with --seed); 0 stops it. */
+static PyObject *Net_set_ridge(Net *self, PyObject *args)
+{
+    double ridge;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "dK", &ridge, &seed))
+        return NULL;
+    if (!(ridge >= 0.0 && ridge <= 1e12)) {
+        PyErr_Format(PyExc_ValueError, "ridge must lie in [0, 1e12], got %g", ridge);
+        return NULL;
+    }
+    if (net_claim(self) != 0)
+        return NULL;
+    self->ridge = ridge;
+    self->ridge_seed = seed;
+    self->busy = false;
+    Py_RETURN_NONE;
+}
+
+/* ridge -> (ridge, seed) */
+static PyObject *Net_get_ridge(Net *self, void *Py_UNUSED(closure))
+{
+    return Py_BuildValue("(dK)", self->ridge, (unsigned long long)self->ridge_seed);
+}
+
+/* average_start(from): average M (the gains of "gain") at the ends of the learned chunks
+ * after the network's sample count `from`, each weighted by its samples past it
+ * (wh_average; `whiten fit --average`). */
+static PyObject *Net_average_start(Net *self, PyObject *arg)
+{
+    const unsigned long long from = PyLong_AsUnsignedLongLong(arg);
+    if (from == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    if (wh_net_get_kind(self->net) == WH_NET_GAIN_SYNAPSE) {
+        PyErr_SetString(PyExc_ValueError, "average: gains plus synapses have no average "
+                                          "network (M is not linear in W and g together)");
+        return NULL;
+    }
+    if (net_claim(self) != 0)
+        return NULL;
+    wh_average_free(self->average);
+    self->average = NULL;
+    const wh_status st = wh_average_new(self->net, &self->average);
+    self->average_from = from;
+    self->busy = false;
+    return st == WH_OK ? Py_NewRef(Py_None) : raise_status(st, "average", UINT64_MAX);
+}
+
+/* average_apply(): put the average into the network (wh_average_apply; nothing if no chunk
+ * was averaged) and stop averaging. */
+static PyObject *Net_average_apply(Net *self, PyObject *Py_UNUSED(ignored))
+{
+    if (net_claim(self) != 0)
+        return NULL;
+    wh_status st = WH_OK;
+    if (self->average != NULL && wh_average_weight(self->average) > 0.0) {
+        Py_BEGIN_ALLOW_THREADS
+        st = wh_average_apply(self->average, self->net);
+        Py_END_ALLOW_THREADS
+    }
+    wh_average_free(self->average);
+    self->average = NULL;
+    self->busy = false;
+    return st == WH_OK ? Py_NewRef(Py_None) : raise_status(st, "average", UINT64_MAX);
 }
 
 /* center() -> None, or (mean (n,), samples folded in, window). */
@@ -822,6 +919,12 @@ static PyMethodDef Net_methods[] = {
      "inverse(Y, X): X = M Y + mean, row by row (wh_inverse)."},
     {"set_center", (PyCFunction)Net_set_center, METH_VARARGS,
      "set_center(window, mean=None, samples=0): centre with a running mean; None: stop."},
+    {"set_ridge", (PyCFunction)Net_set_ridge, METH_VARARGS,
+     "set_ridge(ridge, seed): N(0, ridge) noise on each learned sample (wh_ridge_noise)."},
+    {"average_start", (PyCFunction)Net_average_start, METH_O,
+     "average_start(from): average M over the chunks learned after sample `from` (wh_average)."},
+    {"average_apply", (PyCFunction)Net_average_apply, METH_NOARGS,
+     "average_apply(): put the average into the network and stop averaging."},
     {"center", (PyCFunction)Net_center, METH_NOARGS,
      "None, or (mean, samples folded in, window) of the centring."},
     {"gains", (PyCFunction)Net_gains, METH_NOARGS, "The gains g (K,) of a gain circuit, or None."},
@@ -843,6 +946,7 @@ static PyGetSetDef Net_getset[] = {
     {"eta_w", (getter)Net_get_eta_w, NULL, "gain-synapse: the synapses' rate (else 0)", NULL},
     {"schedule", (getter)Net_get_schedule, NULL, "(kind, tau, gamma, start) of wh_schedule",
      NULL},
+    {"ridge", (getter)Net_get_ridge, NULL, "(ridge, seed) of the learned samples' noise", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

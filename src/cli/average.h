@@ -12,7 +12,9 @@
  * [Mbar^(1/2) 0] for interneurons (any W with W W^T = Mbar is the same network,
  * science.md §5.2), the average gains for gain modulation (M is affine in g, so
  * that is the average of M exactly). gains plus synapses has no such form and
- * is refused, as is a checkpointed fit (the running sum is not saved).
+ * is refused, as is a checkpointed fit (the running sum is not saved). The sum and
+ * the way back into the network are the library's (whiten/average.h), which the
+ * Python package's Whitener(average=F) calls in the same chunks, to the same bits.
  */
 #ifndef WH_CLI_AVERAGE_H
 #define WH_CLI_AVERAGE_H
@@ -23,10 +25,8 @@
 #include "whiten.h"
 
 typedef struct wh__cli_average {
-    double *sum;    /* weighted sum of M (n x n), or of the gains (k) */
-    size_t len;     /* values in sum; 0: no averaging */
-    double weight;  /* sum of the weights */
-    uint64_t from;  /* run samples after which averaging starts */
+    wh_average *average; /* the library's running average (whiten/average.h); NULL: none */
+    uint64_t from;       /* run samples after which averaging starts */
 } wh__cli_average;
 
 /*

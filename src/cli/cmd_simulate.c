@@ -380,7 +380,7 @@ static void floor_row(void *ctx, uint64_t t, double *x)
     const floor_rows *f = ctx;
     memcpy(x, f->X->data + (size_t)(t % f->X->rows) * f->X->cols, f->X->cols * sizeof *x);
     if (f->ridge > 0.0)
-        wh__cli_ridge_noise(x, f->X->cols, f->ridge, f->seed, t);
+        wh_ridge_noise(x, f->X->cols, f->ridge, f->seed, t);
 }
 
 /*
@@ -511,7 +511,7 @@ static wh_status advance(sim *s, const sim_options *o)
         memcpy(s->x, s->X.data + (size_t)((wh_net_samples(s->net)) % s->X.rows) * s->n,
                s->n * sizeof *s->x);
     if (s->src == NULL && o->ridge > 0.0)
-        wh__cli_ridge_noise(s->x, s->n, o->ridge, o->net.seed, wh_net_samples(s->net));
+        wh_ridge_noise(s->x, s->n, o->ridge, o->net.seed, wh_net_samples(s->net));
     return wh_net_step(s->net, s->x, NULL, NULL, NULL);
 }
 

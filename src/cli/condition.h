@@ -42,12 +42,5 @@ int wh__cli_diagnose_data(const char *command, const char *path, const wh__matri
  * failure). */
 void wh__cli_spectrum(const double *C, size_t n, double spectrum[2]);
 
-/*
- * Add independent N(0, ridge) noise to the n values of x: the network then
- * sees inputs of second moment C + ridge I. The noise of sample `index` is a
- * pure function of (seed, index), so a resumed run draws the same noise as an
- * uninterrupted one without saving a generator's state.
- */
-void wh__cli_ridge_noise(double *x, size_t n, double ridge, uint64_t seed, uint64_t index);
 
 #endif

@@ -111,7 +111,7 @@ static const double *chunk_input(const wh_net *net, const wh__matrix *X, size_t 
         return rows;
     memcpy(buf, rows, count * X->cols * sizeof *buf);
     for (size_t j = 0; j < count; j++)
-        wh__cli_ridge_noise(buf + j * X->cols, X->cols, run->stages->ridge,
+        wh_ridge_noise(buf + j * X->cols, X->cols, run->stages->ridge,
                             run->stages->ridge_seed, wh_net_samples(net) + j);
     return buf;
 }

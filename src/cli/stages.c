@@ -72,7 +72,7 @@ wh_status wh__cli_stages_input(wh__cli_stages *st, bool learn, uint64_t index, s
         memcpy(out, x, n * sizeof *out);
     }
     if (learn && st->ridge > 0.0)
-        wh__cli_ridge_noise(out, n, st->ridge, st->ridge_seed, index);
+        wh_ridge_noise(out, n, st->ridge, st->ridge_seed, index);
     return WH_OK;
 }
 
