@@ -373,6 +373,51 @@ Test(null, wh_inverse)
     wh_net_free(net);
 }
 
+Test(null, wh_ridge_noise)
+{
+    double x[N] = {1.0, 2.0, 3.0};
+    wh_ridge_noise(NULL, N, 0.5, 1, 0);
+    wh_ridge_noise(x, N, NAN, 1, 0);
+    cr_assert_eq(x[0], 1.0);
+}
+
+/* ---- averaging ---------------------------------------------------------------------- */
+
+Test(null, wh_average_new)
+{
+    wh_net *net = net_of(WH_NET_DIRECT);
+    wh_average *a = NULL;
+    CHECK_NEW(wh_average_new(net, NULL), wh_average_new(NULL, &a), a);
+    wh_net_free(net);
+}
+
+Test(null, wh_average_free) { wh_average_free(NULL); }
+
+Test(null, wh_average_add)
+{
+    wh_net *net = net_of(WH_NET_DIRECT);
+    wh_average *a = NULL;
+    assert_status(wh_average_new(net, &a), WH_OK);
+    assert_status(wh_average_add(NULL, net, 1.0), WH_EINVAL);
+    assert_status(wh_average_add(a, NULL, 1.0), WH_EINVAL);
+    wh_average_free(a);
+    wh_net_free(net);
+}
+
+Test(null, wh_average_weight) { cr_assert_eq(wh_average_weight(NULL), 0.0); }
+
+Test(null, wh_average_apply)
+{
+    wh_net *net = net_of(WH_NET_DIRECT);
+    wh_average *a = NULL;
+    assert_status(wh_average_new(net, &a), WH_OK);
+    assert_status(wh_average_add(a, net, 1.0), WH_OK);
+    assert_status(wh_average_apply(NULL, net), WH_EINVAL);
+    assert_status(wh_average_apply(a, NULL), WH_EINVAL);
+    wh_average_free(a);
+    wh_net_free(net);
+}
+
 /* ---- flows -------------------------------------------------------------------------- */
 
 Test(null, wh_flow_options_default) { (wh_flow_options_default)(NULL); }

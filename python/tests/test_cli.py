@@ -152,6 +152,33 @@ def test_fit_defaults_of_the_cli(net, tmp_path, run_cli):
         assert np.array_equal(other.M_, w.M_)
 
 
+def test_center_window_of_a_fit_state(tmp_path, run_cli):
+    """The one default kept apart from `whiten fit`'s: after fit, the CLI's state carries the
+    window 0 (the exact mean, never updated), the estimator's 1000 (the running mean of
+    `whiten stream`, which its other learning defaults share). center_window=0 writes the
+    CLI's state exactly, the window and count of the mean included, and continues as the CLI
+    continues it."""
+    import json
+    X, Xnew = data(4, 21, 900), data(4, 22, 300) + 3.0   # the mean then moves
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Xnew.npy", Xnew)
+    run_cli("fit", "--data", tmp_path / "X.npy", "--state", tmp_path / "S.npz", "--quiet",
+            *options("interneuron", 4, "auto", 2e-3, 0, True, passes=1))
+    cli = json.loads(np.load(tmp_path / "S.npz")["meta.json"])["center"]
+    assert cli == {"window": 0, "count": "900"}
+    kw = dict(k=4, eta=2e-3, init_scale=1.5, random_state=11)
+    w = whiten.Whitener(center_window=0, **kw).fit(X)
+    w.save(tmp_path / "P.npz")
+    assert json.loads(np.load(tmp_path / "P.npz")["meta.json"])["center"] == cli
+    default = whiten.Whitener(**kw).fit(X)
+    assert default._export()[0]["center"] == {"window": 1000.0, "count": "900"}
+    out = run_cli("stream", "--state", tmp_path / "S.npz", "--binary", "f64",
+                  stdin=Xnew.astype("<f8").tobytes())
+    Y = np.frombuffer(out, dtype="<f8").reshape(Xnew.shape)
+    assert same_bits(w.filter(Xnew), Y)
+    assert not same_bits(default.filter(Xnew), Y)
+
+
 @pytest.mark.parametrize("frame", ["pairs", "random", "file"])
 @pytest.mark.parametrize("net", ["gain", "gain-synapse"])
 def test_gain_frames_and_parameters_equal_the_cli(net, frame, tmp_path, run_cli):

@@ -132,6 +132,16 @@ class Whitener(TransformerMixin, BaseEstimator):
         over about :math:`w`, which follows a mean that drifts; 0 means no window (the exact
         mean of every sample so far). After :meth:`fit` the mean goes on from the exact mean
         of ``X`` with this window.
+
+        The one centring default that differs from ``whiten fit``, on purpose: ``fit``'s own
+        result does not depend on it (its mean is exact), only what comes after. 1000 is
+        ``whiten stream``'s default, whose learning defaults the estimator shares (a constant
+        rate, a scale of 1): a network that keeps learning at a constant rate is paired with
+        a mean that keeps following the data. ``whiten fit`` writes 0 into its state (its
+        mean never updated); ``center_window=0`` gives that state exactly, window and count
+        included, continues as ``whiten stream --state`` continues it, and makes
+        :meth:`partial_fit` keep the exact mean of every sample seen (as scikit-learn's
+        ``IncrementalPCA.partial_fit`` does).
     alpha : float, default=1.0
         Gain circuits: the leak :math:`\alpha \ge 0` of :math:`M = \alpha I + W
         \operatorname{diag}(g) W^\top` (``--alpha``).
