@@ -13,7 +13,10 @@ per fit (OPENBLAS_NUM_THREADS=1 is set before numpy and the extension load it, s
 calling thread runs its BLAS calls itself). It also prints the load average before and after,
 the cores this process may use, and the CPU seconds the process got per wall second during
 the two-thread rounds: below about 1.8 the host did not give it two free cores, and the ratio
-says more about the host than about the package.
+says more about the host than about the package. Last, the CPU seconds of one fit on its own
+thread's clock, alone and beside the other: their ratio is what the two fits cost each other
+(a lock, shared caches), which a busy host does not hide. benchmarks/threads.c is the same
+measurement without Python.
 
 Exit status: 0, or 1 with --require R when a measured ratio is below R.
 """
@@ -45,9 +48,12 @@ def timed(run):
 
 def measure(n, samples, rounds, net):
     A, B = data(samples, n, 1), data(samples, n, 2)
+    cpu = []   # CPU seconds of each fit, on its own thread's clock
 
     def fit(X):
+        c0 = time.thread_time()
         whiten.Whitener(net=net, eta=1e-3).fit(X)
+        cpu.append(time.thread_time() - c0)
 
     def one_thread():
         fit(A)
@@ -61,14 +67,21 @@ def measure(n, samples, rounds, net):
             t.join()
 
     fit(A[:1000])   # warm up: the extension, OpenBLAS, the page cache of A and B
-    one, two = [], []
+    one, two, alone, beside = [], [], [], []
     for _ in range(rounds):   # alternate, so that a change in the host's load hits both
+        cpu.clear()
         one.append(timed(one_thread))
+        alone += cpu
+        cpu.clear()
         two.append(timed(two_threads))
+        beside += cpu
     t1, t2 = min(w for w, _ in one), min(w for w, _ in two)
     cores = max(c / w for w, c in two)   # the best share of the host the two threads got
+    # What the two fits cost each other (a lock, shared caches or pipes), whatever else the
+    # host runs: one fit's CPU seconds beside the other over those alone (1.0: nothing).
     return {"n": n, "one_thread_s": t1, "two_threads_s": t2, "ratio": t1 / t2,
-            "cpu_per_wall_two_threads": cores}
+            "cpu_per_wall_two_threads": cores, "fit_cpu_alone_s": min(alone),
+            "fit_cpu_beside_s": min(beside)}
 
 
 def main():
@@ -91,7 +104,9 @@ def main():
             "  (the host gave the two threads under 1.8 cores: busy, not a measurement)"
         print(f"n = {n:4d}, {a.net}, 2 x {a.samples} samples: one thread {r['one_thread_s']:.3f} s, "
               f"two threads {r['two_threads_s']:.3f} s, ratio {r['ratio']:.2f}x; CPU per wall "
-              f"second with two threads {r['cpu_per_wall_two_threads']:.2f}{note}")
+              f"second with two threads {r['cpu_per_wall_two_threads']:.2f}; CPU s of one fit "
+              f"alone {r['fit_cpu_alone_s']:.3f}, beside the other {r['fit_cpu_beside_s']:.3f} "
+              f"({r['fit_cpu_beside_s'] / r['fit_cpu_alone_s']:.2f}x){note}")
         ok = ok and (a.require is None or r["ratio"] >= a.require)
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
     return 0 if ok else 1
