@@ -43,6 +43,37 @@ PY
         fail "$net: fit + apply --learn differs from one longer fit"
 done
 
+# n = 48: --solver auto runs gain modulation's fast path (conjugate gradients between
+# refreshes); its state (the refresh's gains and M) goes to solver_state.npy, so the same
+# fit + apply --learn is byte for byte too; without it, equal only up to rounding.
+$py -c "
+import numpy as np
+rng = np.random.default_rng(5)
+np.save('X48.npy', rng.standard_normal((3000, 48)) @ (rng.standard_normal((48, 48)) / 7).T)" ||
+    fail "making the n = 48 data"
+"$whiten" fit --net gain --data X48.npy --state g48.npz --passes 2 --eta 1e-3 --quiet &&
+    "$whiten" fit --net gain --data X48.npy --state g48a.npz --passes 1 --eta 1e-3 --quiet &&
+    "$whiten" apply --state g48a.npz --data X48.npy --out Y48.npy --learn --save-state g48b.npz &&
+    $py -c "import json, numpy as np; z = np.load('g48b.npz'); assert json.loads(z['meta.json'])['solver'] == 'fast' and 'solver_state' in z.files" &&
+    cmp -s g48b.npz g48.npz && pass "gain, fast path (n = 48): fit + apply --learn equals one longer fit" ||
+    fail "gain, fast path (n = 48): fit + apply --learn differs from one longer fit"
+$py - <<'PY' || fail "making a state whose solver_state.npy has other gains"
+import io, zipfile, numpy as np
+src, out = zipfile.ZipFile("g48a.npz"), zipfile.ZipFile("g48bad.npz", "w")
+for name in src.namelist():
+    data = src.read(name)
+    if name == "solver_state.npy":
+        a = np.load(io.BytesIO(data)); a[:5] *= 1.5
+        buf = io.BytesIO(); np.save(buf, a); data = buf.getvalue()
+    out.writestr(name, data)
+out.close()
+PY
+rm -f Y48bad.npy
+"$whiten" apply --state g48bad.npz --data X48.npy --out Y48bad.npy --learn 2>err.txt
+[ $? = 1 ] && grep -q "solver_state.npy does not belong to this gain network (its gains" err.txt &&
+    [ ! -e Y48bad.npy ] && pass "gain: a solver_state.npy with other gains than g.npy is refused" ||
+    fail "gain: a foreign solver_state.npy: $(cat err.txt)"
+
 # --- simulate: --resume and a SIGKILLed checkpoint continue byte for byte -------------
 # (in a folder of its own: a SIGKILLed writer may leave its temporary file behind)
 mkdir -p sim && cd sim || exit 1

@@ -178,8 +178,11 @@ static int fill_state(wh_net *net, const wh__cli_stages *stages, const wh_source
     s->samples = wh_net_samples(net);
     s->solver = (int)wh_net_solver(net);
     s->refresh = wh_net_refresh(net);
-    /* The gain circuits' path state is their gains, saved as g.npy below. */
-    if (wh_net_gains(net) == NULL && fill_solver_state(net, s) != WH__EXIT_OK)
+    /* The exact gain circuits' path state is their gains, saved as g.npy below; the fast
+     * path's (its refresh's gains, M and counters) goes to solver_state.npy, so a state
+     * continues bit for bit as with the paper's circuits. */
+    if ((wh_net_gains(net) == NULL || s->solver == WH_SOLVER_FAST) &&
+        fill_solver_state(net, s) != WH__EXIT_OK)
         return WH__EXIT_FAILURE;
     s->M = (wh__matrix){s->n, s->n, (double *)(uintptr_t)wh__net_lateral(net)};
     fill_stages(stages, s);
@@ -281,6 +284,35 @@ static bool solver_state_fits(wh_net *net, const wh__state *s, double *gap)
     return *gap <= 1e-4;
 }
 
+/*
+ * The fast gain path's own state (solver_state.npy: the gains, then the refresh's gains, M
+ * and counters) over the restored gains. It must carry the very gains of g.npy, and its M
+ * is checked by the library; a file without it continues equal up to rounding.
+ */
+static int restore_gain_path(const char *command, const char *path, const wh__state *s,
+                             wh_net **net)
+{
+    const size_t saved = s->solver_state.rows, expected = wh_net_solver_state_size(*net);
+    const char *why = NULL;
+    wh_status st = WH_OK;
+    if (saved != expected)
+        why = "it holds a different number of values than this network's fast path keeps";
+    else if (memcmp(s->solver_state.data, s->g.data, s->k * sizeof *s->g.data) != 0)
+        why = "its gains are not those of g.npy beside it";
+    else if ((st = wh_net_set_solver_state(*net, s->solver_state.data, saved)) != WH_OK)
+        why = wh_status_message(st);
+    if (why == NULL)
+        return WH__EXIT_OK;
+    fprintf(stderr,
+            "whiten %s: %s: solver_state.npy does not belong to this gain network (%s); with "
+            "that member removed from the archive the state loads and continues equal up to "
+            "rounding\n",
+            command, path, why);
+    wh_net_free(*net);
+    *net = NULL;
+    return WH__EXIT_FAILURE;
+}
+
 /* A gain circuit from a state file: its frame is the saved W, then its gains (and synapses). */
 static int restore_gains(const char *command, const char *path, const wh__state *s, wh_net **net)
 {
@@ -290,6 +322,7 @@ static int restore_gains(const char *command, const char *path, const wh__state 
     if (s->kind == WH_NET_GAIN_SYNAPSE)
         o.eta_w = s->eta_w;
     o.frame_matrix = &s->W;
+    o.solver = s->solver == WH_SOLVER_FAST ? "fast" : "exact"; /* the path it ran, not auto's */
     int rc = wh__cli_make_net(command, &o, net);
     if (rc != WH__EXIT_OK)
         return rc;
@@ -300,6 +333,8 @@ static int restore_gains(const char *command, const char *path, const wh__state 
     if (st == WH_OK)
         st = wh_net_restore_gains(*net, synapses ? s->W.data : NULL, s->k, s->g.data,
                                   s->samples);
+    if (st == WH_OK && s->solver_state.rows > 0)
+        return restore_gain_path(command, path, s, net);
     if (st == WH_OK)
         return WH__EXIT_OK;
     fprintf(stderr, "whiten %s: %s: the saved gains and synapses are unusable: %s\n", command, path,

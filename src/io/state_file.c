@@ -195,7 +195,9 @@ static bool get_size(const cJSON *o, const char *key, size_t *value, wh__io_erro
     return true;
 }
 
-/* "solver" and "refresh" are optional: a state without them is read as exact. */
+/* "solver" and "refresh" are optional: a state without them is read as exact. The gain
+ * circuits' fast path refreshes by its own rule (every n/4 samples), so its "refresh" is not
+ * read. */
 static bool parse_solver(const cJSON *o, wh__state *s, wh__io_error *err)
 {
     const cJSON *solver = cJSON_GetObjectItemCaseSensitive(o, "solver");
@@ -207,7 +209,8 @@ static bool parse_solver(const cJSON *o, wh__state *s, wh__io_error *err)
     if (name == NULL || (strcmp(name, "exact") != 0 && strcmp(name, "fast") != 0))
         return wh__io_fail(err, "meta.json: \"solver\" must be \"exact\" or \"fast\"");
     s->solver = strcmp(name, "fast") == 0 ? WH_SOLVER_FAST : WH_SOLVER_EXACT;
-    return s->solver == WH_SOLVER_EXACT || get_size(o, "refresh", &s->refresh, err);
+    return s->solver == WH_SOLVER_EXACT || gain_kind(s->kind) ||
+           get_size(o, "refresh", &s->refresh, err);
 }
 
 static bool check_format(const cJSON *o, wh__io_error *err)
