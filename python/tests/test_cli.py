@@ -15,6 +15,7 @@ CASES = [
     ("direct", 5, 0, "auto", 2.5e-3, 0, True),
     ("direct", 7, 0, "fast", 2e-3, 0, False),
     ("gain", 4, 0, "auto", 3e-3, 0, True),
+    ("gain", 48, 0, "auto", 1e-3, 0, True),   # auto runs the fast path (CG) from n = 48
     ("gain-synapse", 4, 0, "auto", 3e-3, 0, True),
 ]
 IDS = [f"{c[0]}-n{c[1]}-{c[3]}-{'centred' if c[6] else 'raw'}" for c in CASES]
@@ -337,3 +338,52 @@ def test_average_refusals():
     for bad in (-1.0, float("inf"), "x"):
         with pytest.raises(ValueError, match="ridge must be a variance"):
             whiten.Whitener(ridge=bad).fit(X)
+
+
+def test_one_blas_thread_while_the_library_runs_and_the_callers_count_back(run_cli):
+    """OpenBLAS splits some products over its threads differently by their number; `whiten`
+    runs one, so the extension runs one while the library learns (the bits of the command
+    line, test above with n = 48) and gives numpy its own count back afterwards."""
+    import ctypes
+    blas = ctypes.CDLL("libopenblas.so.0")
+    before = blas.openblas_get_num_threads()
+    blas.openblas_set_num_threads(2)
+    try:
+        n = 40   # direct network, fast path (conjugate gradients, dsymv) from n = 30
+        X = data(n, 31, 400)
+        out = run_cli("stream", "--n", n, "--binary", "f64", "--net", "direct", "--eta",
+                      "1e-3", "--solver", "fast", "--schedule", "constant", "--no-center",
+                      stdin=X.astype("<f8").tobytes())
+        w = whiten.Whitener(net="direct", eta=1e-3, solver="fast", center=False)
+        assert same_bits(w.filter(X), np.frombuffer(out, dtype="<f8").reshape(X.shape))
+        assert blas.openblas_get_num_threads() == 2
+        w.step(X[0])
+        assert blas.openblas_get_num_threads() == 2
+    finally:
+        blas.openblas_set_num_threads(before)
+
+
+def test_gain_fast_state_with_foreign_gains_is_refused(tmp_path):
+    """A fast gain path's solver_state carries the gains first: other gains than g.npy's
+    (a member from another fit) are refused, as `whiten` refuses them (docs/bad-inputs.md)."""
+    X = data(48, 33, 600)
+    w = whiten.Whitener(net="gain", eta=1e-3).fit(X)
+    w.save(tmp_path / "S.npz")
+    import io
+    import zipfile
+    z = np.load(tmp_path / "S.npz")
+    assert "solver_state" in z.files and same_bits(z["solver_state"][:w.g_.size], w.g_)
+    whiten.load(tmp_path / "S.npz")   # its own state loads
+    with zipfile.ZipFile(tmp_path / "S.npz") as src, \
+            zipfile.ZipFile(tmp_path / "bad.npz", "w") as out:
+        for name in src.namelist():
+            member = src.read(name)
+            if name == "solver_state.npy":
+                a = np.load(io.BytesIO(member))
+                a[:5] *= 1.5
+                buf = io.BytesIO()
+                np.save(buf, a)
+                member = buf.getvalue()
+            out.writestr(name, member)
+    with pytest.raises(ValueError, match="solver_state does not belong to this gain network"):
+        whiten.load(tmp_path / "bad.npz")

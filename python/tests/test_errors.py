@@ -30,7 +30,7 @@ def snapshot(w):
     (dict(center="yes"), "center must be True or False"),
     (dict(center_window=0.5), r"center_window must be 0 \(no window\) or a number of samples"),
     (dict(center_window=float("nan")), "center_window must be 0"),
-    (dict(net="gain", solver="fast"), "the gain circuits have only the exact solver"),
+    (dict(net="gain-synapse", solver="fast"), "gains plus synapses have only the exact solver"),
     (dict(net="gain", alpha=-1.0), "alpha must be finite and >= 0"),
     (dict(net="gain", eta_g=1.0), r"eta_g must lie in \(0, 1\)"),
     (dict(net="gain-synapse", eta_w=0.0), r"eta_w must lie in \(0, 1\)"),

@@ -90,10 +90,13 @@ class Whitener(TransformerMixin, BaseEstimator):
         :math:`M` by Cholesky per sample; "fast" tracks :math:`M^{-1}` in :math:`O(n^2)`
         (interneurons) or solves by preconditioned conjugate gradients (direct); "auto" takes
         the faster as measured by ``whiten bench``: fast for interneurons at every :math:`n`,
-        and for the direct network exact below :math:`n = 36` and fast (conjugate gradients,
+        and for the direct network exact below :math:`n = 30` and fast (conjugate gradients,
         which report a loss of definiteness up to ``refresh`` samples late) from
-        :math:`n = 36` on (``WH_AUTO_DIRECT_FAST_N``). The gain circuits have the exact
-        solver only ("fast" is refused).
+        :math:`n = 30` on (``WH_AUTO_DIRECT_FAST_N``). Gain modulation ("gain") has a fast
+        path too (conjugate gradients preconditioned by the last refresh's :math:`M^{-1}`,
+        a factor every :math:`n/4` samples), which "auto" takes from :math:`n = 48`
+        (``WH_AUTO_GAIN_FAST_N``); gains plus synapses have the exact solver only ("fast"
+        is refused).
     refresh : int, default=0
         Fast solver: samples between exact steps; 0 means the library's default.
     random_state : int, RandomState or None, default=None
@@ -313,8 +316,8 @@ class Whitener(TransformerMixin, BaseEstimator):
 
     def _gain_options(self, n, k, eta):
         """The keyword arguments of a gain circuit's Net, checked."""
-        if self.solver == "fast":
-            raise ValueError("solver='fast': the gain circuits have only the exact solver "
+        if self.solver == "fast" and self.net == "gain-synapse":
+            raise ValueError("solver='fast': gains plus synapses have only the exact solver "
                              "(a Cholesky factor per sample)")
         alpha = float(self.alpha)
         if not (np.isfinite(alpha) and alpha >= 0.0):
@@ -326,7 +329,8 @@ class Whitener(TransformerMixin, BaseEstimator):
         eta_w = float(self.eta_w)
         if not 0.0 < eta_w < 1.0:
             raise ValueError(f"eta_w must lie in (0, 1), got {self.eta_w!r}")
-        options = dict(k=0 if k is None else int(k), eta=eta, alpha=alpha, eta_w=eta_w)
+        options = dict(k=0 if k is None else int(k), eta=eta, alpha=alpha, eta_w=eta_w,
+                       solver=_SOLVER_CODES[self.solver])
         frame = self.frame
         if isinstance(frame, str) or frame is None:
             if frame not in _FRAMES:
@@ -668,7 +672,9 @@ def export_state(net):
         meta["ridge"] = ridge
         meta["ridge_seed"] = str(ridge_seed)
     state = net.solver_state()
-    if state.size and name not in _GAIN:   # the gain circuits' state is g, saved as g.npy
+    # The exact gain circuits' state is g, saved as g.npy; gain modulation's fast path keeps
+    # its refresh's gains and M besides, after g (docs/state-format.md).
+    if state.size and (name not in _GAIN or net.solver == SOLVERS["fast"]):
         arrays["solver_state"] = state
     return meta, arrays
 
@@ -684,9 +690,18 @@ def import_state(meta, arrays):
         # As `whiten` reads it (src/cli/data.c): the saved W is the frame, then the gains
         # (and the synapses of gain-synapse) go back.
         W = arrays["W"]
+        solver = SOLVERS[meta.get("solver", "exact")]   # the path it ran, not auto's
         net = _whiten.Net(KINDS[name], n, k=k, eta=float(meta["eta"]), alpha=meta["alpha"],
-                          eta_w=meta.get("eta_w", 1e-3), frame=3, matrix=W, **schedule)
+                          eta_w=meta.get("eta_w", 1e-3), frame=3, matrix=W, solver=solver,
+                          **schedule)
         net.restore_gains(W if name == "gain-synapse" else None, arrays["g"], samples)
+        state = arrays.get("solver_state")
+        if state is not None and solver == SOLVERS["fast"]:
+            if state.size != net.solver_state().size or \
+                    state[:k].tobytes() != np.asarray(arrays["g"], dtype=np.float64).tobytes():
+                raise ValueError("solver_state does not belong to this gain network (its gains "
+                                 "are not those of g beside it, or its size differs)")
+            net.restore_gains(None, arrays["g"], samples, state)
     else:
         solver = SOLVERS[meta.get("solver", "exact")]
         net = _whiten.Net(KINDS[name], n, k=k, eta=float(meta["eta"]), solver=solver,
@@ -726,7 +741,7 @@ def load(path):
     net, solver = meta["net"], meta.get("solver", "exact")
     params = dict(net=net, k=meta["k"], eta=float(meta["eta"]))
     if net in _GAIN:
-        params.update(alpha=meta["alpha"], frame=arrays["W"])
+        params.update(alpha=meta["alpha"], frame=arrays["W"], solver=solver)
         if net == "gain-synapse":
             params["eta_w"] = meta["eta_w"]
     else:

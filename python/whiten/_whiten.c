@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
 #include <whiten.h>
 
 /* Samples handed to wh_net_learn_block() at most at once, as `whiten fit` does (src/cli/learn.c). */
@@ -144,12 +145,36 @@ typedef struct {
     uint64_t average_from; /* the network's sample count after which averaging starts */
 } Net;
 
+/*
+ * OpenBLAS splits some products (dsymv, for one) over its threads differently by their
+ * number, so the library gives the bits of `whiten` (which runs one BLAS thread,
+ * src/cli/main.c) only on one thread. numpy shares this OpenBLAS in the process: while any
+ * call of this module runs the library, OpenBLAS runs one thread, and the caller's setting
+ * comes back when the last such call ends. Called with the GIL held, which orders the count.
+ */
+static int blas_users, blas_threads_before = 1;
+
+static void blas_enter(void)
+{
+    if (blas_users++ == 0) {
+        blas_threads_before = openblas_get_num_threads();
+        if (blas_threads_before != 1)
+            openblas_set_num_threads(1);
+    }
+}
+
+static void blas_leave(void)
+{
+    if (--blas_users == 0 && blas_threads_before != 1)
+        openblas_set_num_threads(blas_threads_before);
+}
+
 /* A snapshot of a network, enough to put it back bit for bit (docs/state-format.md). For
  * the gain circuits the synapses are the frame or synapses W and the solver state their
  * gains g (src/net/gain_path.c). */
 typedef struct {
     double *synapses; /* M (direct) or W (the other circuits) */
-    double *solver;   /* the fast solver's own state (gain circuits: g), or NULL */
+    double *solver;   /* the fast solver's own state (gain circuits: g first), or NULL */
     size_t solver_size;
     uint64_t samples;
     double *mean;     /* the centring's mean, or NULL */
@@ -196,6 +221,9 @@ static void snapshot_restore(Net *self, const snapshot *s)
          * not make a definite M, and a restore of W alone would then be refused. */
         wh_net_restore_gains(self->net, kind == WH_NET_GAIN_SYNAPSE ? s->synapses : NULL, ld,
                              s->solver, s->samples);
+        /* Gain modulation's fast path keeps more than g (its refresh's gains and M). */
+        if (s->solver_size > self->k)
+            wh_net_set_solver_state(self->net, s->solver, s->solver_size);
     } else {
         wh_net_restore(self->net, s->synapses, ld, s->samples);
         if (s->solver_size > 0)
@@ -314,7 +342,9 @@ static int Net_init(Net *self, PyObject *args, PyObject *kwds)
         PyErr_Format(PyExc_ValueError, "unknown solver %d", solver);
         return -1;
     }
+    blas_enter();
     wh_status st = wh_net_new(&o, &self->net);
+    blas_leave();
     if (st != WH_OK) {
         const char *field = NULL;
         wh_net_options_check(&o, &field);
@@ -471,6 +501,7 @@ static PyObject *net_run(Net *self, PyObject *args, run_mode mode)
     const uint64_t first = wh_net_samples(self->net);
     uint64_t failed = 0;
     wh_status st;
+    blas_enter();
     Py_BEGIN_ALLOW_THREADS
     st = run_rows(self, mode, x, count, y, update != 0, &failed);
     if (st != WH_OK && keep)
@@ -478,6 +509,7 @@ static PyObject *net_run(Net *self, PyObject *args, run_mode mode)
     if (st != WH_OK && one)
         wh_center_set(self->center, self->mean_before, mean_samples);
     Py_END_ALLOW_THREADS
+    blas_leave();
     if (keep)
         snapshot_free(&before);
     self->busy = false;
@@ -533,7 +565,9 @@ static PyObject *Net_step_one(Net *self, PyObject *arg)
         if (y != NULL) {
             const double *in = centre_rows(self, PyArray_DATA(x), 1, true, true,
                                            wh_net_samples(self->net));
+            blas_enter();
             st = wh_net_step(self->net, in, PyArray_DATA((PyArrayObject *)y), NULL, &info);
+            blas_leave();
             if (st != WH_OK && self->center != NULL)
                 wh_center_set(self->center, self->mean_before, mean_samples);
         }
@@ -567,10 +601,12 @@ static PyObject *Net_inverse(Net *self, PyObject *args)
     const double *y = PyArray_DATA(Y);
     double *x = PyArray_DATA(X);
     wh_status st = WH_OK;
+    blas_enter();
     Py_BEGIN_ALLOW_THREADS
     for (size_t r = 0; r < count && st == WH_OK; r++)
         st = wh_inverse(self->net, self->center, y + r * n, x + r * n);
     Py_END_ALLOW_THREADS
+    blas_leave();
     self->busy = false;
     if (st != WH_OK)
         return raise_status(st, "inverse", UINT64_MAX);
@@ -672,9 +708,11 @@ static PyObject *Net_average_apply(Net *self, PyObject *Py_UNUSED(ignored))
         return NULL;
     wh_status st = WH_OK;
     if (self->average != NULL && wh_average_weight(self->average) > 0.0) {
+        blas_enter();
         Py_BEGIN_ALLOW_THREADS
         st = wh_average_apply(self->average, self->net);
         Py_END_ALLOW_THREADS
+        blas_leave();
     }
     wh_average_free(self->average);
     self->average = NULL;
@@ -778,6 +816,7 @@ static PyObject *Net_restore(Net *self, PyObject *args)
         self->busy = false;
         return NULL;
     }
+    blas_enter();
     wh_status st = wh_net_restore(self->net, PyArray_DATA(S), cols, samples);
     const char *what = "the saved synapses are unusable";
     if (st == WH_OK && SS != NULL) {
@@ -786,6 +825,7 @@ static PyObject *Net_restore(Net *self, PyObject *args)
         if (st != WH_OK)
             snapshot_restore(self, &before);
     }
+    blas_leave();
     snapshot_free(&before);
     self->busy = false;
     if (st != WH_OK)
@@ -806,30 +846,47 @@ static PyObject *Net_gains(Net *self, PyObject *Py_UNUSED(ignored))
     return a;
 }
 
-/* restore_gains(W or None, g, samples): a gain circuit's synapses (gain-synapse) and gains
- * back, as `whiten` reads a state (wh_net_restore_gains); all or nothing. */
+/* restore_gains(W or None, g, samples, solver_state=None): a gain circuit's synapses
+ * (gain-synapse), gains and (gain modulation's fast path) solver state back, as `whiten`
+ * reads a state (wh_net_restore_gains, wh_net_set_solver_state); all or nothing. */
 static PyObject *Net_restore_gains(Net *self, PyObject *args)
 {
-    PyObject *wo, *go;
+    PyObject *wo, *go, *sso = Py_None;
     unsigned long long samples;
-    if (!PyArg_ParseTuple(args, "OOK", &wo, &go, &samples) || net_claim(self) != 0)
+    if (!PyArg_ParseTuple(args, "OOK|O", &wo, &go, &samples, &sso) || net_claim(self) != 0)
         return NULL;
     PyArrayObject *W = wo != Py_None ? rows_of(wo, 2, (npy_intp)self->k, "W") : NULL;
     PyArrayObject *G = wo == Py_None || W != NULL ? rows_of(go, 1, (npy_intp)self->k, "g") : NULL;
+    PyArrayObject *SS = sso != Py_None && G != NULL ? rows_of(sso, 1, 0, "solver_state") : NULL;
     if (W != NULL && PyArray_DIM(W, 0) != (npy_intp)self->n) {
         PyErr_Format(PyExc_ValueError, "W has %zd rows; the network has n = %zu",
                      (Py_ssize_t)PyArray_DIM(W, 0), self->n);
         G = NULL;
     }
-    if (G == NULL) {
+    if (G == NULL || (sso != Py_None && SS == NULL)) {
         self->busy = false;
         return NULL;
     }
+    snapshot before = {0};
+    if (!snapshot_take(self, &before)) {
+        self->busy = false;
+        return NULL;
+    }
+    blas_enter();
     wh_status st = wh_net_restore_gains(self->net, W != NULL ? PyArray_DATA(W) : NULL, self->k,
                                         PyArray_DATA(G), samples);
+    const char *what = "the saved gains and synapses are unusable";
+    if (st == WH_OK && SS != NULL) {
+        st = wh_net_set_solver_state(self->net, PyArray_DATA(SS), (size_t)PyArray_DIM(SS, 0));
+        what = "the saved solver state does not belong to this network";
+    }
+    if (st != WH_OK)
+        snapshot_restore(self, &before);
+    blas_leave();
+    snapshot_free(&before);
     self->busy = false;
     if (st != WH_OK)
-        return raise_status(st, "the saved gains and synapses are unusable", UINT64_MAX);
+        return raise_status(st, what, UINT64_MAX);
     Py_RETURN_NONE;
 }
 
@@ -929,7 +986,8 @@ static PyMethodDef Net_methods[] = {
      "None, or (mean, samples folded in, window) of the centring."},
     {"gains", (PyCFunction)Net_gains, METH_NOARGS, "The gains g (K,) of a gain circuit, or None."},
     {"restore_gains", (PyCFunction)Net_restore_gains, METH_VARARGS,
-     "restore_gains(W or None, g, samples): put a gain circuit back (wh_net_restore_gains)."},
+     "restore_gains(W or None, g, samples, solver_state=None): put a gain circuit back "
+     "(wh_net_restore_gains, wh_net_set_solver_state)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1040,6 +1098,7 @@ static PyObject *flow_run(PyObject *Py_UNUSED(module), PyObject *args, PyObject 
     double *e = PyArray_DATA((PyArrayObject *)errors), *ev = PyArray_DATA((PyArrayObject *)eig),
            *m = PyArray_DATA((PyArrayObject *)Ms);
     const char *what = "cannot set up the flow";
+    blas_enter();
     Py_BEGIN_ALLOW_THREADS
     st = wh_flow_new(&o, &flow);
     for (size_t i = 0; i < count && st == WH_OK; i++) {
@@ -1064,6 +1123,7 @@ static PyObject *flow_run(PyObject *Py_UNUSED(module), PyObject *args, PyObject 
         steps = wh_flow_steps(flow);
     wh_flow_free(flow);
     Py_END_ALLOW_THREADS
+    blas_leave();
     if (st != WH_OK) {
         raise_status(st, what, UINT64_MAX);
         goto fail;
@@ -1129,9 +1189,11 @@ static PyObject *module_exact_mean(PyObject *Py_UNUSED(module), PyObject *arg)
     if (m == NULL)
         return NULL;
     wh_status st;
+    blas_enter();
     Py_BEGIN_ALLOW_THREADS
     st = wh_center_exact_mean(rows, n, PyArray_DATA(X), n, PyArray_DATA((PyArrayObject *)m));
     Py_END_ALLOW_THREADS
+    blas_leave();
     if (st != WH_OK) {
         Py_DECREF(m);
         return raise_status(st, "the mean of X", UINT64_MAX);
