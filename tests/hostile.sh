@@ -13,24 +13,6 @@ py=/usr/bin/python3
 snapshot() { find . -mindepth 1 ! -name 'out.txt' ! -name 'err.txt' -print0 | sort -z |
     xargs -0 -r md5sum 2>/dev/null; find . -mindepth 1 -type d | sort; }
 
-# refused STATUS NEEDLE NAME -- COMMAND...: exit status, NEEDLE on stderr, and nothing under
-# the folder created, changed or removed.
-refused() {
-    local want=$1 needle=$2 name=$3
-    shift 4
-    local before
-    before=$(snapshot)
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ] || ! grep -qF -- "$needle" err.txt; then
-        fail "$name: exit $got (want $want); stderr: $(cat err.txt)"
-    elif [ "$(snapshot)" != "$before" ]; then
-        fail "$name: files changed: $(diff <(echo "$before") <(snapshot) | tr '\n' ' ')"
-    else
-        pass "$name"
-    fi
-}
-
 awk 'BEGIN { srand(5); for (i = 0; i < 600; i++)
     printf "%.9f,%.9f,%.9f\n", rand() - .5, 2 * (rand() - .5), 3 * (rand() - .5) }' > d.csv
 

@@ -43,3 +43,21 @@ expect_error() {
         pass "refused ($got): $(head -c 150 stderr.txt)"
     fi
 }
+
+# refused STATUS NEEDLE NAME -- COMMAND...: exit status, NEEDLE on stderr, and the
+# caller's snapshot() (its work folder's files and their checksums) unchanged.
+refused() {
+    local want=$1 needle=$2 name=$3
+    shift 4
+    local before
+    before=$(snapshot)
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" != "$want" ] || ! grep -qF -- "$needle" err.txt; then
+        fail "$name: exit $got (want $want); stderr: $(cat err.txt)"
+    elif [ "$(snapshot)" != "$before" ]; then
+        fail "$name: files changed: $(diff <(echo "$before") <(snapshot) | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+}

@@ -14,24 +14,6 @@ py=/usr/bin/python3
 snapshot() { find . -maxdepth 1 -type f ! -name 'out.txt' ! -name 'err.txt' -print0 | sort -z |
     xargs -0 -r md5sum; }
 
-# refused STATUS NEEDLE NAME -- COMMAND...: exit status, NEEDLE on stderr, and no
-# file of the folder created, changed or removed.
-refused() {
-    local want=$1 needle=$2 name=$3
-    shift 4
-    local before
-    before=$(snapshot)
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" != "$want" ] || ! grep -qF -- "$needle" err.txt; then
-        fail "$name: exit $got (want $want); stderr: $(cat err.txt)"
-    elif [ "$(snapshot)" != "$before" ]; then
-        fail "$name: files changed: $(diff <(echo "$before") <(snapshot) | tr '\n' ' ')"
-    else
-        pass "$name"
-    fi
-}
-
 awk 'BEGIN { srand(1); for (i = 0; i < 3000; i++)
     printf "%.9f,%.9f,%.9f\n", rand() - .5, 2 * (rand() - .5), rand() - .5 }' > d.csv
 "$whiten" fit --data d.csv --state s.npz --quiet || fail "a first fit"
