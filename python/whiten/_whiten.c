@@ -30,8 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 #include <whiten.h>
+
+#include "core/linalg.h" /* the BLAS seam: its thread count (blas_enter below) */
 
 /* Samples handed to wh_net_learn_block() at most at once, as `whiten fit` does (src/cli/learn.c). */
 #define CHUNK 64
@@ -157,16 +158,16 @@ static int blas_users, blas_threads_before = 1;
 static void blas_enter(void)
 {
     if (blas_users++ == 0) {
-        blas_threads_before = openblas_get_num_threads();
+        blas_threads_before = wh__linalg_threads();
         if (blas_threads_before != 1)
-            openblas_set_num_threads(1);
+            wh__linalg_set_threads(1);
     }
 }
 
 static void blas_leave(void)
 {
     if (--blas_users == 0 && blas_threads_before != 1)
-        openblas_set_num_threads(blas_threads_before);
+        wh__linalg_set_threads(blas_threads_before);
 }
 
 /* A snapshot of a network, enough to put it back bit for bit (docs/state-format.md). For

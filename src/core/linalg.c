@@ -93,6 +93,16 @@ void wh__linalg_single_thread(void)
     openblas_set_num_threads(1);
 }
 
+int wh__linalg_threads(void)
+{
+    return openblas_get_num_threads();
+}
+
+void wh__linalg_set_threads(int threads)
+{
+    openblas_set_num_threads(threads);
+}
+
 void wh__linalg_warm_up(void)
 {
     const double a = 1.0;

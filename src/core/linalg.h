@@ -25,6 +25,11 @@ size_t wh__linalg_max_dim(void);
 /* Run BLAS on one thread in this process (a process-wide setting: the command line's). */
 void wh__linalg_single_thread(void);
 
+/* BLAS's process-wide thread count, and setting it (the Python extension runs the library on
+ * one thread and gives the caller's count back: python/whiten/_whiten.c). */
+int wh__linalg_threads(void);
+void wh__linalg_set_threads(int threads);
+
 /*
  * Make BLAS take the work buffer of the calling thread now (one 1 x 1 product).
  * OpenBLAS allocates that buffer (128 MB of address space) at a thread's first
