@@ -791,6 +791,36 @@ static PyObject *Net_solver_state(Net *self, PyObject *Py_UNUSED(ignored))
     return a;
 }
 
+/*
+ * The end of restore() and restore_gains(): the synapses (or a gain circuit's W, which may be
+ * NULL, and gains g), then the saved solver state SS if any, all or nothing: on a refusal the
+ * network is put back as it was and the error raised, naming `what` failed.
+ */
+static PyObject *restore_all(Net *self, const double *synapses, size_t ld, const double *g,
+                             unsigned long long samples, PyArrayObject *SS, const char *what)
+{
+    snapshot before = {0};
+    if (!snapshot_take(self, &before)) {
+        self->busy = false;
+        return NULL;
+    }
+    blas_enter();
+    wh_status st = g != NULL ? wh_net_restore_gains(self->net, synapses, ld, g, samples)
+                             : wh_net_restore(self->net, synapses, ld, samples);
+    if (st == WH_OK && SS != NULL) {
+        st = wh_net_set_solver_state(self->net, PyArray_DATA(SS), (size_t)PyArray_DIM(SS, 0));
+        what = "the saved solver state does not belong to this network";
+    }
+    if (st != WH_OK)
+        snapshot_restore(self, &before);
+    blas_leave();
+    snapshot_free(&before);
+    self->busy = false;
+    if (st != WH_OK)
+        return raise_status(st, what, UINT64_MAX);
+    Py_RETURN_NONE;
+}
+
 /* restore(synapses, samples, solver_state=None): M (direct) or W (interneurons), as
  * wh_net_restore() and wh_net_set_solver_state(); all or nothing. */
 static PyObject *Net_restore(Net *self, PyObject *args)
@@ -812,26 +842,8 @@ static PyObject *Net_restore(Net *self, PyObject *args)
         self->busy = false;
         return NULL;
     }
-    snapshot before = {0};
-    if (!snapshot_take(self, &before)) {
-        self->busy = false;
-        return NULL;
-    }
-    blas_enter();
-    wh_status st = wh_net_restore(self->net, PyArray_DATA(S), cols, samples);
-    const char *what = "the saved synapses are unusable";
-    if (st == WH_OK && SS != NULL) {
-        st = wh_net_set_solver_state(self->net, PyArray_DATA(SS), (size_t)PyArray_DIM(SS, 0));
-        what = "the saved solver state does not belong to this network";
-        if (st != WH_OK)
-            snapshot_restore(self, &before);
-    }
-    blas_leave();
-    snapshot_free(&before);
-    self->busy = false;
-    if (st != WH_OK)
-        return raise_status(st, what, UINT64_MAX);
-    Py_RETURN_NONE;
+    return restore_all(self, PyArray_DATA(S), cols, NULL, samples, SS,
+                       "the saved synapses are unusable");
 }
 
 /* gains() -> g (K,) of a gain circuit, or None. */
@@ -868,27 +880,8 @@ static PyObject *Net_restore_gains(Net *self, PyObject *args)
         self->busy = false;
         return NULL;
     }
-    snapshot before = {0};
-    if (!snapshot_take(self, &before)) {
-        self->busy = false;
-        return NULL;
-    }
-    blas_enter();
-    wh_status st = wh_net_restore_gains(self->net, W != NULL ? PyArray_DATA(W) : NULL, self->k,
-                                        PyArray_DATA(G), samples);
-    const char *what = "the saved gains and synapses are unusable";
-    if (st == WH_OK && SS != NULL) {
-        st = wh_net_set_solver_state(self->net, PyArray_DATA(SS), (size_t)PyArray_DIM(SS, 0));
-        what = "the saved solver state does not belong to this network";
-    }
-    if (st != WH_OK)
-        snapshot_restore(self, &before);
-    blas_leave();
-    snapshot_free(&before);
-    self->busy = false;
-    if (st != WH_OK)
-        return raise_status(st, what, UINT64_MAX);
-    Py_RETURN_NONE;
+    return restore_all(self, W != NULL ? PyArray_DATA(W) : NULL, self->k, PyArray_DATA(G),
+                       samples, SS, "the saved gains and synapses are unusable");
 }
 
 static PyObject *Net_set_eta(Net *self, PyObject *arg)
