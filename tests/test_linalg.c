@@ -120,6 +120,59 @@ Test(linalg, small_sandwich_solves_and_gram_match_blas)
     }
 }
 
+/*
+ * C = A diag(g) A^T. Up to order 32 and k 32 the vectorised loops must give, bit for bit,
+ * the plain sum over t in order of (a_it g_t) a_jt for j <= i (the oracle below, one entry
+ * at a time), mirrored exactly; beyond, dsyrk or dsyr2k to rounding. Orders that are not
+ * multiples of the loops' block of 8 (and odd, for their pairs of rows), gains of both
+ * signs, a leading dimension past n whose extra columns must be left alone.
+ */
+Test(linalg, gram_diag_matches_its_sum_and_blas)
+{
+    static const size_t ns[] = {1, 2, 7, 9, 16, 31, 32, 33}, ks[] = {1, 5, 16, 32, 36};
+    static double a[40 * LD], c[40 * LD], g[40];
+    static double scratch[41 * 40];
+    for (size_t in = 0; in < sizeof ns / sizeof *ns; in++)
+        for (size_t ik = 0; ik < sizeof ks / sizeof *ks; ik++)
+            for (int sign = 0; sign < 2; sign++) {
+                const size_t n = ns[in], k = ks[ik];
+                for (size_t i = 0; i < n * LD; i++)
+                    a[i] = sin(1.37 * (double)i + 0.2);
+                for (size_t t = 0; t < k; t++)
+                    g[t] = (sign && t % 3 == 1 ? -0.3 : 0.5) + 0.25 * cos((double)t);
+                for (size_t i = 0; i < n * LD; i++)
+                    c[i] = 1e300; /* the sentinel past column n */
+                wh__gram_diag(n, k, a, LD, g, scratch, c, LD);
+                double err = 0.0, scale = 0.0;
+                for (size_t i = 0; i < n; i++) {
+                    for (size_t j = n; j < LD; j++)
+                        cr_assert_eq(c[i * LD + j], 1e300, "n %zu k %zu: column %zu written", n,
+                                     k, j);
+                    for (size_t j = 0; j <= i; j++) {
+                        double v = 0.0;
+                        for (size_t t = 0; t < k; t++)
+                            v += a[i * LD + t] * g[t] * a[j * LD + t];
+                        cr_assert_eq(c[j * LD + i], c[i * LD + j], "n %zu k %zu: not symmetric",
+                                     n, k);
+                        if (n <= 32 && k <= 32)
+                            cr_assert_eq(c[i * LD + j], v, "n %zu k %zu: (%zu, %zu) %.17g, sum %.17g",
+                                         n, k, i, j, c[i * LD + j], v);
+                        err = fmax(err, fabs(c[i * LD + j] - v));
+                        scale = fmax(scale, fabs(v));
+                    }
+                }
+                cr_assert_leq(err, 1e-13 * scale, "n %zu k %zu: %g", n, k, err / scale);
+                if (n > 32 || k > 32)
+                    continue;
+                /* The baseline build of the loops, bit for bit (on an AVX2 machine the
+                 * other is the AVX2 build). */
+                static double d[40 * LD];
+                memcpy(d, c, sizeof d);
+                wh__gram_diag_baseline(n, k, a, LD, g, d, LD);
+                cr_assert_arr_eq(d, c, sizeof d, "n %zu k %zu: baseline and AVX2 differ", n, k);
+            }
+}
+
 Test(linalg, small_symv_and_syr2_match_blas)
 {
     for (size_t t = 0; t < sizeof orders / sizeof *orders; t++) {

@@ -6,19 +6,19 @@
  * model, flops per sample:
  *   Cholesky n^3/3, two triangular solves 2n^2, and
  *   pairs frame (two non-zeros a column, K = n(n+1)/2): z, the gains and M in about 8K;
- *   random frame (dense): z = W^T y 2nK, and W diag(g) W^T = A A^T (A = W diag(sqrt g),
- *     every gain positive, as here) by one dsyrk, n^2 K: with K = n(n+1)/2 that is n^4/2,
- *     the cost that grows faster than n^3;
- *   gains + synapses (K = n, dense, learning): the dsyrk n^2 K, z 2nK, W's update and
+ *   random frame (dense): z = W^T y 2nK, and W diag(g) W^T (wh__gram_diag: vectorised
+ *     loops for its lower triangle up to order 32, one dsyrk of W diag(sqrt g) beyond),
+ *     counted n^2 K: with K = n(n+1)/2 that is n^4/2, the cost that grows faster than n^3;
+ *   gains + synapses (K = n, dense, learning): that product n^2 K, z 2nK, W's update and
  *     norms about 8nK.
  * Two ceilings, both measured on the spot, one BLAS thread:
  *   "of dgemm": the model's flops at the 512 x 512 dgemm rate (the machine's peak), as for
  *     the paper's circuits; at small n no factorisation approaches it (OpenBLAS's dpotrf
  *     itself runs at 2.5 GFlop/s at n = 16 and 12 at n = 64 against ~50 for that dgemm);
- *   "of kernels": the time this machine's LAPACK and BLAS take for the step's unavoidable
- *     kernels at this very n, called back to back on the same sizes (the factor, the two
- *     solves, and for a dense frame the dsyrk), against the step's measured time. The O(K)
- *     and O(nK) vector work around them counts as free, so the ceiling is optimistic and the
+ *   "of kernels": the time the step's unavoidable kernels take at this very n, called back
+ *     to back on the same sizes (the factor, the two solves, and for a dense frame
+ *     W diag(g) W^T as the step forms it), against the step's measured time. The O(K) and
+ *     O(nK) vector work around them counts as free, so the ceiling is optimistic and the
  *     fraction says how much of a step is that kernel work.
  *
  * The fast path of the pairs frame (gain-pairs-fast, src/net/gain.c "The fast path") is
@@ -79,18 +79,21 @@ static double model(const gain_row *r)
 /*
  * Seconds per sample of the step's kernels at r's sizes, best of three rounds: a Cholesky
  * factor of an n x n positive definite matrix and the two triangular solves with it, and
- * for a dense frame one dsyrk of an n x K matrix. Negative on a failure.
+ * for a dense frame W diag(g) W^T as the step forms it (wh__gram_diag: vectorised loops up
+ * to order 32, one dsyrk beyond). Negative on a failure.
  */
 static double kernel_seconds(const gain_row *r)
 {
     const size_t n = r->n, K = r->K, nn = n * n;
-    double *m = wh__alloc(2 * nn + n * K + n, sizeof *m);
+    double *m = wh__alloc(2 * nn + n * K + n + K + (n + 1) * K, sizeof *m);
     if (m == NULL)
         return -1.0;
-    double *l = m + nn, *a = l + nn, *b = a + n * K;
+    double *l = m + nn, *a = l + nn, *b = a + n * K, *g = b + n, *scratch = g + K;
     for (size_t i = 0; i < n * K; i++)
         a[i] = 1.0 / (double)(i % 89 + 1);
-    wh__syrk_lower(false, n, K, 1.0, a, K, 0.0, m, n);
+    for (size_t j = 0; j < K; j++)
+        g[j] = 1.0 + 1.0 / (double)(j % 7 + 1);
+    wh__gram_diag(n, K, a, K, g, scratch, m, n);
     for (size_t i = 0; i < n; i++)
         m[i * n + i] += 1.0;
     const double per = model(r) > 0.0 ? model(r) : 1.0;
@@ -100,7 +103,7 @@ static double kernel_seconds(const gain_row *r)
         const double t0 = cpu_now();
         for (size_t k = 0; k < reps; k++) {
             if (dense(r))
-                wh__syrk_lower(false, n, K, 1.0, a, K, 0.0, l, n);
+                wh__gram_diag(n, K, a, K, g, scratch, l, n);
             wh__copy_lower(n, m, n, l, n);
             if (!wh__chol(n, l, n)) {
                 wh__free(m);
@@ -263,7 +266,7 @@ int wh__bench_gain(FILE *out, bool quick, size_t only_n, double dgemm, double et
     fprintf(out, "of ceil.: exact rows, the modelled flops at the 512 x 512 dgemm rate; the fast\n"
                  "row, min(dgemm rate / flops, dgemv bandwidth at its working set / bytes) as\n"
                  "it ran. of kernels: the step's Cholesky factor, two solves (and, dense frames,\n"
-                 "dsyrk of W diag(sqrt g)) timed alone at this n, against the step's time\n"
+                 "W diag(g) W^T) timed alone at this n, against the step's time\n"
                  "(vector work counted free). auto: the path --solver auto runs here.\n");
     return 0;
 }

@@ -43,25 +43,38 @@ static blasint bi(size_t v)
 #define FEW_RHS 8
 #define SMALL_GRAM 256
 
-/* Solve (L L^T) x = b in place, b's entries `stride` apart. */
+/*
+ * Solve (L L^T) x = b in place, b's entries `stride` apart. Each row's sum ends with the
+ * entry solved last (forward: k up to i - 1; backward: k down to i + 1), and the pivot is
+ * applied as a product with its reciprocal, which does not wait on the sum: the chain from
+ * one entry to the next is then a multiply and a subtraction, not a division (at n = 16 the
+ * divisions were most of the solves' time).
+ */
 static void solve_strided(size_t n, const double *l, size_t ldl, double *b, size_t stride)
 {
     for (size_t i = 0; i < n; i++) {
+        const double r = 1.0 / l[i * ldl + i];
         double v = b[i * stride];
         for (size_t k = 0; k < i; k++)
             v -= l[i * ldl + k] * b[k * stride];
-        b[i * stride] = v / l[i * ldl + i];
+        b[i * stride] = v * r;
     }
     for (size_t i = n; i-- > 0;) {
+        const double r = 1.0 / l[i * ldl + i];
         double v = b[i * stride];
-        for (size_t k = i + 1; k < n; k++)
+        for (size_t k = n; --k > i;)
             v -= l[k * ldl + i] * b[k * stride];
-        b[i * stride] = v / l[i * ldl + i];
+        b[i * stride] = v * r;
     }
 }
 
-/* A = L L^T in place, row by row of L; false at the first pivot that is not positive
- * (or NaN), as dpotrf. */
+/*
+ * A = L L^T in place, row by row of L; false at the first pivot that is not positive
+ * (or NaN), as dpotrf. A division an entry, not a product with the pivot's reciprocal
+ * (which was 3 % faster at n = 16): with the reciprocal a singular matrix whose last row
+ * repeats the one before left a pivot of +1e-16 where dpotrf and this loop find one <= 0
+ * (tests/test_linalg.c, tests/test_refusals.c).
+ */
 static bool chol_loops(size_t n, double *a, size_t lda)
 {
     for (size_t j = 0; j < n; j++) {
@@ -183,6 +196,125 @@ void wh__gram(size_t n, size_t k, const double *a, size_t lda, double *c, size_t
         cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, bi(n), bi(k), 1.0, a, bi(lda), 0.0,
                     c, bi(ldc));
     }
+    wh__mirror_lower(n, c, ldc);
+}
+
+/* Whether every gain is positive (and finite): then A diag(g) A^T = B B^T with
+ * B = A diag(sqrt g). */
+static bool all_positive(size_t k, const double *g)
+{
+    for (size_t t = 0; t < k; t++)
+        if (!(g[t] > 0.0 && isfinite(g[t])))
+            return false;
+    return true;
+}
+
+/* Four doubles: one AVX register, two SSE2 ones (GCC and clang vector extension). */
+typedef double quad __attribute__((vector_size(32)));
+
+/*
+ * Small orders: c_ij = sum over t of (a_it g_t) a_jt, t in order, for j <= i, then
+ * mirrored. A is transposed first (k x n, rows padded with zeros to a multiple of 8), so
+ * that a row of c goes eight entries at a time by a loop over t whose loads are
+ * contiguous and whose sums do not wait on each other: it vectorises, where a dot
+ * product per entry is one chain of dependent sums; and dsyrk's packing and call cost more
+ * than its 2 176 multiply-adds at n = k = 16 (the gains-plus-synapses step there, perf: a
+ * quarter of it in dsyrk; these loops take half its time).
+ */
+static inline __attribute__((always_inline)) void
+gram_diag_loops(size_t n, size_t k, const double *a, size_t lda, const double *g, double *c,
+                size_t ldc)
+{
+    enum { BLOCK = 8 };
+    const size_t np = (n + BLOCK - 1) / BLOCK * BLOCK;
+    double at[SMALL * SMALL], bt[SMALL * SMALL]; /* A^T and (A diag(g))^T */
+    for (size_t t = 0; t < k; t++) {
+        for (size_t i = 0; i < n; i++) {
+            at[t * np + i] = a[i * lda + t];
+            bt[t * np + i] = a[i * lda + t] * g[t];
+        }
+        for (size_t i = n; i < np; i++)
+            at[t * np + i] = 0.0;
+    }
+    /* Two rows at a time, eight entries of each: sixteen sums in flight (four AVX
+     * registers, eight SSE2 ones), so that the adds' latency is hidden; written with vector
+     * types because the compiler, left to itself, vectorised over t with shuffles and
+     * spills. */
+    for (size_t i = 0; i < n; i += 2) {
+        const size_t i1 = i + 1 < n ? i + 1 : i; /* an odd n's last row: itself twice */
+        for (size_t j = 0; j <= i1; j += BLOCK) {
+            quad s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+            for (size_t t = 0; t < k; t++) {
+                const double u0 = bt[t * np + i], u1 = bt[t * np + i1];
+                const quad b0 = {u0, u0, u0, u0}, b1 = {u1, u1, u1, u1};
+                quad r0, r1;
+                memcpy(&r0, at + t * np + j, sizeof r0);
+                memcpy(&r1, at + t * np + j + 4, sizeof r1);
+                s0 += b0 * r0;
+                s1 += b0 * r1;
+                s2 += b1 * r0;
+                s3 += b1 * r1;
+            }
+            /* Entries past the diagonal land in the upper triangle, which the mirror
+             * overwrites; past the last column (n not a multiple of 8) they are dropped. */
+            double row0[BLOCK], row1[BLOCK];
+            memcpy(row0, &s0, sizeof s0);
+            memcpy(row0 + 4, &s1, sizeof s1);
+            memcpy(row1, &s2, sizeof s2);
+            memcpy(row1 + 4, &s3, sizeof s3);
+            const size_t w = j + BLOCK <= n ? BLOCK : n - j;
+            memcpy(c + i * ldc + j, row0, w * sizeof(double));
+            memcpy(c + i1 * ldc + j, row1, w * sizeof(double));
+        }
+    }
+    wh__mirror_lower(n, c, ldc);
+}
+
+/*
+ * The same loops compiled twice: for AVX2 (one register holds a quad: at n = k = 16 the
+ * step of gains plus synapses ran 1.2x faster with it) and for the baseline. No fused
+ * multiply-adds in either (-ffp-contract=off; AVX2 does not imply FMA), so both give the
+ * same bits (tests/test_linalg.c compares them).
+ */
+__attribute__((target("avx2"))) static void gram_diag_avx2(size_t n, size_t k, const double *a,
+                                                           size_t lda, const double *g, double *c,
+                                                           size_t ldc)
+{
+    gram_diag_loops(n, k, a, lda, g, c, ldc);
+}
+
+void wh__gram_diag_baseline(size_t n, size_t k, const double *a, size_t lda, const double *g,
+                            double *c, size_t ldc)
+{
+    gram_diag_loops(n, k, a, lda, g, c, ldc);
+}
+
+void wh__gram_diag(size_t n, size_t k, const double *a, size_t lda, const double *g,
+                   double *scratch, double *c, size_t ldc)
+{
+    if (n <= SMALL && k <= SMALL) {
+        if (__builtin_cpu_supports("avx2"))
+            gram_diag_avx2(n, k, a, lda, g, c, ldc);
+        else
+            wh__gram_diag_baseline(n, k, a, lda, g, c, ldc);
+        return;
+    }
+    /* B = A diag(sqrt g) and one dsyrk (n^2 k flops) when every gain is positive (the
+     * usual case); otherwise 0.5 (B A^T + A B^T) with B = A diag(g), one dsyr2k (2 n^2 k).
+     * Both are exactly symmetric. */
+    const bool positive = all_positive(k, g);
+    double *f = scratch + n * k;
+    for (size_t t = 0; t < k; t++)
+        f[t] = positive ? sqrt(g[t]) : g[t];
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < k; t++)
+            scratch[i * k + t] = a[i * lda + t] * f[t];
+    if (positive)
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, bi(n), bi(k), 1.0, scratch, bi(k),
+                    0.0, c, bi(ldc));
+    else
+        cblas_dsyr2k(CblasRowMajor, CblasLower, CblasNoTrans, bi(n), bi(k), 0.5, scratch, bi(k),
+                     a, bi(lda), 0.0, c, bi(ldc));
     wh__mirror_lower(n, c, ldc);
 }
 

@@ -64,6 +64,15 @@ void wh__mirror_lower(size_t n, double *a, size_t lda);
 /* C = A A^T for A n x k, both triangles filled. */
 void wh__gram(size_t n, size_t k, const double *a, size_t lda, double *c, size_t ldc);
 
+/* C = A diag(g) A^T for A n x k, both triangles filled, exactly symmetric; scratch holds
+ * (n + 1) x k doubles (used from order 33 or k 33 on). */
+void wh__gram_diag(size_t n, size_t k, const double *a, size_t lda, const double *g,
+                   double *scratch, double *c, size_t ldc);
+/* Its loops (n, k <= 32) as compiled for the baseline instruction set, which wh__gram_diag
+ * runs where the processor has no AVX2: for the test that both give the same bits. */
+void wh__gram_diag_baseline(size_t n, size_t k, const double *a, size_t lda, const double *g,
+                            double *c, size_t ldc);
+
 /* y = alpha A x for symmetric A stored in its lower triangle (dsymv; y is overwritten). */
 void wh__symv_lower(size_t n, double alpha, const double *a, size_t lda, const double *x,
                     double *y);

@@ -74,7 +74,7 @@ static wh_status allocate_wide(wh__gain *c)
     const size_t nk = c->n * c->K; /* W's size: no overflow */
     if (c->eta_w > 0.0 && (c->W_next = wh__alloc(nk, sizeof(double))) == NULL)
         return WH_ENOMEM;
-    if (c->row_a == NULL && (c->A = wh__alloc(nk, sizeof(double))) == NULL)
+    if (c->row_a == NULL && (c->A = wh__alloc(nk + c->K, sizeof(double))) == NULL)
         return WH_ENOMEM;
     return WH_OK;
 }
@@ -162,25 +162,13 @@ static bool all_ones(size_t K, const double *g)
     return true;
 }
 
-/* Whether every gain is positive (and finite): then W diag(g) W^T = A A^T with
- * A = W diag(sqrt g). */
-static bool all_positive(size_t K, const double *g)
-{
-    for (size_t j = 0; j < K; j++)
-        if (!(g[j] > 0.0 && isfinite(g[j])))
-            return false;
-    return true;
-}
-
 /*
  * m = alpha I + W diag(g) W^T, both triangles. With every gain exactly 1 it is the
  * Gram product W W^T that Algorithm 2 forms (plasticity.c), so that alpha = 0, g = 1
  * reproduces that circuit bit for bit. A sparse frame sums its two-non-zero columns,
- * O(K). A dense one with every gain positive (the usual case) is A A^T with
- * A = W diag(sqrt g), one dsyrk (n^2 K flops); otherwise 0.5 (A W^T + W A^T) with
- * A = W diag(g), one dsyr2k (2 n^2 K). Both are exactly symmetric. Measured here
- * (OpenBLAS 0.3.21, one thread) the dsyrk took 0.44 against 0.59 us at n = K = 16,
- * 9.2 against 15.3 us at n = K = 64, 2.0 against 3.1 us at n = 16, K = 136.
+ * O(K). A dense one is wh__gram_diag (src/core/linalg.c): loops up to order 32, one
+ * dsyrk of W diag(sqrt g) (n^2 K flops) beyond when every gain is positive, else one
+ * dsyr2k; exactly symmetric in every case.
  */
 static void form_lateral(wh__gain *c, const double *W, const double *g, double *m)
 {
@@ -201,23 +189,10 @@ static void form_lateral(wh__gain *c, const double *W, const double *g, double *
         }
         return;
     }
-    if (all_ones(K, g)) {
+    if (all_ones(K, g))
         wh__gram(n, K, W, K, m, n);
-    } else if (all_positive(K, g)) {
-        for (size_t j = 0; j < K; j++)
-            c->gz[j] = sqrt(g[j]);
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < K; j++)
-                c->A[i * K + j] = W[i * K + j] * c->gz[j];
-        wh__syrk_lower(false, n, K, 1.0, c->A, K, 0.0, m, n);
-        wh__mirror_lower(n, m, n);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < K; j++)
-                c->A[i * K + j] = W[i * K + j] * g[j];
-        wh__syr2k_lower(false, n, K, 0.5, c->A, K, W, K, 0.0, m, n);
-        wh__mirror_lower(n, m, n);
-    }
+    else
+        wh__gram_diag(n, K, W, K, g, c->A, m, n);
     for (size_t i = 0; i < n; i++)
         m[i * n + i] += c->alpha;
 }
@@ -397,26 +372,28 @@ static void propose_synapses_online(wh__gain *c)
     /* Renormalised (gains plus synapses): the Hebbian step and the squared column norms
      * in one pass over W, the scaling and the new norms in a second, where the unfused
      * form (scaling, dger, norms, scaling, norms) made five. */
-    double *wn = c->wn_next;
+    double *restrict wn = c->wn_next, *restrict scale = c->A;
+    const double *restrict gz = c->gz;
     for (size_t j = 0; j < K; j++)
         wn[j] = 0.0;
     for (size_t i = 0; i < n; i++) {
         const double ey = c->eta_w * c->y[i];
-        const double *w = c->W + i * K;
-        double *dst = c->W_next + i * K;
+        const double *restrict w = c->W + i * K;
+        double *restrict dst = c->W_next + i * K;
         for (size_t j = 0; j < K; j++) {
-            dst[j] = w[j] * c->A[j] + ey * c->gz[j];
+            dst[j] = w[j] * scale[j] + ey * gz[j];
             wn[j] += dst[j] * dst[j];
         }
     }
-    for (size_t j = 0; j < K; j++) {
-        c->A[j] = 1.0 / sqrt(wn[j]); /* a zero column: infinity, and M_next is refused */
+    /* restrict: these loops vectorise (two square roots and divisions an instruction). */
+    for (size_t j = 0; j < K; j++)
+        scale[j] = 1.0 / sqrt(wn[j]); /* a zero column: infinity, and M_next is refused */
+    for (size_t j = 0; j < K; j++)
         wn[j] = 0.0;
-    }
     for (size_t i = 0; i < n; i++) {
-        double *dst = c->W_next + i * K;
+        double *restrict dst = c->W_next + i * K;
         for (size_t j = 0; j < K; j++) {
-            dst[j] *= c->A[j];
+            dst[j] *= scale[j];
             wn[j] += dst[j] * dst[j];
         }
     }
