@@ -59,7 +59,10 @@ static wh_net_options e10_options(const e10_plan *p, size_t circuit)
  * Work models, flops per sample: a Cholesky factor n^3/3 and two triangular solves 2n^2;
  * the interneurons' fast path a rank-2 update of P and W's rank-1 change, about
  * 6n^2 + 4nk; the gain circuit's sparse frame O(K) for z, g and M; gains plus synapses
- * add the dense W diag(g) W^T (2 n^2 K, one dsyr2k) and W's update (about 6 n K).
+ * add the dense W diag(g) W^T, formed as one symmetric product (A A^T with A = W diag(sqrt
+ * g), a dsyrk: n^2 K / 2 multiply-adds, counted as n^2 K flops), z = W^T y (2nK) and W's
+ * update and norms (about 8nK). The gain circuits' models are those of `whiten bench`'s
+ * gain rows (model() in src/cli/bench_gain.c), so E10's costs and the bench's agree.
  */
 static double e10_flops(size_t circuit, double n, double K)
 {
@@ -72,7 +75,7 @@ static double e10_flops(size_t circuit, double n, double K)
     case 2:
         return chol + 8.0 * K;
     default:
-        return chol + 2.0 * n * n * K + 6.0 * n * K;
+        return chol + n * n * K + 2.0 * n * K + 8.0 * n * K;
     }
 }
 
