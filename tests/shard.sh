@@ -157,7 +157,7 @@ cp sh/shards/shard-1-of-3.zip mixed/shards/shard-2-of-3.zip
 refused 1 "which belongs to shard 1 of 3" "a shard file under another shard's name" -- \
     sweep --merge --out mixed
 
-# 4. The gain circuits as an axis of the grid: no k or init_scale axis for them (one run
+# 5. The gain circuits as an axis of the grid: no k or init_scale axis for them (one run
 # per seed whatever those list), their own K (n(n+1)/2 and n), and their runs shard and
 # merge like the others. The gain circuit whitens (K = n(n+1)/2, science.md §7): from the
 # error 9 of M = I it ends within twice its noise floor.
