@@ -4,6 +4,7 @@
 # usage: reproduce.sh WHITEN CHECK_OUTPUTS_PY
 set -eu
 whiten=$1 check=$2
+py=/usr/bin/python3 # Debian's, as the other tests (python3 on PATH may be another one)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -13,7 +14,7 @@ status=0
 "$whiten" reproduce --quick --threads 2 --out "$work/a" > "$work/a.log" 2>&1 ||
     status=$?
 [ "$status" -eq 0 ] || { cat "$work/a.log"; fail "reproduce exited with $status"; }
-python3 "$check" "$work/a" E1 E2 E3 E4 E5 E6 E7
+"$py" "$check" "$work/a" E1 E2 E3 E4 E5 E6 E7
 grep -q "claims hold" "$work/a/REPORT.md" || fail "no summary line in REPORT.md"
 grep -q "^- ✘" "$work/a/REPORT.md" && fail "a claim failed: $(grep '^- ✘' "$work/a/REPORT.md")"
 
@@ -21,7 +22,7 @@ grep -q "^- ✘" "$work/a/REPORT.md" && fail "a claim failed: $(grep '^- ✘' "$
 #    the report from the CSVs alone, and the linearity verdict must turn. Steps 2
 #    and 5 edit a copy (e), so that folder a stays as the two-thread run wrote it.
 cp -r "$work/a" "$work/e"
-python3 - "$work/e/e2_times.csv" <<'PY'
+"$py" - "$work/e/e2_times.csv" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
 for row in rows[1:]:
@@ -37,7 +38,7 @@ grep -q "^- ✔ interneurons: T<sub>ε</sub> against ln α" "$work/e/REPORT.md" 
 # 2a. E4's new claims follow their numbers: the direct network's small-alpha times
 #     set to T_eps/eta of its flow turn the slow-start verdict; the two networks'
 #     noise floors swapped turn the price-of-speed verdict.
-python3 - "$work/e/e4_samples_to_eps.csv" "$work/e/e4_floors.csv" <<'PY'
+"$py" - "$work/e/e4_samples_to_eps.csv" "$work/e/e4_floors.csv" <<'PY'
 import csv, sys
 times, floors = sys.argv[1], sys.argv[2]
 rows = list(csv.reader(open(times)))
@@ -61,7 +62,7 @@ grep -q "^- ✔ both floors grow as √η" "$work/e/REPORT.md" ||
 # 2c. E1's relaxation rates and E5's online seeds follow their numbers: one direct
 #     rate 1 % off turns the 2/sqrt(lambda) verdict; interneurons never settling
 #     after the switches to B in one seed turns the online verdict for B only.
-python3 - "$work/e/e1_rates.csv" "$work/e/e5_online.csv" <<'PY'
+"$py" - "$work/e/e1_rates.csv" "$work/e/e5_online.csv" <<'PY'
 import csv, sys
 rates, online = sys.argv[1], sys.argv[2]
 rows = list(csv.reader(open(rates)))
@@ -87,7 +88,7 @@ grep -q "^- ✔ online, every switch to A" "$work/e/REPORT.md" ||
 #     verdict counts it against whoever failed. Direct never re-adapting in E5
 #     keeps "interneurons faster" true; interneurons never re-adapting turns it.
 set_e5_column() { # column value
-    python3 - "$work/e/e5_switch.csv" "$1" "$2" <<'PY'
+    "$py" - "$work/e/e5_switch.csv" "$1" "$2" <<'PY'
 import csv, sys
 path, col, value = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rows = list(csv.reader(open(path)))

@@ -9,6 +9,7 @@
 # usage: reproduce_checkpoint.sh WHITEN_EXECUTABLE
 set -u
 whiten=$1
+py=/usr/bin/python3 # Debian's, as the other tests (python3 on PATH may be another one)
 . "$(dirname "$0")/lib.sh"
 
 # E2, E3 and E4: about 5 s in all here, in 4 sweeps of 21, 132, 2 and 48 runs.
@@ -30,7 +31,7 @@ same_results() { # folder
 }
 # The experiments finished and the runs done that a checkpoint holds.
 holds() {
-    python3 -c '
+    "$py" -c '
 import json, sys, zipfile
 doc = json.loads(zipfile.ZipFile(sys.argv[1]).read("checkpoint.json"))
 runs = sum(len(w["done"]) for w in doc["sweeps"])
@@ -124,7 +125,7 @@ refused 1 "state.npz: not a usable checkpoint: .*no entry 'checkpoint.json'" \
     "a simulate state file as checkpoint" -- \
     --quick --only $only --seed 3 --out kill --resume state.npz
 # A sound zip whose JSON lists a unit twice (hand-edited, say).
-python3 - ck.zip edited.zip <<'PY'
+"$py" - ck.zip edited.zip <<'PY'
 import json, sys, zipfile
 doc = json.loads(zipfile.ZipFile(sys.argv[1]).read("checkpoint.json"))
 doc["sweeps"] = [{"experiment": "E3", "sweep": 0, "count": 132, "width": 2,
