@@ -54,7 +54,15 @@ typedef struct gain_row {
     double rate, flops, fraction, kernels, kernel_fraction;
     double bytes, iterations; /* fast path: per sample, from the run's counts */
     bool auto_runs;           /* WH_SOLVER_AUTO runs this row's path at this n */
+    double auto_share;        /* auto row: its rate over the best of its circuit and frame */
 } gain_row;
+
+#define GAIN_MAX_ROWS 16
+
+typedef struct gain_table {
+    size_t count;
+    gain_row rows[GAIN_MAX_ROWS];
+} gain_table;
 
 static double cpu_now(void)
 {
@@ -119,8 +127,8 @@ static double kernel_seconds(const gain_row *r)
     return best;
 }
 
-/* Best of three runs of r->samples samples, seeded Gaussian inputs of spread ~ 10. */
-static int time_row(gain_row *r, double eta)
+/* Best of `repeat` runs of r->samples samples, seeded Gaussian inputs of spread ~ 10. */
+static int time_row(gain_row *r, double eta, size_t repeat)
 {
     wh_net_options o;
     wh_net_options_default(&o);
@@ -135,7 +143,7 @@ static int time_row(gain_row *r, double eta)
         X[i] = ((double)(s >> 11) * 0x1p-53 - 0.5) * 3.4 * (1.0 + 2.0 * (double)(i % r->n));
     }
     int rc = 0;
-    for (int run = 0; run < 3 && rc == 0; run++) {
+    for (size_t run = 0; run < repeat && rc == 0; run++) {
         wh_net *net = NULL;
         wh_status st = wh_net_new(&o, &net);
         const double t0 = cpu_now();
@@ -189,84 +197,139 @@ static bool auto_runs(const gain_row *r, double eta)
     return same;
 }
 
-int wh__bench_gain(FILE *out, bool quick, size_t only_n, double dgemm, double eta,
-                   double (*bandwidth)(double bytes))
+/* The rows at one n: the pairs frame exact and fast, a random frame up to n = 16, gains
+ * plus synapses. */
+static void add_rows(gain_table *t, size_t n, size_t samples)
 {
-    gain_row rows[16];
-    size_t count = 0;
-    const size_t sizes[4] = {4, 16, 64, 256};
-    const size_t nsizes = only_n != 0 ? 1 : (quick ? 3u : 4u);
-    for (size_t i = 0; i < nsizes; i++) {
-        const size_t n = only_n != 0 ? only_n : sizes[i], samples = gain_samples(n, quick);
-        rows[count++] = (gain_row){.name = "gain-pairs",
-                                   .kind = WH_NET_GAIN,
-                                   .frame = WH_FRAME_PAIRS,
-                                   .solver = WH_SOLVER_EXACT,
-                                   .n = n,
-                                   .samples = samples};
-        rows[count++] = (gain_row){.name = "gain-pairs-fast",
-                                   .kind = WH_NET_GAIN,
-                                   .frame = WH_FRAME_PAIRS,
-                                   .solver = WH_SOLVER_FAST,
-                                   .n = n,
-                                   .samples = samples};
-        if (n <= 16)
-            rows[count++] = (gain_row){.name = "gain-random",
-                                       .kind = WH_NET_GAIN,
-                                       .frame = WH_FRAME_RANDOM,
-                                       .solver = WH_SOLVER_EXACT,
-                                       .n = n,
-                                       .samples = samples};
-        rows[count++] = (gain_row){.name = "gain-synapse",
-                                   .kind = WH_NET_GAIN_SYNAPSE,
-                                   .frame = WH_FRAME_DEFAULT,
-                                   .solver = WH_SOLVER_EXACT,
-                                   .n = n,
-                                   .samples = samples};
+    const gain_row rows[4] = {
+        {.name = "gain-pairs", .kind = WH_NET_GAIN, .frame = WH_FRAME_PAIRS, .solver = WH_SOLVER_EXACT},
+        {.name = "gain-pairs-fast", .kind = WH_NET_GAIN, .frame = WH_FRAME_PAIRS, .solver = WH_SOLVER_FAST},
+        {.name = "gain-random", .kind = WH_NET_GAIN, .frame = WH_FRAME_RANDOM, .solver = WH_SOLVER_EXACT},
+        {.name = "gain-synapse", .kind = WH_NET_GAIN_SYNAPSE, .frame = WH_FRAME_DEFAULT,
+         .solver = WH_SOLVER_EXACT},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        if (rows[i].frame == WH_FRAME_RANDOM && n > 16)
+            continue; /* its dense rank-K product grows as n^4 */
+        gain_row *r = &t->rows[t->count++];
+        *r = rows[i];
+        r->n = n, r->samples = samples;
     }
-    for (size_t i = 0; i < count; i++) {
-        gain_row *r = &rows[i];
-        if (time_row(r, eta) != 0)
-            return -1;
-        r->auto_runs = auto_runs(r, eta);
-        if (r->bytes > 0.0) { /* the fast path: flops and bytes as it ran */
-            const double n = (double)r->n;
-            const double ceiling =
-                fmin(dgemm / r->flops, bandwidth(16.0 * n * n + 88.0 * (double)r->K) / r->bytes);
-            r->fraction = r->rate / ceiling;
-            r->kernels = r->kernel_fraction = NAN;
-            continue;
+}
+
+/* Time row r and fill its work model, ceilings and whether AUTO runs it. */
+static int measure_row(gain_row *r, const wh__bench_gain_setup *s)
+{
+    if (time_row(r, s->eta, s->repeat) != 0)
+        return -1;
+    r->auto_runs = auto_runs(r, s->eta);
+    if (r->bytes > 0.0) { /* the fast path: flops and bytes as it ran */
+        const double n = (double)r->n;
+        const double ceiling =
+            fmin(s->dgemm / r->flops, s->bandwidth(16.0 * n * n + 88.0 * (double)r->K) / r->bytes);
+        r->fraction = r->rate / ceiling;
+        r->kernels = r->kernel_fraction = NAN;
+        return 0;
+    }
+    r->flops = model(r);
+    r->fraction = r->rate * r->flops / s->dgemm;
+    r->kernels = kernel_seconds(r);
+    if (r->kernels < 0.0)
+        return -1;
+    r->kernel_fraction = r->rate * r->kernels;
+    return 0;
+}
+
+/* Each AUTO row's rate over the fastest row of the same n, circuit and frame (the one
+ * algorithm, run by another path). */
+static void auto_shares(gain_table *t)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        gain_row *a = &t->rows[i];
+        double best = a->rate;
+        for (size_t j = 0; j < t->count; j++) {
+            const gain_row *b = &t->rows[j];
+            if (b->n == a->n && b->kind == a->kind && b->frame == a->frame)
+                best = fmax(best, b->rate);
         }
-        r->flops = model(r);
-        r->fraction = r->rate * r->flops / dgemm;
-        r->kernels = kernel_seconds(r);
-        if (r->kernels < 0.0)
-            return -1;
-        r->kernel_fraction = r->rate * r->kernels;
+        a->auto_share = a->auto_runs ? a->rate / best : (double)NAN;
     }
+}
+
+static void print_rows(FILE *out, const gain_table *t)
+{
     fprintf(out,
             "\ngain circuits (exact: a Cholesky factor per sample; fast: CG between refreshes),"
             " one BLAS thread\n"
-            "%-15s %5s %7s %12s %14s %9s %12s %11s %6s %5s\n",
+            "%-15s %5s %7s %12s %14s %9s %12s %11s %6s %9s\n",
             "path", "n", "K", "samples/s", "flops/sample", "of ceil.", "kernels us", "of kernels",
             "CG it", "auto");
-    for (size_t i = 0; i < count; i++) {
-        const gain_row *r = &rows[i];
-        char kernels[32] = "-", share[32] = "-", iterations[32] = "-";
+    for (size_t i = 0; i < t->count; i++) {
+        const gain_row *r = &t->rows[i];
+        char kernels[32] = "-", share[32] = "-", iterations[32] = "-", chosen[32] = "";
         if (!isnan(r->kernels)) { /* exact rows; the fast row has its byte ceiling instead */
             snprintf(kernels, sizeof kernels, "%.3f", 1e6 * r->kernels);
             snprintf(share, sizeof share, "%.1f%%", 100.0 * r->kernel_fraction);
         } else {
             snprintf(iterations, sizeof iterations, "%.2f", r->iterations);
         }
-        fprintf(out, "%-15s %5zu %7zu %12.0f %14.0f %8.1f%% %12s %11s %6s %5s\n", r->name, r->n,
-                r->K, r->rate, r->flops, 100.0 * r->fraction, kernels, share, iterations,
-                r->auto_runs ? "auto" : "");
+        if (r->auto_runs)
+            snprintf(chosen, sizeof chosen, "auto %.0f%%", 100.0 * r->auto_share);
+        fprintf(out, "%-15s %5zu %7zu %12.0f %14.0f %8.1f%% %12s %11s %6s %9s\n", r->name, r->n,
+                r->K, r->rate, r->flops, 100.0 * r->fraction, kernels, share, iterations, chosen);
     }
     fprintf(out, "of ceil.: exact rows, the modelled flops at the 512 x 512 dgemm rate; the fast\n"
                  "row, min(dgemm rate / flops, dgemv bandwidth at its working set / bytes) as\n"
                  "it ran. of kernels: the step's Cholesky factor, two solves (and, dense frames,\n"
                  "W diag(g) W^T) timed alone at this n, against the step's time\n"
-                 "(vector work counted free). auto: the path --solver auto runs here.\n");
+                 "(vector work counted free). auto: the path --solver auto runs here, and its\n"
+                 "rate as a share of the fastest path of the same circuit and frame.\n");
+}
+
+static void add_json_rows(cJSON *json, const gain_table *t)
+{
+    cJSON *rows = cJSON_AddArrayToObject(json, "gain_results");
+    for (size_t i = 0; i < t->count; i++) {
+        const gain_row *r = &t->rows[i];
+        cJSON *row = cJSON_CreateObject();
+        cJSON_AddNumberToObject(row, "n", (double)r->n);
+        cJSON_AddNumberToObject(row, "K", (double)r->K);
+        cJSON_AddStringToObject(row, "path", r->name);
+        cJSON_AddNumberToObject(row, "samples", (double)r->samples);
+        cJSON_AddNumberToObject(row, "samples_per_s", r->rate);
+        cJSON_AddNumberToObject(row, "flops_per_sample", r->flops);
+        cJSON_AddNumberToObject(row, "fraction_of_ceiling", r->fraction);
+        if (isnan(r->kernels)) {
+            cJSON_AddNumberToObject(row, "bytes_per_sample", r->bytes);
+            cJSON_AddNumberToObject(row, "cg_iterations", r->iterations);
+        } else {
+            cJSON_AddNumberToObject(row, "kernel_seconds", r->kernels);
+            cJSON_AddNumberToObject(row, "fraction_of_kernels", r->kernel_fraction);
+        }
+        cJSON_AddBoolToObject(row, "auto", r->auto_runs);
+        if (r->auto_runs)
+            cJSON_AddNumberToObject(row, "auto_share_of_best", r->auto_share);
+        cJSON_AddItemToArray(rows, row);
+    }
+}
+
+int wh__bench_gain(FILE *out, cJSON *json, const wh__bench_gain_setup *setup)
+{
+    static gain_table t;
+    t.count = 0;
+    const size_t sizes[4] = {4, 16, 64, 256};
+    const size_t nsizes = setup->only_n != 0 ? 1 : (setup->quick ? 3u : 4u);
+    for (size_t i = 0; i < nsizes; i++) {
+        const size_t n = setup->only_n != 0 ? setup->only_n : sizes[i];
+        add_rows(&t, n, gain_samples(n, setup->quick));
+    }
+    for (size_t i = 0; i < t.count; i++)
+        if (measure_row(&t.rows[i], setup) != 0)
+            return -1;
+    auto_shares(&t);
+    if (json != NULL)
+        add_json_rows(json, &t);
+    else
+        print_rows(out, &t);
     return 0;
 }

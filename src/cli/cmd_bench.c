@@ -38,7 +38,7 @@
 #define BENCH_BLOCK 64
 
 typedef struct bench_options {
-    bool quick, json;
+    bool quick, json, no_sweep;
     size_t repeat;
     size_t n; /* one n only (0: the default list) */
     double eta;
@@ -248,6 +248,7 @@ typedef struct bench_table {
     double bandwidth[BENCH_MAX_N];
     double dgemm;
     path_result r[BENCH_MAX_N][BENCH_PATHS];
+    bool swept; /* the sweep ran (not --no-sweep) */
     sweep_result sweep;
 } bench_table;
 
@@ -410,26 +411,38 @@ static void print_table(const bench_table *t)
                paths[t->chose[i][0].path].name, 100.0 * auto_share(t, i, 0),
                paths[t->chose[i][0].best].name, paths[t->chose[i][1].path].name,
                100.0 * auto_share(t, i, 1), paths[t->chose[i][1].best].name);
+    if (!t->swept) {
+        printf("\nsweep: not run (--no-sweep)\n");
+        return;
+    }
     printf("\nsweep: %d independent runs (interneurons, n = %d, %d samples each) by wall\n"
            "clock, best of %d: %.2f s on 1 thread, %.2f s on 2 threads, speed-up %.2fx\n",
            SWEEP_RUNS, SWEEP_N, SWEEP_SAMPLES, SWEEP_ROUNDS, t->sweep.seconds[0],
            t->sweep.seconds[1], t->sweep.speedup);
 }
 
-static int print_json(const bench_table *t, const bench_options *o)
+/* The sweep's object of the JSON (absent under --no-sweep). */
+static void add_json_sweep(cJSON *root, const sweep_result *r)
 {
-    cJSON *root = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(root, "results");
-    cJSON_AddNumberToObject(root, "dgemm_flops_per_s", t->dgemm);
-    cJSON_AddNumberToObject(root, "eta", o->eta);
-    cJSON_AddNumberToObject(root, "repeat", (double)o->repeat);
     cJSON *sweep = cJSON_AddObjectToObject(root, "sweep");
     cJSON_AddNumberToObject(sweep, "runs", SWEEP_RUNS);
     cJSON_AddNumberToObject(sweep, "n", SWEEP_N);
     cJSON_AddNumberToObject(sweep, "samples_per_run", SWEEP_SAMPLES);
     cJSON_AddNumberToObject(sweep, "best_of", SWEEP_ROUNDS);
-    cJSON_AddNumberToObject(sweep, "seconds_1_thread", t->sweep.seconds[0]);
-    cJSON_AddNumberToObject(sweep, "seconds_2_threads", t->sweep.seconds[1]);
-    cJSON_AddNumberToObject(sweep, "speedup", t->sweep.speedup);
+    cJSON_AddNumberToObject(sweep, "seconds_1_thread", r->seconds[0]);
+    cJSON_AddNumberToObject(sweep, "seconds_2_threads", r->seconds[1]);
+    cJSON_AddNumberToObject(sweep, "speedup", r->speedup);
+}
+
+/* The JSON of the paper's circuits' rows and the sweep; the gain rows are added to it. */
+static cJSON *json_of(const bench_table *t, const bench_options *o)
+{
+    cJSON *root = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(root, "results");
+    cJSON_AddNumberToObject(root, "dgemm_flops_per_s", t->dgemm);
+    cJSON_AddNumberToObject(root, "eta", o->eta);
+    cJSON_AddNumberToObject(root, "repeat", (double)o->repeat);
+    if (t->swept)
+        add_json_sweep(root, &t->sweep);
     for (size_t i = 0; i < t->count; i++)
         for (size_t p = 0; p < BENCH_PATHS; p++) {
             const path_result *r = &t->r[i][p];
@@ -457,8 +470,12 @@ static int print_json(const bench_table *t, const bench_options *o)
                 cJSON_AddNumberToObject(row, "auto_share_of_best", auto_share(t, i, circuit));
             cJSON_AddItemToArray(rows, row);
         }
+    return root;
+}
+
+static int print_json(cJSON *root)
+{
     char *text = cJSON_Print(root);
-    cJSON_Delete(root);
     if (text == NULL)
         return WH__EXIT_FAILURE;
     puts(text);
@@ -525,16 +542,20 @@ static const wh__command_help bench_help = {
     "threads (wall clock): the speed-up from parallelism across runs. Compare with a\n"
     "NumPy loop on this machine: benchmarks/numpy_reference.py and benchmarks/ratios.py.\n"
     "For each n it says which path --solver auto runs for each circuit and its rate as a\n"
-    "share of the fastest path of the same online algorithm.",
-    "whiten bench --quick --plot bench",
+    "share of the fastest path of the same online algorithm. Then the gain circuits' rows\n"
+    "(in the JSON: \"gain_results\"). benchmarks/auto_grid.sh runs it over a grid of n.",
+    "whiten bench --quick --plot bench\n"
+    "  whiten bench --n 30 --repeat 1 --no-sweep --json",
 };
 
 int wh__cmd_bench(int argc, char **argv)
 {
-    bench_options o = {false, false, 3, 0, wh__cli_net_default().eta, 1, NULL};
+    bench_options o = {false, false, false, 3, 0, wh__cli_net_default().eta, 1, NULL};
     const wh__option table[] = {
         wh__opt_flag("quick", &o.quick, "n = 4, 16, 64 only, fewer samples, one run"),
         wh__opt_flag("json", &o.json, "print JSON instead of the table"),
+        wh__opt_flag("no-sweep", &o.no_sweep,
+                     "skip the two-thread sweep (for many runs of one --n each)"),
         wh__opt_size("repeat", &o.repeat, 1, 100, "runs per path; the fastest counts"),
         wh__opt_size("n", &o.n, 0, 4096,
                      "only this n (0: the default list), e.g. --n 32 to find a crossover"),
@@ -569,15 +590,23 @@ int wh__cmd_bench(int argc, char **argv)
         t.bandwidth[i] = measure_dgemv(8.0 * (3.0 * n * n));
         st = bench_n(&o, &t, i);
     }
-    if (st == WH_OK)
+    t.swept = !o.no_sweep;
+    if (st == WH_OK && t.swept)
         st = measure_sweep(o.seed, &t.sweep);
     if (st != WH_OK) {
         fprintf(stderr, "whiten bench: %s (%s)\n", wh_status_message(st), wh_status_name(st));
         return WH__EXIT_FAILURE;
     }
-    rc = o.json ? print_json(&t, &o) : (print_table(&t), WH__EXIT_OK);
-    if (rc == WH__EXIT_OK && !o.json && wh__bench_gain(stdout, o.quick, o.n, t.dgemm, o.eta, measure_dgemv) != 0)
-        rc = WH__EXIT_FAILURE; /* the gain circuits: text only, the JSON keeps its schema */
+    const wh__bench_gain_setup gain = {o.quick, o.n, o.repeat, t.dgemm, o.eta, measure_dgemv};
+    cJSON *root = o.json ? json_of(&t, &o) : NULL;
+    if (o.json && root == NULL)
+        return WH__EXIT_FAILURE;
+    if (!o.json)
+        print_table(&t);
+    rc = wh__bench_gain(stdout, root, &gain) == 0 ? WH__EXIT_OK : WH__EXIT_FAILURE;
+    if (rc == WH__EXIT_OK && o.json)
+        rc = print_json(root);
+    cJSON_Delete(root);
     if (rc == WH__EXIT_OK && o.plot != NULL && plot_rates(&t, o.plot) != 0)
         rc = WH__EXIT_FAILURE;
     return rc;
