@@ -59,8 +59,8 @@ static wh_net_options e10_options(const e10_plan *p, size_t circuit)
  * Work models, flops per sample: a Cholesky factor n^3/3 and two triangular solves 2n^2;
  * the interneurons' fast path a rank-2 update of P and W's rank-1 change, about
  * 6n^2 + 4nk; the gain circuit's sparse frame O(K) for z, g and M; gains plus synapses
- * add the dense W diag(g) W^T, formed as one symmetric product (A A^T with A = W diag(sqrt
- * g), a dsyrk: n^2 K / 2 multiply-adds, counted as n^2 K flops), z = W^T y (2nK) and W's
+ * add the dense W diag(g) W^T, formed as one symmetric product (its lower triangle,
+ * wh__gram_diag: n^2 K / 2 multiply-adds, counted as n^2 K flops), z = W^T y (2nK) and W's
  * update and norms (about 8nK). The gain circuits' models are those of `whiten bench`'s
  * gain rows (model() in src/cli/bench_gain.c), so E10's costs and the bench's agree.
  */
