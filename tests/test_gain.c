@@ -745,3 +745,85 @@ Test(gain_fast, refuses_within_a_period_of_the_loss_of_definiteness)
     wh__gain_free(fast);
     free(W);
 }
+
+/* Two fast circuits on one frame, the second with the general column pass (c->pairs
+ * cleared where the frame qualified), fed the same stream. */
+static void pairs_against_general(size_t n, double eta_g, int samples, uint64_t seed)
+{
+    const size_t K = wh_frame_full_size(n);
+    double *W = pairs_frame(n), *x = malloc(n * sizeof *x);
+    wh__gain *a = gain_circuit(n, K, W, 1.0, eta_g, 0.0), *b = gain_circuit(n, K, W, 1.0, eta_g, 0.0);
+    assert_status(wh__gain_enable_fast(a), WH_OK);
+    assert_status(wh__gain_enable_fast(b), WH_OK);
+    cr_assert(a->fast && a->pairs && b->pairs, "n = %zu: the pairs frame not recognised", n);
+    b->pairs = false;
+    double *C = wh_test_covariance(n, 0.3, 3.0, seed);
+    wh_source *src = wh_test_source(C, n, seed + 1);
+    for (int t = 0; t < samples; t++) {
+        wh_source_next(src, x, NULL);
+        a->eta_g = b->eta_g = t % 97 == 50 ? 0.0 : eta_g; /* the branch of a rate of 0 too */
+        assert_status(wh__gain_step_fast(a, x), WH_OK);
+        assert_status(wh__gain_step_fast(b, x), WH_OK);
+        cr_assert(memcmp(a->y, b->y, n * sizeof *x) == 0, "n = %zu, sample %d: y differs", n, t);
+        cr_assert(memcmp(a->z, b->z, K * sizeof *x) == 0, "n = %zu, sample %d: z differs", n, t);
+        cr_assert(memcmp(a->g, b->g, K * sizeof *x) == 0, "n = %zu, sample %d: g differs", n, t);
+        cr_assert(memcmp(a->M, b->M, n * n * sizeof *x) == 0, "n = %zu, sample %d: M differs", n,
+                  t);
+    }
+    cr_assert(a->cg_solves > (uint64_t)samples / 2 && a->refreshes > 2,
+              "n = %zu: %llu CG solves, %llu refreshes", n, (unsigned long long)a->cg_solves,
+              (unsigned long long)a->refreshes);
+    wh_source_free(src);
+    free(C), free(W), free(x);
+    wh__gain_free(a);
+    wh__gain_free(b);
+}
+
+/*
+ * The pairs frame's own column pass (fused_update_pairs: no index or value arrays, M's
+ * diagonal summed in a register) gives the general pass's bits in y, z, g and M after
+ * every sample, through CG solves and refreshes, at an even n, an odd one, and one whose
+ * products are BLAS calls.
+ */
+Test(gain_fast, pairs_loop_has_the_general_loops_bits)
+{
+    pairs_against_general(12, 2e-3, 600, 31);
+    pairs_against_general(13, 2e-3, 600, 33);
+    pairs_against_general(41, 5e-4, 300, 35);
+}
+
+/* Only the pairs frame's very layout takes that loop: the columns in another order, or one
+ * pair with other values, keep the general pass (and the fast path); the built-in frame and
+ * the same frame given as a matrix take it. */
+Test(gain_fast, pairs_loop_only_for_the_pairs_layout)
+{
+    const size_t n = 6, K = wh_frame_full_size(n);
+    double *W = pairs_frame(n);
+    for (int variant = 0; variant < 2; variant++) {
+        double *V = malloc(n * K * sizeof *V);
+        memcpy(V, W, n * K * sizeof *V);
+        for (size_t i = 0; i < n; i++) {
+            if (variant == 0) { /* the first two pairs swapped */
+                const double t = V[i * K + n];
+                V[i * K + n] = V[i * K + n + 1], V[i * K + n + 1] = t;
+            } else if (V[i * K + K - 1] != 0.0) { /* the last pair (n-2, n-1) at 0.6 */
+                V[i * K + K - 1] = 0.6;
+            }
+        }
+        wh__gain *c = gain_circuit(n, K, V, 1.0, 1e-3, 0.0);
+        assert_status(wh__gain_enable_fast(c), WH_OK);
+        cr_assert(c->fast && !c->pairs, "variant %d taken for the pairs frame", variant);
+        wh__gain_free(c);
+        free(V);
+    }
+    wh_net *built_in = gain_net(n, 1e-3, WH_SOLVER_FAST);
+    cr_assert(built_in->gain->pairs);
+    wh_net_options o = gain_options(WH_NET_GAIN, n, 1e-3);
+    o.solver = WH_SOLVER_FAST, o.gain.frame = WH_FRAME_MATRIX, o.gain.matrix = W;
+    wh_net *given = NULL;
+    assert_status(wh_net_new(&o, &given), WH_OK);
+    cr_assert(given->gain->fast && given->gain->pairs);
+    wh_net_free(built_in);
+    wh_net_free(given);
+    free(W);
+}

@@ -549,6 +549,29 @@ static uint64_t fast_period(size_t n)
     return p < 8 ? 8 : (p > 64 ? 64 : p);
 }
 
+/*
+ * Whether the sparse frame is wh_frame_pairs' (up to the values): the identity's columns
+ * in order, then the pairs (a, b), a < b, in order, with the values and squared norms of
+ * the first column of each kind throughout. Then fused_update_pairs may run.
+ */
+static bool canonical_pairs(const wh__gain *c)
+{
+    const size_t n = c->n;
+    if (c->K != n * (n + 1) / 2)
+        return false;
+    for (size_t j = 0; j < n; j++)
+        if (c->row_a[j] != j || c->row_b[j] != j || c->val_a[j] != c->val_a[0] ||
+            c->val_b[j] != 0.0 || c->wn[j] != c->wn[0])
+            return false;
+    size_t j = n;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++, j++)
+            if (c->row_a[j] != a || c->row_b[j] != b || c->val_a[j] != c->val_a[n] ||
+                c->val_b[j] != c->val_b[n] || c->wn[j] != c->wn[n])
+                return false;
+    return true;
+}
+
 wh_status wh__gain_enable_fast(wh__gain *c)
 {
     if (c->eta_w > 0.0 || c->row_a == NULL)
@@ -561,6 +584,7 @@ wh_status wh__gain_enable_fast(wh__gain *c)
         return WH_ENOMEM;
     memcpy(c->g_r, c->g, c->K * sizeof *c->g);
     c->fast = true;
+    c->pairs = canonical_pairs(c);
     c->period = fast_period(n);
     c->since = c->hold = 0;
     c->slow = false;
@@ -650,11 +674,66 @@ static wh_status pcg(wh__gain *c, const double *x, size_t *iterations)
 }
 
 /*
+ * fused_update for the canonical pairs frame (c->pairs: wh_frame_pairs' layout and values,
+ * checked by canonical_pairs): the identity's n columns, then the pairs (a, b), a < b, row
+ * by row, every value and norm that of the first column of its kind. The arithmetic of
+ * every entry and its order are the general loop's, so the bits are too; only the index
+ * and value arrays go, and M[a][a], which every column of row a updates, is accumulated in
+ * a register in the same order (the general loop adds to memory, a store-to-load chain of
+ * ~8 cycles a column), while M[a][b] runs along the row.
+ */
+static void fused_update_pairs(wh__gain *c)
+{
+    const size_t n = c->n;
+    const double eta = c->eta_g, *restrict y = c->y;
+    const double w1 = c->val_a[0], wn1 = c->wn[0], w11 = w1 * w1;
+    double *restrict m = c->M, *restrict z = c->z, *restrict g = c->g;
+    for (size_t a = 0; a < n; a++) {
+        const double za = w1 * y[a] + 0.0;
+        z[a] = za;
+        if (!(eta > 0.0))
+            continue;
+        const double ga = g[a] + eta * (za * za - wn1), dg = ga - g[a];
+        g[a] = ga;
+        m[a * n + a] += dg * w11;
+    }
+    if (n < 2)
+        return;
+    const double wa = c->val_a[n], wb = c->val_b[n], wn2 = c->wn[n];
+    const double waa = wa * wa, wbb = wb * wb, wab = wa * wb;
+    size_t j = n;
+    for (size_t a = 0; a + 1 < n; a++) {
+        const double ya = wa * y[a];
+        double *restrict ma = m + a * n;
+        if (!(eta > 0.0)) {
+            for (size_t b = a + 1; b < n; b++, j++)
+                z[j] = ya + wb * y[b];
+            continue;
+        }
+        double diag = ma[a];
+        for (size_t b = a + 1; b < n; b++, j++) {
+            const double zj = ya + wb * y[b];
+            z[j] = zj;
+            const double gj = g[j] + eta * (zj * zj - wn2), dg = gj - g[j];
+            g[j] = gj;
+            diag += dg * waa;
+            m[b * n + b] += dg * wbb;
+            ma[b] += dg * wab;
+        }
+        ma[a] = diag;
+    }
+}
+
+/*
  * z = W^T y, g += eta_g (z o z - wn) and M += W diag(that change) W^T on M's upper
  * triangle, in one pass over the columns (two non-zeros each, rows a <= b).
  */
 static void fused_update(wh__gain *c)
 {
+    if (c->pairs) {
+        fused_update_pairs(c);
+        return;
+    }
     const size_t n = c->n, K = c->K;
     const double eta = c->eta_g, *y = c->y;
     double *m = c->M;

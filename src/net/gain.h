@@ -67,6 +67,7 @@ typedef struct wh__gain {
      * conjugate gradients preconditioned by P, M updated in place on its upper triangle and
      * factored only at refreshes. */
     bool fast;        /* enabled (and the frame qualifies) */
+    bool pairs;       /* the frame is wh_frame_pairs' layout: the column pass's own loop */
     bool p_valid;     /* P is the inverse of M at the last refresh (CG mode) */
     bool slow;        /* the last solve took more than CG_REFRESH_ITER iterations */
     double *g_r;      /* K: the gains of the last refresh, M(g_r) = L L^T */
