@@ -752,7 +752,8 @@ static void pairs_against_general(size_t n, double eta_g, int samples, uint64_t 
 {
     const size_t K = wh_frame_full_size(n);
     double *W = pairs_frame(n), *x = malloc(n * sizeof *x);
-    wh__gain *a = gain_circuit(n, K, W, 1.0, eta_g, 0.0), *b = gain_circuit(n, K, W, 1.0, eta_g, 0.0);
+    wh__gain *a = gain_circuit(n, K, W, 1.0, eta_g, 0.0),
+             *b = gain_circuit(n, K, W, 1.0, eta_g, 0.0);
     assert_status(wh__gain_enable_fast(a), WH_OK);
     assert_status(wh__gain_enable_fast(b), WH_OK);
     cr_assert(a->fast && a->pairs && b->pairs, "n = %zu: the pairs frame not recognised", n);

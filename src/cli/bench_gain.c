@@ -25,12 +25,15 @@
  * counted from what it did in the run (wh__net_gain_work): each CG solve is 3 + 2 x its
  * iterations symmetric products, each 2n^2 flops reading a triangle (4n^2 bytes); each
  * Cholesky factor (refreshes and the exact steps of a hold) n^3/3 + 2n^2, each inverse
- * 2n^3/3; and every sample one pass over the K columns, 8K flops and 88K bytes (two row
- * indices, two values, the gain, |w|^2 read, z and the gain written, M's entry, and z copied
- * out). Its ceiling is that of the paper's circuits: min(dgemm rate / flops, dgemv
- * bandwidth at its working set / bytes), the working set being M and P (16n^2 bytes) and
- * the column arrays (about 44n^2): for this path the bytes bind from n = 64 on, and the
- * factor's flops are the smaller part.
+ * 2n^3/3; and every sample one pass over the K columns, 8K flops and the bytes of the loop
+ * that ran: the pairs frame's own loop 56 a column (the gain read and written, z written,
+ * M's entry read and written, and z copied out to the network's output, a read and a
+ * write), the general loop 96 (the same plus two row indices, two values and |w|^2 read;
+ * until 2026-12-06 the model counted 88, the copy of z once). Its ceiling is that of the
+ * paper's circuits: min(dgemm rate / flops, dgemv bandwidth at its working set / bytes),
+ * the working set being M and P (16n^2 bytes) and the column arrays the loop reads or
+ * writes, 8K bytes each (g, z and the output z; the general loop's five more): for this
+ * path the bytes bind from n = 64 on, and the factor's flops are the smaller part.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/bench_gain.h"
@@ -53,6 +56,7 @@ typedef struct gain_row {
     size_t n, K, samples;
     double rate, flops, fraction, kernels, kernel_fraction;
     double bytes, iterations; /* fast path: per sample, from the run's counts */
+    double working_set;       /* fast path: bytes its ceiling's bandwidth is measured at */
     bool auto_runs;           /* WH_SOLVER_AUTO runs this row's path at this n */
     double auto_share;        /* auto row: its rate over the best of its circuit and frame */
 } gain_row;
@@ -150,7 +154,7 @@ static int time_row(gain_row *r, double eta, size_t repeat)
         for (size_t i = 0; st == WH_OK && i < r->samples; i++)
             st = wh_net_step(net, X + i * r->n, NULL, NULL, NULL);
         const double t = cpu_now() - t0;
-        uint64_t counts[5];
+        uint64_t counts[6];
         if (st == WH_OK && wh__net_gain_work(net, counts)) {
             const double n = (double)r->n, K = (double)wh_net_k(net), S = (double)r->samples;
             const double symv = 3.0 * (double)counts[0] + 2.0 * (double)counts[1];
@@ -158,7 +162,9 @@ static int time_row(gain_row *r, double eta, size_t repeat)
                         (double)counts[3] * 2.0 * n * n * n / 3.0) /
                            S +
                        8.0 * K;
-            r->bytes = symv * 4.0 * n * n / S + 88.0 * K;
+            const bool pairs = counts[5] == 1;
+            r->bytes = symv * 4.0 * n * n / S + (pairs ? 56.0 : 96.0) * K;
+            r->working_set = 16.0 * n * n + (pairs ? 3.0 : 8.0) * 8.0 * K;
             r->iterations = (double)counts[1] / S;
         }
         if (st == WH_OK) {
@@ -224,9 +230,7 @@ static int measure_row(gain_row *r, const wh__bench_gain_setup *s)
         return -1;
     r->auto_runs = auto_runs(r, s->eta);
     if (r->bytes > 0.0) { /* the fast path: flops and bytes as it ran */
-        const double n = (double)r->n;
-        const double ceiling =
-            fmin(s->dgemm / r->flops, s->bandwidth(16.0 * n * n + 88.0 * (double)r->K) / r->bytes);
+        const double ceiling = fmin(s->dgemm / r->flops, s->bandwidth(r->working_set) / r->bytes);
         r->fraction = r->rate / ceiling;
         r->kernels = r->kernel_fraction = NAN;
         return 0;

@@ -322,12 +322,12 @@ wh_status wh_net_restore_gains(wh_net *net, const double *W, size_t ldw, const d
     return st;
 }
 
-bool wh__net_gain_work(const wh_net *net, uint64_t counts[5])
+bool wh__net_gain_work(const wh_net *net, uint64_t counts[6])
 {
     if (net == NULL || net->gain == NULL || !net->gain->fast)
         return false;
     const wh__gain *c = net->gain;
     counts[0] = c->cg_solves, counts[1] = c->cg_iterations, counts[2] = c->refreshes;
-    counts[3] = c->inverses, counts[4] = c->factors;
+    counts[3] = c->inverses, counts[4] = c->factors, counts[5] = c->pairs ? 1 : 0;
     return true;
 }

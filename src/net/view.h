@@ -23,8 +23,9 @@ const double *wh__net_lateral(wh_net *net);
 const double *wh__net_weights(wh_net *net);
 
 /* Gain modulation's fast path, what it did so far (for `whiten bench`'s work model):
- * counts[0..4] = CG solves, CG iterations, refreshes, inverses formed, Cholesky factors.
- * False (counts untouched) for any other network or path. */
-bool wh__net_gain_work(const wh_net *net, uint64_t counts[5]);
+ * counts[0..4] = CG solves, CG iterations, refreshes, inverses formed, Cholesky factors;
+ * counts[5] = 1 if the column pass is the pairs frame's own loop (no index or value arrays),
+ * 0 if it is the general one. False (counts untouched) for any other network or path. */
+bool wh__net_gain_work(const wh_net *net, uint64_t counts[6]);
 
 #endif
