@@ -173,6 +173,27 @@ Test(linalg, gram_diag_matches_its_sum_and_blas)
             }
 }
 
+/* The mirror goes by tiles of 16: orders around the tile, a leading dimension past n whose
+ * extra columns must be left alone, and the lower triangle unchanged. */
+Test(linalg, mirror_lower_copies_the_lower_triangle_exactly)
+{
+    static const size_t ns[] = {1, 15, 16, 17, 33, 40};
+    enum { LDM = 43 };
+    static double a[40 * LDM];
+    for (size_t t = 0; t < sizeof ns / sizeof *ns; t++) {
+        const size_t n = ns[t];
+        for (size_t i = 0; i < 40 * LDM; i++)
+            a[i] = (double)i;
+        wh__mirror_lower(n, a, LDM);
+        for (size_t i = 0; i < 40; i++)
+            for (size_t j = 0; j < LDM; j++) {
+                const double want = i < n && j < n && j > i ? (double)(j * LDM + i)
+                                                            : (double)(i * LDM + j);
+                cr_assert_eq(a[i * LDM + j], want, "n %zu: (%zu, %zu)", n, i, j);
+            }
+    }
+}
+
 Test(linalg, small_symv_and_syr2_match_blas)
 {
     for (size_t t = 0; t < sizeof orders / sizeof *orders; t++) {
