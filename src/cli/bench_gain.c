@@ -31,9 +31,10 @@
  * write), the general loop 96 (the same plus two row indices, two values and |w|^2 read;
  * until 2026-12-06 the model counted 88, the copy of z once). Its ceiling is that of the
  * paper's circuits: min(dgemm rate / flops, dgemv bandwidth at its working set / bytes),
- * the working set being M and P (16n^2 bytes) and the column arrays the loop reads or
- * writes, 8K bytes each (g, z and the output z; the general loop's five more): for this
- * path the bytes bind from n = 64 on, and the factor's flops are the smaller part.
+ * the working set being M and P (one array of n + 1 rows: 8n(n + 1) bytes; 16n^2 until
+ * P moved into M's buffer) and the column arrays the loop reads or writes, 8K bytes each
+ * (g, z and the output z; the general loop's five more): for this path the bytes bind from
+ * n = 64 on, and the factor's flops are the smaller part.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/bench_gain.h"
@@ -164,7 +165,7 @@ static int time_row(gain_row *r, double eta, size_t repeat)
                        8.0 * K;
             const bool pairs = counts[5] == 1;
             r->bytes = symv * 4.0 * n * n / S + (pairs ? 56.0 : 96.0) * K;
-            r->working_set = 16.0 * n * n + (pairs ? 3.0 : 8.0) * 8.0 * K;
+            r->working_set = 8.0 * n * (n + 1.0) + (pairs ? 3.0 : 8.0) * 8.0 * K;
             r->iterations = (double)counts[1] / S;
         }
         if (st == WH_OK) {

@@ -50,9 +50,11 @@ static wh_status allocate(wh__gain *c)
     size_t nn, nk;
     if (!wh__size_mul(c->n, c->n, &nn) || !wh__size_mul(c->n, c->K, &nk))
         return WH_EOVERFLOW;
+    /* M and M_next have a row more: the fast path keeps P's lower triangle one row down in
+     * M's buffer (see "The fast path"). */
     double **square[] = {&c->M, &c->M_next, &c->L, &c->L_next, &c->S};
     for (size_t i = 0; i < sizeof square / sizeof *square; i++)
-        if ((*square[i] = wh__alloc(nn, sizeof(double))) == NULL)
+        if ((*square[i] = wh__alloc(nn + (i < 2 ? c->n : 0), sizeof(double))) == NULL)
             return WH_ENOMEM;
     if ((c->W = wh__alloc(nk, sizeof(double))) == NULL)
         return WH_ENOMEM;
@@ -517,7 +519,11 @@ wh_status wh__gain_set_rates(wh__gain *c, double eta_g, double eta_w)
  *   y = M^{-1} x by conjugate gradients on the current M (one symmetric product with M's
  *     upper triangle an iteration), preconditioned by P = the inverse of M at the last
  *     refresh (one symmetric product with P's lower triangle), from y0 = P x, to a relative
- *     residual of CG_TOL;
+ *     residual of CG_TOL. P's lower triangle is kept in M's own buffer one row down (P[i][j]
+ *     at M + (i + 1) n + j, j <= i: M's strictly lower triangle and one extra row), so the
+ *     two products read one array of n(n + 1) doubles, 514 KB at n = 256 against 1 MB as
+ *     two n x n ones, about the 512 KiB of this machine's L2; M's lower triangle is
+ *     therefore never M on this path (readers get M's upper triangle mirrored);
  *   z, the gains and M in one pass over the K columns: z_j, dg_j = eta_g (z_j^2 - |w_j|^2),
  *     g_j += dg_j (the exact step's very arithmetic), and M += dg_j w_j w_j^T on M's upper
  *     triangle, which for the pairs frame is written row by row (the lower triangle would
@@ -593,11 +599,21 @@ wh_status wh__gain_enable_fast(wh__gain *c)
     return WH_OK;
 }
 
-/* P = the inverse of the factor's matrix (L). */
+/* The preconditioner's lower triangle in M's buffer, one row down (see above). */
+static double *preconditioner(const wh__gain *c)
+{
+    return c->M + c->n;
+}
+
+/* P = the inverse of the factor's matrix (L), formed in the scratch c->P and, if it could
+ * be, put below M's upper triangle; false (M's buffer untouched) if not. */
 static bool form_inverse(wh__gain *c)
 {
     c->inverses++;
-    return wh__chol_inverse(c->n, c->L, c->n, c->P, c->n);
+    if (!wh__chol_inverse(c->n, c->L, c->n, c->P, c->n))
+        return false;
+    wh__copy_lower(c->n, c->P, c->n, preconditioner(c), c->n);
+    return true;
 }
 
 /* M formed from g and factored; P from the factor if `inverse`. WH_EDIVERGED, nothing
@@ -618,18 +634,19 @@ static wh_status refresh(wh__gain *c, bool inverse)
     return WH_OK;
 }
 
-/* y = M^{-1} x by preconditioned conjugate gradients (M: upper triangle, P: lower);
+/* y = M^{-1} x by preconditioned conjugate gradients (M: upper triangle, P: lower, below it);
  * WH_EDIVERGED if they fail. */
 static wh_status pcg(wh__gain *c, const double *x, size_t *iterations)
 {
     const size_t n = c->n;
     double *y = c->y, *r = c->cg, *d = r + n, *q = d + n, *s = q + n;
+    const double *p = preconditioner(c);
     *iterations = 0;
     double xx = 0.0;
     for (size_t i = 0; i < n; i++)
         xx += x[i] * x[i];
     const double stop = CG_TOL * CG_TOL * xx;
-    wh__symv_lower(n, 1.0, c->P, n, x, y);
+    wh__symv_lower(n, 1.0, p, n, x, y);
     wh__symv_upper(n, 1.0, c->M, n, y, q);
     double rr = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -638,7 +655,7 @@ static wh_status pcg(wh__gain *c, const double *x, size_t *iterations)
     }
     if (rr <= stop)
         return WH_OK;
-    wh__symv_lower(n, 1.0, c->P, n, r, s);
+    wh__symv_lower(n, 1.0, p, n, r, s);
     double rs = 0.0;
     for (size_t i = 0; i < n; i++) {
         d[i] = s[i];
@@ -661,7 +678,7 @@ static wh_status pcg(wh__gain *c, const double *x, size_t *iterations)
         *iterations = it;
         if (rr <= stop)
             return wh__finite(1, n, y, n) ? WH_OK : WH_EDIVERGED;
-        wh__symv_lower(n, 1.0, c->P, n, r, s);
+        wh__symv_lower(n, 1.0, p, n, r, s);
         double rs_next = 0.0;
         for (size_t i = 0; i < n; i++)
             rs_next += r[i] * s[i];
@@ -761,8 +778,11 @@ static void fused_update(wh__gain *c)
  */
 static wh_status roll_back(wh__gain *c)
 {
+    const size_t n = c->n;
     memcpy(c->g, c->g_r, c->K * sizeof *c->g);
-    form_lateral(c, c->W, c->g, c->M);
+    form_lateral(c, c->W, c->g, c->M_next); /* M's upper triangle only: P is below it */
+    for (size_t i = 0; i < n; i++)
+        memcpy(c->M + i * n + i, c->M_next + i * n + i, (n - i) * sizeof *c->M);
     c->since = 0;
     c->slow = false;
     return WH_EDIVERGED;
@@ -834,13 +854,16 @@ wh_status wh__gain_step_fast(wh__gain *c, const double *x)
     return WH_OK;
 }
 
+/* On the fast path M's upper triangle mirrored into the scratch S (P is below it in M). */
 const double *wh__gain_lateral(wh__gain *c)
 {
-    if (c->fast)
-        for (size_t i = 0; i < c->n; i++)
-            for (size_t j = 0; j < i; j++)
-                c->M[i * c->n + j] = c->M[j * c->n + i];
-    return c->M;
+    const size_t n = c->n;
+    if (!c->fast)
+        return c->M;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++)
+            c->S[i * n + j] = c->S[j * n + i] = c->M[i * n + j];
+    return c->S;
 }
 
 size_t wh__gain_fast_state_size(const wh__gain *c)
@@ -891,10 +914,10 @@ wh_status wh__gain_fast_set_state(wh__gain *c, const double *g, const double *st
         swap(&c->L, &c->L_next);
         return WH_ENOTPD;
     }
-    if (cg_mode) {
+    if (cg_mode) { /* M's upper triangle; P is below it */
         for (size_t i = 0; i < n; i++)
             for (size_t j = i; j < n; j++)
-                c->M[i * n + j] = c->M[j * n + i] = *mu++;
+                c->M[i * n + j] = *mu++;
     } else {
         swap(&c->M, &c->M_next);
     }

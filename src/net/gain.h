@@ -51,7 +51,8 @@ typedef struct wh__gain {
     double *W, *W_next;   /* frame / synapses, n x K */
     double *g, *g_next;   /* gains, K */
     double *wn, *wn_next; /* squared column norms diag(W^T W), K */
-    double *M, *M_next;   /* alpha I + W diag(g) W^T, n x n, both triangles */
+    double *M, *M_next;   /* alpha I + W diag(g) W^T, n x n, both triangles (the fast
+                           * path: M's upper one, P's lower below it; n + 1 rows) */
     double *L, *L_next;   /* Cholesky factors (lower triangle) */
     double *y, *z, *gz;   /* response: n, K; gz: K values of scratch */
     double *A;            /* n x K scratch */
@@ -71,7 +72,7 @@ typedef struct wh__gain {
     bool p_valid;     /* P is the inverse of M at the last refresh (CG mode) */
     bool slow;        /* the last solve took more than CG_REFRESH_ITER iterations */
     double *g_r;      /* K: the gains of the last refresh, M(g_r) = L L^T */
-    double *P;        /* n x n, lower triangle */
+    double *P;        /* n x n scratch where P is formed (it is kept below M, in M) */
     double *cg;       /* 4n of scratch: r, d, q, s */
     uint64_t period;  /* samples between refreshes, at most */
     uint64_t since;   /* samples since the last refresh */
