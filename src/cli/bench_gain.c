@@ -22,8 +22,10 @@
  *     fraction says how much of a step is that kernel work.
  *
  * The fast path of the pairs frame (gain-pairs-fast, src/net/gain.c "The fast path") is
- * counted from what it did in the run (wh__net_gain_work): each CG solve is 3 + 2 x its
- * iterations symmetric products, each 2n^2 flops reading a triangle (4n^2 bytes); each
+ * counted from what it did in the run (wh__net_gain_work): each CG solve is 2 + 2 x its
+ * iterations symmetric products (P x, M y0 and P r0, then M d each iteration and P r each
+ * but the last: pcg() in gain.c; until 2026-12-06 the model counted 3 + 2 x iterations, a
+ * product a solve that is not made), each 2n^2 flops reading a triangle (4n^2 bytes); each
  * Cholesky factor (refreshes and the exact steps of a hold) n^3/3 + 2n^2, each inverse
  * 2n^3/3; and every sample one pass over the K columns, 8K flops and the bytes of the loop
  * that ran: the pairs frame's own loop 56 a column (the gain read and written, z written,
@@ -158,7 +160,7 @@ static int time_row(gain_row *r, double eta, size_t repeat)
         uint64_t counts[6];
         if (st == WH_OK && wh__net_gain_work(net, counts)) {
             const double n = (double)r->n, K = (double)wh_net_k(net), S = (double)r->samples;
-            const double symv = 3.0 * (double)counts[0] + 2.0 * (double)counts[1];
+            const double symv = 2.0 * (double)counts[0] + 2.0 * (double)counts[1];
             r->flops = (symv * 2.0 * n * n + (double)counts[4] * (n * n * n / 3.0 + 2.0 * n * n) +
                         (double)counts[3] * 2.0 * n * n * n / 3.0) /
                            S +
