@@ -139,6 +139,33 @@ Test(fast, auto_is_fast_for_interneurons_and_exact_for_direct)
     wh_net_free(b);
 }
 
+/* WH_SOLVER_AUTO's path on either side of the crossovers benchmarks/auto_grid.sh measured
+ * (BENCHMARKS.md, "--solver auto over a grid"): a threshold moved without new measurements
+ * fails here, and one moved with them moves these rows. */
+Test(fast, auto_switches_where_the_grid_measured_the_crossovers)
+{
+    const struct {
+        wh_net_kind kind;
+        size_t n;
+        wh_solver want;
+    } cases[] = {
+        {WH_NET_INTERNEURON, 4, WH_SOLVER_FAST}, {WH_NET_INTERNEURON, 256, WH_SOLVER_FAST},
+        {WH_NET_DIRECT, 29, WH_SOLVER_EXACT},    {WH_NET_DIRECT, 30, WH_SOLVER_FAST},
+        {WH_NET_GAIN, 32, WH_SOLVER_EXACT},      {WH_NET_GAIN, 33, WH_SOLVER_FAST},
+        {WH_NET_GAIN_SYNAPSE, 64, WH_SOLVER_EXACT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wh_net_options o;
+        wh_net_options_default(&o);
+        o.kind = cases[i].kind, o.n = cases[i].n, o.eta = 1e-3, o.solver = WH_SOLVER_AUTO;
+        wh_net *net = NULL;
+        assert_status(wh_net_new(&o, &net), WH_OK);
+        cr_assert_eq(wh_net_solver(net), cases[i].want, "case %zu (kind %d, n = %zu): solver %d",
+                     i, (int)cases[i].kind, cases[i].n, (int)wh_net_solver(net));
+        wh_net_free(net);
+    }
+}
+
 Test(fast, simulated_dynamics_take_the_exact_path_and_bad_solvers_are_refused)
 {
     wh_net_options o;

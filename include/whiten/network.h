@@ -178,8 +178,10 @@ typedef struct wh_neural {
  */
 /* The smallest n at which WH_SOLVER_AUTO runs the direct network's FAST path. */
 #define WH_AUTO_DIRECT_FAST_N 30
-/* The smallest n at which WH_SOLVER_AUTO runs gain modulation's FAST path. */
-#define WH_AUTO_GAIN_FAST_N 48
+/* The smallest n at which WH_SOLVER_AUTO runs gain modulation's FAST path (33: the exact
+ * step factors M by loops up to n = 32 and by LAPACK beyond, where it loses to the fast
+ * path by 1.15-1.3x; BENCHMARKS.md, "--solver auto over a grid"). */
+#define WH_AUTO_GAIN_FAST_N 33
 
 typedef enum wh_solver {
     WH_SOLVER_AUTO = 0,

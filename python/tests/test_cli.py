@@ -15,7 +15,7 @@ CASES = [
     ("direct", 5, 0, "auto", 2.5e-3, 0, True),
     ("direct", 7, 0, "fast", 2e-3, 0, False),
     ("gain", 4, 0, "auto", 3e-3, 0, True),
-    ("gain", 48, 0, "auto", 1e-3, 0, True),   # auto runs the fast path (CG) from n = 48
+    ("gain", 48, 0, "auto", 1e-3, 0, True),   # auto runs the fast path (CG) from n = 33
     ("gain-synapse", 4, 0, "auto", 3e-3, 0, True),
 ]
 IDS = [f"{c[0]}-n{c[1]}-{c[3]}-{'centred' if c[6] else 'raw'}" for c in CASES]

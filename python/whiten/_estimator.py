@@ -94,7 +94,7 @@ class Whitener(TransformerMixin, BaseEstimator):
         which report a loss of definiteness up to ``refresh`` samples late) from
         :math:`n = 30` on (``WH_AUTO_DIRECT_FAST_N``). Gain modulation ("gain") has a fast
         path too (conjugate gradients preconditioned by the last refresh's :math:`M^{-1}`,
-        a factor every :math:`n/4` samples), which "auto" takes from :math:`n = 48`
+        a factor every :math:`n/4` samples), which "auto" takes from :math:`n = 33`
         (``WH_AUTO_GAIN_FAST_N``); gains plus synapses have the exact solver only ("fast"
         is refused).
     refresh : int, default=0

@@ -65,7 +65,7 @@ wh__option wh__cli_row_solver(wh__cli_net *net)
                           "auto, exact (a Cholesky factor per sample) or fast (O(n^2) per "
                           "sample); auto is the faster as measured: fast for interneurons, and "
                           "for the direct network exact below n = 30 and fast from it, for "
-                          "--net gain exact below n = 48 and fast from it (conjugate gradients "
+                          "--net gain exact below n = 33 and fast from it (conjugate gradients "
                           "between refreshes; gain-synapse: exact only); a fast path reports a "
                           "loss of definiteness up to its refresh period late (exact: at the "
                           "very sample)");

@@ -191,11 +191,13 @@ static size_t default_direct_refresh(size_t n)
 
 /*
  * AUTO: the faster path for the circuit and n, from the crossovers `whiten bench`
- * measured (BENCHMARKS.md, "--solver auto"): the fast interneuron path wins at every n
- * measured (n = 4: 1.7x the exact one); the direct CG path loses below
- * WH_AUTO_DIRECT_FAST_N and wins from it (30 since its vector work was fused and P put
- * whole: 1.2-1.3x the exact path at n = 32, within 15 % of it either way at 24-28; it was
- * 36). Simulated neural dynamics take the exact path.
+ * measured (BENCHMARKS.md, "--solver auto over a grid"): the fast interneuron path wins at
+ * every n measured (n = 4: 2x the exact one); the direct CG path loses below
+ * WH_AUTO_DIRECT_FAST_N and wins from it (30: the two are within 4 % of each other either
+ * way at n = 28-31, CG 1.14x at 32 and 1.4x at 33); gain modulation's fast path loses below
+ * WH_AUTO_GAIN_FAST_N and wins from it (33: exact 1.09x at 32, fast 1.21x at 33, where the
+ * exact step's Cholesky leaves its loops for LAPACK). Simulated neural dynamics take the
+ * exact path.
  */
 static wh_solver auto_solver(wh_net_kind kind, size_t n)
 {
