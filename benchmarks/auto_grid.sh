@@ -1,7 +1,7 @@
 #!/bin/bash
 # Does `--solver auto` run the fastest path, within 10 %, at every n (issue 15)?
 #
-# For each n of a grid, runs `whiten bench --n N --repeat 1 --no-sweep --json` (every exact
+# For each n of a grid, runs `whiten bench --n N --repeat R --no-sweep --json` (every exact
 # and fast path of the four circuits at that n, one BLAS thread, on the same pre-generated
 # data) in a release build, in several rounds: a round visits every n once, so the paths of
 # one n are timed back to back and the rounds are spread over the whole run (this host has
@@ -20,7 +20,8 @@
 #        benchmarks/auto_grid.sh --summary CSV...    the table of one or more CSVs (merged)
 # environment: BUILD (release build folder, default /tmp/auto-rel; set up and built here
 #   when missing), GRID (the n, default below), ROUNDS_SMALL / ROUNDS_MID / ROUNDS_LARGE
-#   (rounds at n <= 32, 33..64, > 64; default 6, 4, 3).
+#   (rounds at n <= 32, 33..64, > 64; default 6, 4, 3), REPEAT (runs of each path a round,
+#   back to back, the fastest kept: whiten bench --repeat; default 1).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -71,7 +72,7 @@ fi
 out=${1:-auto-grid}
 build=${BUILD:-/tmp/auto-rel}
 grid=${GRID:-"4 8 12 16 20 24 28 30 32 36 40 44 48 52 56 64 96 128 192 256"}
-small=${ROUNDS_SMALL:-6} mid=${ROUNDS_MID:-4} large=${ROUNDS_LARGE:-3}
+small=${ROUNDS_SMALL:-6} mid=${ROUNDS_MID:-4} large=${ROUNDS_LARGE:-3} repeat=${REPEAT:-1}
 lock=/tmp/whiten-bench.lock
 
 [ -d "$build" ] || meson setup "$build" "$repo" -Dbuildtype=release > /dev/null
@@ -91,7 +92,7 @@ max=$small
 
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
-echo "auto_grid: $whiten, n = $grid; rounds $small / $mid / $large; $(uptime)" >&2
+echo "auto_grid: $whiten, n = $grid; rounds $small / $mid / $large, repeat $repeat; $(uptime)" >&2
 for round in $(seq 1 "$max"); do
     list=$grid
     # Every other round from the largest n down, so no n always follows the same one.
@@ -99,8 +100,8 @@ for round in $(seq 1 "$max"); do
     for n in $list; do
         [ "$round" -le "$(rounds_for "$n")" ] || continue
         flock "$lock" bash -c 'cut -d" " -f1 /proc/loadavg > "$1.load" &&
-            OPENBLAS_NUM_THREADS=1 "$2" bench --n "$3" --repeat 1 --no-sweep --json > "$1"' \
-            _ "$json" "$whiten" "$n"
+            OPENBLAS_NUM_THREADS=1 "$2" bench --n "$3" --repeat "$4" --no-sweep --json > "$1"' \
+            _ "$json" "$whiten" "$n" "$repeat"
         "$py" - "$json" "$run" "$round" "$(cat "$json.load")" "$(date -u +%H:%M:%S)" >> "$csv" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))
