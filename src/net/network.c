@@ -193,10 +193,10 @@ static size_t default_direct_refresh(size_t n)
  * AUTO: the faster path for the circuit and n, from the crossovers `whiten bench`
  * measured (BENCHMARKS.md, "--solver auto over a grid"): the fast interneuron path wins at
  * every n measured (n = 4: 2x the exact one); the direct CG path loses below
- * WH_AUTO_DIRECT_FAST_N and wins from it (30: the two are within 4 % of each other either
- * way at n = 28-31, CG 1.14x at 32 and 1.4x at 33); gain modulation's fast path loses below
- * WH_AUTO_GAIN_FAST_N and wins from it (33: exact 1.09x at 32, fast 1.21x at 33, where the
- * exact step's Cholesky leaves its loops for LAPACK). Simulated neural dynamics take the
+ * WH_AUTO_DIRECT_FAST_N and wins from it (30: the two are within 5 % of each other either
+ * way at n = 28-31, CG 1.14-1.16x at 32 and 1.4-1.5x at 33); gain modulation's fast path
+ * loses below WH_AUTO_GAIN_FAST_N and wins from it (33: exact 1.09-1.12x at 32, fast
+ * 1.18-1.21x at 33, where the exact step's Cholesky leaves its loops for LAPACK). Simulated neural dynamics take the
  * exact path.
  */
 static wh_solver auto_solver(wh_net_kind kind, size_t n)
