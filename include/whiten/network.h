@@ -179,8 +179,9 @@ typedef struct wh_neural {
 /* The smallest n at which WH_SOLVER_AUTO runs the direct network's FAST path. */
 #define WH_AUTO_DIRECT_FAST_N 30
 /* The smallest n at which WH_SOLVER_AUTO runs gain modulation's FAST path (33: the exact
- * step factors M by loops up to n = 32 and by LAPACK beyond, where it loses to the fast
- * path by 1.15-1.3x; BENCHMARKS.md, "--solver auto over a grid"). */
+ * step factors M by loops up to n = 32 and by LAPACK beyond, where it runs at 0.7x the
+ * fast path and less; at 29-32 the two are within 6 % of each other; BENCHMARKS.md,
+ * "--solver auto over a grid"). */
 #define WH_AUTO_GAIN_FAST_N 33
 
 typedef enum wh_solver {

@@ -195,8 +195,8 @@ static size_t default_direct_refresh(size_t n)
  * every n measured (n = 4: 2x the exact one); the direct CG path loses below
  * WH_AUTO_DIRECT_FAST_N and wins from it (30: the two are within 5 % of each other either
  * way at n = 28-31, CG 1.14-1.16x at 32 and 1.4-1.5x at 33); gain modulation's fast path
- * loses below WH_AUTO_GAIN_FAST_N and wins from it (33: exact 1.09-1.12x at 32, fast
- * 1.18-1.21x at 33, where the exact step's Cholesky leaves its loops for LAPACK). Simulated neural dynamics take the
+ * loses below WH_AUTO_GAIN_FAST_N and wins from it (33: the exact step at 0.69x the fast one
+ * there, where its Cholesky leaves its loops for LAPACK; within 6 % either way at 29-32). Simulated neural dynamics take the
  * exact path.
  */
 static wh_solver auto_solver(wh_net_kind kind, size_t n)
