@@ -765,11 +765,13 @@ static void pairs_against_general(size_t n, double eta_g, int samples, uint64_t 
         a->eta_g = b->eta_g = t % 97 == 50 ? 0.0 : eta_g; /* the branch of a rate of 0 too */
         assert_status(wh__gain_step_fast(a, x), WH_OK);
         assert_status(wh__gain_step_fast(b, x), WH_OK);
-        cr_assert(memcmp(a->y, b->y, n * sizeof *x) == 0, "n = %zu, sample %d: y differs", n, t);
-        cr_assert(memcmp(a->z, b->z, K * sizeof *x) == 0, "n = %zu, sample %d: z differs", n, t);
-        cr_assert(memcmp(a->g, b->g, K * sizeof *x) == 0, "n = %zu, sample %d: g differs", n, t);
-        cr_assert(memcmp(a->M, b->M, n * n * sizeof *x) == 0, "n = %zu, sample %d: M differs", n,
-                  t);
+        /* The pairs loop sums M's diagonal in another order: rounding, not growing. */
+        const double dy = wh_test_rel_diff(1, n, a->y, n, b->y, n),
+                     dz = wh_test_rel_diff(1, K, a->z, K, b->z, K),
+                     dg = wh_test_rel_diff(1, K, a->g, K, b->g, K),
+                     dm = wh_test_rel_diff(n, n, a->M, n, b->M, n);
+        cr_assert(dy <= 1e-12 && dz <= 1e-12 && dg <= 1e-12 && dm <= 1e-13,
+                  "n = %zu, sample %d: y %g, z %g, g %g, M %g apart", n, t, dy, dz, dg, dm);
     }
     cr_assert(a->cg_solves > (uint64_t)samples / 2 && a->refreshes > 2,
               "n = %zu: %llu CG solves, %llu refreshes", n, (unsigned long long)a->cg_solves,
@@ -781,12 +783,13 @@ static void pairs_against_general(size_t n, double eta_g, int samples, uint64_t 
 }
 
 /*
- * The pairs frame's own column pass (fused_update_pairs: no index or value arrays, M's
- * diagonal summed in a register) gives the general pass's bits in y, z, g and M after
- * every sample, through CG solves and refreshes, at an even n, an odd one, and one whose
- * products are BLAS calls.
+ * The pairs frame's own column pass (fused_update_pairs: no index or value arrays, a
+ * vectorised loop per row of pairs, M's diagonal summed apart) gives the general pass's
+ * y, z, g and M to rounding after every sample (1e-12 relative; their sums differ only in
+ * the order of the diagonal's), through CG solves and refreshes, at an even n, an odd
+ * one, and one whose products are BLAS calls.
  */
-Test(gain_fast, pairs_loop_has_the_general_loops_bits)
+Test(gain_fast, pairs_loop_matches_the_general_loop)
 {
     pairs_against_general(12, 2e-3, 600, 31);
     pairs_against_general(13, 2e-3, 600, 33);

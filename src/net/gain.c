@@ -699,6 +699,38 @@ static wh_status pcg(wh__gain *c, const double *x, size_t *iterations)
  * a register in the same order (the general loop adds to memory, a store-to-load chain of
  * ~8 cycles a column), while M[a][b] runs along the row.
  */
+/* One a's pairs (a, b), b > a, len of them: contiguous in z, g, row a of M and dd (M[b][b]'s
+ * share); nothing is carried from one column to the next, so the loop vectorises. Returns
+ * what they add to M[a][a], summed in four partial sums. */
+static double pairs_row(size_t len, double ya, const double *restrict yb, const double *w,
+                        double *restrict z, double *restrict g, double *restrict mrow,
+                        double *restrict dd)
+{
+    const double wb = w[0], eta = w[1], wn2 = w[2], waa = w[3], wbb = w[4], wab = w[5];
+    double s[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4)
+        for (size_t q = 0; q < 4; q++) {
+            const double zi = ya + wb * yb[i + q];
+            z[i + q] = zi;
+            const double gi = g[i + q] + eta * (zi * zi - wn2), dg = gi - g[i + q];
+            g[i + q] = gi;
+            s[q] += dg * waa;
+            dd[i + q] += dg * wbb;
+            mrow[i + q] += dg * wab;
+        }
+    for (; i < len; i++) {
+        const double zi = ya + wb * yb[i];
+        z[i] = zi;
+        const double gi = g[i] + eta * (zi * zi - wn2), dg = gi - g[i];
+        g[i] = gi;
+        s[i % 4] += dg * waa;
+        dd[i] += dg * wbb;
+        mrow[i] += dg * wab;
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 static void fused_update_pairs(wh__gain *c)
 {
     const size_t n = c->n;
@@ -717,28 +749,27 @@ static void fused_update_pairs(wh__gain *c)
     if (n < 2)
         return;
     const double wa = c->val_a[n], wb = c->val_b[n], wn2 = c->wn[n];
-    const double waa = wa * wa, wbb = wb * wb, wab = wa * wb;
-    size_t j = n;
-    for (size_t a = 0; a + 1 < n; a++) {
-        const double ya = wa * y[a];
-        double *restrict ma = m + a * n;
-        if (!(eta > 0.0)) {
-            for (size_t b = a + 1; b < n; b++, j++)
-                z[j] = ya + wb * y[b];
-            continue;
+    if (!(eta > 0.0)) {
+        for (size_t a = 0, j = n; a + 1 < n; j += n - 1 - a, a++) {
+            const double ya = wa * y[a];
+            for (size_t b = a + 1; b < n; b++)
+                z[j + b - a - 1] = ya + wb * y[b];
         }
-        double diag = ma[a];
-        for (size_t b = a + 1; b < n; b++, j++) {
-            const double zj = ya + wb * y[b];
-            z[j] = zj;
-            const double gj = g[j] + eta * (zj * zj - wn2), dg = gj - g[j];
-            g[j] = gj;
-            diag += dg * waa;
-            m[b * n + b] += dg * wbb;
-            ma[b] += dg * wab;
-        }
-        ma[a] = diag;
+        return;
     }
+    /* What each column adds to the diagonal is gathered apart (M[b][b]'s share by b in dd)
+     * and summed after: a sum carried from column to column (the general pass's order) was
+     * one add's latency a column. So the diagonal's sums are not in the general pass's
+     * order: equal to rounding (tests/test_gain.c). */
+    const double w[6] = {wb, eta, wn2, wa * wa, wb * wb, wa * wb};
+    double *dd = c->gz;
+    for (size_t b = 0; b < n; b++)
+        dd[b] = 0.0;
+    for (size_t a = 0, j = n; a + 1 < n; j += n - 1 - a, a++)
+        m[a * n + a] += pairs_row(n - 1 - a, wa * y[a], y + a + 1, w, z + j, g + j,
+                                  m + a * n + a + 1, dd + a + 1);
+    for (size_t b = 1; b < n; b++)
+        m[b * n + b] += dd[b];
 }
 
 /*
