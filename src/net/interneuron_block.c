@@ -46,6 +46,16 @@
 #include "core/linalg.h"
 #include "net/fast.h"
 
+/*
+ * Up to this order each sample's h = P0 y is a dgemv on P0 with both triangles (P_full),
+ * beyond it a dsymv on P0's lower triangle. OpenBLAS's dgemv takes its work buffer from the
+ * stack up to n = 120 and dsymv takes a global lock for one on every call, which two threads
+ * learning at once fought over at n = 64 (see run_block); beyond 120 dgemv takes the lock too,
+ * and the triangle is half the bytes: at n = 256 the full P0 is 512 KB, all of L2, and its
+ * copy and mirror every block besides (measured: the block path 1.1x faster with dsymv).
+ */
+#define FULL_P_MAX 120
+
 /* Leading dimension of S: the basis holds two vectors per sample. */
 #define LDS (2 * WH__BLOCK_MAX)
 
@@ -191,7 +201,10 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double eta, dou
     memcpy(y, b->G + j * n, n * sizeof *y);
     correction(b, n, w, x, y);
     wh__scal(n, rho, y);
-    wh__gemv(false, n, n, f->p, b->P_full, n, y, 0.0, h);
+    if (n <= FULL_P_MAX)
+        wh__gemv(false, n, n, f->p, b->P_full, n, y, 0.0, h);
+    else
+        wh__symv_lower(n, f->p, f->P, n, y, h);
     memcpy(u, h, n * sizeof *u);
     correction(b, n, w, y, u);
     wh__scal(n, rho, u);
@@ -284,8 +297,10 @@ static size_t run_block(wh_net *net, size_t m, const double *X, size_t ldx, doub
      * takes a global lock for a work buffer on every call (linalg.c), which two threads
      * learning at once (two Python fits) fought over once per sample, their CPU time 1.6x
      * at n = 64; dgemv takes its buffer from the stack up to n = 120 and is also faster. */
-    wh__copy_lower(n, f->P, n, b->P_full, n);
-    wh__mirror_lower(n, b->P_full, n);
+    if (n <= FULL_P_MAX) {
+        wh__copy_lower(n, f->P, n, b->P_full, n);
+        wh__mirror_lower(n, b->P_full, n);
+    }
     double rho = 1.0, shrink = 1.0;
     size_t j = 0;
     for (; j < m; j++) {
