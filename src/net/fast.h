@@ -70,7 +70,8 @@ typedef struct wh__block {
      * update the n x n product Q instead of the n x k W (half the work at k = 2n). */
     double *Q, *Q_next; /* n x n */
     double *Wv;         /* n x k: Q W for readers (wh_net_weights), valid while view_ok */
-    double *P_full;     /* n x n: Phat at the block's start, both triangles (dgemv reads it) */
+    double *P_full;     /* n x n up to n = 120: Phat at the block's start, both triangles
+                         * (dgemv reads it); beyond, dsymv reads P itself */
     double wsq;         /* sum of squares of net->W when Q started */
     bool lazy, view_ok;
 } wh__block;

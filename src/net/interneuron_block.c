@@ -52,7 +52,8 @@
  * stack up to n = 120 and dsymv takes a global lock for one on every call, which two threads
  * learning at once fought over at n = 64 (see run_block); beyond 120 dgemv takes the lock too,
  * and the triangle is half the bytes: at n = 256 the full P0 is 512 KB, all of L2, and its
- * copy and mirror every block besides (measured: the block path 1.1x faster with dsymv).
+ * copy and mirror every block besides (measured at n = 256: the block path 1.02x faster with
+ * dsymv). Beyond it P_full is not allocated.
  */
 #define FULL_P_MAX 120
 
@@ -72,9 +73,10 @@ static wh_status block_new(wh_net *net)
     const struct {
         double **p;
         size_t count;
-    } buffers[] = {{&b->G, vn},  {&b->V, vn},      {&b->S, LDS * LDS}, {&b->T, m * m},
-                   {&b->YW, yk}, {&b->a, 2 * m},   {&b->b, 2 * m},     {&b->r, m},
-                   {&b->Q, nn},  {&b->Q_next, nn}, {&b->Wv, nk},      {&b->P_full, nn}};
+    } buffers[] = {{&b->G, vn},      {&b->V, vn},  {&b->S, LDS * LDS},
+                   {&b->T, m * m},   {&b->YW, yk}, {&b->a, 2 * m},
+                   {&b->b, 2 * m},   {&b->r, m},   {&b->Q, nn},
+                   {&b->Q_next, nn}, {&b->Wv, nk}, {&b->P_full, n <= FULL_P_MAX ? nn : 0}};
     for (size_t i = 0; i < sizeof buffers / sizeof *buffers; i++)
         if ((*buffers[i].p = wh__alloc(buffers[i].count, sizeof(double))) == NULL)
             return WH_ENOMEM;
