@@ -702,11 +702,17 @@ static wh_status pcg(wh__gain *c, const double *x, size_t *iterations)
 /* One a's pairs (a, b), b > a, len of them: contiguous in z, g, row a of M and dd (M[b][b]'s
  * share); nothing is carried from one column to the next, so the loop vectorises. Returns
  * what they add to M[a][a], summed in four partial sums. */
-static double pairs_row(size_t len, double ya, const double *restrict yb, const double *w,
+typedef struct pair_coefs {
+    double wb, eta, wn2;  /* a pair's second value, the rate, a pair's squared norm */
+    double waa, wbb, wab; /* the products of its two values */
+} pair_coefs;
+
+static double pairs_row(size_t len, double ya, const double *restrict yb, const pair_coefs *co,
                         double *restrict z, double *restrict g, double *restrict mrow,
                         double *restrict dd)
 {
-    const double wb = w[0], eta = w[1], wn2 = w[2], waa = w[3], wbb = w[4], wab = w[5];
+    const double wb = co->wb, eta = co->eta, wn2 = co->wn2, waa = co->waa, wbb = co->wbb,
+                 wab = co->wab;
     double s[4] = {0.0, 0.0, 0.0, 0.0};
     size_t i = 0;
     for (; i + 4 <= len; i += 4)
@@ -761,12 +767,12 @@ static void fused_update_pairs(wh__gain *c)
      * and summed after: a sum carried from column to column (the general pass's order) was
      * one add's latency a column. So the diagonal's sums are not in the general pass's
      * order: equal to rounding (tests/test_gain.c). */
-    const double w[6] = {wb, eta, wn2, wa * wa, wb * wb, wa * wb};
+    const pair_coefs co = {wb, eta, wn2, wa * wa, wb * wb, wa * wb};
     double *dd = c->gz;
     for (size_t b = 0; b < n; b++)
         dd[b] = 0.0;
     for (size_t a = 0, j = n; a + 1 < n; j += n - 1 - a, a++)
-        m[a * n + a] += pairs_row(n - 1 - a, wa * y[a], y + a + 1, w, z + j, g + j,
+        m[a * n + a] += pairs_row(n - 1 - a, wa * y[a], y + a + 1, &co, z + j, g + j,
                                   m + a * n + a + 1, dd + a + 1);
     for (size_t b = 1; b < n; b++)
         m[b * n + b] += dd[b];
