@@ -575,6 +575,22 @@ Test(gain_net, refresh_is_zero)
         }
 }
 
+/* A network and its restored copy, fed the same 300 samples (x: n of scratch), end with
+ * the same M and gains, bit for bit. */
+static void continue_together(wh_net *a, wh_net *b, wh_source *src, double *x, const char *what)
+{
+    const size_t n = wh_net_n(a), K = wh_net_k(a);
+    for (int t = 0; t < 300; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
+        assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
+    }
+    cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(b), n * n * sizeof(double)) == 0,
+              "%s: M differs", what);
+    cr_assert(memcmp(wh_net_gains(a), wh_net_gains(b), K * sizeof(double)) == 0,
+              "%s: g differs", what);
+}
+
 /* The dispatcher's own calls: wh_net_restore (W) and the solver state (the gains). */
 Test(gain_net, restore_and_solver_state_continue_bit_for_bit)
 {
@@ -597,14 +613,7 @@ Test(gain_net, restore_and_solver_state_continue_bit_for_bit)
         cr_assert(memcmp(g, wh_net_gains(a), K * sizeof *g) == 0);
         assert_status(wh_net_restore(b, wh__net_weights(a), K, 300), WH_OK);
         assert_status(wh_net_set_solver_state(b, g, K), WH_OK);
-        for (int t = 0; t < 300; t++) {
-            wh_source_next(src, x, NULL);
-            assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
-            assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
-        }
-        cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(b), n * n * sizeof(double)) == 0,
-                  "%s: M differs", i == 0 ? "gain" : "gain-synapse");
-        cr_assert(memcmp(wh_net_gains(a), wh_net_gains(b), K * sizeof(double)) == 0);
+        continue_together(a, b, src, x, i == 0 ? "gain" : "gain-synapse");
         wh_source_free(src);
         free(C);
         wh_net_free(a);
@@ -690,14 +699,7 @@ Test(gain_fast, solver_state_continues_bit_for_bit)
     cr_assert(wh_net_set_solver_state(b, state, size) != WH_OK);
     assert_status(wh_net_get_solver_state(a, state, size), WH_OK);
     assert_status(wh_net_set_solver_state(b, state, size), WH_OK);
-    for (int t = 0; t < 300; t++) {
-        wh_source_next(src, x, NULL);
-        assert_status(wh_net_step(a, x, NULL, NULL, NULL), WH_OK);
-        assert_status(wh_net_step(b, x, NULL, NULL, NULL), WH_OK);
-    }
-    cr_assert(memcmp(wh__net_lateral(a), wh__net_lateral(b), n * n * sizeof(double)) == 0,
-              "M differs");
-    cr_assert(memcmp(wh_net_gains(a), wh_net_gains(b), K * sizeof(double)) == 0, "g differs");
+    continue_together(a, b, src, x, "fast");
     free(state), free(C);
     wh_source_free(src);
     wh_net_free(a);
