@@ -16,7 +16,9 @@
  * needs one pass over P0 (h_j) and O(nj) more. The Sherman-Morrison update
  * of P_j (interneuron_fast.c) is a rank-2 change along y_j and u_j, both in
  * the span of V once y_j and h_j are appended, so it only changes S (O(j)
- * per sample). Likewise B_j Q_j adds the row (eta_j/a_j) [r^T T, 1] to T, with
+ * per sample); it reads u_j only through its coefficients S V y_j and
+ * s = y_j^T u_j = rho_j (y_j^T h_j + (V y_j)^T S V y_j), so u_j is never
+ * formed: three passes over V a sample (V x_j, V^T of its coefficients, V y_j). Likewise B_j Q_j adds the row (eta_j/a_j) [r^T T, 1] to T, with
  * r = Y y_j. At the end of the block
  *   Q <- A_m (Q + Y^T (T (Y Q))),   P0 <- rho_m (P0 + V^T (S V)),
  * three matrix products and a rank-2m symmetric update (dsyr2k).
@@ -130,13 +132,20 @@ static size_t block_length(const wh_net *net, size_t capacity, size_t left)
     return m < left ? m : left;
 }
 
-/* v = V[0:w]^T S[0:w, 0:w] V[0:w] q; b->a, b->b keep V q and S V q. w may be 0. */
+/* b->a = V[0:w] q and b->b = S[0:w, 0:w] V[0:w] q: the coefficients of the correction
+ * V^T S V q over the basis. w > 0. */
+static void coefficients(wh__block *b, size_t n, size_t w, const double *q)
+{
+    wh__gemv(false, w, n, 1.0, b->V, n, q, 0.0, b->a);
+    wh__symv_lower(w, 1.0, b->S, LDS, b->a, b->b);
+}
+
+/* v += V[0:w]^T S[0:w, 0:w] V[0:w] q; b->a, b->b keep V q and S V q. w may be 0. */
 static void correction(wh__block *b, size_t n, size_t w, const double *q, double *v)
 {
     if (w == 0)
         return;
-    wh__gemv(false, w, n, 1.0, b->V, n, q, 0.0, b->a);
-    wh__symv_lower(w, 1.0, b->S, LDS, b->a, b->b);
+    coefficients(b, n, w, q);
     wh__gemv(true, w, n, 1.0, b->V, n, b->b, 1.0, v);
 }
 
@@ -199,7 +208,7 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double eta, dou
     wh__fast *f = net->fast;
     wh__block *b = f->block;
     const size_t n = net->n, w = 2 * j;
-    double *y = b->V + w * n, *h = y + n, *u = f->u;
+    double *y = b->V + w * n, *h = y + n;
     memcpy(y, b->G + j * n, n * sizeof *y);
     correction(b, n, w, x, y);
     wh__scal(n, rho, y);
@@ -207,11 +216,15 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double eta, dou
         wh__gemv(false, n, n, f->p, b->P_full, n, y, 0.0, h);
     else
         wh__symv_lower(n, f->p, f->P, n, y, h);
-    memcpy(u, h, n * sizeof *u);
-    correction(b, n, w, y, u);
-    wh__scal(n, rho, u);
+    /* s = y^T P_j y = rho (y^T h + a^T S a) with a = V y: u = P_j y itself is never needed
+     * (S's update reads b = S a), so V is read three times a sample, not four. */
+    double ab = 0.0;
+    if (w > 0) {
+        coefficients(b, n, w, y);
+        ab = wh__dot(w, b->a, b->b);
+    }
     const double xy = wh__dot(n, x, y), yy = wh__dot(n, y, y);
-    const double s = wh__dot(n, y, u);
+    const double s = rho * (wh__dot(n, y, h) + ab);
     if (!(xy > 0.0 && s > 0.0 && isfinite(xy + yy + s)))
         return false;
     update_product(b, j, eta);
