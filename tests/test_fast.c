@@ -598,6 +598,38 @@ Test(block, a_failure_mid_block_names_the_sample_the_step_loop_names)
     wh_net_free(b);
 }
 
+/* A sample scaled by 1e60 mid-block: the weights stay finite, but the bound on |Q|_F that
+ * lets a block update Q in place overflows, so that block takes the exact route (Q_next
+ * formed aside, its sum of squares checked, swapped in) and the bound is re-derived from it;
+ * the blocks after it update in place again. Against the step loop over the same samples. */
+Test(block, a_huge_sample_takes_the_exact_route_and_the_blocks_go_on)
+{
+    enum { N = 48, COUNT = 400, HUGE = 25 };
+    double *C = wh_test_covariance(N, 0.2, 5.0, 37);
+    wh_source *src = wh_test_source(C, N, 38);
+    static double X[COUNT * N], Y[COUNT * N], y[N];
+    for (int i = 0; i < COUNT; i++)
+        wh_source_next(src, X + i * N, NULL);
+    for (int j = 0; j < N; j++)
+        X[HUGE * N + j] *= 1e60;
+    wh_net *a = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
+    wh_net *b = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
+    assert_status(wh_net_learn_block(a, COUNT, X, N, Y, N, NULL, 0, NULL), WH_OK);
+    double worst = 0.0;
+    for (int i = 0; i < COUNT; i++) {
+        assert_status(wh_net_step(b, X + i * N, y, NULL, NULL), WH_OK);
+        worst = fmax(worst, wh_test_rel_diff(1, N, Y + i * N, N, y, N));
+    }
+    cr_assert_eq(wh_net_samples(a), COUNT);
+    const double dm = wh_test_rel_diff(N, N, wh__net_lateral(a), N, wh__net_lateral(b), N);
+    cr_assert_leq(dm, 1e-12, "relative difference of M %g", dm);
+    cr_assert_leq(worst, 1e-12, "largest relative difference of y %g", worst);
+    free(C);
+    wh_source_free(src);
+    wh_net_free(a);
+    wh_net_free(b);
+}
+
 /* The block length is the documented clamp(n / 8, 16, 64) from n = 40 on, capped by
  * ln 2 / (-2 ln(1 - eta)), and 0 wherever learn_block goes sample by sample. */
 Test(block, block_length_follows_its_rule)

@@ -153,11 +153,15 @@ static void work_model(size_t pi, size_t nn, double iters, size_t mm, size_t rr,
                       V x, V^T S V x, V y; s = y^T P y is formed from V y, never P y itself);
                       per block: symm (2 n^2 m), S V (8 m^2 n), syr2k of rank 2m on a
                       triangle (4 m n^2), 2 gemm + trmm on the n x n product Q (4 n^2 m +
-                      m^2 n); per refresh: W = Q W0, W W^T, Cholesky, inverse. Not counted:
-                      the O(m^2) products with S and T a sample */
+                      m^2 n, Q updated in place); per refresh: W = Q W0, W W^T, Cholesky,
+                      inverse. Not counted: the O(m^2) products with S and T a sample, and
+                      the sums of squares bounding the weights (m n a block). Bytes: P's
+                      triangle and 3 passes over V a sample; a block, P's triangle read by
+                      symm and read and written by syr2k (1.5 n^2), Q read by Y Q and read
+                      and written by its update (3 n^2), V and S V (4 m n) */
         *flops = 2 * n2 + 6 * m * n + 2 * n2 + 8 * m * n + 4 * n2 + 4 * n2 + m * n +
                  (3 * n2 * k + n3) / WH_REFRESH_INTERNEURON;
-        *bytes = 8 * (n2 / 2 + 3 * m * n + (1.5 * n2 + 5 * n2 + 4 * m * n) / m);
+        *bytes = 8 * (n2 / 2 + 3 * m * n + (1.5 * n2 + 3 * n2 + 4 * m * n) / m);
         break;
     case P_DEXACT: /* 2 trsv, copy, syr, mirror, copy, Cholesky */
         *flops = 3 * n2 + n3 / 3;

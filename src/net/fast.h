@@ -68,11 +68,12 @@ typedef struct wh__block {
     double *a, *b, *r; /* 2 WH__BLOCK_MAX: V x, S V x; WH__BLOCK_MAX: Y y, then T^T Y y */
     /* Lazy synapses: while `lazy`, the weights are Q W with W = net->W, and the blocks
      * update the n x n product Q instead of the n x k W (half the work at k = 2n). */
-    double *Q, *Q_next; /* n x n */
+    double *Q, *Q_next; /* n x n; Q_next only when the bound below overflows */
     double *Wv;         /* n x k: Q W for readers (wh_net_weights), valid while view_ok */
     double *P_full;     /* n x n up to n = 120: Phat at the block's start, both triangles
                          * (dgemv reads it); beyond, dsymv reads P itself */
     double wsq;         /* sum of squares of net->W when Q started */
+    double qnorm;       /* an upper bound of |Q|_F (interneuron_block.c, advance_weights) */
     bool lazy, view_ok;
 } wh__block;
 

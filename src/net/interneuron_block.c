@@ -238,26 +238,48 @@ static bool block_sample(wh_net *net, size_t j, const double *x, double eta, dou
 }
 
 /*
- * Q_next = A_m (Q + Y^T (T (Y Q))), the weights then Q_next W; false (nothing
- * changes) unless their sum of squares, the trace of M = W W^T (which bounds
- * every entry of M), is finite: the per-sample path's check that z^T z is
- * finite, for the whole block. |Q W|_F <= |Q|_F |W|_F settles it without
- * forming Q W unless that bound overflows.
+ * Q <- A_m (Q + Y^T (T (Y Q))), the weights then Q W; false (nothing changes)
+ * unless their sum of squares, the trace of M = W W^T (which bounds every
+ * entry of M), is finite: the per-sample path's check that z^T z is finite, for
+ * the whole block. |Q W|_F <= |Q|_F |W|_F settles it without forming Q W, and
+ * so does, before Q is touched, the bound carried for |Q|_F (b->qnorm):
+ * |Q_next|_F <= A_m (|Q|_F + |Y|_F |T Y Q|_F). Then Q is updated in place (the
+ * same dgemm with beta = A_m as into a copy: the same bits). Only when that
+ * bound overflows is Q_next formed aside and its sum of squares checked (and
+ * if that overflows too, Q_next W itself): the decision is the same either
+ * way, and the bound is re-derived from Q_next's sum of squares.
  */
-static bool propose_weights(wh_net *net, size_t m, double am)
+static bool advance_weights(wh_net *net, size_t m, double am)
 {
     wh__block *b = net->fast->block;
     const size_t n = net->n;
     wh__gemm(false, false, m, n, n, 1.0, b->V, 2 * n, b->Q, n, 0.0, b->YW, n);
     wh__trmm_lower(true, false, m, n, 1.0, b->T, WH__BLOCK_MAX, b->YW, n);
+    double ysq = 0.0;
+    for (size_t i = 0; i < m; i++)
+        ysq += wh__dot(n, b->V + 2 * i * n, b->V + 2 * i * n);
+    const double qnorm = am * (b->qnorm + sqrt(ysq * wh__dot(m * n, b->YW, b->YW)));
+    /* 4 = 2^2: room for the rounding of the bound and of the sum of squares it stands
+     * for, so that it passes only where the exact route below would. */
+    if (isfinite(4.0 * qnorm * qnorm * b->wsq)) {
+        wh__gemm(true, false, n, n, m, am, b->V, 2 * n, b->YW, n, am, b->Q, n);
+        b->qnorm = qnorm * (1.0 + 0x1p-20); /* and for the rounding of Q itself */
+        return true;
+    }
     wh__copy(n, n, b->Q, n, b->Q_next, n);
     wh__gemm(true, false, n, n, m, am, b->V, 2 * n, b->YW, n, am, b->Q_next, n);
-    const double bound = wh__dot(n * n, b->Q_next, b->Q_next) * b->wsq;
-    if (isfinite(bound))
-        return true;
-    const size_t nb = n, k = net->k;
-    wh__gemm(false, false, nb, k, nb, 1.0, b->Q_next, nb, net->W, k, 0.0, net->W_next, k);
-    return isfinite(wh__dot(n * net->k, net->W_next, net->W_next));
+    const double qsq = wh__dot(n * n, b->Q_next, b->Q_next);
+    if (!isfinite(qsq * b->wsq)) {
+        const size_t nb = n, k = net->k;
+        wh__gemm(false, false, nb, k, nb, 1.0, b->Q_next, nb, net->W, k, 0.0, net->W_next, k);
+        if (!isfinite(wh__dot(n * net->k, net->W_next, net->W_next)))
+            return false;
+    }
+    double *t = b->Q;
+    b->Q = b->Q_next;
+    b->Q_next = t;
+    b->qnorm = sqrt(qsq) * (1.0 + 0x1p-20);
+    return true;
 }
 
 /* Phat <- Phat + V^T S V / p over the block's 2m basis vectors; p <- rho p. */
@@ -277,18 +299,14 @@ static void commit_inverse(wh_net *net, size_t m, double rho)
 }
 
 /* End a block of m >= 1 samples (rho and am the products of their 1 / (1 - eta_i)^2 and
- * 1 - eta_i): the synapses and P move on. False if W_next is not finite (nothing
- * changes). */
+ * 1 - eta_i): the synapses and P move on. False if the weights would not be finite
+ * (nothing changes). */
 static bool commit(wh_net *net, size_t m, double rho, double am)
 {
-    if (!propose_weights(net, m, am))
+    if (!advance_weights(net, m, am))
         return false;
     commit_inverse(net, m, rho);
-    wh__block *b = net->fast->block;
-    double *t = b->Q;
-    b->Q = b->Q_next;
-    b->Q_next = t;
-    b->view_ok = false;
+    net->fast->block->view_ok = false;
     net->samples += m;
     net->fast->since += m;
     net->fast->lateral_stale = true;

@@ -11,6 +11,8 @@
  * weights are simply net->W.
  */
 
+#include <math.h>
+
 #include "core/linalg.h"
 #include "net/fast.h"
 
@@ -89,6 +91,8 @@ void wh__lazy_resume(wh_net *net, const double *Q, const double *W)
     wh__copy(net->n, net->n, Q, net->n, net->fast->block->Q, net->n);
     wh__copy(net->n, net->k, W, net->k, net->W, net->k);
     lazy_begin(net);
+    wh__block *b = net->fast->block;
+    b->qnorm = sqrt(wh__dot(net->n * net->n, b->Q, b->Q)) * (1.0 + 0x1p-20);
 }
 
 void wh__lazy_start(wh_net *net)
@@ -96,5 +100,6 @@ void wh__lazy_start(wh_net *net)
     if (net->fast->block->lazy)
         return;
     wh__set_identity(net->n, 1.0, net->fast->block->Q, net->n);
+    net->fast->block->qnorm = sqrt((double)net->n);
     lazy_begin(net);
 }
