@@ -248,7 +248,7 @@ Test(gain, refused_at_the_sample_where_M_loses_definiteness)
 /* Save (W, g, samples) and restore into a fresh circuit: it continues bit for bit. */
 static void check_restore(size_t n, size_t K, const double *W0, double eta_w)
 {
-    double *C = wh_test_covariance(n, 0.5, 4.0, 2), x[6];
+    double *C = wh_test_covariance(n, 0.5, 4.0, 2), *x = malloc(n * sizeof *x);
     wh__gain *a = gain_circuit(n, K, W0, 1.0, 0.02, eta_w);
     wh_source *src = wh_test_source(C, n, 8);
     for (int t = 0; t < 300; t++) {
@@ -265,20 +265,96 @@ static void check_restore(size_t n, size_t K, const double *W0, double eta_w)
     }
     cr_assert(memcmp(a->W, b->W, n * K * sizeof(double)) == 0, "W differs");
     cr_assert(memcmp(a->g, b->g, K * sizeof(double)) == 0, "g differs");
-    cr_assert(memcmp(a->M, b->M, n * n * sizeof(double)) == 0, "M differs");
+    cr_assert(memcmp(wh__gain_lateral(a), wh__gain_lateral(b), n * n * sizeof(double)) == 0,
+              "M differs");
+    cr_assert(memcmp(a->L, b->L, n * n * sizeof(double)) == 0, "L differs");
     cr_assert_eq(a->samples, b->samples);
     wh_source_free(src);
     wh__gain_free(a);
     wh__gain_free(b);
-    free(C);
+    free(C), free(x);
 }
 
 Test(gain, restore_continues_bit_for_bit)
 {
-    double *P = pairs_frame(3), *Q = random_frame(6, 6, 31);
+    double *P = pairs_frame(3), *Q = random_frame(6, 6, 31), *R = random_frame(40, 40, 32);
     check_restore(3, 6, P, 0.0);
     check_restore(6, 6, Q, 1e-3);
-    free(P), free(Q);
+    check_restore(40, 40, R, 1e-3); /* factored straight from W and g (orders 33 to 96) */
+    free(P), free(Q), free(R);
+}
+
+/*
+ * From order 33 to 96 a dense frame's step factors alpha I + W diag(g) W^T straight from W
+ * and g, M not formed (gain.c, factor_straight). Against the oracle of plain sums: M formed
+ * on demand, the factor (L L^T), and the response M y = x; for gains plus synapses and for
+ * a fixed random frame, K below and above n.
+ */
+Test(gain, straight_factor_matches_its_definition)
+{
+    static const size_t ns[] = {33, 40, 64}, Ks[] = {33, 40, 90};
+    for (size_t v = 0; v < 3; v++) {
+        const size_t n = ns[v], K = Ks[v];
+        const double eta_w = v == 2 ? 0.0 : 1e-3;
+        double *W0 = random_frame(n, K, 40 + v), *C = wh_test_covariance(n, 0.5, 4.0, 5);
+        double *M = malloc(n * n * sizeof *M), *x = malloc(n * sizeof *x), *r = malloc(n * sizeof *r);
+        wh__gain *c = gain_circuit(n, K, W0, 1.0, 0.01, eta_w);
+        wh_source *src = wh_test_source(C, n, 13);
+        for (int t = 0; t < 200; t++) {
+            wh_source_next(src, x, NULL);
+            assert_status(wh__gain_step(c, x), WH_OK);
+        }
+        cr_assert(c->m_stale, "n %zu: the step formed M", n);
+        lateral_oracle(n, K, c->W, c->g, 1.0, M);
+        cr_assert_leq(wh_test_rel_diff(n, n, wh__gain_lateral(c), n, M, n), 1e-14, "n %zu", n);
+        cr_assert_not(c->m_stale);
+        double back = 0.0, scale = 0.0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double s = 0.0;
+                for (size_t t = 0; t <= j; t++)
+                    s += c->L[i * n + t] * c->L[j * n + t];
+                back = fmax(back, fabs(s - M[i * n + j]));
+                scale = fmax(scale, fabs(M[i * n + j]));
+            }
+        cr_assert_leq(back, 1e-13 * scale, "n %zu: L L^T off by %g", n, back / scale);
+        wh__gain_respond(c, x);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, M, (int)n, c->y, 1, 0.0, r, 1);
+        cr_assert_leq(wh_test_rel_diff(1, n, r, n, x, n), 1e-12, "n %zu", n);
+        wh_source_free(src);
+        wh__gain_free(c);
+        free(W0), free(C), free(M), free(x), free(r);
+    }
+}
+
+/* The straight factor refuses as the formed one: a NaN input (which reaches the gains) and
+ * gains that leave M indefinite, the state kept. */
+Test(gain, straight_factor_refuses_with_the_state_kept)
+{
+    const size_t n = 40, K = 40;
+    double *W0 = random_frame(n, K, 7), *C = wh_test_covariance(n, 0.5, 4.0, 6), x[40], g[40], kept[40];
+    wh__gain *c = gain_circuit(n, K, W0, 1.0, 0.01, 1e-3);
+    wh_source *src = wh_test_source(C, n, 14);
+    for (int t = 0; t < 20; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh__gain_step(c, x), WH_OK);
+    }
+    double *L = malloc(n * n * sizeof *L), *W = malloc(n * K * sizeof *W);
+    memcpy(L, c->L, n * n * sizeof *L);
+    memcpy(W, c->W, n * K * sizeof *W);
+    memcpy(kept, c->g, sizeof kept);
+    x[3] = NAN;
+    assert_status(wh__gain_step(c, x), WH_EDIVERGED);
+    for (size_t j = 0; j < K; j++)
+        g[j] = -1.0; /* alpha I - W W^T: indefinite, W's columns being unit vectors */
+    assert_status(wh__gain_restore(c, W, K, g, 99), WH_ENOTPD);
+    cr_assert_eq(c->samples, 20);
+    cr_assert(memcmp(L, c->L, n * n * sizeof *L) == 0 && memcmp(W, c->W, n * K * sizeof *W) == 0 &&
+                  memcmp(kept, c->g, sizeof kept) == 0,
+              "a refused step changed the state");
+    wh_source_free(src);
+    wh__gain_free(c);
+    free(W0), free(C), free(L), free(W);
 }
 
 Test(gain, refuses_bad_options)

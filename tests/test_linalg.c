@@ -1,6 +1,7 @@
 /*
- * test_linalg.c: the plain-loop paths of src/core/linalg.c (orders up to 32)
- * against OpenBLAS and LAPACK themselves, the second method. Orders 1, 2, 7,
+ * test_linalg.c: the plain-loop paths of src/core/linalg.c (orders up to 32, and the
+ * straight factor of W diag(g) W^T up to 100) against OpenBLAS and LAPACK themselves,
+ * the second method. Orders 1, 2, 7,
  * 31 and 32 with leading dimensions larger than n; the loops must agree with
  * the library to rounding, and the factorisation must refuse what dpotrf
  * refuses.
@@ -8,6 +9,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +173,81 @@ Test(linalg, gram_diag_matches_its_sum_and_blas)
                 wh__gram_diag_baseline(n, k, a, LD, g, d, LD);
                 cr_assert_arr_eq(d, c, sizeof d, "n %zu k %zu: baseline and AVX2 differ", n, k);
             }
+}
+
+/*
+ * L L^T = alpha I + W diag(g) W^T straight from W and g (wh__chol_gram_diag), against the
+ * matrix formed by plain sums and factored by LAPACK's dpotrf: the factor to 1e-13, L L^T
+ * back to the matrix, the AVX2 and baseline builds bit for bit, the upper triangle and
+ * the columns past n untouched. Orders about the panel of 4 columns and the groups of 8
+ * rows, K below, at and above n, gains of both signs, alpha 0 and 1; then an indefinite
+ * matrix (negative gains) and a NaN in W refused, as dpotrf refuses them.
+ */
+Test(linalg, straight_factor_matches_the_formed_matrix_and_dpotrf)
+{
+    enum { NMAX = 100, LDW = 211, LDL = 103 };
+    static const size_t ns[] = {1, 3, 4, 5, 8, 9, 33, 37, 64, 96, 100};
+    static double w[NMAX * LDW], g[LDW], m[NMAX * LDL], l[NMAX * LDL], b[NMAX * LDL];
+    static double scratch[(2 * LDW + NMAX + 4) * (NMAX + 16)];
+    for (size_t in = 0; in < sizeof ns / sizeof *ns; in++)
+        for (int variant = 0; variant < 3; variant++) {
+            const size_t n = ns[in], k = variant == 0 ? n : variant == 1 ? n / 2 + 1 : 2 * n + 3;
+            const double alpha = variant == 2 ? 0.0 : 1.0; /* k > n: well conditioned */
+            cr_assert_leq(wh__chol_gram_diag_scratch(n, k), sizeof scratch / sizeof *scratch);
+            uint64_t state = 88172645463325252ULL; /* xorshift: W of full rank */
+            for (size_t i = 0; i < n * LDW; i++) {
+                state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+                w[i] = (double)(state >> 11) * 0x1p-53 - 0.5;
+            }
+            for (size_t t = 0; t < k; t++) /* some negative, the sum still definite */
+                g[t] = variant == 2 && t % 5 == 1 ? -0.02 : 0.5 + 0.25 * cos((double)t);
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j <= i; j++) {
+                    double v = i == j ? alpha : 0.0;
+                    for (size_t t = 0; t < k; t++)
+                        v += w[i * LDW + t] * g[t] * w[j * LDW + t];
+                    m[i * LDL + j] = m[j * LDL + i] = v;
+                }
+            memcpy(b, m, sizeof b);
+            cr_assert_eq(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, b, LDL), 0,
+                         "n %zu k %zu: the oracle is not definite", n, k);
+            for (size_t i = 0; i < NMAX * LDL; i++)
+                l[i] = 1e300;
+            cr_assert(wh__chol_gram_diag(n, k, alpha, w, LDW, g, scratch, l, LDL), "n %zu k %zu",
+                      n, k);
+            double err = 0.0, scale = 0.0, back = 0.0, mscale = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                for (size_t j = i + 1; j < LDL; j++)
+                    cr_assert_eq(l[i * LDL + j], 1e300, "n %zu k %zu: (%zu, %zu) written", n, k,
+                                 i, j);
+                for (size_t j = 0; j <= i; j++) {
+                    err = fmax(err, fabs(l[i * LDL + j] - b[i * LDL + j]));
+                    scale = fmax(scale, fabs(b[i * LDL + j]));
+                    double v = 0.0;
+                    for (size_t t = 0; t <= j; t++)
+                        v += l[i * LDL + t] * l[j * LDL + t];
+                    back = fmax(back, fabs(v - m[i * LDL + j]));
+                    mscale = fmax(mscale, fabs(m[i * LDL + j]));
+                }
+            }
+            cr_assert_leq(err, 1e-13 * scale, "n %zu k %zu: factor off by %g", n, k, err / scale);
+            cr_assert_leq(back, 1e-13 * mscale, "n %zu k %zu: L L^T off by %g", n, k,
+                          back / mscale);
+            memcpy(b, l, sizeof b);
+            cr_assert(wh__chol_gram_diag_baseline(n, k, alpha, w, LDW, g, scratch, b, LDL));
+            cr_assert_arr_eq(b, l, sizeof b, "n %zu k %zu: baseline and AVX2 differ", n, k);
+        }
+    /* Refused: negative gains (alpha I + W diag(g) W^T indefinite), a NaN in W. */
+    const size_t n = 37, k = 40;
+    for (size_t t = 0; t < k; t++)
+        g[t] = -1.0;
+    cr_assert_not(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    cr_assert_not(wh__chol_gram_diag_baseline(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    for (size_t t = 0; t < k; t++)
+        g[t] = 1.0;
+    cr_assert(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    w[30 * LDW + 7] = NAN;
+    cr_assert_not(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
 }
 
 /* The mirror goes by tiles of 16: orders around the tile, a leading dimension past n whose

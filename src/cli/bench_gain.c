@@ -7,8 +7,10 @@
  *   Cholesky n^3/3, two triangular solves 2n^2, and
  *   pairs frame (two non-zeros a column, K = n(n+1)/2): z, the gains and M in about 8K;
  *   random frame (dense): z = W^T y 2nK, and W diag(g) W^T (wh__gram_diag: vectorised
- *     loops for its lower triangle up to order 32, one dsyrk of W diag(sqrt g) beyond),
- *     counted n^2 K: with K = n(n+1)/2 that is n^4/2, the cost that grows faster than n^3;
+ *     loops for its lower triangle up to order 32, one dsyrk of W diag(sqrt g) beyond;
+ *     from order 33 to 96 formed and factored in one pass, wh__chol_gram_diag, the same
+ *     flops), counted n^2 K: with K = n(n+1)/2 that is n^4/2, the cost that grows faster
+ *     than n^3;
  *   gains + synapses (K = n, dense, learning): that product n^2 K, z 2nK, W's update and
  *     norms about 8nK.
  * Two ceilings, both measured on the spot, one BLAS thread:
@@ -95,12 +97,18 @@ static double model(const gain_row *r)
  * Seconds per sample of the step's kernels at r's sizes, best of three rounds: a Cholesky
  * factor of an n x n positive definite matrix and the two triangular solves with it, and
  * for a dense frame W diag(g) W^T as the step forms it (wh__gram_diag: vectorised loops up
- * to order 32, one dsyrk beyond). Negative on a failure.
+ * to order 32, one dsyrk beyond; at orders WH__CHOL_GRAM_MIN to _MAX the step factors
+ * alpha I + W diag(g) W^T straight from W, wh__chol_gram_diag, and so does this). Negative
+ * on a failure.
  */
 static double kernel_seconds(const gain_row *r)
 {
     const size_t n = r->n, K = r->K, nn = n * n;
-    double *m = wh__alloc(2 * nn + n * K + n + K + (n + 1) * K, sizeof *m);
+    const bool straight = dense(r) && n >= WH__CHOL_GRAM_MIN && n <= WH__CHOL_GRAM_MAX;
+    const size_t gram = wh__chol_gram_diag_scratch(n, K) > (n + 1) * K
+                            ? wh__chol_gram_diag_scratch(n, K)
+                            : (n + 1) * K;
+    double *m = wh__alloc(2 * nn + n * K + n + K + gram, sizeof *m);
     if (m == NULL)
         return -1.0;
     double *l = m + nn, *a = l + nn, *b = a + n * K, *g = b + n, *scratch = g + K;
@@ -117,10 +125,16 @@ static double kernel_seconds(const gain_row *r)
     for (int round = 0; round < 3; round++) {
         const double t0 = cpu_now();
         for (size_t k = 0; k < reps; k++) {
-            if (dense(r))
-                wh__gram_diag(n, K, a, K, g, scratch, l, n);
-            wh__copy_lower(n, m, n, l, n);
-            if (!wh__chol(n, l, n)) {
+            bool factored;
+            if (straight) {
+                factored = wh__chol_gram_diag(n, K, 1.0, a, K, g, scratch, l, n);
+            } else {
+                if (dense(r))
+                    wh__gram_diag(n, K, a, K, g, scratch, l, n);
+                wh__copy_lower(n, m, n, l, n);
+                factored = wh__chol(n, l, n);
+            }
+            if (!factored) {
                 wh__free(m);
                 return -1.0;
             }

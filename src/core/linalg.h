@@ -145,6 +145,23 @@ void wh__trmm_lower(bool left, bool trans, size_t m, size_t n, double alpha, con
 /* Factor A = L L^T in place (lower triangle). False if A is not positive definite. */
 bool wh__chol(size_t n, double *a, size_t lda);
 
+/*
+ * L L^T = alpha I + W diag(g) W^T (W n x k) straight from W and g, M never formed: the
+ * lower triangle of l is L, its upper triangle is left alone. False at the first pivot that
+ * is not positive (or NaN; a non-finite W or g reaches one), as wh__chol. scratch holds
+ * wh__chol_gram_diag_scratch(n, k) doubles. Faster than W diag(g) W^T and wh__chol at
+ * middle orders (WH__CHOL_GRAM_MIN to WH__CHOL_GRAM_MAX), equal to them up to rounding.
+ */
+#define WH__CHOL_GRAM_MIN 33
+#define WH__CHOL_GRAM_MAX 96
+bool wh__chol_gram_diag(size_t n, size_t k, double alpha, const double *w, size_t ldw,
+                        const double *g, double *scratch, double *l, size_t ldl);
+size_t wh__chol_gram_diag_scratch(size_t n, size_t k);
+/* Its loops as compiled for the baseline instruction set: for the test that both builds
+ * give the same bits. */
+bool wh__chol_gram_diag_baseline(size_t n, size_t k, double alpha, const double *w, size_t ldw,
+                                 const double *g, double *scratch, double *l, size_t ldl);
+
 /* Solve (L L^T) x = b in place, b of length n. */
 void wh__chol_solve(size_t n, const double *l, size_t ldl, double *b);
 

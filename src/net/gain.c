@@ -66,6 +66,12 @@ static wh_status allocate(wh__gain *c)
     return c->y == NULL ? WH_ENOMEM : WH_OK;
 }
 
+/* Orders at which a dense frame's step factors M straight from W and g (see accept). */
+static bool straight_factor_order(size_t n)
+{
+    return n >= WH__CHOL_GRAM_MIN && n <= WH__CHOL_GRAM_MAX;
+}
+
 /*
  * The n x K buffers beyond W, only where they are used: W_next for synapses that learn,
  * the scratch A for a dense frame (forming M, the population step). A sparse fixed frame
@@ -76,7 +82,10 @@ static wh_status allocate_wide(wh__gain *c)
     const size_t nk = c->n * c->K; /* W's size: no overflow */
     if (c->eta_w > 0.0 && (c->W_next = wh__alloc(nk, sizeof(double))) == NULL)
         return WH_ENOMEM;
-    if (c->row_a == NULL && (c->A = wh__alloc(nk + c->K, sizeof(double))) == NULL)
+    size_t scratch = nk + c->K;
+    if (straight_factor_order(c->n) && wh__chol_gram_diag_scratch(c->n, c->K) > scratch)
+        scratch = wh__chol_gram_diag_scratch(c->n, c->K); /* ~3 n K: W's size, no overflow */
+    if (c->row_a == NULL && (c->A = wh__alloc(scratch, sizeof(double))) == NULL)
         return WH_ENOMEM;
     return WH_OK;
 }
@@ -225,13 +234,42 @@ static void swap(double **a, double **b)
     *b = t;
 }
 
-/* Form and factor M_next from W_next (or W when the frame is fixed) and g_next; swap all in. */
+/*
+ * The candidate's factor L_next straight from W diag(g) W^T, M_next not formed
+ * (wh__chol_gram_diag); false, as factor_candidate, unless positive definite with a finite
+ * factor. At orders 33 to 96 a dense frame's step is then 1.3x faster: M is formed and
+ * factored in one pass and never mirrored or copied. With every gain exactly 1 the step
+ * keeps the Gram product and the factor of Algorithm 2 (form_lateral), for its bits.
+ */
+static bool factor_straight(wh__gain *c, const double *W, const double *g)
+{
+    const size_t n = c->n;
+    if (!wh__chol_gram_diag(n, c->K, c->alpha, W, c->K, g, c->A, c->L_next, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(c->L_next[i * n + i]))
+            return false;
+    return true;
+}
+
+/* Form and factor M_next from W_next (or W when the frame is fixed) and g_next; swap all in.
+ * At middle orders of a dense frame M is not formed (factor_straight): m_stale. */
 static wh_status accept(wh__gain *c)
 {
     const bool learns = c->eta_w > 0.0;
-    form_lateral(c, learns ? c->W_next : c->W, c->g_next, c->M_next);
-    if (!factor_candidate(c))
+    const double *W = learns ? c->W_next : c->W;
+    const bool straight =
+        c->row_a == NULL && straight_factor_order(c->n) && !all_ones(c->K, c->g_next);
+    bool factored;
+    if (straight) {
+        factored = factor_straight(c, W, c->g_next);
+    } else {
+        form_lateral(c, W, c->g_next, c->M_next);
+        factored = factor_candidate(c);
+    }
+    if (!factored)
         return WH_EDIVERGED;
+    c->m_stale = straight;
     swap(&c->M, &c->M_next);
     swap(&c->L, &c->L_next);
     swap(&c->g, &c->g_next);
@@ -895,8 +933,13 @@ wh_status wh__gain_step_fast(wh__gain *c, const double *x)
 const double *wh__gain_lateral(wh__gain *c)
 {
     const size_t n = c->n;
-    if (!c->fast)
+    if (!c->fast) {
+        if (c->m_stale) { /* the same bits as a step that formed it */
+            form_lateral(c, c->W, c->g, c->M);
+            c->m_stale = false;
+        }
         return c->M;
+    }
     for (size_t i = 0; i < n; i++)
         for (size_t j = i; j < n; j++)
             c->S[i * n + j] = c->S[j * n + i] = c->M[i * n + j];

@@ -53,9 +53,11 @@ typedef struct wh__gain {
     double *wn, *wn_next; /* squared column norms diag(W^T W), K */
     double *M, *M_next;   /* alpha I + W diag(g) W^T, n x n, both triangles (the fast
                            * path: M's upper one, P's lower below it; n + 1 rows) */
+    bool m_stale;         /* M not formed: the step factored M straight from W and g
+                           * (wh__chol_gram_diag); wh__gain_lateral forms it on demand */
     double *L, *L_next;   /* Cholesky factors (lower triangle) */
     double *y, *z, *gz;   /* response: n, K; gz: K values of scratch */
-    double *A;            /* n x K scratch */
+    double *A;            /* n x K scratch (more for wh__chol_gram_diag's) */
     double *S;            /* n x n scratch */
 
     /* A fixed frame with at most two non-zeros per column keeps them here, so that

@@ -149,11 +149,11 @@ static const double *weights(wh_net *net)
 static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
 {
     const size_t n = net->n;
-    const double *m = net->gain->M;
-    if (!net->gain->fast) {
-        wh__copy(n, n, m, n, M, ldm);
+    if (!net->gain->fast) { /* M formed here if the step did not form it */
+        wh__copy(n, n, wh__gain_lateral(net->gain), n, M, ldm);
         return WH_OK;
     }
+    const double *m = net->gain->M;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i; j < n; j++)
             M[i * ldm + j] = M[j * ldm + i] = m[i * n + j];
