@@ -86,11 +86,21 @@ static double clock_of(clockid_t id)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Samples per n: enough for a stable rate, few enough that the exact paths finish. */
+/*
+ * Samples per n: enough for a stable rate, few enough that the exact paths finish. Up to
+ * n = 256 (not --quick) at least two refresh periods of the interneurons' fast paths and a
+ * block more: their work models count a refresh every WH_REFRESH_INTERNEURON samples, and a
+ * run of 305 samples (n = 256, until 2026-12-06) made none (nor did the first sample's
+ * inverse, n^3 outside the model, weigh the same). Measured at n = 256, alternating: the
+ * blocked path 3.45-3.55e4 samples/s over 305 samples, 3.19-3.31e4 over 2064, its
+ * refreshes made; the bench there takes ~25 s instead of ~10. At n = 1024 the exact paths
+ * would take minutes so.
+ */
 static size_t samples_for(size_t n, bool quick)
 {
     const double s = (quick ? 2e7 : 3.2e8) / ((double)n * (double)n * sqrt((double)n));
-    return (size_t)fmin(quick ? 20000.0 : 100000.0, fmax(s, 40.0));
+    const double least = !quick && n <= 256 ? 2.0 * WH_REFRESH_INTERNEURON + 64.0 : 40.0;
+    return (size_t)fmin(quick ? 20000.0 : 100000.0, fmax(s, least));
 }
 
 static wh_status make_net(const path *p, size_t n, double eta, wh_net **net)
