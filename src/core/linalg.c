@@ -126,6 +126,25 @@ size_t wh__chol_gram_diag_scratch(size_t n, size_t k)
     return (2 * k + n + CHOL_PANEL) * chol_gram_row(n);
 }
 
+/* s[c] += sign sum over t < count of x[t][0:8] b[t][c], c < CHOL_PANEL, rows ld apart (a
+ * sign of -1 subtracts each product exactly: x (-b) is -(x b)). */
+static inline __attribute__((always_inline)) void
+panel_terms(quad s[CHOL_PANEL][2], const double *x, const double *b, size_t ld, size_t count,
+            double sign)
+{
+    for (size_t t = 0; t < count; t++) {
+        quad x0, x1;
+        memcpy(&x0, x + t * ld, sizeof x0);
+        memcpy(&x1, x + t * ld + 4, sizeof x1);
+        for (size_t c = 0; c < CHOL_PANEL; c++) {
+            const double v = sign * b[t * ld + c];
+            const quad u = {v, v, v, v};
+            s[c][0] += x0 * u;
+            s[c][1] += x1 * u;
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) bool
 chol_gram_loops(size_t n, size_t k, double alpha, const double *w, size_t ldw, const double *g,
                 double *scratch, double *l, size_t ldl)
@@ -150,28 +169,8 @@ chol_gram_loops(size_t n, size_t k, double alpha, const double *w, size_t ldw, c
             quad s[CHOL_PANEL][2];
             for (size_t c = 0; c < CHOL_PANEL; c++)
                 s[c][0] = s[c][1] = (quad){0.0, 0.0, 0.0, 0.0};
-            for (size_t t = 0; t < k; t++) {
-                quad x0, x1;
-                memcpy(&x0, at + t * ld + i0, sizeof x0);
-                memcpy(&x1, at + t * ld + i0 + 4, sizeof x1);
-                const double *b = bt + t * ld + j0;
-                for (size_t c = 0; c < CHOL_PANEL; c++) {
-                    const quad u = {b[c], b[c], b[c], b[c]};
-                    s[c][0] += x0 * u;
-                    s[c][1] += x1 * u;
-                }
-            }
-            for (size_t t = 0; t < j0; t++) {
-                quad x0, x1;
-                memcpy(&x0, lt + t * ld + i0, sizeof x0);
-                memcpy(&x1, lt + t * ld + i0 + 4, sizeof x1);
-                const double *b = lt + t * ld + j0;
-                for (size_t c = 0; c < CHOL_PANEL; c++) {
-                    const quad u = {b[c], b[c], b[c], b[c]};
-                    s[c][0] -= x0 * u;
-                    s[c][1] -= x1 * u;
-                }
-            }
+            panel_terms(s, at + i0, bt + j0, ld, k, 1.0);
+            panel_terms(s, lt + i0, lt + j0, ld, j0, -1.0);
             for (size_t c = 0; c < CHOL_PANEL; c++) {
                 memcpy(pt + c * ld + i0, &s[c][0], sizeof s[c][0]);
                 memcpy(pt + c * ld + i0 + 4, &s[c][1], sizeof s[c][1]);
