@@ -64,7 +64,7 @@ typedef struct wh__block {
     double *V;         /* 2 WH__BLOCK_MAX x n: the basis, y_i and P0 y_i interleaved */
     double *S;         /* 2 WH__BLOCK_MAX square: coefficients of P's correction */
     double *T;         /* WH__BLOCK_MAX square, lower triangular: coefficients of W's */
-    double *YW;        /* WH__BLOCK_MAX x k: Y Q, then T Y Q (m x n of it) */
+    double *YW;        /* WH__BLOCK_MAX x k: (Y Q)^T, then (T Y Q)^T (n x m of it) */
     double *a, *b, *r; /* 2 WH__BLOCK_MAX: V x, S V x; WH__BLOCK_MAX: Y y, then T^T Y y */
     /* Lazy synapses: while `lazy`, the weights are Q W with W = net->W, and the blocks
      * update the n x n product Q instead of the n x k W (half the work at k = 2n). */
