@@ -593,6 +593,49 @@ Test(gain_net, public_gain_synapse_saves_and_continues_bit_for_bit)
     free(C);
 }
 
+/*
+ * At orders 33 to 96 a dense frame's step does not form M (m_stale); wh_net_get_lateral
+ * takes a const network and must write nothing in it (whiten/network.h, "Threads": any
+ * number of threads may read one network at once), yet give alpha I + W diag(g) W^T, into
+ * a leading dimension past n, with the bits of the library's own view.
+ */
+Test(gain_net, public_lateral_of_a_straight_factor_writes_nothing)
+{
+    const size_t n = 40, ld = 43;
+    wh_net_options o = gain_options(WH_NET_GAIN_SYNAPSE, n, 0.01);
+    o.gain.eta_w = 1e-3, o.init.seed = 12;
+    wh_net *net = NULL;
+    assert_status(wh_net_new(&o, &net), WH_OK);
+    double *C = wh_test_covariance(n, 0.5, 4.0, 3), *x = malloc(n * sizeof *x);
+    wh_source *src = wh_test_source(C, n, 5);
+    for (int t = 0; t < 30; t++) {
+        wh_source_next(src, x, NULL);
+        assert_status(wh_net_step(net, x, NULL, NULL, NULL), WH_OK);
+    }
+    const wh__gain *c = net->gain;
+    const size_t K = c->K;
+    cr_assert(c->m_stale, "the step formed M: this test no longer tests the straight factor");
+    double *kept = malloc(n * n * sizeof *kept), *M = malloc(n * ld * sizeof *M);
+    double *oracle = malloc(n * n * sizeof *oracle);
+    memcpy(kept, c->M, n * n * sizeof *kept);
+    for (size_t i = 0; i < n * ld; i++)
+        M[i] = -7.0;
+    assert_status(wh_net_get_lateral(net, M, ld), WH_OK);
+    cr_assert(c->m_stale && memcmp(kept, c->M, n * n * sizeof *kept) == 0,
+              "wh_net_get_lateral wrote in a const network");
+    lateral_oracle(n, K, c->W, c->g, o.gain.alpha, oracle);
+    cr_assert_leq(wh_test_rel_diff(n, n, M, ld, oracle, n), 1e-14);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = n; j < ld; j++)
+            cr_assert_eq(M[i * ld + j], -7.0, "(%zu, %zu) past n written", i, j);
+    const double *view = wh__net_lateral(net); /* forms M in the network */
+    for (size_t i = 0; i < n; i++)
+        cr_assert(memcmp(M + i * ld, view + i * n, n * sizeof *M) == 0, "row %zu: other bits", i);
+    wh_source_free(src);
+    wh_net_free(net);
+    free(C), free(x), free(kept), free(M), free(oracle);
+}
+
 Test(gain_net, public_options_refused)
 {
     struct {

@@ -140,6 +140,13 @@ Test(readers, blocked_interneuron_path_two_threads_one_const_network)
     check_path(WH_NET_INTERNEURON);
 }
 
+/* Gains plus synapses at n = 40: the step factors M straight from W and g and leaves it
+ * unformed, so every read forms it. */
+Test(readers, gain_synapse_straight_factor_two_threads_one_const_network)
+{
+    check_path(WH_NET_GAIN_SYNAPSE);
+}
+
 /* The copies carry the bits of the old pointer getters (the library's own view). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

@@ -407,8 +407,10 @@ WH_API uint64_t wh_net_samples(const wh_net *net);
  * solvers keep M implicitly, so this may form it here: direct, M of the last
  * refresh plus the outputs since (one dsyrk, O(n^2 r)); interneurons, W W^T
  * (O(n^2 k)), allocating an n x k scratch only while the blocked path holds W
- * as a product Q W0 not yet formed. Statuses: WH_EINVAL (NULL, ldm < n),
- * WH_ENOMEM (that scratch).
+ * as a product Q W0 not yet formed; a gain circuit with a dense frame at orders
+ * 33 to 96, whose step factors M without forming it, W diag(g) W^T (O(n^2 K),
+ * an n x n + (n + 1) x K scratch). Statuses: WH_EINVAL (NULL, ldm < n),
+ * WH_ENOMEM (those scratches).
  */
 WH_API wh_status wh_net_get_lateral(const wh_net *net, double *M, size_t ldm);
 

@@ -181,7 +181,8 @@ static bool all_ones(size_t K, const double *g)
  * dsyrk of W diag(sqrt g) (n^2 K flops) beyond when every gain is positive, else one
  * dsyr2k; exactly symmetric in every case.
  */
-static void form_lateral(wh__gain *c, const double *W, const double *g, double *m)
+static void form_lateral_in(const wh__gain *c, const double *W, const double *g, double *scratch,
+                            double *m)
 {
     const size_t n = c->n, K = c->K;
     if (c->row_a != NULL) {
@@ -203,9 +204,15 @@ static void form_lateral(wh__gain *c, const double *W, const double *g, double *
     if (all_ones(K, g))
         wh__gram(n, K, W, K, m, n);
     else
-        wh__gram_diag(n, K, W, K, g, c->A, m, n);
+        wh__gram_diag(n, K, W, K, g, scratch, m, n);
     for (size_t i = 0; i < n; i++)
         m[i * n + i] += c->alpha;
+}
+
+/* form_lateral with the circuit's own scratch (a dense frame's product uses (n + 1) K). */
+static void form_lateral(wh__gain *c, const double *W, const double *g, double *m)
+{
+    form_lateral_in(c, W, g, c->A, m);
 }
 
 /*
@@ -944,6 +951,25 @@ const double *wh__gain_lateral(wh__gain *c)
         for (size_t j = i; j < n; j++)
             c->S[i * n + j] = c->S[j * n + i] = c->M[i * n + j];
     return c->S;
+}
+
+wh_status wh__gain_copy_lateral(const wh__gain *c, double *M, size_t ldm)
+{
+    const size_t n = c->n;
+    if (!c->m_stale) {
+        wh__copy(n, n, c->M, n, M, ldm);
+        return WH_OK;
+    }
+    /* Formed in scratch of its own, not in c->M or c->A: two threads may read one circuit
+     * at once (whiten/network.h, "Threads"), and the diagonal's += alpha of two formings
+     * in one buffer would overlap. n^2 + (n + 1) K doubles: no more than M and A take. */
+    double *m = wh__alloc(n * n + (n + 1) * c->K, sizeof *m);
+    if (m == NULL)
+        return WH_ENOMEM;
+    form_lateral_in(c, c->W, c->g, m + n * n, m);
+    wh__copy(n, n, m, n, M, ldm);
+    wh__free(m);
+    return WH_OK;
 }
 
 size_t wh__gain_fast_state_size(const wh__gain *c)

@@ -130,7 +130,14 @@ size_t wh__gain_fast_state_size(const wh__gain *c);
 void wh__gain_fast_get_state(const wh__gain *c, double *state);
 wh_status wh__gain_fast_set_state(wh__gain *c, const double *g, const double *state);
 
-/* M with both triangles in c->M (the fast path keeps only its upper one up to date). */
+/* M with both triangles in c->M (the fast path keeps only its upper one up to date); forms
+ * M there if the step did not (m_stale), so not from two threads at once. */
 const double *wh__gain_lateral(wh__gain *c);
+
+/* The exact path's M (n x n, leading dimension ldm) into the caller's buffer, the bits of
+ * wh__gain_lateral, writing nothing in the circuit: if the step did not form M it is
+ * formed in scratch allocated here (WH_ENOMEM). Not for the fast path (M's upper triangle
+ * and P share c->M there: gain_path.c mirrors it). */
+wh_status wh__gain_copy_lateral(const wh__gain *c, double *M, size_t ldm);
 
 #endif

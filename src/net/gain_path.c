@@ -149,10 +149,8 @@ static const double *weights(wh_net *net)
 static wh_status copy_lateral(const wh_net *net, double *M, size_t ldm)
 {
     const size_t n = net->n;
-    if (!net->gain->fast) { /* M formed here if the step did not form it */
-        wh__copy(n, n, wh__gain_lateral(net->gain), n, M, ldm);
-        return WH_OK;
-    }
+    if (!net->gain->fast) /* M formed in scratch if the step did not form it */
+        return wh__gain_copy_lateral(net->gain, M, ldm);
     const double *m = net->gain->M;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i; j < n; j++)
