@@ -245,6 +245,55 @@ Test(gain, refused_at_the_sample_where_M_loses_definiteness)
     free(W);
 }
 
+/*
+ * The same at orders where a dense frame's step factors M straight from W and g (40, 96)
+ * and on either side of them (32, 97, M formed and factored by wh__chol), a fixed random
+ * frame: inputs too small to matter let every gain fall by about eta_g a sample until
+ * alpha I + W diag(g) W^T, whose smallest eigenvalue the oracle computes from the gains
+ * the step would propose, loses definiteness. The step is refused at that very sample
+ * and the circuit keeps its gains, its factor and its M (as read).
+ */
+Test(gain, refused_at_the_sample_where_M_loses_definiteness_at_middle_orders)
+{
+    static const size_t ns[] = {32, 40, 96, 97};
+    for (size_t v = 0; v < sizeof ns / sizeof *ns; v++) {
+        const size_t n = ns[v], K = n;
+        const double eta_g = 0.01, alpha = 1.0;
+        double *W = random_frame(n, K, 60 + v), *g = malloc(K * sizeof *g);
+        double *M = malloc(n * n * sizeof *M), *x = malloc(n * sizeof *x);
+        wh__gain *c = gain_circuit(n, K, W, alpha, eta_g, 0.0);
+        int expected = -1;
+        for (int t = 0; t < 1000 && expected < 0; t++) {
+            for (size_t i = 0; i < n; i++)
+                x[i] = 0.01 * cos((double)(t * 7 + (int)i));
+            wh__gain_respond(c, x);
+            for (size_t j = 0; j < K; j++)
+                g[j] = c->g[j] + eta_g * (c->z[j] * c->z[j] - c->wn[j]);
+            lateral_oracle(n, K, W, g, alpha, M);
+            if (wh_test_min_eig(n, M) <= 0.0)
+                expected = t;
+            else
+                assert_status(wh__gain_step(c, x), WH_OK);
+        }
+        cr_assert(expected > 5, "n %zu: the oracle found no loss of definiteness (%d)", n,
+                  expected);
+        cr_assert_eq(c->m_stale, n >= WH__CHOL_GRAM_MIN && n <= WH__CHOL_GRAM_MAX, "n %zu", n);
+        double *L = malloc(n * n * sizeof *L), *gbefore = malloc(K * sizeof *gbefore);
+        memcpy(L, c->L, n * n * sizeof *L);
+        memcpy(gbefore, c->g, K * sizeof *gbefore);
+        lateral_oracle(n, K, W, gbefore, alpha, M);
+        assert_status(wh__gain_step(c, x), WH_EDIVERGED);
+        cr_assert_eq(c->samples, (uint64_t)expected, "n %zu: samples %llu, expected %d", n,
+                     (unsigned long long)c->samples, expected);
+        cr_assert(memcmp(L, c->L, n * n * sizeof *L) == 0 &&
+                      memcmp(gbefore, c->g, K * sizeof *gbefore) == 0,
+                  "n %zu: a refused step changed the state", n);
+        cr_assert_leq(wh_test_rel_diff(n, n, wh__gain_lateral(c), n, M, n), 1e-14, "n %zu", n);
+        wh__gain_free(c);
+        free(W), free(g), free(M), free(x), free(L), free(gbefore);
+    }
+}
+
 /* Save (W, g, samples) and restore into a fresh circuit: it continues bit for bit. */
 static void check_restore(size_t n, size_t K, const double *W0, double eta_w)
 {

@@ -248,6 +248,20 @@ Test(linalg, straight_factor_matches_the_formed_matrix_and_dpotrf)
     cr_assert(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
     w[30 * LDW + 7] = NAN;
     cr_assert_not(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    /* Only the last pivot not positive (I + diag(0, ..., 0, -2) = diag(1, ..., 1, -1)):
+     * nothing after it would turn a square root of a negative into a refusal. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < k; t++)
+            w[i * LDW + t] = i == t ? 1.0 : 0.0;
+    for (size_t t = 0; t < k; t++)
+        g[t] = t == n - 1 ? -2.0 : 0.0;
+    cr_assert_not(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    cr_assert_not(wh__chol_gram_diag_baseline(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    g[n - 1] = -1.0; /* a zero pivot: refused as dpotrf refuses it */
+    cr_assert_not(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    g[n - 1] = -0.5;
+    cr_assert(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    cr_assert_eq(l[(n - 1) * LDL + n - 1], sqrt(0.5));
 }
 
 /* The mirror goes by tiles of 16: orders around the tile, a leading dimension past n whose
