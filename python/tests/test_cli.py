@@ -17,6 +17,8 @@ CASES = [
     ("gain", 4, 0, "auto", 3e-3, 0, True),
     ("gain", 48, 0, "auto", 1e-3, 0, True),   # auto runs the fast path (CG) from n = 33
     ("gain-synapse", 4, 0, "auto", 3e-3, 0, True),
+    ("gain-synapse", 40, 0, "auto", 1e-3, 0, True),  # n 33-96: M factored, formed when read
+    ("gain", 40, 120, "exact", 1e-3, 0, False),      # a random frame (K != n(n+1)/2), likewise
 ]
 IDS = [f"{c[0]}-n{c[1]}-{c[3]}-{'centred' if c[6] else 'raw'}" for c in CASES]
 

@@ -237,3 +237,27 @@ def test_gain_circuits_learn_the_square_root_and_the_optimal_gains(net):
         assert np.abs(w.g_ - g).max() < 0.03 * np.abs(g).max(), (w.g_, g)
     np.testing.assert_allclose(w.M_, np.eye(3) + (w.W_ * w.g_) @ w.W_.T, rtol=1e-12,
                                atol=1e-14)
+
+
+@pytest.mark.parametrize("net,k,n", [("gain-synapse", None, 40), ("gain-synapse", None, 96),
+                                     ("gain", 120, 40)])
+def test_gain_lateral_of_a_step_that_did_not_form_it(net, k, n, tmp_path):
+    """From n = 33 to 96 a dense frame's step factors M straight from W and g and forms M
+    only when it is read: M_ is alpha I + W diag(g) W^T by numpy's sums, reading it changes
+    nothing the learning uses, and save -> load -> continue equals the run never saved."""
+    X, _ = gaussian(900, n, seed=3.17)
+    make = lambda: whiten.Whitener(net=net, k=k, eta=2e-3, alpha=0.75, random_state=5)
+    a, b = make(), make()
+    a.partial_fit(X[:500])
+    b.partial_fit(X[:500])
+    oracle = 0.75 * np.eye(n) + (a.W_ * a.g_) @ a.W_.T
+    assert not np.all(a.g_ == 1.0)   # all-ones gains take Algorithm 2's product instead
+    np.testing.assert_allclose(a.M_, oracle, rtol=0, atol=1e-12 * np.abs(oracle).max())
+    a.save(tmp_path / "S.npz")
+    np.testing.assert_array_equal(np.load(tmp_path / "S.npz")["M"], a.M_)
+    c = whiten.load(tmp_path / "S.npz")
+    ya, yb, yc = (w.filter(X[500:]) for w in (a, b, c))   # outputs of a learning pass
+    assert ya.tobytes() == yb.tobytes() == yc.tobytes()
+    for name in ("M_", "W_", "g_"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes() == \
+            getattr(c, name).tobytes(), name

@@ -13,7 +13,9 @@
  *
  * Every step is exact: M is formed and factored by Cholesky, O(n^3 + n^2 K)
  * per sample (O(n^3 + K) for a fixed frame with at most two non-zeros per
- * column, such as wh_frame_pairs()). State is double-buffered as in the other
+ * column, such as wh_frame_pairs()); a dense frame at orders WH__CHOL_GRAM_MIN
+ * to _MAX factors M straight from W and g and forms M only when it is read
+ * (m_stale). State is double-buffered as in the other
  * circuits: a candidate (W, g, M, L) is built beside the current one and kept
  * only if M factors, so a step that would leave M not positive definite is
  * refused (WH_EDIVERGED) with the circuit as it was.
