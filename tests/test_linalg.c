@@ -248,6 +248,9 @@ Test(linalg, straight_factor_matches_the_formed_matrix_and_dpotrf)
     cr_assert(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
     w[30 * LDW + 7] = NAN;
     cr_assert_not(wh__chol_gram_diag(n, k, 1.0, w, LDW, g, scratch, l, LDL));
+    w[0] = INFINITY; /* at n = 1 the infinite pivot is the only one: no NaN follows it */
+    cr_assert_not(wh__chol_gram_diag(1, k, 1.0, w, LDW, g, scratch, l, LDL));
+    cr_assert_not(wh__chol_gram_diag_baseline(1, k, 1.0, w, LDW, g, scratch, l, LDL));
     /* Only the last pivot not positive (I + diag(0, ..., 0, -2) = diag(1, ..., 1, -1)):
      * nothing after it would turn a square root of a negative into a refusal. */
     for (size_t i = 0; i < n; i++)

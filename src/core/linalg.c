@@ -183,7 +183,7 @@ chol_gram_loops(size_t n, size_t k, double alpha, const double *w, size_t ldw, c
             const size_t j = j0 + c;
             double *restrict p = pt + c * ld, *restrict lj = lt + j * ld;
             const double d = p[j] + alpha;
-            if (!(d > 0.0))
+            if (!(d > 0.0) || !isfinite(d)) /* an infinite pivot too: at n = 1 no NaN follows */
                 return false;
             const double r = sqrt(d);
             lj[j] = r;

@@ -148,7 +148,8 @@ bool wh__chol(size_t n, double *a, size_t lda);
 /*
  * L L^T = alpha I + W diag(g) W^T (W n x k) straight from W and g, M never formed: the
  * lower triangle of l is L, its upper triangle is left alone. False at the first pivot that
- * is not positive (or NaN; a non-finite W or g reaches one), as wh__chol. scratch holds
+ * is not positive and finite (a non-finite W or g reaches a NaN or infinite one; wh__chol
+ * refuses the NaN, not an infinity). scratch holds
  * wh__chol_gram_diag_scratch(n, k) doubles. Faster than W diag(g) W^T and wh__chol at
  * middle orders (WH__CHOL_GRAM_MIN to WH__CHOL_GRAM_MAX), equal to them up to rounding.
  */
