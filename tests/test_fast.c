@@ -563,19 +563,29 @@ Test(block, refusals_name_the_sample_and_learn_nothing)
     wh_net_free(net);
 }
 
+/* count samples of a fixed covariance (returned in *C, to free) into X, n apart, the one at
+ * `at` scaled by `factor`; the source is returned for the caller to free. */
+static wh_source *one_sample_scaled(size_t n, int count, int at, double factor, double *X,
+                                    double **C)
+{
+    *C = wh_test_covariance(n, 0.2, 5.0, 37);
+    wh_source *src = wh_test_source(*C, n, 38);
+    for (int i = 0; i < count; i++)
+        wh_source_next(src, X + (size_t)i * n, NULL);
+    for (size_t j = 0; j < n; j++)
+        X[(size_t)at * n + j] *= factor;
+    return src;
+}
+
 /* A sample that blows M up mid-block (x scaled by 1e80: finite y, overflowing W W^T) is
  * refused at the same sample as the per-sample path refuses it, with the samples before
  * it learned; n >= 40 so that blocks are formed. */
 Test(block, a_failure_mid_block_names_the_sample_the_step_loop_names)
 {
     enum { N = 48, COUNT = 200, BAD = 25 };
-    double *C = wh_test_covariance(N, 0.2, 5.0, 37);
-    wh_source *src = wh_test_source(C, N, 38);
     static double X[COUNT * N], Y[COUNT * N];
-    for (int i = 0; i < COUNT; i++)
-        wh_source_next(src, X + i * N, NULL);
-    for (int j = 0; j < N; j++)
-        X[BAD * N + j] *= 1e80;
+    double *C;
+    wh_source *src = one_sample_scaled(N, COUNT, BAD, 1e80, X, &C);
     wh_net *a = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
     wh_net *b = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
     wh_status st = WH_OK;
@@ -605,13 +615,9 @@ Test(block, a_failure_mid_block_names_the_sample_the_step_loop_names)
 Test(block, a_huge_sample_takes_the_exact_route_and_the_blocks_go_on)
 {
     enum { N = 48, COUNT = 400, HUGE = 25 };
-    double *C = wh_test_covariance(N, 0.2, 5.0, 37);
-    wh_source *src = wh_test_source(C, N, 38);
     static double X[COUNT * N], Y[COUNT * N], y[N];
-    for (int i = 0; i < COUNT; i++)
-        wh_source_next(src, X + i * N, NULL);
-    for (int j = 0; j < N; j++)
-        X[HUGE * N + j] *= 1e60;
+    double *C;
+    wh_source *src = one_sample_scaled(N, COUNT, HUGE, 1e60, X, &C);
     wh_net *a = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
     wh_net *b = solver_net(WH_NET_INTERNEURON, N, 1e-3, WH_SOLVER_FAST, 0, 1.3);
     assert_status(wh_net_learn_block(a, COUNT, X, N, Y, N, NULL, 0, NULL), WH_OK);
