@@ -335,7 +335,7 @@ Test(gain, restore_continues_bit_for_bit)
 
 /*
  * From order 33 to 96 a dense frame's step factors alpha I + W diag(g) W^T straight from W
- * and g, M not formed (gain.c, factor_straight). Against the oracle of plain sums: M formed
+ * and g, M not formed (gain.c, accept). Against the oracle of plain sums: M formed
  * on demand, the factor (L L^T), and the response M y = x; for gains plus synapses and for
  * a fixed random frame, K below and above n.
  */
