@@ -59,6 +59,10 @@
  * where V holds y_i (row 2i) and P0 y_i (row 2i+1) of the samples so far,
  * so Y is V with leading dimension 2n.
  */
+/* The factor by which the bound of |Q|_F is widened when set, for the rounding of Q
+ * itself and of the sum of squares it came from. */
+#define WH__QNORM_SLACK (1.0 + 0x1p-20)
+
 typedef struct wh__block {
     double *G;         /* 2 WH__BLOCK_MAX x n: P0 x_j of the block's inputs; at its end, S V */
     double *V;         /* 2 WH__BLOCK_MAX x n: the basis, y_i and P0 y_i interleaved */
@@ -73,7 +77,8 @@ typedef struct wh__block {
     double *P_full;     /* n x n up to n = 120: Phat at the block's start, both triangles
                          * (dgemv reads it); beyond, dsymv reads P itself */
     double wsq;         /* sum of squares of net->W when Q started */
-    double qnorm;       /* an upper bound of |Q|_F (interneuron_block.c, advance_weights) */
+    double qnorm;       /* an upper bound of |Q|_F (interneuron_block.c, advance_weights),
+                         * widened by WH__QNORM_SLACK each time it is set */
     bool lazy, view_ok;
 } wh__block;
 

@@ -18,7 +18,8 @@
  * the span of V once y_j and h_j are appended, so it only changes S (O(j)
  * per sample); it reads u_j only through its coefficients S V y_j and
  * s = y_j^T u_j = rho_j (y_j^T h_j + (V y_j)^T S V y_j), so u_j is never
- * formed: three passes over V a sample (V x_j, V^T of its coefficients, V y_j). Likewise B_j Q_j adds the row (eta_j/a_j) [r^T T, 1] to T, with
+ * formed: three passes over V a sample (V x_j, V^T of its coefficients,
+ * V y_j). Likewise B_j Q_j adds the row (eta_j/a_j) [r^T T, 1] to T, with
  * r = Y y_j. At the end of the block
  *   Q <- A_m (Q + Y^T (T (Y Q))),   P0 <- rho_m (P0 + V^T (S V)),
  * three matrix products and a rank-2m symmetric update (dsyr2k).
@@ -265,7 +266,7 @@ static bool advance_weights(wh_net *net, size_t m, double am)
      * for, so that it passes only where the exact route below would. */
     if (isfinite(4.0 * qnorm * qnorm * b->wsq)) {
         wh__gemm(true, true, n, n, m, am, b->V, 2 * n, b->YW, m, am, b->Q, n);
-        b->qnorm = qnorm * (1.0 + 0x1p-20); /* and for the rounding of Q itself */
+        b->qnorm = qnorm * WH__QNORM_SLACK;
         return true;
     }
     wh__copy(n, n, b->Q, n, b->Q_next, n);
@@ -280,7 +281,7 @@ static bool advance_weights(wh_net *net, size_t m, double am)
     double *t = b->Q;
     b->Q = b->Q_next;
     b->Q_next = t;
-    b->qnorm = sqrt(qsq) * (1.0 + 0x1p-20);
+    b->qnorm = sqrt(qsq) * WH__QNORM_SLACK;
     return true;
 }
 

@@ -92,7 +92,7 @@ void wh__lazy_resume(wh_net *net, const double *Q, const double *W)
     wh__copy(net->n, net->k, W, net->k, net->W, net->k);
     lazy_begin(net);
     wh__block *b = net->fast->block;
-    b->qnorm = sqrt(wh__dot(net->n * net->n, b->Q, b->Q)) * (1.0 + 0x1p-20);
+    b->qnorm = sqrt(wh__dot(net->n * net->n, b->Q, b->Q)) * WH__QNORM_SLACK;
 }
 
 void wh__lazy_start(wh_net *net)
