@@ -99,25 +99,6 @@ static bool chol_loops(size_t n, double *a, size_t lda)
 }
 
 /*
- * at = A^T and bt = (A diag(g))^T, k rows ld apart (ld >= n), the columns past n zero: the
- * transposed copies that the Gram loops and the straight factor read along i.
- */
-static inline __attribute__((always_inline)) void
-transpose_scaled(size_t n, size_t k, const double *a, size_t lda, const double *g, size_t ld,
-                 double *at, double *bt)
-{
-    for (size_t t = 0; t < k; t++) {
-        double *restrict ar = at + t * ld, *restrict br = bt + t * ld;
-        for (size_t i = 0; i < n; i++) {
-            ar[i] = a[i * lda + t];
-            br[i] = a[i * lda + t] * g[t];
-        }
-        for (size_t i = n; i < ld; i++)
-            ar[i] = br[i] = 0.0;
-    }
-}
-
-/*
  * L L^T = alpha I + W diag(g) W^T in one pass (wh__chol_gram_diag), for the gain circuits'
  * exact step at middle orders, where forming M (dsyrk) and then factoring it (dpotrf) cost
  * 19.2 us at n = K = 64 and this 12.2 (measured here, one thread). Left-looking by panels
@@ -170,7 +151,15 @@ chol_gram_loops(size_t n, size_t k, double alpha, const double *w, size_t ldw, c
 {
     const size_t ld = chol_gram_row(n);
     double *at = scratch, *bt = at + k * ld, *lt = bt + k * ld, *pt = lt + n * ld;
-    transpose_scaled(n, k, w, ldw, g, ld, at, bt);
+    for (size_t t = 0; t < k; t++) {
+        double *restrict ar = at + t * ld, *restrict br = bt + t * ld;
+        for (size_t i = 0; i < n; i++) {
+            ar[i] = w[i * ldw + t];
+            br[i] = w[i * ldw + t] * g[t];
+        }
+        for (size_t i = n; i < ld; i++)
+            ar[i] = br[i] = 0.0;
+    }
     for (size_t j = 0; j < n; j++) /* rows of L^T past n: read by the last group, unused */
         for (size_t i = n; i < ld; i++)
             lt[j * ld + i] = 0.0;
@@ -379,7 +368,14 @@ gram_diag_loops(size_t n, size_t k, const double *a, size_t lda, const double *g
     enum { BLOCK = 8 };
     const size_t np = (n + BLOCK - 1) / BLOCK * BLOCK;
     double at[SMALL * SMALL], bt[SMALL * SMALL]; /* A^T and (A diag(g))^T */
-    transpose_scaled(n, k, a, lda, g, np, at, bt);
+    for (size_t t = 0; t < k; t++) {
+        for (size_t i = 0; i < n; i++) {
+            at[t * np + i] = a[i * lda + t];
+            bt[t * np + i] = a[i * lda + t] * g[t];
+        }
+        for (size_t i = n; i < np; i++)
+            at[t * np + i] = 0.0;
+    }
     /* Two rows at a time, eight entries of each: sixteen sums in flight (four AVX
      * registers, eight SSE2 ones), so that the adds' latency is hidden; written with vector
      * types because the compiler, left to itself, vectorised over t with shuffles and
